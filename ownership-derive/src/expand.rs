@@ -1,0 +1,68 @@
+//! Emitting the `OwnedEntity` impl.
+
+use crate::ast::Input;
+use crate::valid::Owned;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{DeriveInput, Result};
+
+/// The impl for a `Model`, or nothing for the `ModelEx` that `#[sea_orm::model]` generates.
+pub(crate) fn derive(node: &DeriveInput) -> Result<TokenStream> {
+    // `#[sea_orm::model]` copies the derive list onto a generated `ModelEx` next to `Model`;
+    // the impl is the entity's, and `Model` already yields it.
+    if node.ident == "ModelEx" {
+        return Ok(TokenStream::new());
+    }
+    let input = Input::from_syn(node)?;
+    let owned = input.validate()?;
+    Ok(impl_owned_entity(&owned))
+}
+
+fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
+    let Owned {
+        model_name,
+        owner_name_key,
+        read,
+        manage,
+        id,
+        owner,
+        name,
+        version,
+    } = owned;
+    let (id, owner, name) = (&id.column, &owner.column, &name.column);
+    // Only what was given is emitted, so the trait's defaults stay the single source.
+    let read = read.map(|read| quote!(const READ_PERMISSION: &'static str = #read;));
+    let manage = manage.map(|manage| quote!(const MANAGE_PERMISSION: &'static str = #manage;));
+    let version = version.map(|version| {
+        let version = &version.column;
+        quote! {
+            fn version_column() -> ::core::option::Option<Self::Column> {
+                ::core::option::Option::Some(Column::#version)
+            }
+        }
+    });
+    // `Entity` and `Column` are the types `DeriveEntityModel` generates next to `Model`.
+    quote! {
+        #[automatically_derived]
+        impl ::ownership_core::OwnedEntity for Entity {
+            const MODEL_NAME: &'static str = #model_name;
+            const OWNER_NAME_KEY: &'static str = #owner_name_key;
+            #read
+            #manage
+
+            fn id_column() -> Self::Column {
+                Column::#id
+            }
+
+            fn owner_column() -> Self::Column {
+                Column::#owner
+            }
+
+            fn name_column() -> Self::Column {
+                Column::#name
+            }
+
+            #version
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! `#[derive(Owned)]` for SeaORM entities whose rows belong to a user profile.
+//!
+//! The derive implements `OwnedEntity` from
+//! [`ownership-core`](https://docs.rs/ownership-core), which re-exports it as
+//! `ownership_core::Owned`; use it from there. It goes on the `Model` of a SeaORM entity and
+//! checks at compile time that the entity has what ownership scopes rely on: one integer
+//! primary key, a NOT NULL integer owner column, and a name column unique per owner. See
+//! [`Owned`](derive@Owned) for the attributes and conventions.
+
+mod ast;
+mod attr;
+mod expand;
+mod valid;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Implements `ownership_core::OwnedEntity` for the `Entity` of a SeaORM `Model`.
+///
+/// Place it next to `DeriveEntityModel`, in the classic format or under
+/// `#[sea_orm::model]`:
+///
+/// ```
+/// use ownership_core::{Owned, OwnedEntity};
+/// use sea_orm::entity::prelude::*;
+///
+/// #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Owned)]
+/// #[sea_orm(table_name = "document")]
+/// #[owned(model_name = "doc", manage = "edit")]
+/// pub struct Model {
+///     #[sea_orm(primary_key)]
+///     pub id: i64,
+///     #[sea_orm(unique_key = "owner_title")]
+///     #[owned(owner)]
+///     pub owner_id: i64,
+///     #[sea_orm(unique_key = "owner_title")]
+///     #[owned(name)]
+///     pub title: String,
+///     #[owned(version)]
+///     pub revision: i32,
+/// }
+///
+/// #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// pub enum Relation {}
+///
+/// impl ActiveModelBehavior for ActiveModel {}
+///
+/// assert_eq!(Entity::MODEL_NAME, "doc");
+/// assert_eq!(Entity::OWNER_NAME_KEY, "owner_title");
+/// assert_eq!(Entity::READ_PERMISSION, "view");
+/// assert!(matches!(Entity::owner_column(), Column::OwnerId));
+/// ```
+///
+/// # Fields
+///
+/// - The owner is the field marked `#[owned(owner)]`, else the field `user_profile_id`. It
+///   must be a plain integer (`i64`, ...), not an `Option`: every row has an owner.
+/// - The name is the field marked `#[owned(name)]`, else the field `name`.
+/// - The version, optional, is the field marked `#[owned(version)]`.
+/// - The primary key is the single `#[sea_orm(primary_key)]` field, an integer.
+///
+/// The owner and the name must carry the same `#[sea_orm(unique_key = "..")]`, and no other
+/// field may: SeaORM builds the unique (owner, name) index from it, and the key becomes
+/// `OWNER_NAME_KEY`. None of these fields may be `#[sea_orm(ignore)]`, and each is a
+/// different field.
+///
+/// # Struct settings
+///
+/// `#[owned(model_name = "..", read = "..", manage = "..")]`, each optional: the model name
+/// permissions are scoped by (default: the table name) and the permission names that grant
+/// reading and managing a row (default: the trait's `view` and `change`).
+///
+/// Under `#[sea_orm::model]` the derive also sees the generated `ModelEx` and emits nothing
+/// for it.
+#[proc_macro_derive(Owned, attributes(owned))]
+pub fn derive_owned(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

@@ -1,0 +1,9 @@
+use ownership_core::Owned;
+
+#[derive(Owned)]
+pub enum Model {
+    Draft,
+    Published,
+}
+
+fn main() {}
