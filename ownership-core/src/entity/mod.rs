@@ -1,0 +1,14 @@
+//! The identity tables the plugin ships as its embedded default (like Django's auth tables).
+//!
+//! Every table name starts with `ownership_`, so none collides with an application's own
+//! `user` or `group` table (both are reserved words in SQL, too). The entities use SeaORM's
+//! 2.0 dense format, so both dense and classic application entities can relate to them.
+//!
+//! All SQL the scopes run against these tables is written in one private module
+//! (`identity`), so replacing the user table with an application's own stays a local change.
+
+pub mod account;
+pub mod group;
+pub mod group_member;
+pub mod user;
+pub mod user_profile;

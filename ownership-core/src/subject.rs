@@ -1,0 +1,125 @@
+//! Who is asking: resolved once per request, passed by reference to every scope.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::entity::{group_member, user, user_profile};
+
+/// Who is asking: anonymous, or a user with their flags, profiles and groups.
+///
+/// A subject is a snapshot taken by [`Subject::load`]; the scopes use it only to *narrow*
+/// what they ask the database (an anonymous or inactive snapshot is denied everything
+/// without a query branch; a non-superuser snapshot gets no superuser branch). Every power
+/// the snapshot claims is confirmed by the database when the scope runs, so a user
+/// deactivated, demoted, removed from a group or deleted after the snapshot was taken
+/// keeps none of it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Subject {
+    user: Option<SubjectUser>,
+}
+
+/// The user behind a [`Subject`], as loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectUser {
+    /// The user id.
+    pub id: i64,
+    /// The user's login name.
+    pub username: String,
+    /// Whether the user was active when loaded.
+    pub is_active: bool,
+    /// Whether the user was staff when loaded.
+    pub is_staff: bool,
+    /// Whether the user was a superuser when loaded.
+    pub is_superuser: bool,
+    /// The user's profiles, one per account, ordered by id.
+    pub profiles: Vec<SubjectProfile>,
+    /// The ids of the user's groups, ascending.
+    pub group_ids: Vec<i64>,
+}
+
+/// One of a subject's user profiles: the user's membership in one account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubjectProfile {
+    /// The profile id (what owned rows store in their owner column).
+    pub id: i64,
+    /// The account the profile belongs to.
+    pub account_id: i64,
+}
+
+impl Subject {
+    /// Nobody: every scope is empty for an anonymous subject.
+    pub fn anonymous() -> Self {
+        Self { user: None }
+    }
+
+    /// Loads a user with their profiles and groups in two queries.
+    ///
+    /// An unknown user id yields an anonymous subject (denied everything), not an error:
+    /// a session pointing at a deleted user must not fail open or leak existence.
+    pub async fn load<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Self, DbErr> {
+        let found = user::Entity::find_by_id(user_id)
+            .find_with_related(user_profile::Entity)
+            .order_by_asc(user_profile::Column::Id)
+            .all(db)
+            .await?;
+        let Some((user, profiles)) = found.into_iter().next() else {
+            return Ok(Self::anonymous());
+        };
+        let group_ids = group_member::Entity::find()
+            .filter(group_member::Column::UserId.eq(user_id))
+            .order_by_asc(group_member::Column::GroupId)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|membership| membership.group_id)
+            .collect();
+        Ok(Self {
+            user: Some(SubjectUser {
+                id: user.id,
+                username: user.username,
+                is_active: user.is_active,
+                is_staff: user.is_staff,
+                is_superuser: user.is_superuser,
+                profiles: profiles
+                    .into_iter()
+                    .map(|p| SubjectProfile {
+                        id: p.id,
+                        account_id: p.account_id,
+                    })
+                    .collect(),
+                group_ids,
+            }),
+        })
+    }
+
+    /// The user, or `None` for an anonymous subject.
+    pub fn user(&self) -> Option<&SubjectUser> {
+        self.user.as_ref()
+    }
+
+    /// The user id, or `None` for an anonymous subject.
+    pub fn user_id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+
+    /// Whether nobody is asking.
+    pub fn is_anonymous(&self) -> bool {
+        self.user.is_none()
+    }
+
+    /// The user if the snapshot says it may be granted anything at all: known and active.
+    pub(crate) fn active_user(&self) -> Option<&SubjectUser> {
+        self.user.as_ref().filter(|u| u.is_active)
+    }
+}
+
+impl SubjectUser {
+    /// The ids of the user's profiles, ascending.
+    pub fn profile_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.profiles.iter().map(|p| p.id)
+    }
+
+    /// The ids of the accounts the user holds a profile in.
+    pub fn account_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.profiles.iter().map(|p| p.account_id)
+    }
+}
