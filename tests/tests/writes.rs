@@ -1,0 +1,249 @@
+//! Unique (owner, name), typed duplicate errors, clone, delete behaviour and the schema, on
+//! every backend.
+
+use ownership_core::entity::{account, user, user_profile};
+use ownership_core::{CloneOptions, OwnedActiveModelExt, OwnedModelExt, OwnershipError};
+use ownership_migration::sea_orm_migration::{MigratorTrait, SchemaManager};
+use ownership_tests::entities::{document, note};
+use ownership_tests::on_every_backend;
+use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
+
+on_every_backend!(
+    duplicate_name_is_a_typed_error,
+    clone_picks_the_first_free_name,
+    clone_to_another_owner_and_version,
+    deleting_an_owner_is_refused_and_loses_nothing,
+    deleting_a_user_without_rows_removes_profiles_and_memberships,
+    migrations_go_down_and_up_again,
+    schema_sync_declares_the_unique_index,
+);
+
+fn new_document(owner: i64, name: &str) -> document::ActiveModel {
+    document::ActiveModel {
+        user_profile_id: Set(owner),
+        name: Set(name.to_owned()),
+        body: Set(String::new()),
+        ..Default::default()
+    }
+}
+
+async fn duplicate_name_is_a_typed_error(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let [_, _, r1, r2] = w.profiles;
+    new_document(r1, "plan").insert_owned(db).await.unwrap();
+    // The same name for another owner is fine.
+    let other = new_document(r2, "plan").insert_owned(db).await.unwrap();
+
+    match new_document(r1, "plan").insert_owned(db).await {
+        Err(OwnershipError::DuplicateName { model, owner, name }) => {
+            assert_eq!((model, owner, name.as_str()), ("document", r1, "plan"));
+        }
+        other => panic!("expected DuplicateName, got {other:?}"),
+    }
+    // Moving a row to an owner that uses the name is the same error, on update.
+    let mut moved = other.into_active_model();
+    moved.user_profile_id = Set(r1);
+    assert!(matches!(
+        moved.update_owned(db).await,
+        Err(OwnershipError::DuplicateName { owner, .. }) if owner == r1
+    ));
+    // Other errors stay database errors: a missing owner profile violates the foreign key.
+    assert!(matches!(
+        new_document(i64::MAX, "orphan").insert_owned(db).await,
+        Err(OwnershipError::Db(_))
+    ));
+    // A dense entity with its own key name and i32 id.
+    let note = |title: &str| note::ActiveModel {
+        author_profile_id: Set(r1),
+        title: Set(title.to_owned()),
+        version: Set(1),
+        text: Set(String::new()),
+        ..Default::default()
+    };
+    note("memo").insert_owned(db).await.unwrap();
+    assert!(matches!(
+        note("memo").insert_owned(db).await,
+        Err(OwnershipError::DuplicateName { model: "notes", .. })
+    ));
+    assert_eq!(document::Entity::find().count(db).await.unwrap(), 6);
+}
+
+async fn clone_picks_the_first_free_name(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = w.profiles[2];
+    let original = new_document(r1, "100% a_b\\c")
+        .insert_owned(db)
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        let clone = original.clone_owned(db, CloneOptions::new()).await.unwrap();
+        assert_eq!((clone.user_profile_id, &clone.body), (r1, &original.body));
+        assert_ne!(clone.id, original.id);
+        names.push(clone.name);
+    }
+    assert_eq!(
+        names,
+        [
+            "100% a_b\\c (clone)",
+            "100% a_b\\c (clone 2)",
+            "100% a_b\\c (clone 3)"
+        ]
+    );
+    // A gap is filled first; LIKE metacharacters in the name match only themselves.
+    document::Entity::delete_many()
+        .filter(document::Column::Name.eq("100% a_b\\c (clone 2)"))
+        .exec(db)
+        .await
+        .unwrap();
+    new_document(r1, "100X aXb\\c (clone 2)")
+        .insert_owned(db)
+        .await
+        .unwrap();
+    let clone = original.clone_owned(db, CloneOptions::new()).await.unwrap();
+    assert_eq!(clone.name, "100% a_b\\c (clone 2)");
+    // A taken name given explicitly is refused, and nothing is written.
+    let before = document::Entity::find().count(db).await.unwrap();
+    assert!(matches!(
+        original
+            .clone_owned(db, CloneOptions::new().name("100% a_b\\c"))
+            .await,
+        Err(OwnershipError::DuplicateName { .. })
+    ));
+    assert_eq!(document::Entity::find().count(db).await.unwrap(), before);
+    // The document entity has no version field.
+    assert!(matches!(
+        original
+            .clone_owned(db, CloneOptions::new().version(2))
+            .await,
+        Err(OwnershipError::NoVersionField { model: "document" })
+    ));
+}
+
+async fn clone_to_another_owner_and_version(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let [_, a1, r1, _] = w.profiles;
+    let original = note::ActiveModel {
+        author_profile_id: Set(r1),
+        title: Set("spec".to_owned()),
+        version: Set(1),
+        text: Set("v1 text".to_owned()),
+        ..Default::default()
+    }
+    .insert_owned(db)
+    .await
+    .unwrap();
+    let options = CloneOptions::new().owner(a1).name("spec").version(2);
+    let clone = original.clone_owned(db, options).await.unwrap();
+    assert_eq!(
+        (
+            clone.author_profile_id,
+            clone.title.as_str(),
+            clone.version,
+            clone.text.as_str()
+        ),
+        (a1, "spec", 2, "v1 text")
+    );
+    let unnamed = original
+        .clone_owned(db, CloneOptions::new().owner(a1))
+        .await
+        .unwrap();
+    assert_eq!(unnamed.title, "spec (clone)");
+    assert_eq!(note::Entity::find().count(db).await.unwrap(), 3);
+}
+
+async fn deleting_an_owner_is_refused_and_loses_nothing(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let before = ids(db, document::Entity::find()).await;
+    assert!(user::Entity::delete_by_id(w.r1).exec(db).await.is_err());
+    assert!(
+        user_profile::Entity::delete_by_id(w.profiles[2])
+            .exec(db)
+            .await
+            .is_err()
+    );
+    assert!(
+        account::Entity::delete_by_id(w.account_2)
+            .exec(db)
+            .await
+            .is_err()
+    );
+    assert_eq!(ids(db, document::Entity::find()).await, before);
+    assert!(
+        user::Entity::find_by_id(w.r1)
+            .one(db)
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+async fn deleting_a_user_without_rows_removes_profiles_and_memberships(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let temp = world::user(db, "temp", Role::Regular).await;
+    world::profile(db, temp, w.account_1).await;
+    world::group(db, "team", &[temp, w.r1]).await;
+    user::Entity::delete_by_id(temp).exec(db).await.unwrap();
+    let profiles = user_profile::Entity::find()
+        .filter(user_profile::Column::UserId.eq(temp))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(profiles, 0);
+    let memberships = ownership_core::entity::group_member::Entity::find()
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(memberships, 1, "only r1's membership is left");
+    assert_eq!(
+        ids(db, document::Entity::find()).await,
+        set([w.s_sa, w.s_a1, w.s_r1, w.s_r2])
+    );
+}
+
+async fn migrations_go_down_and_up_again(db: &DatabaseConnection) {
+    let manager = SchemaManager::new(db);
+    ownership_migration::drop_owned_table(&manager, document::Entity)
+        .await
+        .unwrap();
+    ownership_migration::drop_owned_table(&manager, note::Entity)
+        .await
+        .unwrap();
+    ownership_migration::Migrator::down(db, None).await.unwrap();
+    assert!(
+        user::Entity::find().count(db).await.is_err(),
+        "tables dropped"
+    );
+    ownership_migration::Migrator::up(db, None).await.unwrap();
+    ownership_tests::entities::create_tables(db).await.unwrap();
+    let w = SmarterWorld::build(db).await;
+    assert_eq!(user_profile::Entity::find().count(db).await.unwrap(), 4);
+    world::group(db, "team", &[w.r1]).await;
+}
+
+async fn schema_sync_declares_the_unique_index(db: &DatabaseConnection) {
+    // Entity-first: drop the helper-made table and let schema sync create it.
+    let manager = SchemaManager::new(db);
+    ownership_migration::drop_owned_table(&manager, document::Entity)
+        .await
+        .unwrap();
+    db.get_schema_builder()
+        .register(document::Entity)
+        .sync(db)
+        .await
+        .unwrap();
+    // Sync again: idempotent, and the unique index survives.
+    db.get_schema_builder()
+        .register(document::Entity)
+        .sync(db)
+        .await
+        .unwrap();
+    let w = SmarterWorld::build(db).await;
+    assert!(matches!(
+        new_document(w.profiles[1], "s_a1").insert_owned(db).await,
+        Err(OwnershipError::DuplicateName { .. })
+    ));
+}
