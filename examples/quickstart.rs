@@ -1,0 +1,162 @@
+//! Quickstart: a SQLite database with a platform, two accounts, staff and regular users and
+//! their documents; prints what each user owns, reads, manages and sees shared.
+//!
+//! Run with `cargo run --example quickstart` (an in-memory database; pass a SQLite URL such
+//! as `sqlite://quickstart.sqlite?mode=rwc` as the first argument to keep it).
+
+use ownership_core::entity::{account, user, user_profile};
+use ownership_core::{
+    CloneOptions, OwnedActiveModelExt, OwnedModelExt, OwnershipChecks, OwnershipError,
+    OwnershipScopes, Subject,
+};
+use ownership_examples::document;
+use ownership_examples::migration::Migrator;
+use sea_orm::{
+    ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, QueryOrder,
+    QueryTrait, Select, Set,
+};
+use sea_orm_migration::MigratorTrait;
+
+async fn add_user(
+    db: &DatabaseConnection,
+    username: &str,
+    staff: bool,
+    superuser: bool,
+    account_id: i64,
+) -> Result<(i64, i64), sea_orm::DbErr> {
+    let user = user::ActiveModel {
+        username: Set(username.to_owned()),
+        is_active: Set(true),
+        is_staff: Set(staff),
+        is_superuser: Set(superuser),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let profile = user_profile::ActiveModel {
+        user_id: Set(user.id),
+        account_id: Set(account_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((user.id, profile.id))
+}
+
+async fn add_document(
+    db: &DatabaseConnection,
+    owner_profile: i64,
+    name: &str,
+) -> Result<document::Model, OwnershipError> {
+    document::ActiveModel {
+        user_profile_id: Set(owner_profile),
+        name: Set(name.to_owned()),
+        body: Set(format!("the text of {name}")),
+        ..Default::default()
+    }
+    .insert_owned(db)
+    .await
+}
+
+async fn names(
+    db: &DatabaseConnection,
+    query: Select<document::Entity>,
+) -> Result<String, sea_orm::DbErr> {
+    let docs = query.order_by_asc(document::Column::Name).all(db).await?;
+    let names: Vec<String> = docs.into_iter().map(|d| d.name).collect();
+    Ok(if names.is_empty() {
+        "-".to_owned()
+    } else {
+        names.join(", ")
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "sqlite::memory:".to_owned());
+    let mut options = ConnectOptions::new(url);
+    // One connection: each connection to `sqlite::memory:` is a database of its own.
+    options.max_connections(1).sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    Migrator::up(&db, None).await?;
+    println!("Migrated: the ownership tables and `document`.\n");
+
+    let mut accounts = Vec::new();
+    for name in ["platform", "acme", "globex"] {
+        let account = account::ActiveModel {
+            name: Set(name.to_owned()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await?;
+        accounts.push(account.id);
+    }
+    let [platform, acme, globex] = accounts[..] else {
+        unreachable!("three accounts were created")
+    };
+    let people = [
+        ("admin", true, true, platform), // the platform's superuser
+        ("alice", true, false, acme),    // staff of acme
+        ("bob", false, false, acme),     // regular user of acme
+        ("carol", false, false, globex), // regular user of globex
+    ];
+    let mut users = Vec::new();
+    for (username, staff, superuser, account) in people {
+        let (user_id, profile_id) = add_user(&db, username, staff, superuser, account).await?;
+        users.push((username, user_id, profile_id));
+    }
+    for (username, _, profile_id) in &users {
+        add_document(&db, *profile_id, &format!("{username}'s plan")).await?;
+    }
+    let bob_notes = add_document(&db, users[2].2, "bob's notes").await?;
+
+    // The database enforces unique (owner, name); the error is typed.
+    match add_document(&db, users[2].2, "bob's notes").await {
+        Err(OwnershipError::DuplicateName { owner, name, .. }) => {
+            println!("A second {name:?} for profile {owner} is refused: the name is taken.")
+        }
+        other => panic!("expected a duplicate name error, got {other:?}"),
+    }
+    let copy = bob_notes.clone_owned(&db, CloneOptions::new()).await?;
+    println!("Cloning {:?} gives {:?}.\n", bob_notes.name, copy.name);
+
+    for (username, user_id, _) in &users {
+        let me = Subject::load(&db, *user_id).await?;
+        println!("{username}:");
+        let find = document::Entity::find;
+        println!("  owns:    {}", names(&db, find().owned_by(&me)).await?);
+        println!(
+            "  reads:   {}",
+            names(&db, find().with_read_permission_for(&me)).await?
+        );
+        println!(
+            "  manages: {}",
+            names(&db, find().with_ownership_permission_for(&me)).await?
+        );
+        println!("  shared:  {}", names(&db, find().shared_with(&me)).await?);
+        let may_edit = document::Entity::can_manage(&db, &me, bob_notes.id).await?;
+        println!("  may edit bob's notes: {may_edit}");
+    }
+    let anonymous = Subject::anonymous();
+    println!(
+        "anonymous reads: {}",
+        names(
+            &db,
+            document::Entity::find().with_read_permission_for(&anonymous)
+        )
+        .await?
+    );
+
+    let bob = Subject::load(&db, users[2].1).await?;
+    let statement = document::Entity::find()
+        .with_read_permission_for(&bob)
+        .build(db.get_database_backend());
+    println!(
+        "\nThe read scope for bob is one statement:\n{}",
+        statement.sql
+    );
+    println!("with parameters {:?}", statement.values);
+    Ok(())
+}
