@@ -1,4 +1,4 @@
-//! Migrations for the ownership tables, and helpers an application's own migrations call to
+//! Migrations for the ownership and permission tables, and helpers an application's own migrations call to
 //! create its owned tables.
 //!
 //! Run [`Migrator`] on its own, or splice [`migrations()`] into the application's migrator
@@ -21,16 +21,50 @@
 //! ```
 
 mod m20261122_000001_identity;
+mod m20261122_000002_permissions;
 mod owned_table;
 
 pub use owned_table::{create_owned_table, drop_owned_table};
 pub use sea_orm_migration;
 
-use sea_orm_migration::{MigrationTrait, MigratorTrait};
+use sea_orm::{EntityTrait, Schema};
+use sea_orm_migration::prelude::*;
 
 /// The ownership tables' migrations, oldest first.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261122_000001_identity::Migration)]
+    vec![
+        Box::new(m20261122_000001_identity::Migration),
+        Box::new(m20261122_000002_permissions::Migration),
+    ]
+}
+
+/// Creates an entity's table (with the foreign keys of its relations) and the indexes it
+/// declares.
+async fn create_from_entity<E: EntityTrait>(
+    manager: &SchemaManager<'_>,
+    entity: E,
+) -> Result<(), DbErr> {
+    let schema = Schema::new(manager.get_database_backend());
+    manager
+        .create_table(schema.create_table_from_entity(entity))
+        .await?;
+    for index in schema.create_index_from_entity(entity) {
+        manager.create_index(index).await?;
+    }
+    Ok(())
+}
+
+/// Drops tables in the order given.
+async fn drop_tables(
+    manager: &SchemaManager<'_>,
+    tables: impl IntoIterator<Item = TableRef>,
+) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(table).to_owned())
+            .await?;
+    }
+    Ok(())
 }
 
 /// A migrator with only the ownership tables' migrations.

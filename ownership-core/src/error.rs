@@ -41,6 +41,40 @@ pub enum OwnershipError {
         /// The value, as given.
         value: String,
     },
+    /// A permission or model name that cannot be stored: empty, too long or with a NUL.
+    #[error("invalid {what} {name:?}: it {problem}")]
+    InvalidName {
+        /// What the name is for ("permission name", "model name").
+        what: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+        /// The name (its first 40 characters).
+        name: String,
+    },
+    /// A grant to users that do not exist; nothing was written.
+    #[error("no user with id {0:?}")]
+    UnknownUsers(Vec<i64>),
+    /// A grant to groups that do not exist; nothing was written.
+    #[error("no group with id {0:?}")]
+    UnknownGroups(Vec<i64>),
+    /// A grant on objects that do not exist; nothing was written.
+    #[error("{model}: no object with id {ids:?}")]
+    UnknownObjects {
+        /// The model name.
+        model: String,
+        /// The ids with no row.
+        ids: Vec<i64>,
+    },
+    /// A filter list longer than one statement can bind.
+    #[error("{what}: {given} values given, at most {limit} fit in one statement")]
+    TooManyValues {
+        /// Which list.
+        what: &'static str,
+        /// How many were given.
+        given: usize,
+        /// The most one statement takes.
+        limit: usize,
+    },
     /// Any other database error.
     #[error(transparent)]
     Db(#[from] DbErr),

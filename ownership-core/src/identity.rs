@@ -2,12 +2,12 @@
 //! shape: bringing an application's own user table means changing this module.
 //!
 //! Every subquery is uncorrelated (it never refers to the owned table), so the database
-//! evaluates it once per statement, and it starts from the asking user's row with
-//! `is_active` checked: a user deactivated or deleted after it was loaded gets nothing.
+//! evaluates it once per statement. Whether the asking user exists and is active is checked
+//! once per scope, by [`user_is`] with no flag, ANDed to all its branches.
 
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement};
 
-use crate::entity::{user, user_profile as profile};
+use crate::entity::{group_member, user, user_profile as profile};
 
 /// The asking user's row.
 const SUBJECT: &str = "ownership_subject";
@@ -17,6 +17,8 @@ const SUBJECT_PROFILE: &str = "ownership_subject_profile";
 const OWNER_PROFILE: &str = "ownership_owner_profile";
 /// The user behind the owning profile.
 const OWNER_USER: &str = "ownership_owner_user";
+/// A group membership of the asking user.
+const SUBJECT_MEMBERSHIP: &str = "ownership_subject_membership";
 
 /// A flag of the user table, for [`user_is`].
 #[derive(Clone, Copy, Debug)]
@@ -34,47 +36,47 @@ impl Flag {
     }
 }
 
-/// `EXISTS (the user is active and has the flag)`.
-pub(crate) fn user_is(user_id: i64, flag: Flag) -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::cust("1"))
-            .from_as(user::Entity, SUBJECT)
-            .and_where(Expr::col((SUBJECT, user::Column::Id)).eq(user_id))
-            .and_where(Expr::col((SUBJECT, user::Column::IsActive)).eq(true))
-            .and_where(Expr::col((SUBJECT, flag.column())).eq(true))
-            .to_owned(),
-    )
+/// `EXISTS (the user exists, is active [and has the flag])`.
+pub(crate) fn user_is(user_id: i64, flag: Option<Flag>) -> Expr {
+    let mut select = Query::select();
+    select
+        .expr(Expr::cust("1"))
+        .from_as(user::Entity, SUBJECT)
+        .and_where(Expr::col((SUBJECT, user::Column::Id)).eq(user_id))
+        .and_where(Expr::col((SUBJECT, user::Column::IsActive)).eq(true));
+    if let Some(flag) = flag {
+        select.and_where(Expr::col((SUBJECT, flag.column())).eq(true));
+    }
+    Expr::exists(select.to_owned())
 }
 
-/// The profiles of the user, if active, selecting `column` of each.
-fn active_user_profiles(user_id: i64, column: profile::Column) -> SelectStatement {
+/// The user's profiles, selecting `column` of each.
+fn user_profiles(user_id: i64, column: profile::Column) -> SelectStatement {
     Query::select()
         .column((SUBJECT_PROFILE, column))
         .from_as(profile::Entity, SUBJECT_PROFILE)
-        .join_as(
-            JoinType::InnerJoin,
-            user::Entity,
-            SUBJECT,
-            Expr::col((SUBJECT, user::Column::Id))
-                .equals((SUBJECT_PROFILE, profile::Column::UserId)),
-        )
         .and_where(Expr::col((SUBJECT_PROFILE, profile::Column::UserId)).eq(user_id))
-        .and_where(Expr::col((SUBJECT, user::Column::IsActive)).eq(true))
         .to_owned()
 }
 
-/// The ids of the user's profiles (empty unless the user is active).
+/// The ids of the user's profiles.
 pub(crate) fn profiles_of(user_id: i64) -> SelectStatement {
-    active_user_profiles(user_id, profile::Column::Id)
+    user_profiles(user_id, profile::Column::Id)
 }
 
-/// The ids of the accounts the user holds a profile in (empty unless the user is active).
-fn accounts_of(user_id: i64) -> SelectStatement {
-    active_user_profiles(user_id, profile::Column::AccountId)
+/// The ids of the groups the users are members of.
+pub(crate) fn groups_of(users: &[i64]) -> SelectStatement {
+    Query::select()
+        .column((SUBJECT_MEMBERSHIP, group_member::Column::GroupId))
+        .from_as(group_member::Entity, SUBJECT_MEMBERSHIP)
+        .and_where(
+            Expr::col((SUBJECT_MEMBERSHIP, group_member::Column::UserId))
+                .is_in(users.iter().copied()),
+        )
+        .to_owned()
 }
 
-/// `SELECT id FROM profile [JOIN its user] WHERE condition`, the owner profiles a branch
+/// `SELECT id FROM profile [JOIN its user] WHERE condition`: the owner profiles a branch
 /// accepts.
 fn owner_profiles(condition: Expr, join_owner_user: bool) -> SelectStatement {
     let mut select = Query::select();
@@ -95,7 +97,8 @@ fn owner_profiles(condition: Expr, join_owner_user: bool) -> SelectStatement {
 
 /// `owner profile in one of the user's accounts`.
 fn in_accounts_of(user_id: i64) -> Expr {
-    Expr::col((OWNER_PROFILE, profile::Column::AccountId)).in_subquery(accounts_of(user_id))
+    Expr::col((OWNER_PROFILE, profile::Column::AccountId))
+        .in_subquery(user_profiles(user_id, profile::Column::AccountId))
 }
 
 /// `owner profile belongs to the user`.
@@ -107,11 +110,10 @@ fn is_own_profile(user_id: i64) -> Expr {
 /// and, when `as_staff`, every profile in an account where it holds a profile. Staff status
 /// is confirmed in the database.
 pub(crate) fn managed_profiles(user_id: i64, as_staff: bool) -> SelectStatement {
-    let mine_or_staff = if as_staff {
-        is_own_profile(user_id).or(user_is(user_id, Flag::Staff))
-    } else {
-        is_own_profile(user_id)
-    };
+    if !as_staff {
+        return profiles_of(user_id);
+    }
+    let mine_or_staff = is_own_profile(user_id).or(user_is(user_id, Some(Flag::Staff)));
     owner_profiles(in_accounts_of(user_id).and(mine_or_staff), false)
 }
 
@@ -122,7 +124,7 @@ pub(crate) fn readable_profiles(user_id: i64, as_staff: bool) -> SelectStatement
     let owner_is = |flag: Flag| Expr::col((OWNER_USER, flag.column())).eq(true);
     let mut in_my_accounts_when = is_own_profile(user_id).or(owner_is(Flag::Staff));
     if as_staff {
-        in_my_accounts_when = in_my_accounts_when.or(user_is(user_id, Flag::Staff));
+        in_my_accounts_when = in_my_accounts_when.or(user_is(user_id, Some(Flag::Staff)));
     }
     let condition = in_accounts_of(user_id)
         .and(in_my_accounts_when)

@@ -3,17 +3,23 @@
 
 pub mod entity;
 mod error;
+mod grant;
+mod holders;
 mod identity;
 mod owned;
+mod permission_sql;
 mod scope;
 mod subject;
 mod write;
 
 pub use error::OwnershipError;
+pub use grant::{Grantees, MAX_NAME_CHARS, ObjectGrants, Target, grant, revoke};
+pub use holders::{Holders, ObjectRef, holders, permissions_of};
 pub use owned::OwnedEntity;
 pub use ownership_derive::Owned;
 pub use scope::{
-    IdOf, OwnershipChecks, OwnershipScopes, manageable_by, owned_by, readable_by, shared_with,
+    IdOf, OwnershipChecks, OwnershipScopes, Permitted, manageable_by, owned_by, permitted_for,
+    readable_by, shared_with,
 };
 pub use subject::{Subject, SubjectProfile, SubjectUser};
 pub use write::{CloneOptions, OwnedActiveModelExt, OwnedModelExt};

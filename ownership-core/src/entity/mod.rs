@@ -1,4 +1,5 @@
-//! The identity tables the plugin ships as its embedded default (like Django's auth tables).
+//! The plugin's tables: the identity tables it ships as its embedded default (like Django's
+//! auth tables) and the permission tables.
 //!
 //! Every table name starts with `ownership_`, so none collides with an application's own
 //! `user` or `group` table (both are reserved words in SQL, too). The entities use SeaORM's
@@ -8,7 +9,11 @@
 //! (`identity`), so replacing the user table with an application's own stays a local change.
 
 pub mod account;
+pub mod content_type;
 pub mod group;
 pub mod group_member;
+pub mod permission;
+pub mod permission_group;
+pub mod permission_user;
 pub mod user;
 pub mod user_profile;

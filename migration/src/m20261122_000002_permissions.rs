@@ -1,0 +1,94 @@
+//! The permission tables: content types, permissions, and their grants to users and groups.
+
+use ownership_core::entity::{content_type, permission, permission_group, permission_user};
+use sea_orm::DbBackend;
+use sea_orm_migration::prelude::*;
+
+use crate::{create_from_entity, drop_tables};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_from_entity(manager, content_type::Entity).await?;
+        create_from_entity(manager, permission::Entity).await?;
+        create_from_entity(manager, permission_user::Entity).await?;
+        create_from_entity(manager, permission_group::Entity).await?;
+        if manager.get_database_backend() == DbBackend::MySql {
+            // MySQL compares text by the column's collation, by default case-, accent- and
+            // trailing-space-insensitive: `View` and `view ` would be `view`. Names match
+            // exactly on every backend.
+            let collation = exact_collation(manager).await?;
+            let column_type = format!("varchar(255) CHARACTER SET utf8mb4 COLLATE {collation}");
+            for (table, column, nullable) in [
+                (
+                    content_type::Entity.into_iden(),
+                    content_type::Column::ModelName.into_iden(),
+                    false,
+                ),
+                (
+                    permission::Entity.into_iden(),
+                    permission::Column::Name.into_iden(),
+                    false,
+                ),
+                (
+                    permission::Entity.into_iden(),
+                    permission::Column::ModelName.into_iden(),
+                    true,
+                ),
+                (
+                    permission::Entity.into_iden(),
+                    permission::Column::ModelKey.into_iden(),
+                    false,
+                ),
+            ] {
+                let mut column = ColumnDef::new(column);
+                column.custom(Alias::new(column_type.clone()));
+                if nullable {
+                    column.null();
+                } else {
+                    column.not_null();
+                }
+                manager
+                    .alter_table(Table::alter().table(table).modify_column(column).to_owned())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(
+            manager,
+            [
+                permission_group::Entity.into_table_ref(),
+                permission_user::Entity.into_table_ref(),
+                permission::Entity.into_table_ref(),
+                content_type::Entity.into_table_ref(),
+            ],
+        )
+        .await
+    }
+}
+
+/// A binary collation that also tells trailing spaces apart: MariaDB's `utf8mb4_nopad_bin`,
+/// MySQL 8's `utf8mb4_0900_bin`, else `utf8mb4_bin` (binary, but padding).
+async fn exact_collation(manager: &SchemaManager<'_>) -> Result<&'static str, DbErr> {
+    const PREFERRED: [&str; 3] = ["utf8mb4_nopad_bin", "utf8mb4_0900_bin", "utf8mb4_bin"];
+    let available = Query::select()
+        .column("COLLATION_NAME")
+        .from(("information_schema", "COLLATIONS"))
+        .and_where(Expr::col("COLLATION_NAME").is_in(PREFERRED))
+        .to_owned();
+    let rows = manager.get_connection().query_all(&available).await?;
+    let mut names = Vec::new();
+    for row in rows {
+        names.push(row.try_get_by_index::<String>(0)?);
+    }
+    Ok(PREFERRED
+        .into_iter()
+        .find(|preferred| names.iter().any(|name| name == preferred))
+        .unwrap_or("utf8mb4_bin"))
+}
