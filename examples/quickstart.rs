@@ -1,19 +1,20 @@
 //! Quickstart: a SQLite database with a platform, two accounts, staff and regular users and
-//! their documents; prints what each user owns, reads, manages and sees shared.
+//! their documents, and a document shared with a group; prints what each user owns, reads,
+//! manages and sees shared.
 //!
 //! Run with `cargo run --example quickstart` (an in-memory database; pass a SQLite URL such
 //! as `sqlite://quickstart.sqlite?mode=rwc` as the first argument to keep it).
 
-use ownership_core::entity::{account, user, user_profile};
+use ownership_core::entity::{account, group, group_member, user, user_profile};
 use ownership_core::{
-    CloneOptions, OwnedActiveModelExt, OwnedModelExt, OwnershipChecks, OwnershipError,
-    OwnershipScopes, Subject,
+    CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt, OwnedModelExt, OwnershipChecks,
+    OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant, holders,
 };
 use ownership_examples::document;
 use ownership_examples::migration::Migrator;
 use sea_orm::{
-    ActiveModelTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait, QueryOrder,
-    QueryTrait, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectOptions, Database, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QueryTrait, Select, Set,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -81,7 +82,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     options.max_connections(1).sqlx_logging(false);
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
-    println!("Migrated: the ownership tables and `document`.\n");
+    println!("Migrated: the ownership and permission tables, and `document`.\n");
 
     let mut accounts = Vec::new();
     for name in ["platform", "acme", "globex"] {
@@ -122,6 +123,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let copy = bob_notes.clone_owned(&db, CloneOptions::new()).await?;
     println!("Cloning {:?} gives {:?}.\n", bob_notes.name, copy.name);
 
+    // Carol (globex) reviews bob's plan through a group: grant `view` to the group.
+    let reviewers = group::ActiveModel {
+        name: Set("reviewers".to_owned()),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await?;
+    group_member::ActiveModel {
+        group_id: Set(reviewers.id),
+        user_id: Set(users[3].1),
+    }
+    .insert(&db)
+    .await?;
+    let bobs_plan = document::Entity::find()
+        .filter(document::Column::Name.eq("bob's plan"))
+        .one(&db)
+        .await?
+        .expect("bob's plan exists");
+    let on_bobs_plan = Target::object::<document::Entity>(bobs_plan.id);
+    grant(
+        &db,
+        "view",
+        &on_bobs_plan,
+        &Grantees::groups([reviewers.id]),
+    )
+    .await?;
+    let viewers = holders(["view"])
+        .objects([ObjectRef::of::<document::Entity>(bobs_plan.id)])
+        .users()?
+        .all(&db)
+        .await?;
+    let viewers: Vec<String> = viewers.into_iter().map(|u| u.username).collect();
+    println!("Granted `view` on bob's plan to the group reviewers: {viewers:?} hold it.\n");
+
     for (username, user_id, _) in &users {
         let me = Subject::load(&db, *user_id).await?;
         println!("{username}:");
@@ -136,6 +171,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             names(&db, find().with_ownership_permission_for(&me)).await?
         );
         println!("  shared:  {}", names(&db, find().shared_with(&me)).await?);
+        let granted = find().permitted_for(&me, &Permitted::all_of(["view"]));
+        println!("  granted `view`: {}", names(&db, granted).await?);
         let may_edit = document::Entity::can_manage(&db, &me, bob_notes.id).await?;
         println!("  may edit bob's notes: {may_edit}");
     }
