@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 
 use crate::OwnedEntity;
 use crate::entity::{content_type, group, permission, user};
@@ -129,6 +129,16 @@ impl Holders {
         Ok(user::Entity::find()
             .filter(user::Column::IsActive.eq(true))
             .filter(user::Column::Id.in_subquery(holders)))
+    }
+
+    /// The ids of [`users`](Self::users), as a subquery to compose with other conditions
+    /// (`user::Column::Id.in_subquery(..)`).
+    pub fn user_ids(&self) -> Result<SelectStatement, OwnershipError> {
+        Ok(self
+            .users()?
+            .select_only()
+            .column(user::Column::Id)
+            .into_query())
     }
 
     /// The groups holding one of the permissions.
