@@ -2,7 +2,9 @@
 //!
 //! Every operation is one transaction. Rows are written with `ON CONFLICT DO NOTHING`
 //! (MySQL: `ON DUPLICATE KEY UPDATE` of a key column to itself), so granting twice, or two
-//! callers granting at once, leaves one row and no duplicate-key error. Lists longer than a
+//! callers granting at once, leaves one row and no duplicate-key error; the ids of the rows
+//! just upserted are read with `FOR SHARE`, which on MySQL sees a row another transaction
+//! committed after this one's snapshot (SQLite has no row locks and needs none). Lists longer than a
 //! statement can bind are split over several statements inside the transaction.
 
 use std::collections::{BTreeSet, HashMap};
@@ -378,6 +380,7 @@ async fn upsert_permission(
         .filter(permission::Column::Name.eq(name))
         .filter(permission::Column::ModelKey.eq(model_key))
         .filter(permission::Column::ObjectKey.eq(0i64))
+        .lock_shared()
         .into_tuple::<i64>()
         .one(txn)
         .await?
@@ -410,6 +413,7 @@ async fn upsert_content_types(
             .columns([content_type::Column::ObjectId, content_type::Column::Id])
             .filter(content_type::Column::ModelName.eq(model_name))
             .filter(content_type::Column::ObjectId.is_in(chunk))
+            .lock_shared()
             .into_tuple()
             .all(txn)
             .await?;
@@ -454,6 +458,7 @@ async fn upsert_object_permissions(
             .filter(permission::Column::Name.eq(name))
             .filter(permission::Column::ModelKey.eq(model_name))
             .filter(permission::Column::ObjectKey.is_in(chunk))
+            .lock_shared()
             .into_tuple()
             .all(txn)
             .await?;
