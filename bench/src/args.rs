@@ -1,0 +1,129 @@
+//! The command line, parsed by hand.
+
+use std::path::PathBuf;
+
+use crate::error::{BenchError, Result};
+
+/// The usage text printed by `--help` and after an argument error.
+pub const USAGE: &str = "\
+usage: ownership-bench --data DIR --database-url URL [--out DIR] [--reference DIR] [--quick]
+
+  --data DIR           the data set written by gen_dataset.py (CSV files and manifest.json)
+  --database-url URL   postgres://..., mysql://... or sqlite:// (a file under --out);
+                       the benchmark creates a fresh schema or database of its own
+  --out DIR            where results go (default: bench-results)
+  --reference DIR      the reference SQL (reference_schema.sql, reference_queries.sql),
+                       used on PostgreSQL (default: shared/bench beside the workspace)
+  --quick              smoke test: one timed run per item (answers are still checked)";
+
+/// What the benchmark was asked to do.
+#[derive(Clone, Debug)]
+pub struct Args {
+    /// The data set directory.
+    pub data: PathBuf,
+    /// The database server (or `sqlite://`) to run on.
+    pub database_url: String,
+    /// The output directory.
+    pub out: PathBuf,
+    /// The directory holding the reference SQL files.
+    pub reference: PathBuf,
+    /// Smoke-test mode: fewer timed runs.
+    pub quick: bool,
+}
+
+/// What the command line asks for: a run, or the usage text.
+#[derive(Debug)]
+pub enum Command {
+    /// Run the benchmark.
+    Run(Args),
+    /// Print the usage text.
+    Help,
+}
+
+impl Args {
+    /// The default reference SQL directory: `shared/bench` beside the workspace.
+    fn default_reference() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/bench")
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
+    let mut data = None;
+    let mut database_url = None;
+    let mut out = PathBuf::from("bench-results");
+    let mut reference = Args::default_reference();
+    let mut quick = false;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| BenchError::new(format!("{flag} needs a value\n\n{USAGE}")))
+        };
+        match flag.as_str() {
+            "--data" => data = Some(PathBuf::from(value()?)),
+            "--database-url" => database_url = Some(value()?),
+            "--out" => out = PathBuf::from(value()?),
+            "--reference" => reference = PathBuf::from(value()?),
+            "--quick" => quick = true,
+            "-h" | "--help" => return Ok(Command::Help),
+            _ => {
+                return Err(BenchError::new(format!(
+                    "unknown argument `{arg}`\n\n{USAGE}"
+                )));
+            }
+        }
+    }
+    let missing = |what: &str| BenchError::new(format!("{what} is required\n\n{USAGE}"));
+    Ok(Command::Run(Args {
+        data: data.ok_or_else(|| missing("--data"))?,
+        database_url: database_url.ok_or_else(|| missing("--database-url"))?,
+        out,
+        reference,
+        quick,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Command> {
+        parse(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn parses_flags_with_separate_and_inline_values() {
+        let Command::Run(args) = run(&[
+            "--data",
+            "d",
+            "--database-url=sqlite://",
+            "--out",
+            "o",
+            "--quick",
+        ])
+        .unwrap() else {
+            panic!("expected a run");
+        };
+        assert_eq!(args.data, PathBuf::from("d"));
+        assert_eq!(args.database_url, "sqlite://");
+        assert_eq!(args.out, PathBuf::from("o"));
+        assert!(args.quick);
+    }
+
+    #[test]
+    fn rejects_missing_and_unknown_arguments() {
+        assert!(run(&["--data", "d"]).is_err());
+        assert!(run(&["--data"]).is_err());
+        assert!(run(&["--data", "d", "--database-url", "x", "--fast"]).is_err());
+        assert!(matches!(run(&["--help"]).unwrap(), Command::Help));
+    }
+}

@@ -1,0 +1,46 @@
+//! The plan of a recorded statement: `EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL,
+//! `EXPLAIN FORMAT=JSON` on MySQL, `EXPLAIN QUERY PLAN` on SQLite.
+
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use crate::error::Result;
+
+/// Runs the statement under `EXPLAIN` with the same bound values and returns the plan as
+/// text, preceded by the statement with its values inlined.
+pub async fn plan(db: &DatabaseConnection, statement: &Statement) -> Result<String> {
+    let backend = statement.db_backend;
+    let prefix = match backend {
+        DbBackend::Postgres => "EXPLAIN (ANALYZE, BUFFERS) ",
+        DbBackend::MySql => "EXPLAIN FORMAT=JSON ",
+        _ => "EXPLAIN QUERY PLAN ",
+    };
+    let explain = Statement {
+        sql: format!("{prefix}{}", statement.sql),
+        values: statement.values.clone(),
+        db_backend: backend,
+    };
+    let rows = db.query_all_raw(explain).await?;
+    let mut lines = Vec::with_capacity(rows.len());
+    match backend {
+        DbBackend::Postgres | DbBackend::MySql => {
+            for row in rows {
+                lines.push(row.try_get_by_index::<String>(0)?);
+            }
+        }
+        _ => {
+            // Rows of (id, parent, notused, detail): indent each by its depth in the tree.
+            let mut depth: HashMap<i64, usize> = HashMap::new();
+            for row in rows {
+                let id = row.try_get_by_index::<i64>(0)?;
+                let parent = row.try_get_by_index::<i64>(1)?;
+                let level = depth.get(&parent).map_or(0, |d| d + 1);
+                depth.insert(id, level);
+                let detail = row.try_get_by_index::<String>(3)?;
+                lines.push(format!("{}{detail}", "  ".repeat(level)));
+            }
+        }
+    }
+    Ok(format!("{statement}\n\n{}\n", lines.join("\n")))
+}

@@ -1,0 +1,408 @@
+//! Loading the data set: into the ownership tables and `document` (PostgreSQL: `COPY`;
+//! elsewhere multi-row `INSERT`s in one transaction), the grants through staging tables and
+//! `INSERT ... SELECT`, and on PostgreSQL the reference schema `ref` as its script says.
+
+use std::fmt::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sea_orm::sqlx::postgres::PgPoolCopyExt;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait, Value,
+};
+
+use crate::dataset::{Dataset, Grant};
+use crate::error::{BenchError, Context, Result};
+use crate::reference;
+
+/// One value of a row to load.
+#[derive(Clone, Copy, Debug)]
+enum Cell<'a> {
+    Int(i64),
+    Text(&'a str),
+    Bool(bool),
+}
+
+/// Rows for one table.
+struct Rows<'a> {
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: Box<dyn Iterator<Item = Vec<Cell<'a>>> + 'a>,
+}
+
+/// The bytes sent per `COPY` message.
+const COPY_CHUNK: usize = 1 << 20;
+
+/// The most values bound by one `INSERT` (below SQLite's and MySQL's limits).
+const MAX_BOUND: usize = 30_000;
+
+/// Where rows go: `COPY` on PostgreSQL, else `INSERT`s inside one transaction.
+struct Sink<'a> {
+    db: &'a DatabaseConnection,
+    transaction: Option<DatabaseTransaction>,
+}
+
+impl Sink<'_> {
+    async fn execute(&self, sql: &str) -> Result<()> {
+        match &self.transaction {
+            Some(tx) => tx.execute_unprepared(sql).await,
+            None => self.db.execute_unprepared(sql).await,
+        }
+        .context(sql.split_whitespace().take(6).collect::<Vec<_>>().join(" "))?;
+        Ok(())
+    }
+
+    async fn write(&self, rows: Rows<'_>) -> Result<()> {
+        let table = rows.table;
+        match &self.transaction {
+            Some(tx) => insert(tx, rows).await,
+            None => copy(self.db, rows).await,
+        }
+        .context(format!("load {table}"))
+    }
+}
+
+/// Appends a CSV field for `COPY ... (FORMAT csv)`.
+fn csv_field(out: &mut String, cell: Cell<'_>) {
+    match cell {
+        Cell::Int(v) => write!(out, "{v}").expect("writing to a String cannot fail"),
+        Cell::Bool(v) => out.push(if v { 't' } else { 'f' }),
+        Cell::Text(v) if v.is_empty() || v.contains([',', '"', '\n', '\r']) => {
+            out.push('"');
+            out.push_str(&v.replace('"', "\"\""));
+            out.push('"');
+        }
+        Cell::Text(v) => out.push_str(v),
+    }
+}
+
+async fn copy(db: &DatabaseConnection, rows: Rows<'_>) -> Result<()> {
+    let statement = format!(
+        "COPY {} ({}) FROM STDIN (FORMAT csv)",
+        rows.table,
+        rows.columns.join(", ")
+    );
+    let mut copy_in = db
+        .get_postgres_connection_pool()
+        .copy_in_raw(&statement)
+        .await?;
+    let mut buffer = String::with_capacity(COPY_CHUNK + 1024);
+    for row in rows.rows {
+        for (i, cell) in row.into_iter().enumerate() {
+            if i > 0 {
+                buffer.push(',');
+            }
+            csv_field(&mut buffer, cell);
+        }
+        buffer.push('\n');
+        if buffer.len() >= COPY_CHUNK {
+            copy_in.send(buffer.as_bytes()).await?;
+            buffer.clear();
+        }
+    }
+    if !buffer.is_empty() {
+        copy_in.send(buffer.as_bytes()).await?;
+    }
+    copy_in.finish().await?;
+    Ok(())
+}
+
+async fn insert(tx: &DatabaseTransaction, rows: Rows<'_>) -> Result<()> {
+    let backend = tx.get_database_backend();
+    let width = rows.columns.len();
+    let per_statement = (MAX_BOUND / width).min(1000);
+    let placeholders = format!("({})", vec!["?"; width].join(", "));
+    let head = format!(
+        "INSERT INTO {} ({}) VALUES ",
+        rows.table,
+        rows.columns.join(", ")
+    );
+    let mut rows = rows.rows.peekable();
+    while rows.peek().is_some() {
+        let mut values = Vec::with_capacity(per_statement * width);
+        let mut count = 0;
+        for row in rows.by_ref().take(per_statement) {
+            values.extend(row.into_iter().map(|cell| match cell {
+                Cell::Int(v) => Value::BigInt(Some(v)),
+                Cell::Text(v) => Value::String(Some(v.to_owned())),
+                Cell::Bool(v) => Value::Bool(Some(v)),
+            }));
+            count += 1;
+        }
+        let sql = format!("{head}{}", vec![placeholders.as_str(); count].join(", "));
+        tx.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The staging tables of the grants: `(holder, perm, document_id)`, `document_id` 0 for a
+/// model-wide grant; and the permissions, one per `(perm, document_id)`.
+const STAGING: [&str; 3] = [
+    "CREATE TABLE bench_user_grant (holder BIGINT NOT NULL, perm VARCHAR(150) NOT NULL, \
+     document_id BIGINT NOT NULL)",
+    "CREATE TABLE bench_group_grant (holder BIGINT NOT NULL, perm VARCHAR(150) NOT NULL, \
+     document_id BIGINT NOT NULL)",
+    "CREATE TABLE bench_permission (id BIGINT NOT NULL PRIMARY KEY, perm VARCHAR(150) NOT NULL, \
+     document_id BIGINT NOT NULL, UNIQUE (document_id, perm))",
+];
+
+/// Builds the permission tables from the staging tables. Content types and permissions get
+/// ids of their own (numbered in document order), distinct from the document ids.
+const BUILD: [&str; 5] = [
+    "INSERT INTO ownership_content_type (id, model_name, object_id) \
+     SELECT ROW_NUMBER() OVER (ORDER BY document_id), 'document', document_id FROM ( \
+       SELECT document_id FROM bench_user_grant WHERE document_id <> 0 \
+       UNION SELECT document_id FROM bench_group_grant WHERE document_id <> 0) objects",
+    "INSERT INTO bench_permission (id, perm, document_id) \
+     SELECT ROW_NUMBER() OVER (ORDER BY document_id, perm), perm, document_id FROM ( \
+       SELECT perm, document_id FROM bench_user_grant \
+       UNION SELECT perm, document_id FROM bench_group_grant) perms",
+    "INSERT INTO ownership_permission (id, name, model_name, content_type_id, model_key, object_key) \
+     SELECT p.id, p.perm, 'document', ct.id, 'document', COALESCE(ct.id, 0) \
+     FROM bench_permission p LEFT JOIN ownership_content_type ct \
+       ON ct.model_name = 'document' AND ct.object_id = p.document_id",
+    "INSERT INTO ownership_permission_user (permission_id, user_id) \
+     SELECT p.id, g.holder FROM bench_user_grant g \
+     JOIN bench_permission p ON p.document_id = g.document_id AND p.perm = g.perm",
+    "INSERT INTO ownership_permission_group (permission_id, group_id) \
+     SELECT p.id, g.holder FROM bench_group_grant g \
+     JOIN bench_permission p ON p.document_id = g.document_id AND p.perm = g.perm",
+];
+
+/// The staging tables, dropped once the permissions are built.
+const STAGING_TABLES: [&str; 3] = ["bench_user_grant", "bench_group_grant", "bench_permission"];
+
+/// The tables the benchmark fills, analyzed after the load.
+const TABLES: [&str; 10] = [
+    "ownership_account",
+    "ownership_user",
+    "ownership_user_profile",
+    "ownership_group",
+    "ownership_group_member",
+    "document",
+    "ownership_content_type",
+    "ownership_permission",
+    "ownership_permission_user",
+    "ownership_permission_group",
+];
+
+fn grant_rows<'a>(table: &'static str, grants: &'a [Grant]) -> Rows<'a> {
+    Rows {
+        table,
+        columns: &["holder", "perm", "document_id"],
+        rows: Box::new(grants.iter().map(|g| {
+            vec![
+                Cell::Int(g.holder),
+                Cell::Text(&g.perm),
+                Cell::Int(g.document_id.unwrap_or(0)),
+            ]
+        })),
+    }
+}
+
+/// A step of the load and how long it took.
+pub type Step = (String, Duration);
+
+/// Loads the data set into the ownership tables and `document`, then analyzes them.
+pub async fn library_tables(db: &DatabaseConnection, data: &Dataset) -> Result<Vec<Step>> {
+    let backend = db.get_database_backend();
+    let mut steps = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |steps: &mut Vec<Step>, name: &str| {
+        steps.push((name.to_owned(), clock.elapsed()));
+        println!("  {name}: {:.1} s", clock.elapsed().as_secs_f64());
+        clock = Instant::now();
+    };
+
+    for ddl in STAGING {
+        db.execute_unprepared(ddl)
+            .await
+            .context("create a staging table")?;
+    }
+    let sink = Sink {
+        db,
+        transaction: match backend {
+            DbBackend::Postgres => None,
+            _ => Some(db.begin().await?),
+        },
+    };
+    let identity = [
+        Rows {
+            table: "ownership_user",
+            columns: &["id", "username", "is_active", "is_staff", "is_superuser"],
+            rows: Box::new(data.users.iter().map(|u| {
+                vec![
+                    Cell::Int(u.id),
+                    Cell::Text(&u.username),
+                    Cell::Bool(true),
+                    Cell::Bool(u.is_staff),
+                    Cell::Bool(u.is_superuser),
+                ]
+            })),
+        },
+        Rows {
+            table: "ownership_account",
+            columns: &["id", "name"],
+            rows: Box::new(
+                data.accounts
+                    .iter()
+                    .map(|(id, name)| vec![Cell::Int(*id), Cell::Text(name)]),
+            ),
+        },
+        Rows {
+            table: "ownership_group",
+            columns: &["id", "name"],
+            rows: Box::new(
+                data.groups
+                    .iter()
+                    .map(|(id, name)| vec![Cell::Int(*id), Cell::Text(name)]),
+            ),
+        },
+        Rows {
+            table: "ownership_user_profile",
+            columns: &["id", "user_id", "account_id"],
+            rows: Box::new(data.profiles.iter().map(|p| {
+                vec![
+                    Cell::Int(p.id),
+                    Cell::Int(p.user_id),
+                    Cell::Int(p.account_id),
+                ]
+            })),
+        },
+        Rows {
+            table: "ownership_group_member",
+            columns: &["user_id", "group_id"],
+            rows: Box::new(
+                data.members
+                    .iter()
+                    .map(|(user, group)| vec![Cell::Int(*user), Cell::Int(*group)]),
+            ),
+        },
+    ];
+    for rows in identity {
+        sink.write(rows).await?;
+    }
+    lap(&mut steps, "users, accounts, profiles, groups, members");
+
+    sink.write(Rows {
+        table: "document",
+        columns: &["id", "user_profile_id", "name", "created_at"],
+        rows: Box::new(data.documents.iter().map(|d| {
+            vec![
+                Cell::Int(d.id),
+                Cell::Int(d.owner_profile_id),
+                Cell::Text(&d.name),
+                Cell::Text(&d.created_at),
+            ]
+        })),
+    })
+    .await?;
+    lap(&mut steps, "documents");
+
+    sink.write(grant_rows("bench_user_grant", &data.user_grants))
+        .await?;
+    sink.write(grant_rows("bench_group_grant", &data.group_grants))
+        .await?;
+    lap(&mut steps, "grants staged");
+
+    for sql in BUILD {
+        sink.execute(sql).await?;
+    }
+    if let Some(tx) = sink.transaction {
+        tx.commit().await?;
+    }
+    for table in STAGING_TABLES {
+        db.execute_unprepared(&format!("DROP TABLE {table}"))
+            .await?;
+    }
+    lap(
+        &mut steps,
+        "content types, permissions, grants (INSERT ... SELECT)",
+    );
+
+    let analyze = match backend {
+        DbBackend::Postgres => format!("VACUUM (ANALYZE) {}", TABLES.join(", ")),
+        DbBackend::MySql => format!("ANALYZE TABLE {}", TABLES.join(", ")),
+        _ => "ANALYZE".to_owned(),
+    };
+    db.execute_unprepared(&analyze).await.context("analyze")?;
+    lap(&mut steps, "analyze");
+    Ok(steps)
+}
+
+/// Loads the reference schema `ref` on PostgreSQL: its tables, `COPY` of the CSV files as
+/// they are, then the script's index section (keys, indexes, `VACUUM (ANALYZE)`).
+pub async fn reference_schema(
+    db: &DatabaseConnection,
+    schema: &reference::Schema,
+    data_dir: &Path,
+) -> Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    let start = Instant::now();
+    for sql in &schema.tables {
+        db.execute_unprepared(sql)
+            .await
+            .context(format!("reference schema: {sql}"))?;
+    }
+    for (table, file) in &schema.copies {
+        let path = data_dir.join(file);
+        let bytes = std::fs::read(&path)
+            .map_err(|err| BenchError::new(format!("cannot read {}: {err}", path.display())))?;
+        let mut copy_in = db
+            .get_postgres_connection_pool()
+            .copy_in_raw(&format!(
+                "COPY {table} FROM STDIN (FORMAT csv, HEADER true)"
+            ))
+            .await?;
+        for chunk in bytes.chunks(COPY_CHUNK) {
+            copy_in.send(chunk).await?;
+        }
+        copy_in
+            .finish()
+            .await
+            .context(format!("COPY {table} from {}", path.display()))?;
+    }
+    steps.push(("reference: tables and COPY".to_owned(), start.elapsed()));
+    println!(
+        "  reference: tables and COPY: {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let start = Instant::now();
+    for sql in &schema.indexes {
+        db.execute_unprepared(sql)
+            .await
+            .context(format!("reference schema: {sql}"))?;
+    }
+    steps.push((
+        "reference: indexes and VACUUM (ANALYZE)".to_owned(),
+        start.elapsed(),
+    ));
+    println!(
+        "  reference: indexes and VACUUM (ANALYZE): {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        let mut out = String::new();
+        for cell in [
+            Cell::Int(-3),
+            Cell::Bool(true),
+            Cell::Text("plain"),
+            Cell::Text("a,\"b\""),
+            Cell::Text(""),
+        ] {
+            csv_field(&mut out, cell);
+            out.push('|');
+        }
+        assert_eq!(out, "-3|t|plain|\"a,\"\"b\"\"\"|\"\"|");
+    }
+}

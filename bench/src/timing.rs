@@ -1,0 +1,195 @@
+//! The timing rule: per item one untimed warm-up, then timed runs; the median and the p95
+//! (nearest rank) over all timed runs, and the median per kind.
+//!
+//! The warm-up runs on a clone of the connection that records every statement, so each
+//! call is also checked to be exactly one statement, and the statement of the first item of
+//! each kind is kept for its plan.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use sea_orm::{DatabaseConnection, Statement};
+use serde_json::{Value as Json, json};
+
+use crate::error::{BenchError, Result};
+
+/// Something timed: a bench user, a (user, document) pair or a bench document.
+pub trait Item {
+    /// The kind its timings are grouped under.
+    fn kind(&self) -> &str;
+}
+
+/// The statistics of one timed query, in milliseconds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stats {
+    /// How many timed runs.
+    pub n: usize,
+    /// The median over all timed runs.
+    pub median_ms: f64,
+    /// The 95th percentile, nearest rank.
+    pub p95_ms: f64,
+    /// The slowest run.
+    pub max_ms: f64,
+    /// The median of each kind's timed runs.
+    pub by_kind: BTreeMap<String, f64>,
+}
+
+/// The median of sorted values (the mean of the middle two for an even count).
+fn median(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+impl Stats {
+    /// The statistics of `(kind, milliseconds)` samples.
+    pub fn of(samples: &[(String, f64)]) -> Self {
+        let all = sorted(samples.iter().map(|(_, ms)| *ms).collect());
+        let mut kinds: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for (kind, ms) in samples {
+            kinds.entry(kind.clone()).or_default().push(*ms);
+        }
+        // Nearest rank: the smallest value with at least 95% of the values at or below it.
+        let rank = (all.len() * 95).div_ceil(100).max(1);
+        Self {
+            n: all.len(),
+            median_ms: median(&all),
+            p95_ms: all.get(rank - 1).copied().unwrap_or(f64::NAN),
+            max_ms: all.last().copied().unwrap_or(f64::NAN),
+            by_kind: kinds
+                .into_iter()
+                .map(|(kind, values)| (kind, median(&sorted(values))))
+                .collect(),
+        }
+    }
+
+    /// The result file's shape: `{"n", "median_ms", "p95_ms", "max_ms", "by_kind"}`.
+    pub fn to_json(&self) -> Json {
+        let round = |ms: f64| (ms * 10_000.0).round() / 10_000.0;
+        json!({
+            "n": self.n,
+            "median_ms": round(self.median_ms),
+            "p95_ms": round(self.p95_ms),
+            "max_ms": round(self.max_ms),
+            "by_kind": self.by_kind.iter().map(|(k, v)| (k.clone(), json!(round(*v)))).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+}
+
+/// What timing one query over its items gave.
+pub struct Measured<A> {
+    /// The answer of each item, in item order.
+    pub answers: Vec<A>,
+    /// The timings.
+    pub stats: Stats,
+    /// The statement of the first item of each kind.
+    pub statements: BTreeMap<String, Statement>,
+}
+
+/// Times calls on one connection, with the warm-up on a recording clone of it.
+pub struct Runner {
+    db: DatabaseConnection,
+    recording: DatabaseConnection,
+    log: Arc<Mutex<Vec<Statement>>>,
+    runs: usize,
+}
+
+impl Runner {
+    /// A runner doing `runs` timed runs per item on `db`.
+    pub fn new(db: &DatabaseConnection, runs: usize) -> Self {
+        let log: Arc<Mutex<Vec<Statement>>> = Arc::default();
+        let mut recording = db.clone();
+        let sink = Arc::clone(&log);
+        recording.set_metric_callback(move |info| {
+            sink.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(info.statement.clone());
+        });
+        Self {
+            db: db.clone(),
+            recording,
+            log,
+            runs,
+        }
+    }
+
+    fn take_log(&self) -> Vec<Statement> {
+        std::mem::take(&mut *self.log.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Times `call` on every item: the warm-up (recorded, and required to be exactly one
+    /// statement), then the timed runs. `name` names the query in messages.
+    pub async fn measure<I: Item, A>(
+        &self,
+        name: &str,
+        items: &[I],
+        call: impl AsyncFn(&DatabaseConnection, &I) -> Result<A>,
+    ) -> Result<Measured<A>> {
+        let mut answers = Vec::with_capacity(items.len());
+        let mut samples = Vec::with_capacity(items.len() * self.runs);
+        let mut statements = BTreeMap::new();
+        for item in items {
+            let kind = item.kind();
+            self.take_log();
+            let context = || format!("{name} ({kind})");
+            let answer = call(&self.recording, item)
+                .await
+                .map_err(|err| err.context(context()))?;
+            let mut log = self.take_log();
+            if log.len() != 1 {
+                return Err(BenchError::new(format!(
+                    "{name} ({kind}) ran {} statements for one call, not one:\n{}",
+                    log.len(),
+                    log.iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                )));
+            }
+            statements
+                .entry(kind.to_owned())
+                .or_insert_with(|| log.remove(0));
+            for _ in 0..self.runs {
+                let start = Instant::now();
+                call(&self.db, item)
+                    .await
+                    .map_err(|err| err.context(context()))?;
+                samples.push((kind.to_owned(), start.elapsed().as_secs_f64() * 1000.0));
+            }
+            answers.push(answer);
+        }
+        Ok(Measured {
+            answers,
+            stats: Stats::of(&samples),
+            statements,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_p95_and_kinds() {
+        let samples: Vec<(String, f64)> = (1..=20)
+            .map(|i| (if i <= 10 { "a" } else { "b" }.to_owned(), i as f64))
+            .collect();
+        let stats = Stats::of(&samples);
+        assert_eq!(stats.n, 20);
+        assert_eq!(stats.median_ms, 10.5);
+        assert_eq!(stats.p95_ms, 19.0);
+        assert_eq!(stats.max_ms, 20.0);
+        assert_eq!(stats.by_kind["a"], 5.5);
+        assert_eq!(stats.by_kind["b"], 15.5);
+        assert_eq!(Stats::of(&[("a".into(), 3.0)]).p95_ms, 3.0);
+    }
+}
