@@ -189,6 +189,8 @@ where
             id_column,
             ids,
         } => {
+            // Locking the rows makes a concurrent delete wait for this grant, or this grant
+            // wait for the delete and then find the rows gone.
             let missing = missing_ids(&txn, table.clone(), id_column.clone(), ids).await?;
             if !missing.is_empty() {
                 return Err(OwnershipError::UnknownObjects {
@@ -269,6 +271,9 @@ pub trait ObjectGrants: OwnedEntity {
     /// Deletes the rows with these ids and, in the same transaction, their content types
     /// and with them every permission on them, so an id used again inherits nothing.
     /// Returns how many rows were deleted.
+    ///
+    /// The rows go first: deleting them waits for any grant that has share-locked them, so
+    /// the content types deleted next include the ones such a grant created.
     fn delete_with_grants<'a, C: ConnectionTrait + TransactionTrait>(
         db: &'a C,
         ids: impl IntoIterator<Item = i64> + Send + 'a,
@@ -278,16 +283,16 @@ pub trait ObjectGrants: OwnedEntity {
             let txn = db.begin().await?;
             let mut deleted = 0;
             for chunk in ids.chunks(MAX_BOUND_VALUES) {
-                content_type::Entity::delete_many()
-                    .filter(content_type::Column::ModelName.eq(Self::MODEL_NAME))
-                    .filter(content_type::Column::ObjectId.is_in(chunk.iter().copied()))
-                    .exec(&txn)
-                    .await?;
                 deleted += Self::delete_many()
                     .filter(Self::id_column().is_in(chunk.iter().copied()))
                     .exec(&txn)
                     .await?
                     .rows_affected;
+                content_type::Entity::delete_many()
+                    .filter(content_type::Column::ModelName.eq(Self::MODEL_NAME))
+                    .filter(content_type::Column::ObjectId.is_in(chunk.iter().copied()))
+                    .exec(&txn)
+                    .await?;
             }
             txn.commit().await?;
             Ok(deleted)
@@ -321,7 +326,8 @@ fn chunks(ids: &BTreeSet<i64>, size: usize) -> impl Iterator<Item = Vec<i64>> + 
         .map(move |start| ids[start..(start + size).min(ids.len())].to_vec())
 }
 
-/// Those of `ids` with no row in `table`, ascending.
+/// Those of `ids` with no row in `table`, ascending; the rows found stay share-locked until
+/// the transaction ends.
 async fn missing_ids(
     txn: &impl ConnectionTrait,
     table: impl Into<TableRef>,
@@ -342,6 +348,7 @@ async fn missing_ids(
             .expr(Func::cast_as(Expr::col(id_column.clone()), bigint))
             .from(table.clone())
             .and_where(Expr::col(id_column.clone()).is_in(chunk))
+            .lock_shared()
             .to_owned();
         for row in txn.query_all(&select).await? {
             found.insert(row.try_get_by_index::<i64>(0)?);
