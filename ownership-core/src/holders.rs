@@ -1,10 +1,12 @@
 //! Who holds a permission, and which permissions users and groups hold (Edgy's permission
 //! manager): each answer is a chainable `Select`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+};
 
 use crate::OwnedEntity;
 use crate::entity::{content_type, group, permission, user};
@@ -125,10 +127,12 @@ impl Holders {
     /// The active users holding one of the permissions, directly or through a group
     /// they are a member of (inactive users hold nothing).
     pub fn users(&self) -> Result<Select<user::Entity>, OwnershipError> {
-        let holders = permission_sql::users_granted(self.matching()?, !self.direct_only);
-        Ok(user::Entity::find()
-            .filter(user::Column::IsActive.eq(true))
-            .filter(user::Column::Id.in_subquery(holders)))
+        let holders = permission_sql::users_granted(self.matching(), !self.direct_only);
+        within_bind_limit(
+            user::Entity::find()
+                .filter(user::Column::IsActive.eq(true))
+                .filter(user::Column::Id.in_subquery(holders)),
+        )
     }
 
     /// The ids of [`users`](Self::users), as a subquery to compose with other conditions
@@ -143,24 +147,21 @@ impl Holders {
 
     /// The groups holding one of the permissions.
     pub fn groups(&self) -> Result<Select<group::Entity>, OwnershipError> {
-        let holders = permission_sql::groups_granted(self.matching()?);
-        Ok(group::Entity::find().filter(group::Column::Id.in_subquery(holders)))
+        let holders = permission_sql::groups_granted(self.matching());
+        within_bind_limit(group::Entity::find().filter(group::Column::Id.in_subquery(holders)))
     }
 
     /// The ids of the permission rows that match: name, model and object conditions on
     /// the same row. Empty lists match nothing.
-    fn matching(&self) -> Result<SelectStatement, OwnershipError> {
-        let mut condition = Condition::all()
-            .add(permission::Column::Name.is_in(strs(bounded("permission names", &self.names)?)));
+    fn matching(&self) -> SelectStatement {
+        let mut condition = Condition::all().add(permission::Column::Name.is_in(strs(&self.names)));
         if self.names.is_empty() {
             condition = condition.add(Expr::cust("1 = 0"));
         }
         if let Some(model_names) = &self.model_names {
             let mut any = Condition::any();
             if !model_names.is_empty() {
-                any = any.add(
-                    permission::Column::ModelName.is_in(strs(bounded("model names", model_names)?)),
-                );
+                any = any.add(permission::Column::ModelName.is_in(strs(model_names)));
             }
             if self.include_null_model_name {
                 any = any.add(permission::Column::ModelName.is_null());
@@ -168,7 +169,6 @@ impl Holders {
             condition = condition.add(any);
         }
         if let Some(objects) = &self.objects {
-            bounded("objects", objects)?;
             let mut by_model: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
             for object in objects {
                 by_model
@@ -194,7 +194,8 @@ impl Holders {
             if self.include_null_object {
                 // A grant on every object covers these objects only if it is on their model
                 // or on every model.
-                let models: Vec<&str> = objects.iter().map(|o| o.model_name.as_str()).collect();
+                let models: BTreeSet<&str> =
+                    objects.iter().map(|o| o.model_name.as_str()).collect();
                 any = any.add(
                     Condition::all()
                         .add(permission::Column::ContentTypeId.is_null())
@@ -210,11 +211,11 @@ impl Holders {
             }
             condition = condition.add(any);
         }
-        Ok(Query::select()
+        Query::select()
             .column((permission::Entity, permission::Column::Id))
             .from(permission::Entity)
             .cond_where(condition)
-            .to_owned())
+            .to_owned()
     }
 }
 
@@ -226,11 +227,9 @@ pub fn permissions_of(
 ) -> Result<Select<permission::Entity>, OwnershipError> {
     let users: Vec<i64> = users.into_iter().collect();
     let groups: Vec<i64> = groups.into_iter().collect();
-    bounded("users", &users)?;
-    bounded("groups", &groups)?;
     let mut any = Condition::any();
     if !users.is_empty() {
-        any = any.add(permission::Column::Id.in_subquery(permission_sql::held_by(&users, true)));
+        any = any.add(permission::Column::Id.in_subquery(permission_sql::held_by_users(&users)));
     }
     if !groups.is_empty() {
         any = any.add(permission::Column::Id.in_subquery(permission_sql::held_by_groups(&groups)));
@@ -238,21 +237,26 @@ pub fn permissions_of(
     if any.is_empty() {
         any = any.add(Expr::cust("1 = 0"));
     }
-    Ok(permission::Entity::find().filter(any))
+    within_bind_limit(permission::Entity::find().filter(any))
 }
 
 fn strs(values: &[String]) -> impl Iterator<Item = &str> {
     values.iter().map(String::as_str)
 }
 
-/// `values`, if one statement can bind them all.
-fn bounded<'a, T>(what: &'static str, values: &'a [T]) -> Result<&'a [T], OwnershipError> {
-    if values.len() > MAX_BOUND_VALUES {
+/// `select`, if one statement can bind all its values (each list is bound once, but the
+/// lists add up).
+fn within_bind_limit<E: EntityTrait>(select: Select<E>) -> Result<Select<E>, OwnershipError> {
+    let bound = select
+        .build(DbBackend::Postgres)
+        .values
+        .map_or(0, |values| values.0.len());
+    if bound > MAX_BOUND_VALUES {
         return Err(OwnershipError::TooManyValues {
-            what,
-            given: values.len(),
+            what: "values bound by one statement",
+            given: bound,
             limit: MAX_BOUND_VALUES,
         });
     }
-    Ok(values)
+    Ok(select)
 }

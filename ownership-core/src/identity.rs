@@ -64,15 +64,12 @@ pub(crate) fn profiles_of(user_id: i64) -> SelectStatement {
     user_profiles(user_id, profile::Column::Id)
 }
 
-/// The ids of the groups the users are members of.
-pub(crate) fn groups_of(users: &[i64]) -> SelectStatement {
+/// The ids of the groups the user is a member of.
+pub(crate) fn groups_of(user_id: i64) -> SelectStatement {
     Query::select()
         .column((SUBJECT_MEMBERSHIP, group_member::Column::GroupId))
         .from_as(group_member::Entity, SUBJECT_MEMBERSHIP)
-        .and_where(
-            Expr::col((SUBJECT_MEMBERSHIP, group_member::Column::UserId))
-                .is_in(users.iter().copied()),
-        )
+        .and_where(Expr::col((SUBJECT_MEMBERSHIP, group_member::Column::UserId)).eq(user_id))
         .to_owned()
 }
 

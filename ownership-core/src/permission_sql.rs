@@ -11,29 +11,65 @@ const CONTENT_TYPE: &str = "ownership_ct";
 const USER_GRANT: &str = "ownership_pu";
 const GROUP_GRANT: &str = "ownership_pg";
 const MEMBERSHIP: &str = "ownership_gm";
+const GRANT: &str = "ownership_grant";
 
-/// The ids of the permissions the users hold: granted to them directly, or, `with_groups`,
-/// to a group they are a member of now.
-pub(crate) fn held_by(users: &[i64], with_groups: bool) -> SelectStatement {
+/// The ids of the permissions the user holds: granted to it directly, or, `with_groups`,
+/// to a group it is a member of now.
+pub(crate) fn held_by(user_id: i64, with_groups: bool) -> SelectStatement {
     let mut direct = Query::select();
     direct
         .column((USER_GRANT, permission_user::Column::PermissionId))
         .from_as(permission_user::Entity, USER_GRANT)
-        .and_where(
-            Expr::col((USER_GRANT, permission_user::Column::UserId)).is_in(users.iter().copied()),
-        );
+        .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(user_id));
     if with_groups {
         let through_groups = Query::select()
             .column((GROUP_GRANT, permission_group::Column::PermissionId))
             .from_as(permission_group::Entity, GROUP_GRANT)
             .and_where(
                 Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
-                    .in_subquery(identity::groups_of(users)),
+                    .in_subquery(identity::groups_of(user_id)),
             )
             .to_owned();
         direct.union(UnionType::All, through_groups);
     }
     direct.to_owned()
+}
+
+/// Every (permission, user) pair a user holds: its own grants and, `with_groups`, those of
+/// the groups it is a member of, as a table `ownership_grant(permission_id, user_id)`.
+///
+/// Callers filter the table once, so each list they filter by is bound once.
+fn user_grants(with_groups: bool) -> SelectStatement {
+    let mut direct = Query::select();
+    direct
+        .column((USER_GRANT, permission_user::Column::PermissionId))
+        .column((USER_GRANT, permission_user::Column::UserId))
+        .from_as(permission_user::Entity, USER_GRANT);
+    if with_groups {
+        let through_groups = Query::select()
+            .column((GROUP_GRANT, permission_group::Column::PermissionId))
+            .column((MEMBERSHIP, group_member::Column::UserId))
+            .from_as(permission_group::Entity, GROUP_GRANT)
+            .join_as(
+                JoinType::InnerJoin,
+                group_member::Entity,
+                MEMBERSHIP,
+                Expr::col((MEMBERSHIP, group_member::Column::GroupId))
+                    .equals((GROUP_GRANT, permission_group::Column::GroupId)),
+            )
+            .to_owned();
+        direct.union(UnionType::All, through_groups);
+    }
+    direct.to_owned()
+}
+
+/// The ids of the permissions the users hold, directly or through their groups.
+pub(crate) fn held_by_users(users: &[i64]) -> SelectStatement {
+    Query::select()
+        .column((GRANT, permission_user::Column::PermissionId))
+        .from_subquery(user_grants(true), GRANT)
+        .and_where(Expr::col((GRANT, permission_user::Column::UserId)).is_in(users.iter().copied()))
+        .to_owned()
 }
 
 /// The ids of the permissions granted to these groups.
@@ -76,7 +112,7 @@ impl Held<'_> {
             )
             .and_where(
                 Expr::col((PERMISSION, permission::Column::Id))
-                    .in_subquery(held_by(&[self.user_id], self.with_groups)),
+                    .in_subquery(held_by(self.user_id, self.with_groups)),
             )
             .to_owned()
     }
@@ -100,7 +136,7 @@ impl Held<'_> {
                 )
                 .and_where(
                     Expr::col((PERMISSION, permission::Column::Id))
-                        .in_subquery(held_by(&[self.user_id], self.with_groups)),
+                        .in_subquery(held_by(self.user_id, self.with_groups)),
                 )
                 .to_owned(),
         )
@@ -110,26 +146,13 @@ impl Held<'_> {
 /// The users granted one of `permission_ids` directly, and, `with_groups`, the members of
 /// groups granted one.
 pub(crate) fn users_granted(permission_ids: SelectStatement, with_groups: bool) -> SelectStatement {
-    let mut direct = Query::select();
-    direct
-        .column((USER_GRANT, permission_user::Column::UserId))
-        .from_as(permission_user::Entity, USER_GRANT)
+    Query::select()
+        .column((GRANT, permission_user::Column::UserId))
+        .from_subquery(user_grants(with_groups), GRANT)
         .and_where(
-            Expr::col((USER_GRANT, permission_user::Column::PermissionId))
-                .in_subquery(permission_ids.clone()),
-        );
-    if with_groups {
-        let members = Query::select()
-            .column((MEMBERSHIP, group_member::Column::UserId))
-            .from_as(group_member::Entity, MEMBERSHIP)
-            .and_where(
-                Expr::col((MEMBERSHIP, group_member::Column::GroupId))
-                    .in_subquery(groups_granted(permission_ids)),
-            )
-            .to_owned();
-        direct.union(UnionType::All, members);
-    }
-    direct.to_owned()
+            Expr::col((GRANT, permission_user::Column::PermissionId)).in_subquery(permission_ids),
+        )
+        .to_owned()
 }
 
 /// The groups granted one of `permission_ids`.
