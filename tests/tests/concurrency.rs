@@ -1,0 +1,833 @@
+//! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
+//! same rows, inserts racing on the same (owner, name), and transactions that fail half-way.
+//! SQLite serialises writers, so these scenarios run on the server backends only.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ownership_core::entity::{content_type, permission, permission_group, permission_user, user};
+use ownership_core::{
+    CloneOptions, Grantees, ObjectGrants, ObjectRef, OwnedActiveModelExt, OwnedModelExt,
+    OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant, holders,
+    revoke,
+};
+use ownership_tests::entities::document;
+use ownership_tests::world::{self, Role, ids, set};
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set, Statement, TransactionTrait,
+};
+use tokio::sync::{Barrier, Mutex};
+use tokio::task::JoinHandle;
+
+/// How many callers race.
+const TASKS: usize = 32;
+
+/// The longest a scenario may take.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Declares, for each named `async fn(&DatabaseConnection)`, a test on PostgreSQL and one
+/// on MariaDB/MySQL: `name::postgres`, `name::mysql`.
+macro_rules! on_server_backends {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::run(ownership_tests::Backend::Postgres, stringify!($scenario), |db| async move {
+                        super::$scenario(&db).await
+                    })
+                    .await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn mysql() {
+                    super::run(ownership_tests::Backend::MySql, stringify!($scenario), |db| async move {
+                        super::$scenario(&db).await
+                    })
+                    .await;
+                }
+            }
+        )*
+    };
+}
+
+on_server_backends!(
+    grant_and_revoke_race_on_one_grant,
+    first_grants_on_a_new_object_race,
+    inserts_of_one_name_race,
+    failed_grants_leave_nothing_behind,
+    a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object,
+);
+
+// ---------------------------------------------------------------------------------------
+// Support
+// ---------------------------------------------------------------------------------------
+
+/// One scenario at a time per server, so each has the connections it asks for.
+static POSTGRES: Mutex<()> = Mutex::const_new(());
+static MYSQL: Mutex<()> = Mutex::const_new(());
+
+/// Runs a scenario on a fresh database of `backend`, within [`LIMIT`].
+async fn run<F, Fut>(backend: ownership_tests::Backend, name: &'static str, scenario: F)
+where
+    F: FnOnce(DatabaseConnection) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let _one_at_a_time = match backend {
+        ownership_tests::Backend::MySql => MYSQL.lock().await,
+        _ => POSTGRES.lock().await,
+    };
+    ownership_tests::run_on(backend, |db| {
+        let body = scenario(db);
+        async move {
+            let started = Instant::now();
+            tokio::time::timeout(LIMIT, body)
+                .await
+                .unwrap_or_else(|_| panic!("{name} on {backend:?} took longer than {LIMIT:?}"));
+            eprintln!("{name} on {backend:?}: {:?}", started.elapsed());
+        }
+    })
+    .await;
+}
+
+/// `url` with its path (the database name) replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map_or(base.len(), |i| authority_end + i);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// One value of a one-row query.
+async fn scalar<T: sea_orm::TryGetable>(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> T {
+    let backend = db.get_database_backend();
+    db.query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .unwrap_or_else(|err| panic!("{sql}: {err}"))
+        .unwrap_or_else(|| panic!("{sql}: no row"))
+        .try_get_by_index(0)
+        .unwrap_or_else(|err| panic!("{sql}: {err}"))
+}
+
+/// Another pool of `size` connections to the same test database (schema on PostgreSQL).
+async fn pool(db: &DatabaseConnection, size: u32) -> DatabaseConnection {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    let mut options = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let schema: String = scalar(db, "SELECT current_schema()::text", vec![]).await;
+            let mut options = ConnectOptions::new(var("OWNERSHIP_TEST_POSTGRES_URL"));
+            options.set_schema_search_path(schema);
+            options
+        }
+        DbBackend::MySql => {
+            let database: String = scalar(db, "SELECT DATABASE()", vec![]).await;
+            ConnectOptions::new(with_database(&var("OWNERSHIP_TEST_MYSQL_URL"), &database))
+        }
+        other => panic!("no concurrency scenarios on {other:?}"),
+    };
+    options
+        .max_connections(size)
+        .acquire_timeout(LIMIT)
+        .sqlx_logging(false);
+    Database::connect(options).await.expect("connect a pool")
+}
+
+/// How many rows each permission table holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Rows {
+    users: u64,
+    documents: u64,
+    content_types: u64,
+    permissions: u64,
+    user_grants: u64,
+    group_grants: u64,
+}
+
+async fn rows(db: &DatabaseConnection) -> Rows {
+    Rows {
+        users: user::Entity::find().count(db).await.unwrap(),
+        documents: document::Entity::find().count(db).await.unwrap(),
+        content_types: content_type::Entity::find().count(db).await.unwrap(),
+        permissions: permission::Entity::find().count(db).await.unwrap(),
+        user_grants: permission_user::Entity::find().count(db).await.unwrap(),
+        group_grants: permission_group::Entity::find().count(db).await.unwrap(),
+    }
+}
+
+/// The content-type rows, permission rows and user grants on one document.
+async fn on_document(db: &DatabaseConnection, id: i64) -> (u64, u64, u64) {
+    let content_types: Vec<i64> = content_type::Entity::find()
+        .select_only()
+        .column(content_type::Column::Id)
+        .filter(content_type::Column::ModelName.eq("document"))
+        .filter(content_type::Column::ObjectId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    let permissions: Vec<i64> = permission::Entity::find()
+        .select_only()
+        .column(permission::Column::Id)
+        .filter(permission::Column::ContentTypeId.is_in(content_types.clone()))
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    let grants = permission_user::Entity::find()
+        .filter(permission_user::Column::PermissionId.is_in(permissions.clone()))
+        .count(db)
+        .await
+        .unwrap();
+    (content_types.len() as u64, permissions.len() as u64, grants)
+}
+
+/// An account with one regular owner; returns the owner's user and profile.
+async fn owner_profile(db: &DatabaseConnection) -> (i64, i64) {
+    let account = world::account(db, "acme").await;
+    let owner = world::user(db, "owner", Role::Regular).await;
+    (owner, world::profile(db, owner, account).await)
+}
+
+async fn load(db: &DatabaseConnection, user_id: i64) -> Subject {
+    Subject::load(db, user_id).await.expect("load subject")
+}
+
+fn new_document(owner: i64, name: &str) -> document::ActiveModel {
+    document::ActiveModel {
+        user_profile_id: Set(owner),
+        name: Set(name.to_owned()),
+        body: Set(String::new()),
+        ..Default::default()
+    }
+}
+
+/// The errors among `outcomes`, one line each.
+fn failures<T, E: std::fmt::Display>(outcomes: &[(usize, Result<T, E>)]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter_map(|(task, outcome)| {
+            outcome
+                .as_ref()
+                .err()
+                .map(|err| format!("task {task}: {err}"))
+        })
+        .collect()
+}
+
+/// Starts `TASKS` tasks that wait for each other, then run `op(task)` at once.
+async fn all_at_once<T, F, Fut>(op: F) -> Vec<(usize, T)>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(TASKS));
+    let mut handles = Vec::with_capacity(TASKS);
+    for task in 0..TASKS {
+        let barrier = barrier.clone();
+        let call = op(task);
+        handles.push(tokio::spawn(async move {
+            barrier.wait().await;
+            (task, call.await)
+        }));
+    }
+    let mut out = Vec::with_capacity(TASKS);
+    for handle in handles {
+        out.push(handle.await.expect("a racing task panicked"));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Grants and revokes of one grant, at once
+// ---------------------------------------------------------------------------------------
+
+/// What one task did in one round.
+#[derive(Debug)]
+struct Done {
+    round: usize,
+    task: usize,
+    granted: bool,
+    /// When the call returned, in the order calls returned.
+    sequence: u64,
+    outcome: Result<u64, String>,
+}
+
+async fn grant_and_revoke_race_on_one_grant(db: &DatabaseConnection) {
+    const MIXED_ROUNDS: usize = 6;
+    let wide = pool(db, TASKS as u32).await;
+    let (_, owner) = owner_profile(db).await;
+    let contested = world::document(db, owner, "contested").await;
+    let bystander = world::document(db, owner, "bystander").await;
+    let u = world::user(db, "u", Role::Regular).await;
+    let s = load(db, u).await;
+
+    // Rounds of mixed grants and revokes, then a round of grants only, then of revokes
+    // only. The order calls return in is not the order they commit in, so the state after
+    // a mixed round is checked for consistency only; after a round of one kind it is exact.
+    let rounds: Vec<Vec<bool>> = (0..MIXED_ROUNDS)
+        .map(|round| (0..TASKS).map(|task| (task + round) % 2 == 0).collect())
+        .chain([vec![true; TASKS], vec![false; TASKS]])
+        .collect();
+    let start = Arc::new(Barrier::new(TASKS + 1));
+    let done = Arc::new(Barrier::new(TASKS + 1));
+    let sequence = Arc::new(AtomicU64::new(0));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Done>();
+    let mut handles = Vec::new();
+    for task in 0..TASKS {
+        let (wide, start, done, sequence, tx) = (
+            wide.clone(),
+            start.clone(),
+            done.clone(),
+            sequence.clone(),
+            tx.clone(),
+        );
+        let plan: Vec<bool> = rounds.iter().map(|round| round[task]).collect();
+        handles.push(tokio::spawn(async move {
+            let target = Target::object::<document::Entity>(contested);
+            let grantees = Grantees::users([u]);
+            for (round, granted) in plan.into_iter().enumerate() {
+                start.wait().await;
+                let outcome = if granted {
+                    grant(&wide, "view", &target, &grantees).await.map(|()| 0)
+                } else {
+                    revoke(&wide, "view", &target, &grantees).await
+                };
+                let sequence = sequence.fetch_add(1, Ordering::SeqCst);
+                tx.send(Done {
+                    round,
+                    task,
+                    granted,
+                    sequence,
+                    outcome: outcome.map_err(|err: OwnershipError| err.to_string()),
+                })
+                .expect("the checker listens");
+                done.wait().await;
+            }
+        }));
+    }
+    drop(tx);
+
+    for (round, plan) in rounds.iter().enumerate() {
+        start.wait().await;
+        done.wait().await;
+        let mut results = Vec::with_capacity(TASKS);
+        while let Ok(result) = rx.try_recv() {
+            results.push(result);
+        }
+        assert_eq!(results.len(), TASKS, "round {round}");
+        assert!(results.iter().all(|r| r.round == round));
+        let errors: Vec<String> = results
+            .iter()
+            .filter_map(|r| {
+                r.outcome.as_ref().err().map(|err| {
+                    let op = if r.granted { "grant" } else { "revoke" };
+                    format!("task {} {op}: {err}", r.task)
+                })
+            })
+            .collect();
+        assert!(errors.is_empty(), "round {round}: {errors:#?}");
+        let removed: u64 = results
+            .iter()
+            .filter(|r| !r.granted)
+            .map(|r| *r.outcome.as_ref().unwrap())
+            .sum();
+        let (content_types, permissions, grants) = on_document(db, contested).await;
+        assert_eq!(
+            (content_types, permissions),
+            (1, 1),
+            "round {round}: one content type and one permission, however many grants raced"
+        );
+        assert!(grants <= 1, "round {round}: {grants} grant rows");
+        let readable = document::Entity::can_read(db, &s, contested).await.unwrap();
+        assert_eq!(readable, grants == 1, "round {round}: the check agrees");
+        assert_eq!(
+            holders(["view"])
+                .objects([ObjectRef::of::<document::Entity>(contested)])
+                .users()
+                .unwrap()
+                .count(db)
+                .await
+                .unwrap(),
+            grants,
+            "round {round}: holders agree"
+        );
+        assert_eq!(
+            ids(db, document::Entity::find().with_read_permission_for(&s)).await,
+            if grants == 1 {
+                set([contested])
+            } else {
+                set([])
+            },
+            "round {round}: the read scope is the contested object or nothing"
+        );
+        // When every call of the round is of one kind, the last call to return decides
+        // the state, whatever order the calls committed in.
+        let last = results.iter().max_by_key(|r| r.sequence).unwrap();
+        if plan.iter().all(|&granted| granted == plan[0]) {
+            assert_eq!(
+                grants,
+                u64::from(last.granted),
+                "round {round}: the state is what the last call (task {}) implies",
+                last.task
+            );
+        }
+        if plan.iter().all(|&granted| !granted) && round > 0 && rounds[round - 1].iter().all(|&g| g)
+        {
+            assert_eq!(
+                removed, 1,
+                "round {round}: exactly one of the racing revokes removed the grant"
+            );
+        }
+    }
+    for handle in handles {
+        handle.await.expect("a racing task panicked");
+    }
+    assert!(!document::Entity::can_read(db, &s, bystander).await.unwrap());
+    wide.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// First grants on a new object, at once
+// ---------------------------------------------------------------------------------------
+
+async fn first_grants_on_a_new_object_race(db: &DatabaseConnection) {
+    let wide = pool(db, TASKS as u32).await;
+    let (_, owner) = owner_profile(db).await;
+    let mut users = Vec::with_capacity(TASKS);
+    for i in 0..TASKS {
+        users.push(world::user(db, &format!("u{i}"), Role::Regular).await);
+    }
+    let all_users: BTreeSet<i64> = users.iter().copied().collect();
+
+    // On one object nobody holds anything on yet: its content type and permission rows
+    // are created by whichever caller gets there first.
+    let fresh = world::document(db, owner, "fresh").await;
+    let before = rows(db).await;
+    let outcomes = all_at_once(|task| {
+        let (wide, user) = (wide.clone(), users[task]);
+        async move {
+            grant(
+                &wide,
+                "view",
+                &Target::object::<document::Entity>(fresh),
+                &Grantees::users([user]),
+            )
+            .await
+        }
+    })
+    .await;
+    assert_eq!(
+        failures(&outcomes),
+        Vec::<String>::new(),
+        "grants on one object"
+    );
+    assert_eq!(on_document(db, fresh).await, (1, 1, TASKS as u64));
+    let after = rows(db).await;
+    assert_eq!(
+        (
+            after.content_types - before.content_types,
+            after.permissions - before.permissions,
+            after.user_grants - before.user_grants
+        ),
+        (1, 1, TASKS as u64)
+    );
+    for &user in &users {
+        assert!(
+            document::Entity::can_read(db, &load(db, user).await, fresh)
+                .await
+                .unwrap(),
+            "user {user} reads the object it was granted"
+        );
+    }
+
+    // The same on a whole model and on everything: one permission row each.
+    for (name, target) in [
+        ("change", Target::model::<document::Entity>()),
+        ("delete", Target::everything()),
+    ] {
+        let before = rows(db).await;
+        let outcomes = all_at_once(|task| {
+            let (wide, user, target) = (wide.clone(), users[task], target.clone());
+            async move { grant(&wide, name, &target, &Grantees::users([user])).await }
+        })
+        .await;
+        assert_eq!(failures(&outcomes), Vec::<String>::new(), "{name}");
+        let after = rows(db).await;
+        assert_eq!(
+            (
+                after.permissions - before.permissions,
+                after.user_grants - before.user_grants
+            ),
+            (1, TASKS as u64),
+            "{name}"
+        );
+        let holding = holders([name])
+            .users()
+            .unwrap()
+            .select_only()
+            .column(user::Column::Id)
+            .into_tuple::<i64>()
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(holding.into_iter().collect::<BTreeSet<_>>(), all_users);
+    }
+
+    // Many new objects at once, every caller granting on all of them.
+    let mut batch = Vec::new();
+    for i in 0..20 {
+        batch.push(world::document(db, owner, &format!("batch{i}")).await);
+    }
+    let before = rows(db).await;
+    let outcomes = all_at_once(|task| {
+        let (wide, user, batch) = (wide.clone(), users[task], batch.clone());
+        async move {
+            grant(
+                &wide,
+                "view",
+                &Target::objects::<document::Entity>(batch),
+                &Grantees::users([user]),
+            )
+            .await
+        }
+    })
+    .await;
+    assert_eq!(
+        failures(&outcomes),
+        Vec::<String>::new(),
+        "grants on 20 objects"
+    );
+    let after = rows(db).await;
+    assert_eq!(
+        (
+            after.content_types - before.content_types,
+            after.permissions - before.permissions,
+            after.user_grants - before.user_grants
+        ),
+        (20, 20, 20 * TASKS as u64)
+    );
+    let s = load(db, users[TASKS - 1]).await;
+    let mut expected: BTreeSet<i64> = batch.iter().copied().collect();
+    expected.insert(fresh);
+    assert_eq!(
+        ids(
+            db,
+            document::Entity::find().permitted_for(&s, &Permitted::all_of(["view"]))
+        )
+        .await,
+        expected
+    );
+    wide.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Inserts of one (owner, name), at once
+// ---------------------------------------------------------------------------------------
+
+async fn inserts_of_one_name_race(db: &DatabaseConnection) {
+    let wide = pool(db, TASKS as u32).await;
+    let (_, owner) = owner_profile(db).await;
+    let before = rows(db).await;
+    let outcomes = all_at_once(|_| {
+        let wide = wide.clone();
+        async move { new_document(owner, "contested").insert_owned(&wide).await }
+    })
+    .await;
+    let inserted: Vec<&document::Model> = outcomes
+        .iter()
+        .filter_map(|(_, outcome)| outcome.as_ref().ok())
+        .collect();
+    assert_eq!(inserted.len(), 1, "exactly one insert wins");
+    let others: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(task, outcome)| match outcome {
+            Err(OwnershipError::DuplicateName {
+                model,
+                owner: o,
+                name,
+            }) if (*model, *o, name.as_str()) == ("document", owner, "contested") => None,
+            Err(err) => Some(format!("task {task}: {err:?}")),
+            Ok(_) => None,
+        })
+        .collect();
+    assert!(others.is_empty(), "the others are duplicates: {others:#?}");
+    assert_eq!(rows(db).await.documents, before.documents + 1);
+
+    // Clones of one row at once, each looking for the first free "(clone)" name: every
+    // caller gets a row under a free name or a typed duplicate, never a database error.
+    let original = inserted[0].clone();
+    let outcomes = all_at_once(|_| {
+        let (wide, original) = (wide.clone(), original.clone());
+        async move { original.clone_owned(&wide, CloneOptions::new()).await }
+    })
+    .await;
+    let mut names = BTreeSet::new();
+    let mut errors = Vec::new();
+    for (task, outcome) in &outcomes {
+        match outcome {
+            Ok(clone) => {
+                assert!(names.insert(clone.name.clone()), "{} twice", clone.name);
+                assert!(clone.name.starts_with("contested (clone"));
+            }
+            Err(OwnershipError::DuplicateName { .. }) => {}
+            Err(err) => errors.push(format!("task {task}: {err:?}")),
+        }
+    }
+    assert!(errors.is_empty(), "clones: {errors:#?}");
+    assert!(!names.is_empty(), "at least one clone is written");
+    assert_eq!(
+        rows(db).await.documents,
+        before.documents + 1 + names.len() as u64
+    );
+    wide.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Failing half-way
+// ---------------------------------------------------------------------------------------
+
+async fn failed_grants_leave_nothing_behind(db: &DatabaseConnection) {
+    let (_, owner) = owner_profile(db).await;
+    let mut docs = Vec::new();
+    for i in 0..200 {
+        docs.push(world::document(db, owner, &format!("d{i}")).await);
+    }
+    let u = world::user(db, "u", Role::Regular).await;
+    let g = world::group(db, "g", &[u]).await;
+    let missing_group = g + 1_000;
+    let missing_doc = docs[199] + 1_000;
+    let before = rows(db).await;
+
+    // An existing user and a missing group: nothing for the user either.
+    for target in [
+        Target::objects::<document::Entity>(docs.clone()),
+        Target::model::<document::Entity>(),
+        Target::everything(),
+    ] {
+        match grant(
+            db,
+            "view",
+            &target,
+            &Grantees::users([u]).and_groups([g, missing_group]),
+        )
+        .await
+        {
+            Err(OwnershipError::UnknownGroups(unknown)) => assert_eq!(unknown, [missing_group]),
+            other => panic!("expected UnknownGroups, got {other:?}"),
+        }
+        assert_eq!(rows(db).await, before);
+    }
+    // 200 objects, the last missing: nothing for the 199 others.
+    let mut with_missing = docs[..199].to_vec();
+    with_missing.push(missing_doc);
+    match grant(
+        db,
+        "view",
+        &Target::objects::<document::Entity>(with_missing),
+        &Grantees::users([u]).and_groups([g]),
+    )
+    .await
+    {
+        Err(OwnershipError::UnknownObjects { model, ids }) => {
+            assert_eq!((model.as_str(), ids), ("document", vec![missing_doc]));
+        }
+        other => panic!("expected UnknownObjects, got {other:?}"),
+    }
+    assert_eq!(rows(db).await, before);
+
+    // A grantee deleted while the grant runs: the grant finds the user, writes the
+    // content types and permissions, then waits on the user's row for its grant row; the
+    // delete commits and the grant fails. None of what it wrote stays.
+    let doomed = world::user(db, "doomed", Role::Regular).await;
+    let before = rows(db).await;
+    let granter = Granter::connect(db).await;
+    let deleting = db.begin().await.unwrap();
+    assert_eq!(
+        user::Entity::delete_by_id(doomed)
+            .exec(&deleting)
+            .await
+            .unwrap()
+            .rows_affected,
+        1
+    );
+    let objects = docs[..50].to_vec();
+    let granting = granter.grant(
+        "view",
+        Target::objects::<document::Entity>(objects),
+        Grantees::users([u, doomed]),
+    );
+    assert!(
+        granter.blocked_or_done(db, &granting).await,
+        "the grant finished without waiting for the deleted user's row: {:?}",
+        granting.await
+    );
+    deleting.commit().await.unwrap();
+    let outcome = granting.await.expect("the grant task");
+    assert!(
+        matches!(
+            outcome,
+            Err(OwnershipError::Db(_)) | Err(OwnershipError::UnknownUsers(_))
+        ),
+        "a grant to a user deleted under it fails: {outcome:?}"
+    );
+    let after = rows(db).await;
+    assert_eq!(
+        after,
+        Rows {
+            users: before.users - 1,
+            ..before
+        },
+        "nothing of the failed grant is left"
+    );
+    assert_eq!(
+        ids(
+            db,
+            document::Entity::find()
+                .permitted_for(&load(db, u).await, &Permitted::all_of(["view"]))
+        )
+        .await,
+        set([])
+    );
+    granter.close().await;
+}
+
+/// A one-connection pool to run a grant on, and a way to see whether that connection is
+/// waiting for a lock.
+struct Granter {
+    pool: DatabaseConnection,
+    connection_id: i64,
+    waiting_sql: &'static str,
+    poll_every: Duration,
+}
+
+impl Granter {
+    async fn connect(db: &DatabaseConnection) -> Self {
+        let pool = pool(db, 1).await;
+        let (connection_id, waiting_sql, poll_every) = match db.get_database_backend() {
+            DbBackend::Postgres => (
+                i64::from(scalar::<i32>(&pool, "SELECT pg_backend_pid()", vec![]).await),
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE pid = $1 AND wait_event_type = 'Lock'",
+                Duration::from_millis(5),
+            ),
+            _ => (
+                i64::try_from(scalar::<u64>(&pool, "SELECT CONNECTION_ID()", vec![]).await)
+                    .unwrap(),
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX \
+                 WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'",
+                Duration::from_millis(150),
+            ),
+        };
+        Self {
+            pool,
+            connection_id,
+            waiting_sql,
+            poll_every,
+        }
+    }
+
+    fn grant(
+        &self,
+        name: &'static str,
+        target: Target,
+        grantees: Grantees,
+    ) -> JoinHandle<Result<(), OwnershipError>> {
+        let pool = self.pool.clone();
+        tokio::spawn(async move { grant(&pool, name, &target, &grantees).await })
+    }
+
+    /// Waits until the grant is blocked on a lock (true) or has finished (false), as the
+    /// server reports it.
+    async fn blocked_or_done<T>(&self, db: &DatabaseConnection, task: &JoinHandle<T>) -> bool {
+        loop {
+            if task.is_finished() {
+                return false;
+            }
+            let waiting: i64 = scalar(db, self.waiting_sql, vec![self.connection_id.into()]).await;
+            if waiting > 0 {
+                return true;
+            }
+            // MariaDB refreshes INNODB_TRX only when it has not been read for 100 ms.
+            tokio::time::sleep(self.poll_every).await;
+        }
+    }
+
+    async fn close(self) {
+        self.pool.close().await.unwrap();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A grant racing the object's deletion
+// ---------------------------------------------------------------------------------------
+
+async fn a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object(db: &DatabaseConnection) {
+    let (_, owner) = owner_profile(db).await;
+    let doomed = world::document(db, owner, "doomed").await;
+    let kept = world::document(db, owner, "kept").await;
+    let u = world::user(db, "u", Role::Regular).await;
+    let s = load(db, u).await;
+
+    // The deletion (with its grants) runs in a transaction left open while a grant on the
+    // object runs on another connection; then the deletion commits. Serialised either
+    // way, no grant outlives the object: granted first, the deletion removes it; deleted
+    // first, the grant finds no object.
+    let granter = Granter::connect(db).await;
+    let deleting = db.begin().await.unwrap();
+    assert_eq!(
+        document::Entity::delete_with_grants(&deleting, [doomed])
+            .await
+            .unwrap(),
+        1
+    );
+    let granting = granter.grant(
+        "view",
+        Target::objects::<document::Entity>([doomed, kept]),
+        Grantees::users([u]),
+    );
+    let blocked = granter.blocked_or_done(db, &granting).await;
+    deleting.commit().await.unwrap();
+    let outcome = granting.await.expect("the grant task");
+    match &outcome {
+        Ok(()) => {}
+        Err(OwnershipError::UnknownObjects { ids, .. }) => assert_eq!(ids, &[doomed]),
+        Err(err) => panic!("grant racing a delete: {err:?}"),
+    }
+    granter.close().await;
+
+    // Nothing points at the deleted object, and a row inserted under its id later (a
+    // restore) inherits nothing.
+    let (content_types, permissions, grants) = on_document(db, doomed).await;
+    document::Entity::insert(document::ActiveModel {
+        id: Set(doomed),
+        ..new_document(owner, "restored")
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    let inherited = document::Entity::can_read(db, &s, doomed).await.unwrap();
+    assert_eq!(
+        (content_types, permissions, grants, inherited),
+        (0, 0, 0, false),
+        "after the race (grant {}: {outcome:?}), the deleted object keeps content types, \
+         permissions and grants, and the restored row is readable",
+        if blocked { "waited" } else { "did not wait" }
+    );
+}
