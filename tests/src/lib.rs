@@ -7,6 +7,8 @@
 //! instead of skipping it.
 
 pub mod entities;
+pub mod oracle;
+pub mod random_world;
 pub mod world;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,0 +1,795 @@
+//! An in-memory model of the ownership and permission rules, written from the design's
+//! rules (`The rules`, `Invariants`) and the decisions recorded in the README, to check the
+//! library's SQL against.
+//!
+//! A [`World`] holds accounts, users, profiles, groups, memberships, owned rows and grants,
+//! keyed by their database ids. Each rule is one method, with the rule it implements quoted
+//! in its doc comment; the answers are plain sets, computed by walking the world, never by
+//! building SQL. A subject is named by its user id: `None` is anonymous, and an id with no
+//! user is a user that no longer exists.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The owned models of the test entities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Model {
+    /// `entities::document`: model name `document`, read `view`, manage `change`.
+    Document,
+    /// `entities::note`: model name `notes`, read `view`, manage `change`.
+    Note,
+}
+
+impl Model {
+    /// Both models.
+    pub const ALL: [Model; 2] = [Model::Document, Model::Note];
+
+    /// The model name permissions are narrowed by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Document => "document",
+            Model::Note => "notes",
+        }
+    }
+
+    /// "the read permission (default `view`)".
+    pub fn read_permission(self) -> &'static str {
+        "view"
+    }
+
+    /// "the model's manage permission (default `change`)".
+    pub fn manage_permission(self) -> &'static str {
+        "change"
+    }
+}
+
+/// A user's flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct User {
+    /// Active: only an active user is given anything.
+    pub is_active: bool,
+    /// Staff: manages what its accounts' profiles own.
+    pub is_staff: bool,
+    /// Superuser: reads and manages everything.
+    pub is_superuser: bool,
+}
+
+/// One user's membership in one account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The user.
+    pub user: i64,
+    /// The account.
+    pub account: i64,
+}
+
+/// An owned row: its owner profile and its name, unique together.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Row {
+    /// The owner profile.
+    pub owner: i64,
+    /// The name.
+    pub name: String,
+}
+
+/// A permission: a name narrowed by an optional model name and an optional single object
+/// (an object always comes with its model name).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Permission {
+    /// The permission's name.
+    pub name: String,
+    /// The model it is narrowed to; `None` for every model.
+    pub model_name: Option<String>,
+    /// The object's id, when narrowed to one object of `model_name`.
+    pub object: Option<i64>,
+}
+
+/// Who a permission is granted to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grantee {
+    /// A user, directly.
+    User(i64),
+    /// A group: every member holds it.
+    Group(i64),
+}
+
+/// What a grant or revoke covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Every object of every model (NULL model name and NULL object).
+    Everything,
+    /// Every object of the model with this name (NULL object).
+    Model(String),
+    /// These objects of one model.
+    Objects(Model, BTreeSet<i64>),
+}
+
+/// The options of `permitted_for`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ask {
+    /// The permission names.
+    pub names: Vec<String>,
+    /// Any of the names (`Permitted::any_of`) rather than all of them.
+    pub any: bool,
+    /// Grants to the subject's groups count (not `without_groups`).
+    pub with_groups: bool,
+    /// Grants on the model or on everything count (not `objects_only`).
+    pub model_wide: bool,
+    /// A superuser is permitted everything (not `without_superuser_bypass`).
+    pub superuser_bypass: bool,
+}
+
+impl Ask {
+    /// The 16 option combinations for one list of names.
+    pub fn all_options(names: &[String]) -> Vec<Ask> {
+        let mut asks = Vec::with_capacity(16);
+        for any in [false, true] {
+            for with_groups in [true, false] {
+                for model_wide in [true, false] {
+                    for superuser_bypass in [true, false] {
+                        asks.push(Ask {
+                            names: names.to_vec(),
+                            any,
+                            with_groups,
+                            model_wide,
+                            superuser_bypass,
+                        });
+                    }
+                }
+            }
+        }
+        asks
+    }
+}
+
+/// A `holders(..)` question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoldersQuestion {
+    /// The permission names.
+    pub names: Vec<String>,
+    /// `.model_names(..)`, if given.
+    pub model_names: Option<Vec<String>>,
+    /// `.objects(..)`, if given: (model name, id).
+    pub objects: Option<Vec<(String, i64)>>,
+    /// `.include_null_model_name(..)` (default true).
+    pub include_null_model_name: bool,
+    /// `.include_null_object(..)` (default true).
+    pub include_null_object: bool,
+    /// `.direct_only()`.
+    pub direct_only: bool,
+}
+
+/// A power a user can lose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Power {
+    /// Being active.
+    Active,
+    /// Being staff.
+    Staff,
+    /// Being a superuser.
+    Superuser,
+}
+
+/// Why the oracle expects a write to be refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A grant names users that do not exist (ascending).
+    UnknownUsers(Vec<i64>),
+    /// A grant names groups that do not exist (ascending).
+    UnknownGroups(Vec<i64>),
+    /// A grant names objects that do not exist (ascending).
+    UnknownObjects(Model, Vec<i64>),
+    /// Deleting a user or profile that still owns rows.
+    StillOwnsRows,
+    /// The owner already has a row with this name.
+    DuplicateName {
+        /// The owner profile.
+        owner: i64,
+        /// The taken name.
+        name: String,
+    },
+    /// A row cannot be given to a profile that does not exist.
+    NoSuchProfile(i64),
+}
+
+/// A world: everything the rules look at, by database id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct World {
+    /// The accounts.
+    pub accounts: BTreeSet<i64>,
+    /// The users and their flags.
+    pub users: BTreeMap<i64, User>,
+    /// The profiles.
+    pub profiles: BTreeMap<i64, Profile>,
+    /// The groups.
+    pub groups: BTreeSet<i64>,
+    /// Memberships, as (group, user).
+    pub members: BTreeSet<(i64, i64)>,
+    /// The owned rows of each model.
+    pub rows: BTreeMap<Model, BTreeMap<i64, Row>>,
+    /// The grants.
+    pub grants: BTreeSet<(Permission, Grantee)>,
+}
+
+impl World {
+    // -----------------------------------------------------------------------------------
+    // Who the subject is
+    // -----------------------------------------------------------------------------------
+
+    /// Rule 0: "Every rule below gives **nothing** to an anonymous subject, to an inactive
+    /// user, and to a user that no longer exists."
+    ///
+    /// The subject's user and flags if it may be given anything at all.
+    pub fn entitled(&self, who: Option<i64>) -> Option<(i64, User)> {
+        let id = who?;
+        let user = *self.users.get(&id)?;
+        user.is_active.then_some((id, user))
+    }
+
+    /// "User profile: one user's membership in one account; a user may hold several."
+    pub fn profiles_of(&self, user: i64) -> BTreeSet<i64> {
+        self.profiles
+            .iter()
+            .filter(|(_, p)| p.user == user)
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
+    /// Rule 0: "a user with no profile belongs to no account".
+    pub fn accounts_of(&self, user: i64) -> BTreeSet<i64> {
+        self.profiles
+            .values()
+            .filter(|p| p.user == user)
+            .map(|p| p.account)
+            .collect()
+    }
+
+    /// "Group: a named set of users."
+    pub fn groups_of(&self, user: i64) -> BTreeSet<i64> {
+        self.members
+            .iter()
+            .filter(|&&(_, member)| member == user)
+            .map(|&(group, _)| group)
+            .collect()
+    }
+
+    /// The user behind an owner profile.
+    fn owner_user(&self, owner: i64) -> Option<User> {
+        let profile = self.profiles.get(&owner)?;
+        self.users.get(&profile.user).copied()
+    }
+
+    /// The rows of a model.
+    pub fn rows_of(&self, model: Model) -> impl Iterator<Item = (i64, &Row)> {
+        self.rows
+            .get(&model)
+            .into_iter()
+            .flat_map(|rows| rows.iter().map(|(&id, row)| (id, row)))
+    }
+
+    /// The ids of a model's rows.
+    pub fn ids_of(&self, model: Model) -> BTreeSet<i64> {
+        self.rows_of(model).map(|(id, _)| id).collect()
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Grants
+    // -----------------------------------------------------------------------------------
+
+    /// Vocabulary: "NULL model name or NULL object widens it to all models or all
+    /// objects"; rules 2, 3 and 5: a permission counts "on that object, model-wide (NULL
+    /// object) or globally (NULL model name and NULL object)". With `model_wide` off only
+    /// the grant on the object itself counts (`objects_only`).
+    pub fn covers(permission: &Permission, model: Model, id: i64, model_wide: bool) -> bool {
+        match (&permission.model_name, permission.object) {
+            (Some(name), Some(object)) => name == model.name() && object == id,
+            (Some(name), None) => model_wide && name == model.name(),
+            (None, None) => model_wide,
+            (None, Some(_)) => false,
+        }
+    }
+
+    /// Rules 2, 3 and 5: "`s`, or a group of `s`, holds" the permission `name` on the row.
+    pub fn holds(
+        &self,
+        user: i64,
+        name: &str,
+        model: Model,
+        id: i64,
+        with_groups: bool,
+        model_wide: bool,
+    ) -> bool {
+        let groups = self.groups_of(user);
+        self.grants.iter().any(|(permission, grantee)| {
+            permission.name == name
+                && Self::covers(permission, model, id, model_wide)
+                && match *grantee {
+                    Grantee::User(u) => u == user,
+                    Grantee::Group(g) => with_groups && groups.contains(&g),
+                }
+        })
+    }
+
+    // -----------------------------------------------------------------------------------
+    // The scopes
+    // -----------------------------------------------------------------------------------
+
+    /// Rule 1: "`owned_by(s)`: the owner is one of `s`'s profiles."
+    pub fn owned_by(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+        let Some((user, _)) = self.entitled(who) else {
+            return BTreeSet::new();
+        };
+        let profiles = self.profiles_of(user);
+        self.rows_of(model)
+            .filter(|(_, row)| profiles.contains(&row.owner))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Rule 2: "`with_ownership_permission_for(s)` (manage): superuser: everything. Staff:
+    /// everything owned by any profile in an account where `s` holds a profile. Otherwise:
+    /// what `s` owns. Plus every object for which `s`, or a group of `s`, holds the model's
+    /// manage permission (default `change`), on that object, model-wide (NULL object) or
+    /// globally (NULL model name and NULL object)."
+    pub fn manage(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+        let Some((user, flags)) = self.entitled(who) else {
+            return BTreeSet::new();
+        };
+        self.rows_of(model)
+            .filter(|&(id, row)| self.manages(user, flags, model, id, row))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    fn manages(&self, user: i64, flags: User, model: Model, id: i64, row: &Row) -> bool {
+        let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
+        flags.is_superuser
+            || (flags.is_staff
+                && owner_account.is_some_and(|a| self.accounts_of(user).contains(&a)))
+            || self.profiles_of(user).contains(&row.owner)
+            || self.holds(user, model.manage_permission(), model, id, true, true)
+    }
+
+    /// Rule 3: "`with_read_permission_for(s)`: superuser: everything. Otherwise the union
+    /// of: what `s` may manage; what is owned by a staff profile in one of `s`'s accounts;
+    /// what is owned by a superuser's profile; every object for which `s`, or a group of
+    /// `s`, holds the read permission (default `view`), on that object, model-wide or
+    /// globally." Rule 0: the ownership branches "need at least one profile". The owners'
+    /// flags count as they are: the rule does not ask whether the staff or superuser owner
+    /// is active.
+    pub fn read(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+        let Some((user, flags)) = self.entitled(who) else {
+            return BTreeSet::new();
+        };
+        let accounts = self.accounts_of(user);
+        let has_profile = !accounts.is_empty();
+        self.rows_of(model)
+            .filter(|&(id, row)| {
+                let owner = self.owner_user(row.owner);
+                let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
+                flags.is_superuser
+                    || self.manages(user, flags, model, id, row)
+                    || (owner.is_some_and(|o| o.is_staff)
+                        && owner_account.is_some_and(|a| accounts.contains(&a)))
+                    || (has_profile && owner.is_some_and(|o| o.is_superuser))
+                    || self.holds(user, model.read_permission(), model, id, true, true)
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// Rule 4: "`shared_with(s)`: readable by `s` and not owned by `s`."
+    pub fn shared_with(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+        let owned = self.owned_by(who, model);
+        self.read(who, model)
+            .into_iter()
+            .filter(|id| !owned.contains(id))
+            .collect()
+    }
+
+    /// Rule 5: "`permitted_for(s, names)`: objects for which `s`, or a group of `s`, holds
+    /// the listed names (all of them by default, any of them on request), each on that
+    /// object, on that model (NULL object), or on every model (NULL model name and NULL
+    /// object)." `Permitted`: "An empty list permits nothing", "a superuser is permitted
+    /// everything" unless `without_superuser_bypass`; `without_groups` counts only the
+    /// subject's own grants, `objects_only` only grants on the objects themselves.
+    pub fn permitted_for(&self, who: Option<i64>, model: Model, ask: &Ask) -> BTreeSet<i64> {
+        let Some((user, flags)) = self.entitled(who) else {
+            return BTreeSet::new();
+        };
+        if ask.names.is_empty() {
+            return BTreeSet::new();
+        }
+        if ask.superuser_bypass && flags.is_superuser {
+            return self.ids_of(model);
+        }
+        let held = |id: i64, name: &String| {
+            self.holds(user, name, model, id, ask.with_groups, ask.model_wide)
+        };
+        self.rows_of(model)
+            .filter(|&(id, _)| {
+                if ask.any {
+                    ask.names.iter().any(|name| held(id, name))
+                } else {
+                    ask.names.iter().all(|name| held(id, name))
+                }
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// "A single-object check answers exactly 'is this row in the scope'": `can_read`.
+    pub fn can_read(&self, who: Option<i64>, model: Model, id: i64) -> bool {
+        self.read(who, model).contains(&id)
+    }
+
+    /// "A single-object check answers exactly 'is this row in the scope'": `can_manage`.
+    pub fn can_manage(&self, who: Option<i64>, model: Model, id: i64) -> bool {
+        self.manage(who, model).contains(&id)
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Holders and holdings
+    // -----------------------------------------------------------------------------------
+
+    /// Whether a grant's permission answers a holders question: "the name, model and
+    /// object conditions hold on the same grant"; "an empty list of permissions, sources
+    /// or objects matches nothing" (an empty list of model names leaves only the grants on
+    /// every model: "Only grants narrowed to one of these models (and, unless
+    /// `include_null_model_name` is off, grants on every model)"); `include_null_model_name(false)` and
+    /// `include_null_object(false)` "exclude grants on every model or every object"; with
+    /// objects, a NULL-object grant counts only when its model name is one of the objects'
+    /// models or NULL; names match exactly.
+    pub fn answers(question: &HoldersQuestion, permission: &Permission) -> bool {
+        if !question.names.contains(&permission.name) {
+            return false;
+        }
+        if let Some(model_names) = &question.model_names {
+            let on_listed = permission
+                .model_name
+                .as_ref()
+                .is_some_and(|m| model_names.contains(m));
+            let on_every_model =
+                question.include_null_model_name && permission.model_name.is_none();
+            if !(on_listed || on_every_model) {
+                return false;
+            }
+        }
+        if let Some(objects) = &question.objects {
+            if objects.is_empty() {
+                return false;
+            }
+            let on_listed = match (&permission.model_name, permission.object) {
+                (Some(model_name), Some(id)) => objects.contains(&(model_name.clone(), id)),
+                _ => false,
+            };
+            let on_every_object = question.include_null_object
+                && permission.object.is_none()
+                && permission
+                    .model_name
+                    .as_ref()
+                    .is_none_or(|m| objects.iter().any(|(model, _)| model == m));
+            if !(on_listed || on_every_object) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// `holders(..).users()`: "The active users holding one of the permissions, directly
+    /// or through a group they are a member of (inactive users hold nothing)";
+    /// `direct_only`: "only users granted the permission themselves, not through a group".
+    pub fn holder_users(&self, question: &HoldersQuestion) -> BTreeSet<i64> {
+        let matching: Vec<Grantee> = self
+            .grants
+            .iter()
+            .filter(|(permission, _)| Self::answers(question, permission))
+            .map(|&(_, grantee)| grantee)
+            .collect();
+        self.users
+            .iter()
+            .filter(|(_, user)| user.is_active)
+            .map(|(&id, _)| id)
+            .filter(|&id| {
+                let groups = self.groups_of(id);
+                matching.iter().any(|grantee| match *grantee {
+                    Grantee::User(u) => u == id,
+                    Grantee::Group(g) => !question.direct_only && groups.contains(&g),
+                })
+            })
+            .collect()
+    }
+
+    /// `holders(..).groups()`: "The groups holding one of the permissions."
+    pub fn holder_groups(&self, question: &HoldersQuestion) -> BTreeSet<i64> {
+        self.grants
+            .iter()
+            .filter(|(permission, _)| Self::answers(question, permission))
+            .filter_map(|(_, grantee)| match *grantee {
+                Grantee::Group(g) => Some(g),
+                Grantee::User(_) => None,
+            })
+            .collect()
+    }
+
+    /// `permissions_of(users, groups)`: "The permissions granted to these users (directly
+    /// or through their groups) and to these groups. No source, no permission." Activity
+    /// does not matter here.
+    pub fn permissions_of(&self, users: &[i64], groups: &[i64]) -> BTreeSet<Permission> {
+        let mut sources: BTreeSet<Grantee> = users.iter().map(|&u| Grantee::User(u)).collect();
+        for &user in users {
+            sources.extend(self.groups_of(user).into_iter().map(Grantee::Group));
+        }
+        sources.extend(groups.iter().map(|&g| Grantee::Group(g)));
+        self.grants
+            .iter()
+            .filter(|(_, grantee)| sources.contains(grantee))
+            .map(|(permission, _)| permission.clone())
+            .collect()
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Writes
+    // -----------------------------------------------------------------------------------
+
+    /// The permissions a target names, for one permission name.
+    fn permissions_for(name: &str, target: &Target) -> Vec<Permission> {
+        match target {
+            Target::Everything => vec![Permission {
+                name: name.to_owned(),
+                model_name: None,
+                object: None,
+            }],
+            Target::Model(model_name) => vec![Permission {
+                name: name.to_owned(),
+                model_name: Some(model_name.clone()),
+                object: None,
+            }],
+            Target::Objects(model, ids) => ids
+                .iter()
+                .map(|&id| Permission {
+                    name: name.to_owned(),
+                    model_name: Some(model.name().to_owned()),
+                    object: Some(id),
+                })
+                .collect(),
+        }
+    }
+
+    /// `grant`: "A user, group or object that does not exist is an error and nothing is
+    /// written. No grantee or no object is a no-op." Invariant: "Grants are idempotent:
+    /// granting twice leaves one row". On a refusal, every reason that applies.
+    pub fn grant(
+        &mut self,
+        name: &str,
+        target: &Target,
+        users: &BTreeSet<i64>,
+        groups: &BTreeSet<i64>,
+    ) -> Result<(), Vec<Refusal>> {
+        let no_objects = matches!(target, Target::Objects(_, ids) if ids.is_empty());
+        if (users.is_empty() && groups.is_empty()) || no_objects {
+            return Ok(());
+        }
+        let mut refusals = Vec::new();
+        let unknown_users: Vec<i64> = users
+            .iter()
+            .copied()
+            .filter(|u| !self.users.contains_key(u))
+            .collect();
+        if !unknown_users.is_empty() {
+            refusals.push(Refusal::UnknownUsers(unknown_users));
+        }
+        let unknown_groups: Vec<i64> = groups
+            .iter()
+            .copied()
+            .filter(|g| !self.groups.contains(g))
+            .collect();
+        if !unknown_groups.is_empty() {
+            refusals.push(Refusal::UnknownGroups(unknown_groups));
+        }
+        if let Target::Objects(model, ids) = target {
+            let existing = self.ids_of(*model);
+            let unknown: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !existing.contains(id))
+                .collect();
+            if !unknown.is_empty() {
+                refusals.push(Refusal::UnknownObjects(*model, unknown));
+            }
+        }
+        if !refusals.is_empty() {
+            return Err(refusals);
+        }
+        for permission in Self::permissions_for(name, target) {
+            for &user in users {
+                self.grants
+                    .insert((permission.clone(), Grantee::User(user)));
+            }
+            for &group in groups {
+                self.grants
+                    .insert((permission.clone(), Grantee::Group(group)));
+            }
+        }
+        Ok(())
+    }
+
+    /// `revoke`: "Revoking what was never granted removes nothing and is fine"; "Only the
+    /// grants to the listed users and groups go". Returns how many grants went.
+    pub fn revoke(
+        &mut self,
+        name: &str,
+        target: &Target,
+        users: &BTreeSet<i64>,
+        groups: &BTreeSet<i64>,
+    ) -> u64 {
+        let mut removed = 0;
+        for permission in Self::permissions_for(name, target) {
+            let grantees = users
+                .iter()
+                .map(|&u| Grantee::User(u))
+                .chain(groups.iter().map(|&g| Grantee::Group(g)));
+            for grantee in grantees {
+                if self.grants.remove(&(permission.clone(), grantee)) {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
+    /// `delete_with_grants`; invariant: "Deleting an owned object removes its grants and
+    /// its content-type row; an id used again never inherits them." Returns how many rows
+    /// went.
+    pub fn delete_objects(&mut self, model: Model, ids: &BTreeSet<i64>) -> u64 {
+        let rows = self.rows.entry(model).or_default();
+        let mut deleted = 0;
+        for id in ids {
+            if rows.remove(id).is_some() {
+                deleted += 1;
+            }
+        }
+        self.grants.retain(|(permission, _)| {
+            !(permission.model_name.as_deref() == Some(model.name())
+                && permission.object.is_some_and(|o| ids.contains(&o)))
+        });
+        deleted
+    }
+
+    /// Whether a profile owns any row.
+    fn owns_rows(&self, profile: i64) -> bool {
+        Model::ALL
+            .into_iter()
+            .any(|model| self.rows_of(model).any(|(_, row)| row.owner == profile))
+    }
+
+    /// Deleting a user: its profiles, memberships and grants go with it. Invariant:
+    /// "Deleting a user, profile or group never widens anyone's access and never leaves a
+    /// grant pointing at nothing"; README: "deleting a user, account or profile that still
+    /// owns rows fails instead of deleting the rows or leaving them ownerless". Returns how
+    /// many users went.
+    pub fn delete_user(&mut self, user: i64) -> Result<u64, Refusal> {
+        if !self.users.contains_key(&user) {
+            return Ok(0);
+        }
+        let profiles = self.profiles_of(user);
+        if profiles.iter().any(|&p| self.owns_rows(p)) {
+            return Err(Refusal::StillOwnsRows);
+        }
+        self.users.remove(&user);
+        self.profiles.retain(|_, p| p.user != user);
+        self.members.retain(|&(_, member)| member != user);
+        self.grants
+            .retain(|(_, grantee)| *grantee != Grantee::User(user));
+        Ok(1)
+    }
+
+    /// Deleting a profile: refused while it owns rows (see [`World::delete_user`]).
+    pub fn delete_profile(&mut self, profile: i64) -> Result<u64, Refusal> {
+        if !self.profiles.contains_key(&profile) {
+            return Ok(0);
+        }
+        if self.owns_rows(profile) {
+            return Err(Refusal::StillOwnsRows);
+        }
+        self.profiles.remove(&profile);
+        Ok(1)
+    }
+
+    /// Deleting a group: its memberships and grants go with it, so "a deleted group never
+    /// keeps lending its permissions to anyone".
+    pub fn delete_group(&mut self, group: i64) -> u64 {
+        if !self.groups.remove(&group) {
+            return 0;
+        }
+        self.members.retain(|&(g, _)| g != group);
+        self.grants
+            .retain(|(_, grantee)| *grantee != Grantee::Group(group));
+        1
+    }
+
+    /// Clearing a user's flag. README: "deactivating, demoting or deleting a user takes
+    /// effect at their next query, whatever they had loaded". Returns how many users
+    /// exist with that id.
+    pub fn withdraw(&mut self, user: i64, power: Power) -> u64 {
+        let Some(flags) = self.users.get_mut(&user) else {
+            return 0;
+        };
+        match power {
+            Power::Active => flags.is_active = false,
+            Power::Staff => flags.is_staff = false,
+            Power::Superuser => flags.is_superuser = false,
+        }
+        1
+    }
+
+    /// Removing a user from a group. README: "Scopes read grants when they run, so a
+    /// revoke, or a removal from a group, takes effect at the subject's next query."
+    /// Returns how many memberships went.
+    pub fn leave_group(&mut self, group: i64, user: i64) -> u64 {
+        u64::from(self.members.remove(&(group, user)))
+    }
+
+    /// Whether `owner` has a row of `model` named `name`, other than `except`.
+    fn name_taken(&self, model: Model, owner: i64, name: &str, except: Option<i64>) -> bool {
+        self.rows_of(model)
+            .any(|(id, row)| Some(id) != except && row.owner == owner && row.name == name)
+    }
+
+    /// `clone_owned`: "copies a row under a new name, owner and/or version (without a
+    /// name: the first free `"<name> (clone)"`, `"<name> (clone 2)"`, ...)"; a taken name
+    /// is `DuplicateName`. Returns the clone's owner and name; the caller adds the row
+    /// under the id the database gave it with [`World::add_row`].
+    pub fn clone_row(
+        &self,
+        model: Model,
+        id: i64,
+        owner: Option<i64>,
+        name: Option<&str>,
+    ) -> Result<Row, Refusal> {
+        let original = self.rows[&model][&id].clone();
+        let owner = owner.unwrap_or(original.owner);
+        if !self.profiles.contains_key(&owner) {
+            return Err(Refusal::NoSuchProfile(owner));
+        }
+        let name = match name {
+            Some(name) if self.name_taken(model, owner, name, None) => {
+                return Err(Refusal::DuplicateName {
+                    owner,
+                    name: name.to_owned(),
+                });
+            }
+            Some(name) => name.to_owned(),
+            None => (1..)
+                .map(|n| match n {
+                    1 => format!("{} (clone)", original.name),
+                    n => format!("{} (clone {n})", original.name),
+                })
+                .find(|candidate| !self.name_taken(model, owner, candidate, None))
+                .expect("a free name exists"),
+        };
+        Ok(Row { owner, name })
+    }
+
+    /// Adds a row.
+    pub fn add_row(&mut self, model: Model, id: i64, row: Row) {
+        self.rows.entry(model).or_default().insert(id, row);
+    }
+
+    /// `update_owned` moving a row to another owner: "renaming onto, or moving to an owner
+    /// with, a taken name is a typed error"; the owner must be an existing profile.
+    pub fn transfer(&mut self, model: Model, id: i64, to: i64) -> Result<(), Refusal> {
+        if !self.profiles.contains_key(&to) {
+            return Err(Refusal::NoSuchProfile(to));
+        }
+        let name = self.rows[&model][&id].name.clone();
+        if self.name_taken(model, to, &name, Some(id)) {
+            return Err(Refusal::DuplicateName { owner: to, name });
+        }
+        self.rows
+            .get_mut(&model)
+            .and_then(|rows| rows.get_mut(&id))
+            .expect("the row exists")
+            .owner = to;
+        Ok(())
+    }
+}

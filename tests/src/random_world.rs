@@ -1,0 +1,737 @@
+//! Random worlds for the oracle suite: a proptest [`Strategy`] generating accounts, users,
+//! profiles, groups, owned rows and grants, followed by a few operations, and the code
+//! writing a generated world to a database through the public API.
+//!
+//! Generated entities are numbered from 0 in creation order; [`write_world`] maps those
+//! numbers to the ids the database gave them and returns the oracle's copy of the world.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ownership_core::entity::{
+    account, content_type, group, group_member, permission, permission_group, permission_user,
+    user, user_profile,
+};
+use ownership_core::{Grantees, OwnershipError, Subject, Target, grant};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, Set};
+
+use crate::entities::{document, note};
+use crate::oracle::{self, Model, Power, Row};
+
+/// The permission names grants draw from.
+pub const NAMES: [&str; 4] = ["view", "change", "delete", "share"];
+
+/// The model names model-wide grants draw from: both entities' and one with no entity.
+pub const MODEL_NAMES: [&str; 3] = ["document", "notes", "other"];
+
+/// The names owned rows draw from (lower case, so that no backend's collation matters).
+pub const ROW_NAMES: [&str; 5] = ["alpha", "beta", "gamma", "delta", "omega"];
+
+/// A generated user's flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenUser {
+    /// Active.
+    pub is_active: bool,
+    /// Staff.
+    pub is_staff: bool,
+    /// Superuser.
+    pub is_superuser: bool,
+}
+
+/// A generated profile: (user number, account number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenProfile {
+    /// The user.
+    pub user: usize,
+    /// The account.
+    pub account: usize,
+}
+
+/// A generated owned row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenRow {
+    /// The owner, a profile number.
+    pub owner: usize,
+    /// The name.
+    pub name: &'static str,
+}
+
+/// What a generated grant covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenTarget {
+    /// One row of a model, by number.
+    Object(Model, usize),
+    /// Every object of the model with this name.
+    Model(&'static str),
+    /// Everything.
+    Everything,
+}
+
+/// Who a generated grant goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenGrantee {
+    /// A user, by number.
+    User(usize),
+    /// A group, by number.
+    Group(usize),
+}
+
+/// A generated grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GenGrant {
+    /// The permission name.
+    pub name: &'static str,
+    /// What it covers.
+    pub target: GenTarget,
+    /// Who holds it.
+    pub grantee: GenGrantee,
+}
+
+/// A generated world, its entities numbered from 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenWorld {
+    /// How many accounts.
+    pub accounts: usize,
+    /// The users.
+    pub users: Vec<GenUser>,
+    /// The profiles, at most one per user and account.
+    pub profiles: Vec<GenProfile>,
+    /// How many groups.
+    pub groups: usize,
+    /// Memberships, as (group, user).
+    pub members: Vec<(usize, usize)>,
+    /// The documents, names unique per owner.
+    pub documents: Vec<GenRow>,
+    /// The notes, names unique per owner.
+    pub notes: Vec<GenRow>,
+    /// The grants.
+    pub grants: Vec<GenGrant>,
+}
+
+/// A target drawn before the world's sizes are known.
+#[derive(Clone, Copy, Debug)]
+pub enum TargetChoice {
+    /// One row of a model, picked among all rows ever created.
+    Object(Model, Index),
+    /// Every object of one of [`MODEL_NAMES`].
+    Model(usize),
+    /// Everything.
+    Everything,
+}
+
+/// A grantee drawn before the world's sizes are known.
+#[derive(Clone, Copy, Debug)]
+pub enum GranteeChoice {
+    /// A user, picked among all users ever created.
+    User(Index),
+    /// A group, picked among all groups ever created.
+    Group(Index),
+}
+
+/// An operation applied to a written world; its references are picked among everything
+/// the world ever held, so some name what was deleted.
+#[derive(Clone, Debug)]
+pub enum GenOp {
+    /// Grant one of [`NAMES`].
+    Grant {
+        /// Index into [`NAMES`].
+        name: usize,
+        /// What.
+        target: TargetChoice,
+        /// To whom.
+        grantee: GranteeChoice,
+    },
+    /// Revoke one of [`NAMES`], whether granted or not.
+    Revoke {
+        /// Index into [`NAMES`].
+        name: usize,
+        /// What.
+        target: TargetChoice,
+        /// From whom.
+        grantee: GranteeChoice,
+    },
+    /// Revoke one of the grants that exist.
+    RevokeExisting(Index),
+    /// Grant one name on several objects to several users and groups at once.
+    BulkGrant {
+        /// Index into [`NAMES`].
+        name: usize,
+        /// The objects' model.
+        model: Model,
+        /// The objects.
+        objects: Vec<Index>,
+        /// The users.
+        users: Vec<Index>,
+        /// The groups.
+        groups: Vec<Index>,
+    },
+    /// `delete_with_grants` of one row.
+    DeleteObject(Model, Index),
+    /// Delete a user.
+    DeleteUser(Index),
+    /// Delete a profile.
+    DeleteProfile(Index),
+    /// Delete a group.
+    DeleteGroup(Index),
+    /// Take a power from a user (deactivate, or demote from staff or superuser).
+    Withdraw(Index, Power),
+    /// Remove one of the memberships that exist.
+    LeaveGroup(Index),
+    /// `clone_owned` of a document.
+    CloneDocument {
+        /// Which document.
+        document: Index,
+        /// A new owner profile, if any.
+        owner: Option<Index>,
+        /// A name from [`ROW_NAMES`], if any.
+        name: Option<usize>,
+    },
+    /// `update_owned` of a document moved to another profile.
+    TransferDocument {
+        /// Which document.
+        document: Index,
+        /// The new owner profile.
+        to: Index,
+    },
+}
+
+/// A `holders(..)` question drawn before the world is known.
+#[derive(Clone, Debug)]
+pub struct GenHolders {
+    /// Names from [`NAMES`], `"unknown"` and `"View"`.
+    pub names: Vec<&'static str>,
+    /// `.model_names(..)`, if any.
+    pub model_names: Option<Vec<&'static str>>,
+    /// `.objects(..)`, if any: rows picked among all rows ever created.
+    pub objects: Option<Vec<(Model, Index)>>,
+    /// `.include_null_model_name(..)`.
+    pub include_null_model_name: bool,
+    /// `.include_null_object(..)`.
+    pub include_null_object: bool,
+    /// `.direct_only()`.
+    pub direct_only: bool,
+}
+
+/// One case of the oracle suite: a world, the operations applied to it in turn, and the
+/// questions asked after each step.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The world.
+    pub world: GenWorld,
+    /// The operations.
+    pub ops: Vec<GenOp>,
+    /// The name lists `permitted_for` is asked with (each with all 16 option combinations).
+    pub name_lists: Vec<Vec<&'static str>>,
+    /// The `holders(..)` questions.
+    pub holders: Vec<GenHolders>,
+}
+
+fn gen_user() -> impl Strategy<Value = GenUser> {
+    (
+        prop::bool::weighted(0.8),
+        prop::bool::weighted(0.35),
+        prop::bool::weighted(0.2),
+    )
+        .prop_map(|(is_active, is_staff, is_superuser)| GenUser {
+            is_active,
+            is_staff,
+            is_superuser,
+        })
+}
+
+fn target_choice() -> impl Strategy<Value = TargetChoice> {
+    prop_oneof![
+        3 => (model(), any::<Index>()).prop_map(|(m, i)| TargetChoice::Object(m, i)),
+        2 => (0..MODEL_NAMES.len()).prop_map(TargetChoice::Model),
+        1 => Just(TargetChoice::Everything),
+    ]
+}
+
+fn grantee_choice() -> impl Strategy<Value = GranteeChoice> {
+    prop_oneof![
+        2 => any::<Index>().prop_map(GranteeChoice::User),
+        1 => any::<Index>().prop_map(GranteeChoice::Group),
+    ]
+}
+
+fn model() -> impl Strategy<Value = Model> {
+    prop_oneof![Just(Model::Document), Just(Model::Note)]
+}
+
+/// Picks `index` among `len` things, or nothing when there are none.
+fn pick(index: Index, len: usize) -> Option<usize> {
+    (len > 0).then(|| index.index(len))
+}
+
+/// Owned rows with owners among `profiles` profiles, names unique per owner.
+fn rows(raw: Vec<(Index, usize)>, profiles: usize) -> Vec<GenRow> {
+    let mut seen = BTreeSet::new();
+    raw.into_iter()
+        .filter_map(|(owner, name)| {
+            let owner = pick(owner, profiles)?;
+            let name = ROW_NAMES[name % ROW_NAMES.len()];
+            seen.insert((owner, name)).then_some(GenRow { owner, name })
+        })
+        .collect()
+}
+
+/// Generated worlds: 1-4 accounts, 1-8 users, 0-3 profiles per user in distinct accounts,
+/// 0-3 groups, 0-10 documents, 0-6 notes and 0-15 grants.
+pub fn world() -> impl Strategy<Value = GenWorld> {
+    let users = prop::collection::vec(
+        (gen_user(), prop::collection::btree_set(0..4usize, 0..=3)),
+        1..=8,
+    );
+    let groups = prop::collection::vec(prop::collection::btree_set(0..8usize, 0..=4), 0..=3);
+    let raw_rows = |max| prop::collection::vec((any::<Index>(), 0..ROW_NAMES.len()), 0..=max);
+    let grants = prop::collection::vec((0..NAMES.len(), target_choice(), grantee_choice()), 0..=15);
+    (1..=4usize, users, groups, raw_rows(10), raw_rows(6), grants).prop_map(
+        |(accounts, users, groups, documents, notes, grants)| {
+            let mut profiles = Vec::new();
+            for (user, (_, in_accounts)) in users.iter().enumerate() {
+                let in_accounts: BTreeSet<usize> =
+                    in_accounts.iter().map(|a| a % accounts).collect();
+                profiles.extend(
+                    in_accounts
+                        .into_iter()
+                        .map(|account| GenProfile { user, account }),
+                );
+            }
+            let user_count = users.len();
+            let members: BTreeSet<(usize, usize)> = groups
+                .iter()
+                .enumerate()
+                .flat_map(|(g, members)| members.iter().map(move |&u| (g, u % user_count)))
+                .collect();
+            let documents = rows(documents, profiles.len());
+            let notes = rows(notes, profiles.len());
+            let grants = grants
+                .into_iter()
+                .filter_map(|(name, target, grantee)| {
+                    let target = match target {
+                        TargetChoice::Object(Model::Document, i) => {
+                            GenTarget::Object(Model::Document, pick(i, documents.len())?)
+                        }
+                        TargetChoice::Object(Model::Note, i) => {
+                            GenTarget::Object(Model::Note, pick(i, notes.len())?)
+                        }
+                        TargetChoice::Model(m) => GenTarget::Model(MODEL_NAMES[m]),
+                        TargetChoice::Everything => GenTarget::Everything,
+                    };
+                    let grantee = match grantee {
+                        GranteeChoice::User(i) => GenGrantee::User(pick(i, users.len())?),
+                        GranteeChoice::Group(i) => GenGrantee::Group(pick(i, groups.len())?),
+                    };
+                    Some(GenGrant {
+                        name: NAMES[name],
+                        target,
+                        grantee,
+                    })
+                })
+                .collect();
+            GenWorld {
+                accounts,
+                users: users.iter().map(|(u, _)| *u).collect(),
+                profiles,
+                groups: groups.len(),
+                members: members.into_iter().collect(),
+                documents,
+                notes,
+                grants,
+            }
+        },
+    )
+}
+
+/// One operation.
+pub fn op() -> impl Strategy<Value = GenOp> {
+    let indices =
+        |range: std::ops::RangeInclusive<usize>| prop::collection::vec(any::<Index>(), range);
+    prop_oneof![
+        4 => (0..NAMES.len(), target_choice(), grantee_choice())
+            .prop_map(|(name, target, grantee)| GenOp::Grant { name, target, grantee }),
+        1 => (0..NAMES.len(), target_choice(), grantee_choice())
+            .prop_map(|(name, target, grantee)| GenOp::Revoke { name, target, grantee }),
+        2 => any::<Index>().prop_map(GenOp::RevokeExisting),
+        2 => (0..NAMES.len(), model(), indices(1..=3), indices(0..=3), indices(0..=2)).prop_map(
+            |(name, model, objects, users, groups)| GenOp::BulkGrant {
+                name,
+                model,
+                objects,
+                users,
+                groups,
+            }
+        ),
+        2 => (model(), any::<Index>()).prop_map(|(m, i)| GenOp::DeleteObject(m, i)),
+        2 => any::<Index>().prop_map(GenOp::DeleteUser),
+        1 => any::<Index>().prop_map(GenOp::DeleteProfile),
+        1 => any::<Index>().prop_map(GenOp::DeleteGroup),
+        1 => (
+            any::<Index>(),
+            prop_oneof![Just(Power::Active), Just(Power::Staff), Just(Power::Superuser)]
+        )
+            .prop_map(|(user, power)| GenOp::Withdraw(user, power)),
+        1 => any::<Index>().prop_map(GenOp::LeaveGroup),
+        2 => (
+            any::<Index>(),
+            prop::option::of(any::<Index>()),
+            prop::option::of(0..ROW_NAMES.len())
+        )
+            .prop_map(|(document, owner, name)| GenOp::CloneDocument { document, owner, name }),
+        2 => (any::<Index>(), any::<Index>())
+            .prop_map(|(document, to)| GenOp::TransferDocument { document, to }),
+    ]
+}
+
+/// The names questions draw from: the granted ones, one never granted, and one differing
+/// from a granted one only in case.
+const ASKED_NAMES: [&str; 6] = ["view", "change", "delete", "share", "unknown", "View"];
+
+fn holders_question() -> impl Strategy<Value = GenHolders> {
+    let name = prop::sample::select(ASKED_NAMES.to_vec());
+    (
+        prop::collection::vec(name, 0..=2),
+        prop::option::of(prop::sample::subsequence(MODEL_NAMES.to_vec(), 0..=2)),
+        prop::option::of(prop::collection::vec((model(), any::<Index>()), 0..=3)),
+        prop::bool::weighted(0.7),
+        prop::bool::weighted(0.7),
+        prop::bool::weighted(0.3),
+    )
+        .prop_map(
+            |(
+                names,
+                model_names,
+                objects,
+                include_null_model_name,
+                include_null_object,
+                direct_only,
+            )| GenHolders {
+                names,
+                model_names,
+                objects,
+                include_null_model_name,
+                include_null_object,
+                direct_only,
+            },
+        )
+}
+
+/// Scenarios: a world, 1-6 operations, two random name lists (besides the fixed ones of
+/// the suite) and 3-5 holders questions.
+pub fn scenario() -> impl Strategy<Value = Scenario> {
+    let name = prop::sample::select(ASKED_NAMES.to_vec());
+    (
+        world(),
+        prop::collection::vec(op(), 1..=6),
+        prop::collection::vec(prop::collection::vec(name, 0..=3), 2),
+        prop::collection::vec(holders_question(), 3..=5),
+    )
+        .prop_map(|(world, ops, name_lists, holders)| Scenario {
+            world,
+            ops,
+            name_lists,
+            holders,
+        })
+}
+
+/// A written world: the database ids of the generated entities (by number), the oracle's
+/// copy of the world, and a subject loaded for a user deleted right after.
+pub struct Written {
+    /// Account ids.
+    pub accounts: Vec<i64>,
+    /// User ids.
+    pub users: Vec<i64>,
+    /// Profile ids.
+    pub profiles: Vec<i64>,
+    /// Group ids.
+    pub groups: Vec<i64>,
+    /// Row ids of each model, in creation order (clones are appended by the caller).
+    pub rows: BTreeMap<Model, Vec<i64>>,
+    /// The world as the oracle sees it.
+    pub world: oracle::World,
+    /// The id of a superuser, staff, member of every group with grants on everything,
+    /// deleted after loading.
+    pub deleted_user: i64,
+    /// Its subject, loaded before it was deleted.
+    pub deleted_subject: Subject,
+}
+
+/// Deletes every row of the plugin's tables and of the test entities, children first.
+pub async fn clear(db: &DatabaseConnection) -> Result<(), DbErr> {
+    permission_user::Entity::delete_many().exec(db).await?;
+    permission_group::Entity::delete_many().exec(db).await?;
+    permission::Entity::delete_many().exec(db).await?;
+    content_type::Entity::delete_many().exec(db).await?;
+    note::Entity::delete_many().exec(db).await?;
+    document::Entity::delete_many().exec(db).await?;
+    group_member::Entity::delete_many().exec(db).await?;
+    user_profile::Entity::delete_many().exec(db).await?;
+    group::Entity::delete_many().exec(db).await?;
+    account::Entity::delete_many().exec(db).await?;
+    user::Entity::delete_many().exec(db).await?;
+    Ok(())
+}
+
+/// The library's target for a generated one.
+pub fn target(model: Model, ids: impl IntoIterator<Item = i64>) -> Target {
+    match model {
+        Model::Document => Target::objects::<document::Entity>(ids),
+        Model::Note => Target::objects::<note::Entity>(ids),
+    }
+}
+
+/// Writes a generated world to an empty database: identity rows and owned rows in bulk
+/// with the entities' `insert_many`, grants with [`grant`].
+pub async fn write_world(
+    db: &DatabaseConnection,
+    gen_world: &GenWorld,
+) -> Result<Written, OwnershipError> {
+    let mut world = oracle::World::default();
+
+    account::Entity::insert_many((0..gen_world.accounts).map(|i| account::ActiveModel {
+        name: Set(format!("a{i}")),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let by_name: BTreeMap<String, i64> = account::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.name, a.id))
+        .collect();
+    let accounts: Vec<i64> = (0..gen_world.accounts)
+        .map(|i| by_name[&format!("a{i}")])
+        .collect();
+    world.accounts = accounts.iter().copied().collect();
+
+    user::Entity::insert_many(
+        gen_world
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| user::ActiveModel {
+                username: Set(format!("u{i}")),
+                is_active: Set(u.is_active),
+                is_staff: Set(u.is_staff),
+                is_superuser: Set(u.is_superuser),
+                ..Default::default()
+            }),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let by_name: BTreeMap<String, i64> = user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.id))
+        .collect();
+    let users: Vec<i64> = (0..gen_world.users.len())
+        .map(|i| by_name[&format!("u{i}")])
+        .collect();
+    for (u, flags) in users.iter().zip(&gen_world.users) {
+        world.users.insert(
+            *u,
+            oracle::User {
+                is_active: flags.is_active,
+                is_staff: flags.is_staff,
+                is_superuser: flags.is_superuser,
+            },
+        );
+    }
+
+    user_profile::Entity::insert_many(gen_world.profiles.iter().map(|p| {
+        user_profile::ActiveModel {
+            user_id: Set(users[p.user]),
+            account_id: Set(accounts[p.account]),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let by_key: BTreeMap<(i64, i64), i64> = user_profile::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| ((p.user_id, p.account_id), p.id))
+        .collect();
+    let profiles: Vec<i64> = gen_world
+        .profiles
+        .iter()
+        .map(|p| by_key[&(users[p.user], accounts[p.account])])
+        .collect();
+    for (id, p) in profiles.iter().zip(&gen_world.profiles) {
+        world.profiles.insert(
+            *id,
+            oracle::Profile {
+                user: users[p.user],
+                account: accounts[p.account],
+            },
+        );
+    }
+
+    group::Entity::insert_many((0..gen_world.groups).map(|i| group::ActiveModel {
+        name: Set(format!("g{i}")),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let by_name: BTreeMap<String, i64> = group::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.name, g.id))
+        .collect();
+    let groups: Vec<i64> = (0..gen_world.groups)
+        .map(|i| by_name[&format!("g{i}")])
+        .collect();
+    world.groups = groups.iter().copied().collect();
+    group_member::Entity::insert_many(gen_world.members.iter().map(|&(g, u)| {
+        group_member::ActiveModel {
+            group_id: Set(groups[g]),
+            user_id: Set(users[u]),
+        }
+    }))
+    .exec_without_returning(db)
+    .await?;
+    world.members = gen_world
+        .members
+        .iter()
+        .map(|&(g, u)| (groups[g], users[u]))
+        .collect();
+
+    document::Entity::insert_many(gen_world.documents.iter().map(|d| document::ActiveModel {
+        user_profile_id: Set(profiles[d.owner]),
+        name: Set(d.name.to_owned()),
+        body: Set(format!("body of {}", d.name)),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let by_key: BTreeMap<(i64, String), i64> = document::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| ((d.user_profile_id, d.name), d.id))
+        .collect();
+    let documents: Vec<i64> = gen_world
+        .documents
+        .iter()
+        .map(|d| by_key[&(profiles[d.owner], d.name.to_owned())])
+        .collect();
+
+    note::Entity::insert_many(gen_world.notes.iter().map(|n| note::ActiveModel {
+        author_profile_id: Set(profiles[n.owner]),
+        title: Set(n.name.to_owned()),
+        version: Set(1),
+        text: Set(format!("text of {}", n.name)),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let by_key: BTreeMap<(i64, String), i64> = note::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| ((n.author_profile_id, n.title), i64::from(n.id)))
+        .collect();
+    let notes: Vec<i64> = gen_world
+        .notes
+        .iter()
+        .map(|n| by_key[&(profiles[n.owner], n.name.to_owned())])
+        .collect();
+
+    for (model, gen_rows, ids) in [
+        (Model::Document, &gen_world.documents, &documents),
+        (Model::Note, &gen_world.notes, &notes),
+    ] {
+        for (row, &id) in gen_rows.iter().zip(ids) {
+            world.add_row(
+                model,
+                id,
+                Row {
+                    owner: profiles[row.owner],
+                    name: row.name.to_owned(),
+                },
+            );
+        }
+    }
+
+    for g in &gen_world.grants {
+        let (target, oracle_target) = match g.target {
+            GenTarget::Everything => (Target::everything(), oracle::Target::Everything),
+            GenTarget::Model(name) => (
+                Target::model_named(name),
+                oracle::Target::Model(name.to_owned()),
+            ),
+            GenTarget::Object(model, i) => {
+                let id = match model {
+                    Model::Document => documents[i],
+                    Model::Note => notes[i],
+                };
+                (
+                    target(model, [id]),
+                    oracle::Target::Objects(model, BTreeSet::from([id])),
+                )
+            }
+        };
+        let (grantees, users_set, groups_set) = match g.grantee {
+            GenGrantee::User(u) => (
+                Grantees::users([users[u]]),
+                BTreeSet::from([users[u]]),
+                BTreeSet::new(),
+            ),
+            GenGrantee::Group(x) => (
+                Grantees::groups([groups[x]]),
+                BTreeSet::new(),
+                BTreeSet::from([groups[x]]),
+            ),
+        };
+        grant(db, g.name, &target, &grantees).await?;
+        world
+            .grant(g.name, &oracle_target, &users_set, &groups_set)
+            .expect("generated grants name existing users, groups and rows");
+    }
+
+    // A user with every power, loaded and then deleted: its subject must get nothing.
+    let ghost = user::ActiveModel {
+        username: Set("deleted".to_owned()),
+        is_active: Set(true),
+        is_staff: Set(true),
+        is_superuser: Set(true),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?
+    .id;
+    user_profile::ActiveModel {
+        user_id: Set(ghost),
+        account_id: Set(accounts[0]),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    group_member::Entity::insert_many(groups.iter().map(|&g| group_member::ActiveModel {
+        group_id: Set(g),
+        user_id: Set(ghost),
+    }))
+    .exec_without_returning(db)
+    .await?;
+    for name in NAMES {
+        grant(db, name, &Target::everything(), &Grantees::users([ghost])).await?;
+    }
+    let deleted_subject = Subject::load(db, ghost).await?;
+    user::Entity::delete_by_id(ghost).exec(db).await?;
+
+    Ok(Written {
+        accounts,
+        users,
+        profiles,
+        groups,
+        rows: BTreeMap::from([(Model::Document, documents), (Model::Note, notes)]),
+        world,
+        deleted_user: ghost,
+        deleted_subject,
+    })
+}

@@ -1,0 +1,1549 @@
+//! The oracle suite: random worlds, each followed by a few random operations, where after
+//! every step each scope, check, holders question and holding of every subject is compared
+//! with an in-memory model of the rules (`ownership_tests::oracle`).
+//!
+//! The subjects of a step are every user as loaded now (and as loaded before the
+//! operations, when that differs), anonymous, and a user deleted after loading. Each is
+//! asked the four scopes and `permitted_for` with all 16 option combinations of one of the
+//! scenario's name lists (a different list at each step), on both entities, in one
+//! `UNION ALL` statement per entity, and `can_read` / `can_manage` on every id the entity
+//! ever had and one it never had.
+//!
+//! `OWNERSHIP_WORLDS` sets how many worlds each backend checks (default: 500 on SQLite, 100
+//! on PostgreSQL and MariaDB). A disagreement fails with the shrunk scenario, the subject,
+//! both answers and the SQL of the disagreeing query.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ownership_core::entity::{
+    content_type, group, group_member, permission, permission_group, permission_user, user,
+    user_profile,
+};
+use ownership_core::{
+    CloneOptions, Grantees, ObjectGrants, ObjectRef, OwnedActiveModelExt, OwnedEntity,
+    OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target,
+    grant, holders, permissions_of, revoke,
+};
+use ownership_tests::entities::{document, note};
+use ownership_tests::oracle::{
+    self, Ask, Grantee, HoldersQuestion, Model, Power, Refusal, Row, World,
+};
+use ownership_tests::random_world::{
+    GenHolders, GenOp, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario, TargetChoice,
+    Written, clear, scenario, write_world,
+};
+use ownership_tests::{Backend, TestDb};
+use proptest::sample::Index;
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use sea_orm::sea_query::{Expr, UnionType};
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
+};
+
+/// The name lists every scenario asks `permitted_for` with, besides its two random ones.
+const FIXED_NAME_LISTS: [&[&str]; 3] = [
+    &["view"],
+    &["change", "delete"],
+    &["view", "change", "delete", "share"],
+];
+
+#[test]
+fn sqlite() {
+    run(Backend::Sqlite, 500);
+}
+
+#[test]
+fn postgres() {
+    run(Backend::Postgres, 100);
+}
+
+#[test]
+fn mysql() {
+    run(Backend::MySql, 100);
+}
+
+#[test]
+fn the_oracle_names_the_entities_models_and_permissions() {
+    for (model, name, read, manage) in [
+        (
+            Model::Document,
+            document::Entity::MODEL_NAME,
+            document::Entity::READ_PERMISSION,
+            document::Entity::MANAGE_PERMISSION,
+        ),
+        (
+            Model::Note,
+            note::Entity::MODEL_NAME,
+            note::Entity::READ_PERMISSION,
+            note::Entity::MANAGE_PERMISSION,
+        ),
+    ] {
+        assert_eq!(model.name(), name);
+        assert_eq!(model.read_permission(), read);
+        assert_eq!(model.manage_permission(), manage);
+    }
+}
+
+/// What a run counted.
+#[derive(Default)]
+struct Stats {
+    worlds: Cell<u64>,
+    subjects: Cell<u64>,
+    comparisons: Cell<u64>,
+}
+
+impl Stats {
+    fn add(cell: &Cell<u64>, n: u64) {
+        cell.set(cell.get() + n);
+    }
+}
+
+fn backend_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+        Backend::MySql => "mysql",
+    }
+}
+
+fn run(backend: Backend, default_worlds: u32) {
+    let worlds = match std::env::var("OWNERSHIP_WORLDS") {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("OWNERSHIP_WORLDS={value:?} is not a number")),
+        Err(_) => default_worlds,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let Some(test_db) = runtime.block_on(TestDb::create(backend)) else {
+        return;
+    };
+    let db = runtime.block_on(connect_with_large_statement_cache(&test_db));
+    let stats = Stats::default();
+    let mut runner = TestRunner::new(Config {
+        cases: worlds,
+        failure_persistence: None,
+        max_shrink_time: 180_000,
+        ..Config::default()
+    });
+    let started = Instant::now();
+    let result = runner.run(&scenario(), |scenario| {
+        runtime.block_on(check_scenario(&db, backend, &scenario, &stats))
+    });
+    let elapsed = started.elapsed();
+    runtime.block_on(async {
+        let _ = db.close().await;
+        test_db.drop_database().await;
+    });
+    let name = backend_name(backend);
+    match result {
+        Ok(()) => {
+            println!(
+                "oracle {name}: worlds {}, subjects {}, comparisons {}, disagreements 0",
+                stats.worlds.get(),
+                stats.subjects.get(),
+                stats.comparisons.get()
+            );
+            println!("oracle {name}: {:.1}s", elapsed.as_secs_f64());
+        }
+        Err(TestError::Fail(reason, scenario)) => {
+            panic!("oracle {name}: {reason}\n\nminimal scenario: {scenario:#?}")
+        }
+        Err(TestError::Abort(reason)) => panic!("oracle {name}: aborted: {reason}"),
+    }
+}
+
+/// How many prepared statements each connection keeps. The suite runs hundreds of
+/// distinct statements (the scopes' SQL differs with the subject's profiles and groups);
+/// with the drivers' default of 100, statements are evicted and prepared again all the
+/// time, and on MySQL every eviction sends a reply-less `COM_STMT_CLOSE` that stalls the
+/// next statement behind TCP's delayed acknowledgement.
+const STATEMENT_CACHE: usize = 2_500;
+
+/// A second connection pool to the test database, with a large statement cache and, on
+/// MySQL, few enough connections to stay far below the server's limit of prepared
+/// statements.
+async fn connect_with_large_statement_cache(test_db: &TestDb) -> DatabaseConnection {
+    let db = &test_db.db;
+    let backend = db.get_database_backend();
+    let ask =
+        |sql: &str| db.query_one_raw(sea_orm::Statement::from_string(backend, sql.to_owned()));
+    let mut options = match test_db.backend() {
+        Backend::Sqlite => {
+            let row = ask("PRAGMA database_list").await.expect("the SQLite file");
+            let file: String = row.expect("a main database").try_get_by_index(2).unwrap();
+            let mut options = ConnectOptions::new(format!("sqlite://{file}?mode=rwc"));
+            options.map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
+            options
+        }
+        Backend::Postgres => {
+            let row = ask("SELECT current_schema()").await.expect("the schema");
+            let schema: String = row.expect("a schema").try_get_by_index(0).unwrap();
+            let url = std::env::var("OWNERSHIP_TEST_POSTGRES_URL").expect("the PostgreSQL URL");
+            let mut options = ConnectOptions::new(url);
+            options
+                .set_schema_search_path(schema)
+                .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
+            options
+        }
+        Backend::MySql => {
+            let row = ask("SELECT DATABASE()").await.expect("the database");
+            let database: String = row.expect("a database").try_get_by_index(0).unwrap();
+            let url = std::env::var("OWNERSHIP_TEST_MYSQL_URL").expect("the MySQL URL");
+            let mut options = ConnectOptions::new(url);
+            options.map_sqlx_mysql_opts(move |o| {
+                o.database(&database)
+                    .statement_cache_capacity(STATEMENT_CACHE)
+            });
+            options
+        }
+    };
+    options.max_connections(4).sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .expect("connect to the test database")
+}
+
+// ---------------------------------------------------------------------------------------
+// The questions asked of every subject
+// ---------------------------------------------------------------------------------------
+
+/// One scope of one subject.
+#[derive(Clone, Debug)]
+enum Question {
+    Owned,
+    Read,
+    Manage,
+    Shared,
+    Permitted(Ask),
+}
+
+impl Question {
+    /// The four scopes, then `permitted_for` with one name list and all 16 options.
+    fn for_names(names: &[&str]) -> Vec<Question> {
+        let mut questions = vec![
+            Question::Owned,
+            Question::Read,
+            Question::Manage,
+            Question::Shared,
+        ];
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        questions.extend(
+            Ask::all_options(&names)
+                .into_iter()
+                .map(Question::Permitted),
+        );
+        questions
+    }
+
+    fn expected(&self, world: &World, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+        match self {
+            Question::Owned => world.owned_by(who, model),
+            Question::Read => world.read(who, model),
+            Question::Manage => world.manage(who, model),
+            Question::Shared => world.shared_with(who, model),
+            Question::Permitted(ask) => world.permitted_for(who, model, ask),
+        }
+    }
+
+    fn select<E: OwnedEntity>(&self, subject: &Subject) -> Select<E> {
+        let find = E::find();
+        match self {
+            Question::Owned => find.owned_by(subject),
+            Question::Read => find.with_read_permission_for(subject),
+            Question::Manage => find.with_ownership_permission_for(subject),
+            Question::Shared => find.shared_with(subject),
+            Question::Permitted(ask) => find.permitted_for(subject, &permitted(ask)),
+        }
+    }
+
+    fn describe(&self, model: Model) -> String {
+        let entity = match model {
+            Model::Document => "document",
+            Model::Note => "note",
+        };
+        let scope = match self {
+            Question::Owned => "owned_by(&s)".to_owned(),
+            Question::Read => "with_read_permission_for(&s)".to_owned(),
+            Question::Manage => "with_ownership_permission_for(&s)".to_owned(),
+            Question::Shared => "shared_with(&s)".to_owned(),
+            Question::Permitted(ask) => {
+                let mut p = format!(
+                    "permitted_for(&s, &Permitted::{}({:?})",
+                    if ask.any { "any_of" } else { "all_of" },
+                    ask.names
+                );
+                if !ask.with_groups {
+                    p.push_str(".without_groups()");
+                }
+                if !ask.model_wide {
+                    p.push_str(".objects_only()");
+                }
+                if !ask.superuser_bypass {
+                    p.push_str(".without_superuser_bypass()");
+                }
+                p.push(')');
+                p
+            }
+        };
+        format!("{entity}::Entity::find().{scope}")
+    }
+}
+
+fn permitted(ask: &Ask) -> Permitted {
+    let mut p = if ask.any {
+        Permitted::any_of(ask.names.clone())
+    } else {
+        Permitted::all_of(ask.names.clone())
+    };
+    if !ask.with_groups {
+        p = p.without_groups();
+    }
+    if !ask.model_wide {
+        p = p.objects_only();
+    }
+    if !ask.superuser_bypass {
+        p = p.without_superuser_bypass();
+    }
+    p
+}
+
+/// An id of a model read back from a query.
+fn id_of(model: Model, row: &sea_orm::QueryResult, index: usize) -> Result<i64, DbErr> {
+    match model {
+        Model::Document => row.try_get_by_index::<i64>(index),
+        Model::Note => row.try_get_by_index::<i32>(index).map(i64::from),
+    }
+}
+
+/// The ids one scoped query selects.
+async fn ids_of<E: OwnedEntity>(
+    db: &DatabaseConnection,
+    model: Model,
+    select: Select<E>,
+) -> Result<BTreeSet<i64>, DbErr> {
+    let query = select.select_only().column(E::id_column()).into_query();
+    db.query_all(&query)
+        .await?
+        .iter()
+        .map(|row| id_of(model, row, 0))
+        .collect()
+}
+
+/// The answers of every question for one subject and model, in one statement: the
+/// questions' selects joined with `UNION ALL`, each row labelled with its question.
+async fn answers_of<E: OwnedEntity>(
+    db: &DatabaseConnection,
+    model: Model,
+    subject: &Subject,
+    questions: &[Question],
+) -> Result<Vec<BTreeSet<i64>>, DbErr> {
+    let mut selects = questions.iter().enumerate().map(|(k, question)| {
+        question
+            .select::<E>(subject)
+            .select_only()
+            .expr_as(Expr::cust(format!("'{k}'")), "question")
+            .column(E::id_column())
+            .into_query()
+    });
+    let mut union = selects.next().expect("at least one question");
+    union.unions(selects.map(|select| (UnionType::All, select)));
+    let mut answers = vec![BTreeSet::new(); questions.len()];
+    for row in db.query_all(&union).await? {
+        let label: String = row.try_get_by_index(0)?;
+        let k: usize = label
+            .parse()
+            .map_err(|_| DbErr::Custom(format!("question label {label:?}")))?;
+        answers[k].insert(id_of(model, &row, 1)?);
+    }
+    Ok(answers)
+}
+
+/// What the library answered for one subject and one model.
+struct ModelAnswers {
+    scopes: Vec<BTreeSet<i64>>,
+    can_read: Vec<(i64, bool)>,
+    can_manage: Vec<(i64, bool)>,
+}
+
+async fn can(
+    db: &DatabaseConnection,
+    model: Model,
+    subject: &Subject,
+    id: i64,
+    manage: bool,
+) -> Result<bool, DbErr> {
+    match (model, manage) {
+        (Model::Document, false) => document::Entity::can_read(db, subject, id).await,
+        (Model::Document, true) => document::Entity::can_manage(db, subject, id).await,
+        (Model::Note, false) => note::Entity::can_read(db, subject, note_id(id)).await,
+        (Model::Note, true) => note::Entity::can_manage(db, subject, note_id(id)).await,
+    }
+}
+
+fn note_id(id: i64) -> i32 {
+    i32::try_from(id).expect("note ids fit an i32")
+}
+
+/// Everything the library answers for one subject.
+async fn subject_answers(
+    db: DatabaseConnection,
+    subject: Subject,
+    questions: Arc<Vec<Question>>,
+    check_ids: Arc<BTreeMap<Model, Vec<i64>>>,
+) -> Result<BTreeMap<Model, ModelAnswers>, DbErr> {
+    let mut out = BTreeMap::new();
+    for model in Model::ALL {
+        let scopes = match model {
+            Model::Document => {
+                answers_of::<document::Entity>(&db, model, &subject, &questions).await?
+            }
+            Model::Note => answers_of::<note::Entity>(&db, model, &subject, &questions).await?,
+        };
+        let mut can_read = Vec::new();
+        let mut can_manage = Vec::new();
+        for &id in &check_ids[&model] {
+            can_read.push((id, can(&db, model, &subject, id, false).await?));
+            can_manage.push((id, can(&db, model, &subject, id, true).await?));
+        }
+        out.insert(
+            model,
+            ModelAnswers {
+                scopes,
+                can_read,
+                can_manage,
+            },
+        );
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// One scenario
+// ---------------------------------------------------------------------------------------
+
+async fn check_scenario(
+    db: &DatabaseConnection,
+    backend: Backend,
+    scenario: &Scenario,
+    stats: &Stats,
+) -> Result<(), TestCaseError> {
+    Stats::add(&stats.worlds, 1);
+    let fail = |what: &str, err: &dyn std::fmt::Display| {
+        TestCaseError::fail(format!("{what}: {err}\nworld: {:#?}", scenario.world))
+    };
+    clear(db)
+        .await
+        .map_err(|err| fail("clearing the database", &err))?;
+    let written = write_world(db, &scenario.world)
+        .await
+        .map_err(|err| fail("writing the world", &err))?;
+    let mut initial = BTreeMap::new();
+    for &user in &written.users {
+        let subject = Subject::load(db, user)
+            .await
+            .map_err(|err| fail("loading a subject", &err))?;
+        initial.insert(user, subject);
+    }
+    let mut case = Case {
+        db,
+        backend,
+        scenario,
+        stats,
+        question_sets: FIXED_NAME_LISTS
+            .iter()
+            .copied()
+            .chain(scenario.name_lists.iter().map(Vec::as_slice))
+            .map(|names| Arc::new(Question::for_names(names)))
+            .collect(),
+        world: written.world.clone(),
+        rows_ever: written.rows.clone(),
+        written,
+        initial,
+        log: vec!["the generated world is written".to_owned()],
+    };
+    case.check_step().await?;
+    for op in &scenario.ops {
+        case.apply(op).await?;
+        case.check_step().await?;
+    }
+    Ok(())
+}
+
+/// One scenario under way: the oracle's world and what happened so far.
+struct Case<'a> {
+    db: &'a DatabaseConnection,
+    backend: Backend,
+    scenario: &'a Scenario,
+    stats: &'a Stats,
+    /// The questions for each name list `permitted_for` is asked with.
+    question_sets: Vec<Arc<Vec<Question>>>,
+    written: Written,
+    /// The oracle's world, kept in step with the database.
+    world: World,
+    /// Every row id each model ever had, in creation order.
+    rows_ever: BTreeMap<Model, Vec<i64>>,
+    /// Each user's subject as loaded before the first operation.
+    initial: BTreeMap<i64, Subject>,
+    /// What was done, for the report.
+    log: Vec<String>,
+}
+
+/// A subject to check: a label, its user id for the oracle, and the snapshot.
+struct Asker {
+    label: String,
+    who: Option<i64>,
+    subject: Subject,
+    /// The four scopes and `permitted_for` with one of the name lists, a different one at
+    /// each step.
+    questions: Arc<Vec<Question>>,
+}
+
+fn pick(index: Index, ids: &[i64]) -> Option<i64> {
+    (!ids.is_empty()).then(|| ids[index.index(ids.len())])
+}
+
+fn library_target(target: &oracle::Target) -> Target {
+    match target {
+        oracle::Target::Everything => Target::everything(),
+        oracle::Target::Model(name) => Target::model_named(name.clone()),
+        oracle::Target::Objects(model, ids) => {
+            ownership_tests::random_world::target(*model, ids.iter().copied())
+        }
+    }
+}
+
+/// Whether a database error is a foreign key refusing the write. SQLite reports an
+/// `ON DELETE RESTRICT` refusal with the code of a trigger (1811), which SeaORM does not
+/// classify, so its message is recognised too.
+fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) || err.to_string().contains("FOREIGN KEY constraint failed")
+}
+
+/// Whether a library error is one of the refusals the oracle expects.
+fn refused_as_expected(err: &OwnershipError, refusals: &[Refusal]) -> bool {
+    refusals.iter().any(|refusal| match (refusal, err) {
+        (Refusal::UnknownUsers(ids), OwnershipError::UnknownUsers(got)) => ids == got,
+        (Refusal::UnknownGroups(ids), OwnershipError::UnknownGroups(got)) => ids == got,
+        (
+            Refusal::UnknownObjects(model, ids),
+            OwnershipError::UnknownObjects { model: m, ids: got },
+        ) => model.name() == m && ids == got,
+        (
+            Refusal::DuplicateName { owner, name },
+            OwnershipError::DuplicateName {
+                owner: o, name: n, ..
+            },
+        ) => owner == o && name == n,
+        (Refusal::NoSuchProfile(_), OwnershipError::Db(err)) => is_foreign_key_violation(err),
+        (Refusal::StillOwnsRows, OwnershipError::Db(err)) => is_foreign_key_violation(err),
+        _ => false,
+    })
+}
+
+/// A world in a few lines.
+fn describe(world: &World) -> String {
+    let mut out = String::new();
+    let flags = |u: &oracle::User| {
+        let mut f = Vec::new();
+        if !u.is_active {
+            f.push("inactive");
+        }
+        if u.is_staff {
+            f.push("staff");
+        }
+        if u.is_superuser {
+            f.push("superuser");
+        }
+        if f.is_empty() {
+            "regular".to_owned()
+        } else {
+            f.join(" ")
+        }
+    };
+    let _ = writeln!(out, "  accounts: {:?}", world.accounts);
+    for (id, u) in &world.users {
+        let profiles: Vec<String> = world
+            .profiles
+            .iter()
+            .filter(|(_, p)| p.user == *id)
+            .map(|(pid, p)| format!("profile {pid} in account {}", p.account))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  user {id}: {}; {}; groups {:?}",
+            flags(u),
+            if profiles.is_empty() {
+                "no profile".to_owned()
+            } else {
+                profiles.join(", ")
+            },
+            world.groups_of(*id)
+        );
+    }
+    let _ = writeln!(out, "  groups: {:?}", world.groups);
+    for model in Model::ALL {
+        for (id, row) in world.rows_of(model) {
+            let _ = writeln!(
+                out,
+                "  {} {id}: {:?} owned by profile {}",
+                model.name(),
+                row.name,
+                row.owner
+            );
+        }
+    }
+    for (p, grantee) in &world.grants {
+        let on = match (&p.model_name, p.object) {
+            (Some(m), Some(o)) => format!("{m} {o}"),
+            (Some(m), None) => format!("every {m}"),
+            _ => "everything".to_owned(),
+        };
+        let to = match grantee {
+            Grantee::User(u) => format!("user {u}"),
+            Grantee::Group(g) => format!("group {g}"),
+        };
+        let _ = writeln!(out, "  grant {:?} on {on} to {to}", p.name);
+    }
+    out
+}
+
+impl Case<'_> {
+    fn count(&self, comparisons: u64) {
+        Stats::add(&self.stats.comparisons, comparisons);
+    }
+
+    /// A failure, with everything needed to see why.
+    fn failure(&self, what: &str, details: &str) -> TestCaseError {
+        let mut out = format!(
+            "the library disagrees with the oracle on {:?} after step {}: {what}\n{details}\n",
+            self.backend,
+            self.log.len() - 1
+        );
+        let _ = writeln!(
+            out,
+            "world (database ids) at this step:\n{}",
+            describe(&self.world)
+        );
+        let _ = writeln!(out, "steps:");
+        for (i, step) in self.log.iter().enumerate() {
+            let _ = writeln!(out, "  {i}. {step}");
+        }
+        TestCaseError::fail(out)
+    }
+
+    fn db_failure(&self, what: &str, err: &dyn std::fmt::Display) -> TestCaseError {
+        self.failure(what, &format!("database error: {err}"))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Operations
+    // -----------------------------------------------------------------------------------
+
+    fn resolve_target(&self, target: &TargetChoice) -> Option<oracle::Target> {
+        Some(match *target {
+            TargetChoice::Object(model, i) => {
+                oracle::Target::Objects(model, BTreeSet::from([pick(i, &self.rows_ever[&model])?]))
+            }
+            TargetChoice::Model(m) => oracle::Target::Model(MODEL_NAMES[m].to_owned()),
+            TargetChoice::Everything => oracle::Target::Everything,
+        })
+    }
+
+    fn resolve_grantee(&self, grantee: &GranteeChoice) -> Option<(BTreeSet<i64>, BTreeSet<i64>)> {
+        Some(match *grantee {
+            GranteeChoice::User(i) => (
+                BTreeSet::from([pick(i, &self.written.users)?]),
+                BTreeSet::new(),
+            ),
+            GranteeChoice::Group(i) => (
+                BTreeSet::new(),
+                BTreeSet::from([pick(i, &self.written.groups)?]),
+            ),
+        })
+    }
+
+    async fn apply(&mut self, op: &GenOp) -> Result<(), TestCaseError> {
+        match op {
+            GenOp::Grant {
+                name,
+                target,
+                grantee,
+            } => {
+                let (Some(target), Some((users, groups))) =
+                    (self.resolve_target(target), self.resolve_grantee(grantee))
+                else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                self.grant(NAMES[*name], target, users, groups).await
+            }
+            GenOp::BulkGrant {
+                name,
+                model,
+                objects,
+                users,
+                groups,
+            } => {
+                let ids: BTreeSet<i64> = objects
+                    .iter()
+                    .filter_map(|&i| pick(i, &self.rows_ever[model]))
+                    .collect();
+                if ids.is_empty() {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                }
+                let users = users
+                    .iter()
+                    .filter_map(|&i| pick(i, &self.written.users))
+                    .collect();
+                let groups = groups
+                    .iter()
+                    .filter_map(|&i| pick(i, &self.written.groups))
+                    .collect();
+                self.grant(
+                    NAMES[*name],
+                    oracle::Target::Objects(*model, ids),
+                    users,
+                    groups,
+                )
+                .await
+            }
+            GenOp::Revoke {
+                name,
+                target,
+                grantee,
+            } => {
+                let (Some(target), Some((users, groups))) =
+                    (self.resolve_target(target), self.resolve_grantee(grantee))
+                else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                self.revoke(NAMES[*name], target, users, groups).await
+            }
+            GenOp::RevokeExisting(i) => {
+                let grants: Vec<_> = self.world.grants.iter().cloned().collect();
+                if grants.is_empty() {
+                    self.log
+                        .push("skipped revoking a grant: there is none".to_owned());
+                    return Ok(());
+                }
+                let (permission, grantee) = grants[i.index(grants.len())].clone();
+                let target = match (&permission.model_name, permission.object) {
+                    (Some(m), Some(o)) => {
+                        let model = if m == "document" {
+                            Model::Document
+                        } else {
+                            Model::Note
+                        };
+                        oracle::Target::Objects(model, BTreeSet::from([o]))
+                    }
+                    (Some(m), None) => oracle::Target::Model(m.clone()),
+                    _ => oracle::Target::Everything,
+                };
+                let (users, groups) = match grantee {
+                    Grantee::User(u) => (BTreeSet::from([u]), BTreeSet::new()),
+                    Grantee::Group(g) => (BTreeSet::new(), BTreeSet::from([g])),
+                };
+                self.revoke(&permission.name, target, users, groups).await
+            }
+            GenOp::DeleteObject(model, i) => {
+                let Some(id) = pick(*i, &self.rows_ever[model]) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let got = match model {
+                    Model::Document => document::Entity::delete_with_grants(self.db, [id]).await,
+                    Model::Note => note::Entity::delete_with_grants(self.db, [id]).await,
+                };
+                let expected = self.world.delete_objects(*model, &BTreeSet::from([id]));
+                self.log.push(format!(
+                    "{}::Entity::delete_with_grants(db, [{id}]) -> {got:?}",
+                    model.name()
+                ));
+                self.count(1);
+                match got {
+                    Ok(n) if n == expected => Ok(()),
+                    got => Err(self.failure(
+                        "delete_with_grants",
+                        &format!("library: {got:?}\noracle:  Ok({expected})"),
+                    )),
+                }
+            }
+            GenOp::DeleteUser(i) => {
+                let id = pick(*i, &self.written.users).expect("a world has users");
+                let got = user::Entity::delete_by_id(id).exec(self.db).await;
+                let expected = self.world.delete_user(id);
+                self.deleted("user", id, got, expected)
+            }
+            GenOp::DeleteProfile(i) => {
+                let Some(id) = pick(*i, &self.written.profiles) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let got = user_profile::Entity::delete_by_id(id).exec(self.db).await;
+                let expected = self.world.delete_profile(id);
+                self.deleted("user profile", id, got, expected)
+            }
+            GenOp::DeleteGroup(i) => {
+                let Some(id) = pick(*i, &self.written.groups) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let got = group::Entity::delete_by_id(id).exec(self.db).await;
+                let expected = self.world.delete_group(id);
+                self.deleted("group", id, got, Ok(expected))
+            }
+            GenOp::Withdraw(i, power) => {
+                let id = pick(*i, &self.written.users).expect("a world has users");
+                let column = match power {
+                    Power::Active => user::Column::IsActive,
+                    Power::Staff => user::Column::IsStaff,
+                    Power::Superuser => user::Column::IsSuperuser,
+                };
+                let got = user::Entity::update_many()
+                    .col_expr(column, Expr::value(false))
+                    .filter(user::Column::Id.eq(id))
+                    .exec(self.db)
+                    .await
+                    .map_err(|err| self.db_failure("updating a user", &err))?;
+                self.world.withdraw(id, *power);
+                self.log.push(format!(
+                    "take {power:?} from user {id} -> {} row(s)",
+                    got.rows_affected
+                ));
+                Ok(())
+            }
+            GenOp::LeaveGroup(i) => {
+                let members: Vec<(i64, i64)> = self.world.members.iter().copied().collect();
+                let Some(k) = (!members.is_empty()).then(|| i.index(members.len())) else {
+                    self.log
+                        .push("skipped leaving a group: there is no membership".to_owned());
+                    return Ok(());
+                };
+                let (group, member) = members[k];
+                let got = group_member::Entity::delete_many()
+                    .filter(group_member::Column::GroupId.eq(group))
+                    .filter(group_member::Column::UserId.eq(member))
+                    .exec(self.db)
+                    .await;
+                let expected = self.world.leave_group(group, member);
+                let shown = got.as_ref().map(|r| r.rows_affected);
+                self.log
+                    .push(format!("user {member} leaves group {group} -> {shown:?}"));
+                self.count(1);
+                match shown {
+                    Ok(n) if n == expected => Ok(()),
+                    _ => Err(self.failure(
+                        "removing a membership",
+                        &format!("library: {shown:?}\noracle:  Ok({expected})"),
+                    )),
+                }
+            }
+            GenOp::CloneDocument {
+                document: i,
+                owner,
+                name,
+            } => {
+                let Some(id) = pick(*i, &self.rows_ever[&Model::Document]) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let owner = owner.and_then(|o| pick(o, &self.written.profiles));
+                let name = name.map(|n| ROW_NAMES[n]);
+                self.clone_document(id, owner, name).await
+            }
+            GenOp::TransferDocument { document: i, to } => {
+                let (Some(id), Some(to)) = (
+                    pick(*i, &self.rows_ever[&Model::Document]),
+                    pick(*to, &self.written.profiles),
+                ) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                self.transfer_document(id, to).await
+            }
+        }
+    }
+
+    async fn grant(
+        &mut self,
+        name: &str,
+        target: oracle::Target,
+        users: BTreeSet<i64>,
+        groups: BTreeSet<i64>,
+    ) -> Result<(), TestCaseError> {
+        let grantees = Grantees::users(users.iter().copied()).and_groups(groups.iter().copied());
+        let got = grant(self.db, name, &library_target(&target), &grantees).await;
+        let expected = self.world.grant(name, &target, &users, &groups);
+        self.log.push(format!(
+            "grant {name:?} on {target:?} to users {users:?} and groups {groups:?} -> {got:?}"
+        ));
+        self.count(1);
+        match (&got, &expected) {
+            (Ok(()), Ok(())) => Ok(()),
+            (Err(err), Err(refusals)) if refused_as_expected(err, refusals) => Ok(()),
+            _ => Err(self.failure("grant", &format!("library: {got:?}\noracle:  {expected:?}"))),
+        }
+    }
+
+    async fn revoke(
+        &mut self,
+        name: &str,
+        target: oracle::Target,
+        users: BTreeSet<i64>,
+        groups: BTreeSet<i64>,
+    ) -> Result<(), TestCaseError> {
+        let grantees = Grantees::users(users.iter().copied()).and_groups(groups.iter().copied());
+        let got = revoke(self.db, name, &library_target(&target), &grantees).await;
+        let expected = self.world.revoke(name, &target, &users, &groups);
+        self.log.push(format!(
+            "revoke {name:?} on {target:?} from users {users:?} and groups {groups:?} -> {got:?}"
+        ));
+        self.count(1);
+        match got {
+            Ok(n) if n == expected => Ok(()),
+            got => Err(self.failure(
+                "revoke",
+                &format!("library: {got:?}\noracle:  Ok({expected})"),
+            )),
+        }
+    }
+
+    fn deleted(
+        &mut self,
+        what: &str,
+        id: i64,
+        got: Result<sea_orm::DeleteResult, DbErr>,
+        expected: Result<u64, Refusal>,
+    ) -> Result<(), TestCaseError> {
+        let shown = got.as_ref().map(|r| r.rows_affected);
+        self.log.push(format!("delete {what} {id} -> {shown:?}"));
+        self.count(1);
+        let agrees = match (&got, &expected) {
+            (Ok(r), Ok(n)) => r.rows_affected == *n,
+            (Err(err), Err(Refusal::StillOwnsRows)) => is_foreign_key_violation(err),
+            _ => false,
+        };
+        if agrees {
+            Ok(())
+        } else {
+            Err(self.failure(
+                &format!("deleting {what} {id}"),
+                &format!("library: {shown:?}\noracle:  {expected:?}"),
+            ))
+        }
+    }
+
+    async fn clone_document(
+        &mut self,
+        id: i64,
+        owner: Option<i64>,
+        name: Option<&str>,
+    ) -> Result<(), TestCaseError> {
+        let original = document::Entity::find_by_id(id)
+            .one(self.db)
+            .await
+            .map_err(|err| self.db_failure("loading a document", &err))?;
+        let Some(original) = original else {
+            self.log
+                .push(format!("skipped cloning document {id}: deleted"));
+            return Ok(());
+        };
+        let mut options = CloneOptions::new();
+        if let Some(owner) = owner {
+            options = options.owner(owner);
+        }
+        if let Some(name) = name {
+            options = options.name(name);
+        }
+        let got = original.clone_owned(self.db, options).await;
+        let expected = self.world.clone_row(Model::Document, id, owner, name);
+        self.log.push(format!(
+            "clone document {id} (owner {owner:?}, name {name:?}) -> {:?}",
+            got.as_ref().map(|m| (m.id, m.user_profile_id, &m.name))
+        ));
+        self.count(1);
+        let agrees = match (&got, &expected) {
+            (Ok(clone), Ok(row)) => {
+                clone.user_profile_id == row.owner
+                    && clone.name == row.name
+                    && clone.body == original.body
+                    && !self.world.ids_of(Model::Document).contains(&clone.id)
+            }
+            (Err(err), Err(refusal)) => refused_as_expected(err, std::slice::from_ref(refusal)),
+            _ => false,
+        };
+        if !agrees {
+            return Err(self.failure(
+                "clone_owned",
+                &format!("library: {got:?}\noracle:  {expected:?}"),
+            ));
+        }
+        if let (Ok(clone), Ok(row)) = (got, expected) {
+            self.world.add_row(Model::Document, clone.id, row);
+            self.rows_ever
+                .get_mut(&Model::Document)
+                .expect("documents")
+                .push(clone.id);
+        }
+        Ok(())
+    }
+
+    async fn transfer_document(&mut self, id: i64, to: i64) -> Result<(), TestCaseError> {
+        let original = document::Entity::find_by_id(id)
+            .one(self.db)
+            .await
+            .map_err(|err| self.db_failure("loading a document", &err))?;
+        let Some(original) = original else {
+            self.log
+                .push(format!("skipped moving document {id}: deleted"));
+            return Ok(());
+        };
+        let mut active = original.into_active_model();
+        active.user_profile_id = Set(to);
+        let got = active.update_owned(self.db).await;
+        let expected = self.world.transfer(Model::Document, id, to);
+        self.log.push(format!(
+            "move document {id} to profile {to} with update_owned -> {:?}",
+            got.as_ref().map(|m| m.user_profile_id)
+        ));
+        self.count(1);
+        let agrees = match (&got, &expected) {
+            (Ok(moved), Ok(())) => moved.user_profile_id == to,
+            (Err(err), Err(refusal)) => refused_as_expected(err, std::slice::from_ref(refusal)),
+            _ => false,
+        };
+        if agrees {
+            Ok(())
+        } else {
+            Err(self.failure(
+                "update_owned",
+                &format!("library: {got:?}\noracle:  {expected:?}"),
+            ))
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Checks
+    // -----------------------------------------------------------------------------------
+
+    async fn check_step(&mut self) -> Result<(), TestCaseError> {
+        let content_types = self.check_tables().await?;
+        self.check_subjects().await?;
+        self.check_holders().await?;
+        self.check_permissions_of(&content_types).await
+    }
+
+    /// The tables hold what the oracle holds: identities, rows, grants; and every content
+    /// type names an existing row. Returns the content types, id -> (model name, object).
+    async fn check_tables(&self) -> Result<BTreeMap<i64, (String, i64)>, TestCaseError> {
+        let db = self.db;
+        let err = |e: DbErr| self.db_failure("reading the tables", &e);
+        let users: BTreeMap<i64, oracle::User> = user::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|u| {
+                (
+                    u.id,
+                    oracle::User {
+                        is_active: u.is_active,
+                        is_staff: u.is_staff,
+                        is_superuser: u.is_superuser,
+                    },
+                )
+            })
+            .collect();
+        let profiles: BTreeMap<i64, oracle::Profile> = user_profile::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id,
+                    oracle::Profile {
+                        user: p.user_id,
+                        account: p.account_id,
+                    },
+                )
+            })
+            .collect();
+        let groups: BTreeSet<i64> = group::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|g| g.id)
+            .collect();
+        let members: BTreeSet<(i64, i64)> = group_member::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|m| (m.group_id, m.user_id))
+            .collect();
+        let documents: BTreeMap<i64, Row> = document::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|d| {
+                (
+                    d.id,
+                    Row {
+                        owner: d.user_profile_id,
+                        name: d.name,
+                    },
+                )
+            })
+            .collect();
+        let notes: BTreeMap<i64, Row> = note::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|n| {
+                (
+                    i64::from(n.id),
+                    Row {
+                        owner: n.author_profile_id,
+                        name: n.title,
+                    },
+                )
+            })
+            .collect();
+        let content_types: BTreeMap<i64, (String, i64)> = content_type::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|c| (c.id, (c.model_name, c.object_id)))
+            .collect();
+        let permissions = permission::Entity::find().all(db).await.map_err(err)?;
+        let permissions: BTreeMap<i64, oracle::Permission> = permissions
+            .into_iter()
+            .map(|p| (p.id, to_oracle_permission(&p, &content_types)))
+            .collect();
+        let distinct: BTreeSet<&oracle::Permission> = permissions.values().collect();
+        self.count(1);
+        if distinct.len() != permissions.len() {
+            return Err(self.failure(
+                "one permission row per (name, model, object)",
+                &format!("library: {permissions:?}"),
+            ));
+        }
+        let mut grants = BTreeSet::new();
+        for g in permission_user::Entity::find().all(db).await.map_err(err)? {
+            grants.insert((
+                permissions[&g.permission_id].clone(),
+                Grantee::User(g.user_id),
+            ));
+        }
+        for g in permission_group::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+        {
+            grants.insert((
+                permissions[&g.permission_id].clone(),
+                Grantee::Group(g.group_id),
+            ));
+        }
+
+        let w = &self.world;
+        let empty = BTreeMap::new();
+        let comparisons: [(&str, String, String); 7] = [
+            ("users", format!("{users:?}"), format!("{:?}", w.users)),
+            (
+                "profiles",
+                format!("{profiles:?}"),
+                format!("{:?}", w.profiles),
+            ),
+            ("groups", format!("{groups:?}"), format!("{:?}", w.groups)),
+            (
+                "memberships",
+                format!("{members:?}"),
+                format!("{:?}", w.members),
+            ),
+            (
+                "documents",
+                format!("{documents:?}"),
+                format!("{:?}", w.rows.get(&Model::Document).unwrap_or(&empty)),
+            ),
+            (
+                "notes",
+                format!("{notes:?}"),
+                format!("{:?}", w.rows.get(&Model::Note).unwrap_or(&empty)),
+            ),
+            ("grants", format!("{grants:?}"), format!("{:?}", w.grants)),
+        ];
+        self.count(comparisons.len() as u64 + 1);
+        for (what, got, expected) in comparisons {
+            if got != expected {
+                return Err(self.failure(
+                    &format!("the {what} table(s)"),
+                    &format!("library: {got}\noracle:  {expected}"),
+                ));
+            }
+        }
+        let orphans: Vec<_> = content_types
+            .values()
+            .filter(|(model_name, object)| {
+                !Model::ALL
+                    .into_iter()
+                    .any(|m| m.name() == model_name && w.ids_of(m).contains(object))
+            })
+            .collect();
+        if !orphans.is_empty() {
+            return Err(self.failure(
+                "content types of deleted rows",
+                &format!("library: content types {orphans:?}\noracle:  none"),
+            ));
+        }
+        Ok(content_types)
+    }
+
+    /// The subjects of this step: every user as loaded now, and as loaded at the start when
+    /// that differs; anonymous; the deleted user.
+    async fn askers(&self) -> Result<Vec<Asker>, TestCaseError> {
+        let mut subjects = Vec::new();
+        for &user in &self.written.users {
+            let now = Subject::load(self.db, user)
+                .await
+                .map_err(|err| self.db_failure("loading a subject", &err))?;
+            let initial = &self.initial[&user];
+            if *initial != now {
+                subjects.push((
+                    format!("user {user} as loaded before the operations"),
+                    Some(user),
+                    initial.clone(),
+                ));
+            }
+            subjects.push((format!("user {user}"), Some(user), now));
+        }
+        subjects.push(("anonymous".to_owned(), None, Subject::anonymous()));
+        subjects.push((
+            format!("user {} deleted after loading", self.written.deleted_user),
+            Some(self.written.deleted_user),
+            self.written.deleted_subject.clone(),
+        ));
+        let step = self.log.len();
+        let sets = self.question_sets.len();
+        Ok(subjects
+            .into_iter()
+            .enumerate()
+            .map(|(k, (label, who, subject))| Asker {
+                label,
+                who,
+                subject,
+                questions: self.question_sets[(step + k) % sets].clone(),
+            })
+            .collect())
+    }
+
+    async fn check_subjects(&self) -> Result<(), TestCaseError> {
+        let askers = self.askers().await?;
+        Stats::add(&self.stats.subjects, askers.len() as u64);
+        // Every row id ever used, plus one never used.
+        let check_ids: BTreeMap<Model, Vec<i64>> = Model::ALL
+            .into_iter()
+            .map(|model| {
+                let mut ids: Vec<i64> = self.rows_ever[&model].clone();
+                ids.push(ids.iter().copied().max().unwrap_or(0) + 1000);
+                (model, ids)
+            })
+            .collect();
+        let check_ids = Arc::new(check_ids);
+        let mut tasks = tokio::task::JoinSet::new();
+        for (k, asker) in askers.iter().enumerate() {
+            let (db, subject) = (self.db.clone(), asker.subject.clone());
+            let (questions, check_ids) = (asker.questions.clone(), check_ids.clone());
+            tasks.spawn(
+                async move { (k, subject_answers(db, subject, questions, check_ids).await) },
+            );
+        }
+        let mut answers: BTreeMap<usize, _> = BTreeMap::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (k, result) = joined.expect("a subject's queries");
+            answers.insert(k, result);
+        }
+        for (k, asker) in askers.iter().enumerate() {
+            let answers = answers
+                .remove(&k)
+                .expect("answers of every subject")
+                .map_err(|err| self.db_failure(&format!("asking for {}", asker.label), &err))?;
+            for model in Model::ALL {
+                self.compare_subject(asker, model, &answers[&model]).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn compare_subject(
+        &self,
+        asker: &Asker,
+        model: Model,
+        answers: &ModelAnswers,
+    ) -> Result<(), TestCaseError> {
+        let who = asker.who;
+        for (question, got) in asker.questions.iter().zip(&answers.scopes) {
+            let expected = question.expected(&self.world, who, model);
+            if *got != expected {
+                return Err(self
+                    .scope_failure(asker, model, question, got, &expected)
+                    .await);
+            }
+        }
+        let read = &answers.scopes[1];
+        let manage = &answers.scopes[2];
+        if !manage.is_subset(read) {
+            return Err(self.failure(
+                "manage implies read",
+                &format!(
+                    "subject: {}: {:?}\nlibrary: manage {manage:?}, read {read:?}",
+                    asker.label, asker.subject
+                ),
+            ));
+        }
+        self.count(answers.scopes.len() as u64 + 1);
+        for (checks, manage) in [(&answers.can_read, false), (&answers.can_manage, true)] {
+            for &(id, got) in checks {
+                let expected = if manage {
+                    self.world.can_manage(who, model, id)
+                } else {
+                    self.world.can_read(who, model, id)
+                };
+                if got != expected {
+                    let question = if manage {
+                        Question::Manage
+                    } else {
+                        Question::Read
+                    };
+                    let backend = self.db.get_database_backend();
+                    let sql = match model {
+                        Model::Document => sql_for_id(
+                            question.select::<document::Entity>(&asker.subject),
+                            id,
+                            backend,
+                        ),
+                        Model::Note => {
+                            sql_for_id(question.select::<note::Entity>(&asker.subject), id, backend)
+                        }
+                    };
+                    let call = if manage { "can_manage" } else { "can_read" };
+                    return Err(self.failure(
+                        &format!("{}::Entity::{call}(db, &s, {id})", entity_name(model)),
+                        &format!(
+                            "subject: {}: {:?}\nlibrary: {got}\noracle:  {expected}\nSQL: {sql}",
+                            asker.label, asker.subject
+                        ),
+                    ));
+                }
+            }
+            self.count(checks.len() as u64);
+        }
+        Ok(())
+    }
+
+    /// A scope disagreement, with the scope run again on its own and its SQL.
+    async fn scope_failure(
+        &self,
+        asker: &Asker,
+        model: Model,
+        question: &Question,
+        got: &BTreeSet<i64>,
+        expected: &BTreeSet<i64>,
+    ) -> TestCaseError {
+        let backend = self.db.get_database_backend();
+        let (alone, sql) = match model {
+            Model::Document => {
+                let select = question.select::<document::Entity>(&asker.subject);
+                let sql = select.build(backend).to_string();
+                (ids_of(self.db, model, select).await, sql)
+            }
+            Model::Note => {
+                let select = question.select::<note::Entity>(&asker.subject);
+                let sql = select.build(backend).to_string();
+                (ids_of(self.db, model, select).await, sql)
+            }
+        };
+        self.failure(
+            &question.describe(model),
+            &format!(
+                "subject: {}: {:?}\nlibrary: {got:?} (run alone: {alone:?})\noracle:  {expected:?}\nSQL: {sql}",
+                asker.label, asker.subject
+            ),
+        )
+    }
+
+    fn holders_question(&self, spec: &GenHolders) -> HoldersQuestion {
+        let objects = spec.objects.as_ref().map(|objects| {
+            objects
+                .iter()
+                .map(|&(model, i)| {
+                    let id = pick(i, &self.rows_ever[&model]).unwrap_or(1000);
+                    (model.name().to_owned(), id)
+                })
+                .collect()
+        });
+        HoldersQuestion {
+            names: spec.names.iter().map(|n| (*n).to_owned()).collect(),
+            model_names: spec
+                .model_names
+                .as_ref()
+                .map(|m| m.iter().map(|n| (*n).to_owned()).collect()),
+            objects,
+            include_null_model_name: spec.include_null_model_name,
+            include_null_object: spec.include_null_object,
+            direct_only: spec.direct_only,
+        }
+    }
+
+    async fn check_holders(&self) -> Result<(), TestCaseError> {
+        for spec in &self.scenario.holders {
+            let question = self.holders_question(spec);
+            let mut asked = holders(question.names.clone())
+                .include_null_model_name(question.include_null_model_name)
+                .include_null_object(question.include_null_object);
+            if let Some(model_names) = &question.model_names {
+                asked = asked.model_names(model_names.clone());
+            }
+            if let Some(objects) = &question.objects {
+                asked = asked.objects(objects.iter().map(|(model_name, id)| ObjectRef {
+                    model_name: model_name.clone(),
+                    id: *id,
+                }));
+            }
+            if question.direct_only {
+                asked = asked.direct_only();
+            }
+            let backend = self.db.get_database_backend();
+            let users = asked
+                .users()
+                .map_err(|err| self.db_failure("holders(..).users()", &err))?;
+            let sql = users.clone().build(backend).to_string();
+            let got: BTreeSet<i64> = users
+                .select_only()
+                .column(user::Column::Id)
+                .into_tuple::<i64>()
+                .all(self.db)
+                .await
+                .map_err(|err| self.db_failure("holders(..).users()", &err))?
+                .into_iter()
+                .collect();
+            let expected = self.world.holder_users(&question);
+            if got != expected {
+                return Err(self.failure(
+                    "holders(..).users()",
+                    &format!(
+                        "question: {question:?}\nlibrary: {got:?}\noracle:  {expected:?}\nSQL: {sql}"
+                    ),
+                ));
+            }
+            let groups = asked
+                .groups()
+                .map_err(|err| self.db_failure("holders(..).groups()", &err))?;
+            let sql = groups.clone().build(backend).to_string();
+            let got: BTreeSet<i64> = groups
+                .select_only()
+                .column(group::Column::Id)
+                .into_tuple::<i64>()
+                .all(self.db)
+                .await
+                .map_err(|err| self.db_failure("holders(..).groups()", &err))?
+                .into_iter()
+                .collect();
+            let expected = self.world.holder_groups(&question);
+            if got != expected {
+                return Err(self.failure(
+                    "holders(..).groups()",
+                    &format!(
+                        "question: {question:?}\nlibrary: {got:?}\noracle:  {expected:?}\nSQL: {sql}"
+                    ),
+                ));
+            }
+            self.count(2);
+        }
+        Ok(())
+    }
+
+    async fn check_permissions_of(
+        &self,
+        content_types: &BTreeMap<i64, (String, i64)>,
+    ) -> Result<(), TestCaseError> {
+        let users = &self.written.users;
+        let groups = &self.written.groups;
+        let mut sources: Vec<(Vec<i64>, Vec<i64>)> =
+            users.iter().map(|&u| (vec![u], vec![])).collect();
+        sources.extend(groups.iter().map(|&g| (vec![], vec![g])));
+        sources.push((users.clone(), groups.clone()));
+        sources.push((vec![], vec![]));
+        sources.push((vec![self.written.deleted_user], vec![]));
+        for (users, groups) in sources {
+            let select = permissions_of(users.clone(), groups.clone())
+                .map_err(|err| self.db_failure("permissions_of", &err))?;
+            let sql = select
+                .clone()
+                .build(self.db.get_database_backend())
+                .to_string();
+            let got: BTreeSet<oracle::Permission> = select
+                .all(self.db)
+                .await
+                .map_err(|err| self.db_failure("permissions_of", &err))?
+                .iter()
+                .map(|p| to_oracle_permission(p, content_types))
+                .collect();
+            let expected = self.world.permissions_of(&users, &groups);
+            if got != expected {
+                return Err(self.failure(
+                    &format!("permissions_of({users:?}, {groups:?})"),
+                    &format!("library: {got:?}\noracle:  {expected:?}\nSQL: {sql}"),
+                ));
+            }
+            self.count(1);
+        }
+        Ok(())
+    }
+}
+
+fn entity_name(model: Model) -> &'static str {
+    match model {
+        Model::Document => "document",
+        Model::Note => "note",
+    }
+}
+
+/// A permission row as the oracle names it: its object by id, not by content type.
+fn to_oracle_permission(
+    p: &permission::Model,
+    content_types: &BTreeMap<i64, (String, i64)>,
+) -> oracle::Permission {
+    oracle::Permission {
+        name: p.name.clone(),
+        model_name: p.model_name.clone(),
+        object: p.content_type_id.map(|c| content_types[&c].1),
+    }
+}
+
+/// The SQL of a scope narrowed to one id, as the single-object checks run it.
+fn sql_for_id<E: OwnedEntity>(select: Select<E>, id: i64, backend: sea_orm::DbBackend) -> String {
+    select
+        .filter(E::id_column().eq(id))
+        .build(backend)
+        .to_string()
+}
