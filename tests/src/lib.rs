@@ -64,7 +64,7 @@ fn unique_name() -> String {
 }
 
 /// `url` with its path (the database name) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
+pub fn with_database(url: &str, database: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));

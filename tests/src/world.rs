@@ -3,9 +3,10 @@
 use std::collections::BTreeSet;
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
+use ownership_core::{Grantees, ObjectRef, Subject, Target, grant};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, QuerySelect, Select, Set};
 
-use crate::entities::document;
+use crate::entities::{document, note};
 
 /// What kind of user to create.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,4 +173,58 @@ impl SmarterWorld {
 /// A set of ids, for comparing with a scope's answer.
 pub fn set<const N: usize>(ids: [i64; N]) -> BTreeSet<i64> {
     ids.into_iter().collect()
+}
+
+/// Loads the subject of a user.
+pub async fn load(db: &DatabaseConnection, user_id: i64) -> Subject {
+    Subject::load(db, user_id).await.expect("load subject")
+}
+
+/// A document to insert, with an empty body.
+pub fn new_document(owner: i64, name: &str) -> document::ActiveModel {
+    document::ActiveModel {
+        user_profile_id: Set(owner),
+        name: Set(name.to_owned()),
+        body: Set(String::new()),
+        ..Default::default()
+    }
+}
+
+/// `N` documents of one owner, named `{prefix}{i}`.
+pub async fn documents<const N: usize>(
+    db: &DatabaseConnection,
+    owner: i64,
+    prefix: &str,
+) -> [i64; N] {
+    let mut out = [0; N];
+    for (i, id) in out.iter_mut().enumerate() {
+        *id = document(db, owner, &format!("{prefix}{i}")).await;
+    }
+    out
+}
+
+/// Grants, failing the test on an error.
+pub async fn give(db: &DatabaseConnection, name: &str, target: Target, grantees: Grantees) {
+    grant(db, name, &target, &grantees)
+        .await
+        .unwrap_or_else(|err| panic!("grant {name:?}: {err}"));
+}
+
+/// A document as an object of the permission queries.
+pub fn doc(id: i64) -> ObjectRef {
+    ObjectRef::of::<document::Entity>(id)
+}
+
+/// The ids a note query selects.
+pub async fn note_ids(db: &DatabaseConnection, select: Select<note::Entity>) -> BTreeSet<i64> {
+    select
+        .select_only()
+        .column(note::Column::Id)
+        .into_tuple::<i32>()
+        .all(db)
+        .await
+        .expect("run the note query")
+        .into_iter()
+        .map(i64::from)
+        .collect()
 }

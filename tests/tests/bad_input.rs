@@ -18,10 +18,11 @@ use ownership_core::{
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, ids, set};
+use ownership_tests::world::{doc, documents, give, load, new_document, note_ids};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 on_every_backend!(
@@ -78,34 +79,9 @@ async fn counts(db: &DatabaseConnection) -> Counts {
     }
 }
 
-async fn load(db: &DatabaseConnection, user_id: i64) -> Subject {
-    Subject::load(db, user_id).await.expect("load subject")
-}
-
-/// Grants, failing the test on an error.
-async fn give(db: &DatabaseConnection, name: &str, target: Target, grantees: Grantees) {
-    grant(db, name, &target, &grantees)
-        .await
-        .unwrap_or_else(|err| panic!("grant {name:?}: {err}"));
-}
-
 /// The documents `permitted_for` keeps.
 async fn permitted(db: &DatabaseConnection, subject: &Subject, p: Permitted) -> BTreeSet<i64> {
     ids(db, document::Entity::find().permitted_for(subject, &p)).await
-}
-
-/// The ids a note query selects.
-async fn note_ids(db: &DatabaseConnection, select: Select<note::Entity>) -> BTreeSet<i64> {
-    select
-        .select_only()
-        .column(note::Column::Id)
-        .into_tuple::<i32>()
-        .all(db)
-        .await
-        .expect("run the note query")
-        .into_iter()
-        .map(i64::from)
-        .collect()
 }
 
 /// The users a holders question answers, or the database's error.
@@ -216,24 +192,6 @@ async fn owner_profile(db: &DatabaseConnection) -> (i64, i64) {
     (owner, world::profile(db, owner, account).await)
 }
 
-/// `N` documents of one owner, named `{prefix}{i}`.
-async fn documents<const N: usize>(db: &DatabaseConnection, owner: i64, prefix: &str) -> [i64; N] {
-    let mut out = [0; N];
-    for (i, id) in out.iter_mut().enumerate() {
-        *id = world::document(db, owner, &format!("{prefix}{i}")).await;
-    }
-    out
-}
-
-fn new_document(owner: i64, name: &str) -> document::ActiveModel {
-    document::ActiveModel {
-        user_profile_id: Set(owner),
-        name: Set(name.to_owned()),
-        body: Set(String::new()),
-        ..Default::default()
-    }
-}
-
 fn new_note(owner: i64, title: &str) -> note::ActiveModel {
     note::ActiveModel {
         author_profile_id: Set(owner),
@@ -242,10 +200,6 @@ fn new_note(owner: i64, title: &str) -> note::ActiveModel {
         text: Set(String::new()),
         ..Default::default()
     }
-}
-
-fn doc(id: i64) -> ObjectRef {
-    ObjectRef::of::<document::Entity>(id)
 }
 
 /// An empty answer, or an error: never rows.

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use ownership_core::entity::{content_type, permission, permission_group, permission_user, user};
 use ownership_core::{
     CloneOptions, Grantees, ObjectGrants, ObjectRef, OwnedActiveModelExt, OwnedModelExt,
-    OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant, holders,
-    revoke,
+    OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Target, grant, holders, revoke,
 };
 use ownership_tests::entities::document;
 use ownership_tests::world::{self, Role, ids, set};
+use ownership_tests::world::{load, new_document};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
     EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set, Statement, TransactionTrait,
@@ -93,23 +93,6 @@ where
     .await;
 }
 
-/// `url` with its path (the database name) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_end..]
-        .find('/')
-        .map_or(base.len(), |i| authority_end + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
 /// One value of a one-row query.
 async fn scalar<T: sea_orm::TryGetable>(
     db: &impl ConnectionTrait,
@@ -137,7 +120,10 @@ async fn pool(db: &DatabaseConnection, size: u32) -> DatabaseConnection {
         }
         DbBackend::MySql => {
             let database: String = scalar(db, "SELECT DATABASE()", vec![]).await;
-            ConnectOptions::new(with_database(&var("OWNERSHIP_TEST_MYSQL_URL"), &database))
+            ConnectOptions::new(ownership_tests::with_database(
+                &var("OWNERSHIP_TEST_MYSQL_URL"),
+                &database,
+            ))
         }
         other => panic!("no concurrency scenarios on {other:?}"),
     };
@@ -202,19 +188,6 @@ async fn owner_profile(db: &DatabaseConnection) -> (i64, i64) {
     let account = world::account(db, "acme").await;
     let owner = world::user(db, "owner", Role::Regular).await;
     (owner, world::profile(db, owner, account).await)
-}
-
-async fn load(db: &DatabaseConnection, user_id: i64) -> Subject {
-    Subject::load(db, user_id).await.expect("load subject")
-}
-
-fn new_document(owner: i64, name: &str) -> document::ActiveModel {
-    document::ActiveModel {
-        user_profile_id: Set(owner),
-        name: Set(name.to_owned()),
-        body: Set(String::new()),
-        ..Default::default()
-    }
 }
 
 /// The errors among `outcomes`, one line each.

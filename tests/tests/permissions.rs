@@ -13,9 +13,10 @@ use ownership_core::{
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
+use ownership_tests::world::{doc, documents, give, load, note_ids};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Select, Set,
+    QuerySelect, Set,
 };
 
 on_every_backend!(
@@ -37,17 +38,6 @@ on_every_backend!(
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-async fn load(db: &DatabaseConnection, user_id: i64) -> Subject {
-    Subject::load(db, user_id).await.expect("load subject")
-}
-
-/// Grants, failing the test on an error.
-async fn give(db: &DatabaseConnection, name: &str, target: Target, grantees: Grantees) {
-    grant(db, name, &target, &grantees)
-        .await
-        .unwrap_or_else(|err| panic!("grant {name:?}: {err}"));
-}
-
 /// Revokes, failing the test on an error; returns how many grants went.
 async fn take(db: &DatabaseConnection, name: &str, target: Target, grantees: Grantees) -> u64 {
     revoke(db, name, &target, &grantees)
@@ -66,20 +56,6 @@ async fn permitted(
         document::Entity::find().permitted_for(subject, &permitted),
     )
     .await
-}
-
-/// The ids a note query selects.
-async fn note_ids(db: &DatabaseConnection, select: Select<note::Entity>) -> BTreeSet<i64> {
-    select
-        .select_only()
-        .column(note::Column::Id)
-        .into_tuple::<i32>()
-        .all(db)
-        .await
-        .expect("run the note query")
-        .into_iter()
-        .map(i64::from)
-        .collect()
 }
 
 /// The users a holders question answers.
@@ -162,15 +138,6 @@ async fn owner_profile(db: &DatabaseConnection) -> i64 {
     world::profile(db, owner, account).await
 }
 
-/// `N` documents of one owner, named `{prefix}{i}`.
-async fn documents<const N: usize>(db: &DatabaseConnection, owner: i64, prefix: &str) -> [i64; N] {
-    let mut out = [0; N];
-    for (i, id) in out.iter_mut().enumerate() {
-        *id = world::document(db, owner, &format!("{prefix}{i}")).await;
-    }
-    out
-}
-
 async fn new_note(db: &DatabaseConnection, owner: i64, title: &str) -> i64 {
     let note = note::ActiveModel {
         author_profile_id: Set(owner),
@@ -183,10 +150,6 @@ async fn new_note(db: &DatabaseConnection, owner: i64, title: &str) -> i64 {
     .await
     .expect("insert note");
     i64::from(note.id)
-}
-
-fn doc(id: i64) -> ObjectRef {
-    ObjectRef::of::<document::Entity>(id)
 }
 
 // ---------------------------------------------------------------------------------------

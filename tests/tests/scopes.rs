@@ -8,6 +8,7 @@ use ownership_core::entity::{user, user_profile};
 use ownership_core::{OwnershipChecks, OwnershipScopes, Subject};
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
+use ownership_tests::world::load;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -28,10 +29,6 @@ on_every_backend!(
     scopes_work_on_dense_entities_and_joins,
     one_statement_per_scope_and_two_to_load,
 );
-
-async fn load(db: &DatabaseConnection, user_id: i64) -> Subject {
-    Subject::load(db, user_id).await.expect("load subject")
-}
 
 /// The four scopes of one subject.
 struct Scopes {

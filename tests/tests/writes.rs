@@ -6,6 +6,7 @@ use ownership_core::{CloneOptions, OwnedActiveModelExt, OwnedModelExt, Ownership
 use ownership_migration::sea_orm_migration::{MigratorTrait, SchemaManager};
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
+use ownership_tests::world::new_document;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
@@ -20,15 +21,6 @@ on_every_backend!(
     migrations_go_down_and_up_again,
     schema_sync_declares_the_unique_index,
 );
-
-fn new_document(owner: i64, name: &str) -> document::ActiveModel {
-    document::ActiveModel {
-        user_profile_id: Set(owner),
-        name: Set(name.to_owned()),
-        body: Set(String::new()),
-        ..Default::default()
-    }
-}
 
 async fn duplicate_name_is_a_typed_error(db: &DatabaseConnection) {
     let w = SmarterWorld::build(db).await;
