@@ -1432,52 +1432,51 @@ impl Case<'_> {
             if question.direct_only {
                 asked = asked.direct_only();
             }
-            let backend = self.db.get_database_backend();
-            let users = asked
-                .users()
-                .map_err(|err| self.db_failure("holders(..).users()", &err))?;
-            let sql = users.clone().build(backend).to_string();
-            let got: BTreeSet<i64> = users
-                .select_only()
-                .column(user::Column::Id)
-                .into_tuple::<i64>()
-                .all(self.db)
-                .await
-                .map_err(|err| self.db_failure("holders(..).users()", &err))?
-                .into_iter()
-                .collect();
             let expected = self.world.holder_users(&question);
-            if got != expected {
-                return Err(self.failure(
-                    "holders(..).users()",
-                    &format!(
-                        "question: {question:?}\nlibrary: {got:?}\noracle:  {expected:?}\nSQL: {sql}"
-                    ),
-                ));
-            }
-            let groups = asked
-                .groups()
-                .map_err(|err| self.db_failure("holders(..).groups()", &err))?;
-            let sql = groups.clone().build(backend).to_string();
-            let got: BTreeSet<i64> = groups
-                .select_only()
-                .column(group::Column::Id)
-                .into_tuple::<i64>()
-                .all(self.db)
-                .await
-                .map_err(|err| self.db_failure("holders(..).groups()", &err))?
-                .into_iter()
-                .collect();
+            self.compare_holders("holders(..).users()", &question, asked.users(), expected)
+                .await?;
             let expected = self.world.holder_groups(&question);
-            if got != expected {
-                return Err(self.failure(
-                    "holders(..).groups()",
-                    &format!(
-                        "question: {question:?}\nlibrary: {got:?}\noracle:  {expected:?}\nSQL: {sql}"
-                    ),
-                ));
-            }
+            self.compare_holders("holders(..).groups()", &question, asked.groups(), expected)
+                .await?;
             self.count(2);
+        }
+        Ok(())
+    }
+
+    /// Compares the ids a holder query selects (users or groups) with the oracle's.
+    async fn compare_holders<E: EntityTrait>(
+        &self,
+        what: &str,
+        question: &HoldersQuestion,
+        asked: Result<Select<E>, OwnershipError>,
+        expected: BTreeSet<i64>,
+    ) -> Result<(), TestCaseError> {
+        let select = asked.map_err(|err| self.db_failure(what, &err))?;
+        let sql = select
+            .clone()
+            .build(self.db.get_database_backend())
+            .to_string();
+        let id = sea_orm::PrimaryKeyToColumn::into_column(
+            <E::PrimaryKey as sea_orm::Iterable>::iter()
+                .next()
+                .expect("a primary key"),
+        );
+        let got: BTreeSet<i64> = select
+            .select_only()
+            .column(id)
+            .into_tuple::<i64>()
+            .all(self.db)
+            .await
+            .map_err(|err| self.db_failure(what, &err))?
+            .into_iter()
+            .collect();
+        if got != expected {
+            return Err(self.failure(
+                what,
+                &format!(
+                    "question: {question:?}\nlibrary: {got:?}\noracle:  {expected:?}\nSQL: {sql}"
+                ),
+            ));
         }
         Ok(())
     }
