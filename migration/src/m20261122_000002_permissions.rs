@@ -43,6 +43,26 @@ impl MigrationTrait for Migration {
                     permission::Column::ModelKey.into_iden(),
                     false,
                 ),
+                (
+                    permission_user::Entity.into_iden(),
+                    permission_user::Column::Name.into_iden(),
+                    false,
+                ),
+                (
+                    permission_user::Entity.into_iden(),
+                    permission_user::Column::ModelKey.into_iden(),
+                    false,
+                ),
+                (
+                    permission_group::Entity.into_iden(),
+                    permission_group::Column::Name.into_iden(),
+                    false,
+                ),
+                (
+                    permission_group::Entity.into_iden(),
+                    permission_group::Column::ModelKey.into_iden(),
+                    false,
+                ),
             ] {
                 let mut column = ColumnDef::new(column);
                 column.custom(Alias::new(column_type.clone()));
@@ -55,6 +75,10 @@ impl MigrationTrait for Migration {
                     .alter_table(Table::alter().table(table).modify_column(column).to_owned())
                     .await?;
             }
+        }
+        // After the collation change, which would rebuild them on MySQL.
+        for index in grant_indexes() {
+            manager.create_index(index).await?;
         }
         Ok(())
     }
@@ -71,6 +95,70 @@ impl MigrationTrait for Migration {
         )
         .await
     }
+}
+
+/// The indexes the scopes and holder questions read grants through, on both grant tables:
+/// `(grantee, model_key, name, object_id)` gives the objects a user or group holds a
+/// permission on as one range in object-id order (and answers a single-object check with
+/// one probe); `(model_key, object_id, name)` gives the holders of an object's grants.
+///
+/// Not unique keys, so entity-first schema sync (which drops undeclared unique indexes
+/// only) leaves them alone.
+fn grant_indexes() -> Vec<IndexCreateStatement> {
+    let index = |table: DynIden, name: &str, columns: [DynIden; 4]| {
+        let mut index = Index::create();
+        index.name(format!("idx-{table}-{name}")).table(table);
+        for column in columns {
+            index.col(column);
+        }
+        index.to_owned()
+    };
+    let (user_table, group_table) = (
+        permission_user::Entity.into_iden(),
+        permission_group::Entity.into_iden(),
+    );
+    vec![
+        index(
+            user_table.clone(),
+            "held",
+            [
+                permission_user::Column::UserId.into_iden(),
+                permission_user::Column::ModelKey.into_iden(),
+                permission_user::Column::Name.into_iden(),
+                permission_user::Column::ObjectId.into_iden(),
+            ],
+        ),
+        index(
+            user_table,
+            "object",
+            [
+                permission_user::Column::ModelKey.into_iden(),
+                permission_user::Column::ObjectId.into_iden(),
+                permission_user::Column::Name.into_iden(),
+                permission_user::Column::UserId.into_iden(),
+            ],
+        ),
+        index(
+            group_table.clone(),
+            "held",
+            [
+                permission_group::Column::GroupId.into_iden(),
+                permission_group::Column::ModelKey.into_iden(),
+                permission_group::Column::Name.into_iden(),
+                permission_group::Column::ObjectId.into_iden(),
+            ],
+        ),
+        index(
+            group_table,
+            "object",
+            [
+                permission_group::Column::ModelKey.into_iden(),
+                permission_group::Column::ObjectId.into_iden(),
+                permission_group::Column::Name.into_iden(),
+                permission_group::Column::GroupId.into_iden(),
+            ],
+        ),
+    ]
 }
 
 /// A binary collation that also tells trailing spaces apart: MariaDB's `utf8mb4_nopad_bin`,

@@ -9,6 +9,9 @@ use sea_orm_migration::prelude::*;
 ///
 /// - The unique (owner, name) index comes from the entity's shared `unique_key`, so it has
 ///   the name `schema sync` expects and sync never drops it.
+/// - An index on (owner, id) gives the scopes the ids a set of owners own from the index
+///   alone. It is not a unique key, so entity-first schema sync leaves it alone (and does
+///   not create it: a table created by sync lacks it).
 /// - Unless the entity's `Relation` already declares a foreign key on the owner column, a
 ///   foreign key to `ownership_user_profile` is added with `ON DELETE RESTRICT`: a profile
 ///   that still owns rows cannot be deleted (nor its user or account), so no row is lost
@@ -91,6 +94,16 @@ pub async fn create_owned_table<E: OwnedEntity>(
     for index in indexes {
         manager.create_index(index).await?;
     }
+    manager
+        .create_index(
+            Index::create()
+                .name(format!("idx-{}-{owner}-id", entity.table_name()))
+                .table(entity)
+                .col(E::owner_column())
+                .col(E::id_column())
+                .to_owned(),
+        )
+        .await?;
     Ok(())
 }
 

@@ -178,10 +178,11 @@ where
     if !missing.is_empty() {
         return Err(OwnershipError::UnknownGroups(missing));
     }
-    let permission_ids = match &target.scope {
-        Scope::Everything => vec![upsert_permission(&txn, permission, None).await?],
-        Scope::Model(model_name) => {
-            vec![upsert_permission(&txn, permission, Some(model_name)).await?]
+    let model_key = target.model_name().unwrap_or_default();
+    let permissions = match &target.scope {
+        Scope::Everything | Scope::Model(_) => {
+            let id = upsert_permission(&txn, permission, target.model_name()).await?;
+            vec![(id, None)]
         }
         Scope::Objects {
             model_name,
@@ -202,21 +203,36 @@ where
             upsert_object_permissions(&txn, permission, model_name, &content_types).await?
         }
     };
+    let granted = Granted {
+        name: permission,
+        model_key,
+        permissions: &permissions,
+    };
     insert_grants(
         &txn,
         permission_user::Entity,
-        permission_user::Column::PermissionId,
-        permission_user::Column::UserId,
-        &permission_ids,
+        [
+            permission_user::Column::PermissionId,
+            permission_user::Column::UserId,
+            permission_user::Column::Name,
+            permission_user::Column::ModelKey,
+            permission_user::Column::ObjectId,
+        ],
+        &granted,
         &grantees.users,
     )
     .await?;
     insert_grants(
         &txn,
         permission_group::Entity,
-        permission_group::Column::PermissionId,
-        permission_group::Column::GroupId,
-        &permission_ids,
+        [
+            permission_group::Column::PermissionId,
+            permission_group::Column::GroupId,
+            permission_group::Column::Name,
+            permission_group::Column::ModelKey,
+            permission_group::Column::ObjectId,
+        ],
+        &granted,
         &grantees.groups,
     )
     .await?;
@@ -429,16 +445,20 @@ async fn upsert_content_types(
     Ok(by_object)
 }
 
-/// The ids of the permission rows for (name, model, each content type), created where
-/// missing.
+/// The permission rows for (name, model, each content type), created where missing: each
+/// permission's id with its object's id.
 async fn upsert_object_permissions(
     txn: &impl ConnectionTrait,
     name: &str,
     model_name: &str,
     content_types: &HashMap<i64, i64>,
-) -> Result<Vec<i64>, DbErr> {
-    let content_type_ids: BTreeSet<i64> = content_types.values().copied().collect();
-    let mut permission_ids = Vec::with_capacity(content_type_ids.len());
+) -> Result<Vec<(i64, Option<i64>)>, DbErr> {
+    let object_of: HashMap<i64, i64> = content_types
+        .iter()
+        .map(|(&object_id, &content_type_id)| (content_type_id, object_id))
+        .collect();
+    let content_type_ids: BTreeSet<i64> = object_of.keys().copied().collect();
+    let mut permissions = Vec::with_capacity(content_type_ids.len());
     for chunk in chunks(&content_type_ids, MAX_BOUND_VALUES / 5) {
         let mut insert = Query::insert();
         insert.into_table(permission::Entity).columns([
@@ -459,9 +479,9 @@ async fn upsert_object_permissions(
         }
         insert.on_conflict(do_nothing(permission_scope_key()));
         txn.execute(&insert).await?;
-        let ids: Vec<i64> = permission::Entity::find()
+        let rows: Vec<(i64, i64)> = permission::Entity::find()
             .select_only()
-            .column(permission::Column::Id)
+            .columns([permission::Column::Id, permission::Column::ObjectKey])
             .filter(permission::Column::Name.eq(name))
             .filter(permission::Column::ModelKey.eq(model_name))
             .filter(permission::Column::ObjectKey.is_in(chunk))
@@ -469,9 +489,12 @@ async fn upsert_object_permissions(
             .into_tuple()
             .all(txn)
             .await?;
-        permission_ids.extend(ids);
+        permissions.extend(
+            rows.into_iter()
+                .map(|(id, content_type_id)| (id, object_of.get(&content_type_id).copied())),
+        );
     }
-    Ok(permission_ids)
+    Ok(permissions)
 }
 
 /// The ids of the permission rows `target` names, without creating any.
@@ -532,32 +555,49 @@ async fn existing_permissions(
     Ok(ids)
 }
 
+/// The permissions a grant writes grant rows for: one name and model key, and each
+/// permission's id with the id of its object (`None` for every object).
+struct Granted<'a> {
+    name: &'a str,
+    model_key: &'a str,
+    permissions: &'a [(i64, Option<i64>)],
+}
+
 /// Inserts a grant row for each (permission, grantee) into a grant table, skipping
-/// existing ones.
+/// existing ones. `columns` are the table's permission, grantee, name, model key and
+/// object columns, in that order.
 async fn insert_grants<C: IntoIden + Copy>(
     txn: &impl ConnectionTrait,
     table: impl IntoIden,
-    permission_column: C,
-    grantee_column: C,
-    permission_ids: &[i64],
+    columns: [C; 5],
+    granted: &Granted<'_>,
     grantees: &BTreeSet<i64>,
 ) -> Result<(), DbErr> {
     let table = table.into_iden();
-    let pairs: Vec<(i64, i64)> = permission_ids
+    let rows: Vec<(i64, Option<i64>, i64)> = granted
+        .permissions
         .iter()
-        .flat_map(|&p| grantees.iter().map(move |&g| (p, g)))
+        .flat_map(|&(permission_id, object_id)| {
+            grantees
+                .iter()
+                .map(move |&grantee_id| (permission_id, object_id, grantee_id))
+        })
         .collect();
-    for chunk in pairs.chunks(MAX_BOUND_VALUES / 2) {
+    for chunk in rows.chunks(MAX_BOUND_VALUES / columns.len()) {
         let mut insert = Query::insert();
-        insert
-            .into_table(table.clone())
-            .columns([permission_column, grantee_column]);
-        for &(permission_id, grantee_id) in chunk {
-            insert.values_panic([permission_id.into(), grantee_id.into()]);
+        insert.into_table(table.clone()).columns(columns);
+        for &(permission_id, object_id, grantee_id) in chunk {
+            insert.values_panic([
+                permission_id.into(),
+                grantee_id.into(),
+                granted.name.into(),
+                granted.model_key.into(),
+                object_id.into(),
+            ]);
         }
         insert.on_conflict(do_nothing(vec![
-            permission_column.into_iden(),
-            grantee_column.into_iden(),
+            columns[0].into_iden(),
+            columns[1].into_iden(),
         ]));
         txn.execute(&insert).await?;
     }

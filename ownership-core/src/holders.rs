@@ -1,18 +1,18 @@
 //! Who holds a permission, and which permissions users and groups hold (Edgy's permission
 //! manager): each answer is a chainable `Select`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
 };
 
 use crate::OwnedEntity;
-use crate::entity::{content_type, group, permission, user};
+use crate::entity::{group, permission, user};
 use crate::error::OwnershipError;
 use crate::grant::MAX_BOUND_VALUES;
-use crate::permission_sql;
+use crate::permission_sql::{self, GrantColumn};
 
 /// One object of one model, named by its model name and integer id.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -151,20 +151,28 @@ impl Holders {
         within_bind_limit(group::Entity::find().filter(group::Column::Id.in_subquery(holders)))
     }
 
-    /// The ids of the permission rows that match: name, model and object conditions on
-    /// the same row. Empty lists match nothing.
-    fn matching(&self) -> SelectStatement {
-        let mut condition = Condition::all().add(permission::Column::Name.is_in(strs(&self.names)));
+    /// The condition on grants (over the name, model key and object copied onto each
+    /// grant row): name, model and object conditions on the same grant. Empty lists match
+    /// nothing.
+    fn matching(&self) -> Condition {
+        let name = GrantColumn::Name.expr();
+        let model_key = || GrantColumn::ModelKey.expr();
+        let object_id = || GrantColumn::ObjectId.expr();
+        let every_model = || model_key().eq("");
+        let mut condition = Condition::all().add(name.is_in(strs(&self.names)));
         if self.names.is_empty() {
             condition = condition.add(Expr::cust("1 = 0"));
         }
         if let Some(model_names) = &self.model_names {
             let mut any = Condition::any();
             if !model_names.is_empty() {
-                any = any.add(permission::Column::ModelName.is_in(strs(model_names)));
+                any = any.add(model_key().is_in(strs(model_names)));
             }
             if self.include_null_model_name {
-                any = any.add(permission::Column::ModelName.is_null());
+                any = any.add(every_model());
+            }
+            if any.is_empty() {
+                any = any.add(Expr::cust("1 = 0"));
             }
             condition = condition.add(any);
         }
@@ -176,34 +184,23 @@ impl Holders {
                     .or_default()
                     .push(object.id);
             }
-            let mut on_objects = Condition::any();
-            for (model_name, ids) in by_model {
-                on_objects = on_objects.add(
-                    content_type::Column::ModelName
-                        .eq(model_name)
-                        .and(content_type::Column::ObjectId.is_in(ids)),
+            let mut any = Condition::any();
+            for (model_name, ids) in &by_model {
+                any = any.add(
+                    model_key()
+                        .eq(*model_name)
+                        .and(object_id().is_in(ids.iter().copied())),
                 );
             }
-            let content_types = Query::select()
-                .column(content_type::Column::Id)
-                .from(content_type::Entity)
-                .cond_where(on_objects)
-                .to_owned();
-            let mut any =
-                Condition::any().add(permission::Column::ContentTypeId.in_subquery(content_types));
             if self.include_null_object {
                 // A grant on every object covers these objects only if it is on their model
                 // or on every model.
-                let models: BTreeSet<&str> =
-                    objects.iter().map(|o| o.model_name.as_str()).collect();
                 any = any.add(
-                    Condition::all()
-                        .add(permission::Column::ContentTypeId.is_null())
-                        .add(
-                            Condition::any()
-                                .add(permission::Column::ModelName.is_in(models))
-                                .add(permission::Column::ModelName.is_null()),
-                        ),
+                    Condition::all().add(object_id().is_null()).add(
+                        Condition::any()
+                            .add(model_key().is_in(by_model.keys().copied()))
+                            .add(every_model()),
+                    ),
                 );
             }
             if objects.is_empty() {
@@ -211,11 +208,7 @@ impl Holders {
             }
             condition = condition.add(any);
         }
-        Query::select()
-            .column((permission::Entity, permission::Column::Id))
-            .from(permission::Entity)
-            .cond_where(condition)
-            .to_owned()
+        condition
     }
 }
 

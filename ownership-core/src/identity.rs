@@ -5,7 +5,7 @@
 //! evaluates it once per statement. Whether the asking user exists and is active is checked
 //! once per scope, by [`user_is`] with no flag, ANDed to all its branches.
 
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 
 use crate::entity::{group_member, user, user_profile as profile};
 
@@ -117,14 +117,23 @@ pub(crate) fn managed_profiles(user_id: i64, as_staff: bool) -> SelectStatement 
 /// The profiles whose rows the user reads by ownership (rule 3 without grants): those it
 /// manages, those of staff users in its accounts, and those of superusers (for a user with
 /// at least one profile).
+///
+/// A union of arms that each start from an index (the user's profiles; the profiles of its
+/// accounts; the superusers), rather than one condition over every profile and its user.
 pub(crate) fn readable_profiles(user_id: i64, as_staff: bool) -> SelectStatement {
     let owner_is = |flag: Flag| Expr::col((OWNER_USER, flag.column())).eq(true);
-    let mut in_my_accounts_when = is_own_profile(user_id).or(owner_is(Flag::Staff));
-    if as_staff {
-        in_my_accounts_when = in_my_accounts_when.or(user_is(user_id, Some(Flag::Staff)));
-    }
-    let condition = in_accounts_of(user_id)
-        .and(in_my_accounts_when)
-        .or(owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user_id))));
-    owner_profiles(condition, true)
+    let mut readable = managed_profiles(user_id, as_staff);
+    readable
+        .union(
+            UnionType::All,
+            owner_profiles(in_accounts_of(user_id).and(owner_is(Flag::Staff)), true),
+        )
+        .union(
+            UnionType::All,
+            owner_profiles(
+                owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user_id))),
+                true,
+            ),
+        );
+    readable.to_owned()
 }

@@ -21,5 +21,5 @@ pub use scope::{
     IdOf, OwnershipChecks, OwnershipScopes, Permitted, manageable_by, owned_by, permitted_for,
     readable_by, shared_with,
 };
-pub use subject::{Subject, SubjectProfile, SubjectUser};
+pub use subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 pub use write::{CloneOptions, OwnedActiveModelExt, OwnedModelExt};

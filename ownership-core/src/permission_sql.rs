@@ -1,54 +1,46 @@
 //! The SQL the scopes and holder queries run against the permission tables, and the only
 //! read-side code that knows their shape.
 
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use sea_orm::Condition;
+use sea_orm::sea_query::{
+    DynIden, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement, UnionType,
+};
 
-use crate::entity::{content_type, group_member, permission, permission_group, permission_user};
+use crate::entity::{group_member, permission_group, permission_user};
 use crate::identity;
+use crate::subject::SubjectUser;
 
-const PERMISSION: &str = "ownership_p";
-const CONTENT_TYPE: &str = "ownership_ct";
 const USER_GRANT: &str = "ownership_pu";
 const GROUP_GRANT: &str = "ownership_pg";
 const MEMBERSHIP: &str = "ownership_gm";
 const GRANT: &str = "ownership_grant";
 
-/// The ids of the permissions the user holds: granted to it directly, or, `with_groups`,
-/// to a group it is a member of now.
-pub(crate) fn held_by(user_id: i64, with_groups: bool) -> SelectStatement {
-    let mut direct = Query::select();
-    direct
-        .column((USER_GRANT, permission_user::Column::PermissionId))
-        .from_as(permission_user::Entity, USER_GRANT)
-        .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(user_id));
-    if with_groups {
-        let through_groups = Query::select()
-            .column((GROUP_GRANT, permission_group::Column::PermissionId))
-            .from_as(permission_group::Entity, GROUP_GRANT)
-            .and_where(
-                Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
-                    .in_subquery(identity::groups_of(user_id)),
-            )
-            .to_owned();
-        direct.union(UnionType::All, through_groups);
-    }
-    direct.to_owned()
-}
-
-/// Every (permission, user) pair a user holds: its own grants and, `with_groups`, those of
-/// the groups it is a member of, as a table `ownership_grant(permission_id, user_id)`.
+/// Every grant a user holds: its own and, `with_groups`, those of the groups it is a
+/// member of, as a table `ownership_grant(permission_id, user_id, name, model_key,
+/// object_id)`.
 ///
-/// Callers filter the table once, so each list they filter by is bound once.
+/// Callers filter the table once, so each list they filter by is bound once; the database
+/// applies the filter inside each arm of the union, on the grant tables' indexes.
 fn user_grants(with_groups: bool) -> SelectStatement {
     let mut direct = Query::select();
     direct
-        .column((USER_GRANT, permission_user::Column::PermissionId))
-        .column((USER_GRANT, permission_user::Column::UserId))
+        .columns([
+            (USER_GRANT, permission_user::Column::PermissionId),
+            (USER_GRANT, permission_user::Column::UserId),
+            (USER_GRANT, permission_user::Column::Name),
+            (USER_GRANT, permission_user::Column::ModelKey),
+            (USER_GRANT, permission_user::Column::ObjectId),
+        ])
         .from_as(permission_user::Entity, USER_GRANT);
     if with_groups {
         let through_groups = Query::select()
             .column((GROUP_GRANT, permission_group::Column::PermissionId))
             .column((MEMBERSHIP, group_member::Column::UserId))
+            .columns([
+                (GROUP_GRANT, permission_group::Column::Name),
+                (GROUP_GRANT, permission_group::Column::ModelKey),
+                (GROUP_GRANT, permission_group::Column::ObjectId),
+            ])
             .from_as(permission_group::Entity, GROUP_GRANT)
             .join_as(
                 JoinType::InnerJoin,
@@ -61,6 +53,28 @@ fn user_grants(with_groups: bool) -> SelectStatement {
         direct.union(UnionType::All, through_groups);
     }
     direct.to_owned()
+}
+
+/// The columns holder questions filter grants by: the name, model key and object copied
+/// onto every grant row, as seen through the `ownership_grant` alias of
+/// [`users_granted`] and [`groups_granted`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum GrantColumn {
+    Name,
+    ModelKey,
+    ObjectId,
+}
+
+impl GrantColumn {
+    /// The column, for a condition.
+    pub(crate) fn expr(self) -> Expr {
+        let column = match self {
+            GrantColumn::Name => permission_user::Column::Name,
+            GrantColumn::ModelKey => permission_user::Column::ModelKey,
+            GrantColumn::ObjectId => permission_user::Column::ObjectId,
+        };
+        Expr::col((GRANT, column))
+    }
 }
 
 /// The ids of the permissions the users hold, directly or through their groups.
@@ -87,82 +101,124 @@ pub(crate) fn held_by_groups(groups: &[i64]) -> SelectStatement {
 /// Which grants a scope branch counts: whose, and of which names.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Held<'a> {
-    pub(crate) user_id: i64,
+    /// The user, as loaded.
+    pub(crate) user: &'a SubjectUser,
     pub(crate) names: &'a [&'a str],
     pub(crate) with_groups: bool,
 }
 
 impl Held<'_> {
+    /// Whether the snapshot holds a grant of one of the names on every object of
+    /// `model_name` (or of every model).
+    pub(crate) fn claims_whole_model(&self, model_name: &str) -> bool {
+        self.names.iter().any(|name| {
+            self.user
+                .whole_model_grants
+                .iter()
+                .any(|grant| grant.covers(name, model_name))
+        })
+    }
+
+    /// `SELECT object_id FROM <grant table> WHERE <grantee> AND model_key = .. AND name IN
+    /// (..) [AND object_id IS NULL]`: one range of the table's `held` index per grantee.
+    fn grants(&self, model_keys: &[&str], whole_model: bool) -> SelectStatement {
+        let narrow = |select: &mut SelectStatement,
+                      table: &'static str,
+                      name: DynIden,
+                      model_key: DynIden,
+                      object_id: DynIden| {
+            select
+                .and_where(Expr::col((table, model_key)).is_in(model_keys.iter().copied()))
+                .and_where(Expr::col((table, name)).is_in(self.names.iter().copied()));
+            if whole_model {
+                select.and_where(Expr::col((table, object_id)).is_null());
+            }
+        };
+        let mut direct = Query::select();
+        direct
+            .column((USER_GRANT, permission_user::Column::ObjectId))
+            .from_as(permission_user::Entity, USER_GRANT)
+            .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(self.user.id));
+        narrow(
+            &mut direct,
+            USER_GRANT,
+            permission_user::Column::Name.into_iden(),
+            permission_user::Column::ModelKey.into_iden(),
+            permission_user::Column::ObjectId.into_iden(),
+        );
+        if self.with_groups {
+            let mut through_groups = Query::select();
+            through_groups
+                .column((GROUP_GRANT, permission_group::Column::ObjectId))
+                .from_as(permission_group::Entity, GROUP_GRANT)
+                .and_where(
+                    Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
+                        .in_subquery(identity::groups_of(self.user.id)),
+                );
+            narrow(
+                &mut through_groups,
+                GROUP_GRANT,
+                permission_group::Column::Name.into_iden(),
+                permission_group::Column::ModelKey.into_iden(),
+                permission_group::Column::ObjectId.into_iden(),
+            );
+            direct.union(UnionType::All, through_groups);
+        }
+        direct.to_owned()
+    }
+
     /// The ids of the objects of `model_name` the user holds one of the names on, each by a
     /// grant on that very object.
     pub(crate) fn objects(&self, model_name: &str) -> SelectStatement {
-        Query::select()
-            .column((CONTENT_TYPE, content_type::Column::ObjectId))
-            .from_as(content_type::Entity, CONTENT_TYPE)
-            .join_as(
-                JoinType::InnerJoin,
-                permission::Entity,
-                PERMISSION,
-                Expr::col((PERMISSION, permission::Column::ContentTypeId))
-                    .equals((CONTENT_TYPE, content_type::Column::Id)),
-            )
-            .and_where(Expr::col((CONTENT_TYPE, content_type::Column::ModelName)).eq(model_name))
-            .and_where(
-                Expr::col((PERMISSION, permission::Column::Name)).is_in(self.names.iter().copied()),
-            )
-            .and_where(
-                Expr::col((PERMISSION, permission::Column::Id))
-                    .in_subquery(held_by(self.user_id, self.with_groups)),
-            )
-            .to_owned()
+        self.grants(&[model_name], false)
     }
 
     /// `EXISTS (the user holds one of the names on every object of `model_name`, or on
     /// every object of every model)`.
     pub(crate) fn on_whole_model(&self, model_name: &str) -> Expr {
-        Expr::exists(
-            Query::select()
-                .expr(Expr::cust("1"))
-                .from_as(permission::Entity, PERMISSION)
-                .and_where(Expr::col((PERMISSION, permission::Column::ContentTypeId)).is_null())
-                .and_where(
-                    Expr::col((PERMISSION, permission::Column::ModelName))
-                        .eq(model_name)
-                        .or(Expr::col((PERMISSION, permission::Column::ModelName)).is_null()),
-                )
-                .and_where(
-                    Expr::col((PERMISSION, permission::Column::Name))
-                        .is_in(self.names.iter().copied()),
-                )
-                .and_where(
-                    Expr::col((PERMISSION, permission::Column::Id))
-                        .in_subquery(held_by(self.user_id, self.with_groups)),
-                )
-                .to_owned(),
-        )
+        Expr::exists(self.grants(&[model_name, ""], true))
     }
 }
 
-/// The users granted one of `permission_ids` directly, and, `with_groups`, the members of
-/// groups granted one.
-pub(crate) fn users_granted(permission_ids: SelectStatement, with_groups: bool) -> SelectStatement {
+/// The (name, model key) of every grant on every object that the user holds directly or
+/// through a group it is a member of now.
+pub(crate) fn whole_model_grants_of(user_id: i64) -> SelectStatement {
+    let mut direct = Query::select();
+    direct
+        .column((USER_GRANT, permission_user::Column::Name))
+        .column((USER_GRANT, permission_user::Column::ModelKey))
+        .from_as(permission_user::Entity, USER_GRANT)
+        .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(user_id))
+        .and_where(Expr::col((USER_GRANT, permission_user::Column::ObjectId)).is_null());
+    let through_groups = Query::select()
+        .column((GROUP_GRANT, permission_group::Column::Name))
+        .column((GROUP_GRANT, permission_group::Column::ModelKey))
+        .from_as(permission_group::Entity, GROUP_GRANT)
+        .and_where(
+            Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
+                .in_subquery(identity::groups_of(user_id)),
+        )
+        .and_where(Expr::col((GROUP_GRANT, permission_group::Column::ObjectId)).is_null())
+        .to_owned();
+    direct.union(UnionType::Distinct, through_groups);
+    direct.to_owned()
+}
+
+/// The users holding a grant that satisfies `grants` (over [`GrantColumn`]s): granted
+/// directly, and, `with_groups`, through a group they are a member of.
+pub(crate) fn users_granted(grants: Condition, with_groups: bool) -> SelectStatement {
     Query::select()
         .column((GRANT, permission_user::Column::UserId))
         .from_subquery(user_grants(with_groups), GRANT)
-        .and_where(
-            Expr::col((GRANT, permission_user::Column::PermissionId)).in_subquery(permission_ids),
-        )
+        .cond_where(grants)
         .to_owned()
 }
 
-/// The groups granted one of `permission_ids`.
-pub(crate) fn groups_granted(permission_ids: SelectStatement) -> SelectStatement {
+/// The groups holding a grant that satisfies `grants` (over [`GrantColumn`]s).
+pub(crate) fn groups_granted(grants: Condition) -> SelectStatement {
     Query::select()
-        .column((GROUP_GRANT, permission_group::Column::GroupId))
-        .from_as(permission_group::Entity, GROUP_GRANT)
-        .and_where(
-            Expr::col((GROUP_GRANT, permission_group::Column::PermissionId))
-                .in_subquery(permission_ids),
-        )
+        .column((GRANT, permission_group::Column::GroupId))
+        .from_as(permission_group::Entity, GRANT)
+        .cond_where(grants)
         .to_owned()
 }

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, DeleteMany, EntityTrait, PrimaryKeyTrait,
     QueryFilter, Select, SelectExt, UpdateMany,
@@ -20,6 +20,66 @@ use crate::{OwnedEntity, Subject};
 /// A condition no row satisfies; a constant the planner folds away.
 fn deny() -> Condition {
     Condition::all().add(Expr::cust("1 = 0"))
+}
+
+/// The ways a scope admits a row of `E`, before they are put together as one condition.
+/// Every part is an uncorrelated subquery, evaluated once per statement.
+#[derive(Default)]
+struct Branches {
+    /// Conditions that admit every row when true (superuser, a grant on the whole model),
+    /// present only when the snapshot claims them.
+    every_row: Vec<Expr>,
+    /// The owner profiles whose rows are admitted.
+    owners: Option<SelectStatement>,
+    /// The ids of the rows admitted by a grant on them.
+    object_ids: Option<SelectStatement>,
+}
+
+/// The alias of the owned table inside a candidate subquery.
+const CANDIDATE: &str = "ownership_candidate";
+
+impl Branches {
+    /// One condition, in one of two forms with the same meaning.
+    ///
+    /// - Filter form, `every_row OR owner IN (..) OR id IN (..)`: the table is read in the
+    ///   query's order and each row tested. Taken when a branch admits every row (the
+    ///   subject likely sees all of the table, so an ordered first page stops early), and
+    ///   for an `UPDATE` or `DELETE`, since MySQL refuses a subquery on the table written.
+    /// - Candidate form, `id IN (ids granted UNION ALL ids owned)`: the database collects
+    ///   the candidate ids from the grant and owner indexes and fetches only those rows.
+    ///   An `OR` of subqueries cannot be planned that way, hence the union.
+    fn condition<E: OwnedEntity>(self, statement: Statement) -> Condition {
+        if self.every_row.is_empty() && self.owners.is_none() && self.object_ids.is_none() {
+            return deny();
+        }
+        match (self.owners, self.object_ids) {
+            (Some(owners), Some(object_ids))
+                if self.every_row.is_empty() && statement == Statement::Select =>
+            {
+                let mut owned = Query::select();
+                owned
+                    .column((CANDIDATE, E::id_column()))
+                    .from_as(E::default(), CANDIDATE)
+                    .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners));
+                let mut candidates = object_ids;
+                candidates.union(UnionType::All, owned);
+                Condition::all().add(E::id_column().in_subquery(candidates))
+            }
+            (owners, object_ids) => {
+                let mut any = Condition::any();
+                for every_row in self.every_row {
+                    any = any.add(every_row);
+                }
+                if let Some(owners) = owners {
+                    any = any.add(E::owner_column().in_subquery(owners));
+                }
+                if let Some(object_ids) = object_ids {
+                    any = any.add(E::id_column().in_subquery(object_ids));
+                }
+                any
+            }
+        }
+    }
 }
 
 /// The branches `build` returns for the subject's user, ANDed with "the user exists and is
@@ -38,15 +98,23 @@ fn for_active_user(subject: &Subject, build: impl FnOnce(&SubjectUser) -> Condit
         .add(branches)
 }
 
-/// Rows held through grants of one of `names`: on the row itself, or (`whole_model`) on
-/// the entity's model or on everything.
-fn granted<E: OwnedEntity>(held: Held<'_>, whole_model: bool) -> Condition {
-    let on_objects = E::id_column().in_subquery(held.objects(E::MODEL_NAME));
-    let mut any = Condition::any().add(on_objects);
-    if whole_model {
-        any = any.add(held.on_whole_model(E::MODEL_NAME));
+/// Adds the grants of one of `held.names` to `branches`: on the row itself, and
+/// (`whole_model`) on the entity's model or on everything, when the snapshot holds such a
+/// grant.
+fn add_granted<E: OwnedEntity>(branches: &mut Branches, held: Held<'_>, whole_model: bool) {
+    branches.object_ids = Some(held.objects(E::MODEL_NAME));
+    if whole_model && held.claims_whole_model(E::MODEL_NAME) {
+        branches.every_row.push(held.on_whole_model(E::MODEL_NAME));
     }
-    any
+}
+
+/// Adds the superuser branch, for a subject loaded as a superuser.
+fn add_superuser(branches: &mut Branches, user: &SubjectUser) {
+    if user.is_superuser {
+        branches
+            .every_row
+            .push(identity::user_is(user.id, Some(Flag::Superuser)));
+    }
 }
 
 /// Rows owned by one of the subject's profiles (rule 1).
@@ -60,59 +128,82 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
     })
 }
 
+/// The condition of [`manageable_by`] for a statement.
+fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    for_active_user(subject, |user| {
+        let mut branches = Branches::default();
+        add_superuser(&mut branches, user);
+        if !user.profiles.is_empty() {
+            branches.owners = Some(identity::managed_profiles(user.id, user.is_staff));
+        }
+        let names = [E::MANAGE_PERMISSION];
+        add_granted::<E>(
+            &mut branches,
+            Held {
+                user,
+                names: &names,
+                with_groups: true,
+            },
+            true,
+        );
+        branches.condition::<E>(statement)
+    })
+}
+
 /// Rows the subject may manage (rule 2): everything for a superuser; for staff, what any
 /// profile in the subject's accounts owns; otherwise what the subject owns; plus every row
 /// the subject or one of its groups holds the entity's manage permission on (on the row, on
 /// the model or on everything).
+///
+/// The condition is shaped for a `SELECT`; the [`OwnershipScopes`] methods shape it for
+/// `update_many` and `delete_many` too.
 pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
+    manageable::<E>(subject, Statement::Select)
+}
+
+/// The condition of [`readable_by`] for a statement.
+fn readable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
     for_active_user(subject, |user| {
-        let mut any = Condition::any();
-        if user.is_superuser {
-            any = any.add(identity::user_is(user.id, Some(Flag::Superuser)));
-        }
+        let mut branches = Branches::default();
+        add_superuser(&mut branches, user);
         if !user.profiles.is_empty() {
-            let profiles = identity::managed_profiles(user.id, user.is_staff);
-            any = any.add(E::owner_column().in_subquery(profiles));
+            branches.owners = Some(identity::readable_profiles(user.id, user.is_staff));
         }
-        let names = [E::MANAGE_PERMISSION];
-        let held = Held {
-            user_id: user.id,
-            names: &names,
-            with_groups: true,
-        };
-        any.add(granted::<E>(held, true))
+        // Manage implies read: the manage permission counts for reading too.
+        let names = [E::READ_PERMISSION, E::MANAGE_PERMISSION];
+        add_granted::<E>(
+            &mut branches,
+            Held {
+                user,
+                names: &names,
+                with_groups: true,
+            },
+            true,
+        );
+        branches.condition::<E>(statement)
     })
 }
 
 /// Rows the subject may read (rule 3): what it may manage, plus what staff users of its
 /// accounts own, plus what superusers own, plus every row the subject or one of its groups
 /// holds the entity's read permission on.
+///
+/// The condition is shaped for a `SELECT`; the [`OwnershipScopes`] methods shape it for
+/// `update_many` and `delete_many` too.
 pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
-    for_active_user(subject, |user| {
-        let mut any = Condition::any();
-        if user.is_superuser {
-            any = any.add(identity::user_is(user.id, Some(Flag::Superuser)));
-        }
-        if !user.profiles.is_empty() {
-            let profiles = identity::readable_profiles(user.id, user.is_staff);
-            any = any.add(E::owner_column().in_subquery(profiles));
-        }
-        // Manage implies read: the manage permission counts for reading too.
-        let names = [E::READ_PERMISSION, E::MANAGE_PERMISSION];
-        let held = Held {
-            user_id: user.id,
-            names: &names,
-            with_groups: true,
-        };
-        any.add(granted::<E>(held, true))
-    })
+    readable::<E>(subject, Statement::Select)
+}
+
+/// The condition of [`shared_with`] for a statement.
+fn shared<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    Condition::all()
+        .add(readable::<E>(subject, statement))
+        .add(owned_by::<E>(subject).not())
 }
 
 /// Rows the subject may read but does not own (rule 4).
 pub fn shared_with<E: OwnedEntity>(subject: &Subject) -> Condition {
-    Condition::all()
-        .add(readable_by::<E>(subject))
-        .add(owned_by::<E>(subject).not())
+    shared::<E>(subject, Statement::Select)
 }
 
 /// Which permissions [`permitted_for`] asks for, and how (django-guardian's
@@ -174,34 +265,51 @@ impl Permitted {
     }
 }
 
-/// Rows on which the subject holds the permissions `permitted` asks for (rule 5).
-pub fn permitted_for<E: OwnedEntity>(subject: &Subject, permitted: &Permitted) -> Condition {
+/// The condition of [`permitted_for`] for a statement.
+fn permitted<E: OwnedEntity>(
+    subject: &Subject,
+    permitted: &Permitted,
+    statement: Statement,
+) -> Condition {
     if permitted.names.is_empty() {
         return deny();
     }
     for_active_user(subject, |user| {
-        let mut any = Condition::any();
-        if permitted.superuser_bypass && user.is_superuser {
-            any = any.add(identity::user_is(user.id, Some(Flag::Superuser)));
-        }
+        let superuser = permitted.superuser_bypass && user.is_superuser;
         let names: Vec<&str> = permitted.names.iter().map(String::as_str).collect();
-        let held = |names| Held {
-            user_id: user.id,
-            names,
-            with_groups: permitted.with_groups,
+        let holding = |names: &[&str]| {
+            let mut branches = Branches::default();
+            if superuser {
+                add_superuser(&mut branches, user);
+            }
+            add_granted::<E>(
+                &mut branches,
+                Held {
+                    user,
+                    names,
+                    with_groups: permitted.with_groups,
+                },
+                permitted.accept_model_wide,
+            );
+            branches.condition::<E>(statement)
         };
         if permitted.any {
-            any.add(granted::<E>(held(&names), permitted.accept_model_wide))
+            holding(&names)
         } else {
-            let each = names.iter().fold(Condition::all(), |all, name| {
-                all.add(granted::<E>(
-                    held(std::slice::from_ref(name)),
-                    permitted.accept_model_wide,
-                ))
-            });
-            any.add(each)
+            // Each name held, or the superuser bypass in every conjunct.
+            names.iter().fold(Condition::all(), |all, name| {
+                all.add(holding(std::slice::from_ref(name)))
+            })
         }
     })
+}
+
+/// Rows on which the subject holds the permissions `permitted` asks for (rule 5).
+///
+/// The condition is shaped for a `SELECT`; the [`OwnershipScopes`] method shapes it for
+/// `update_many` and `delete_many` too.
+pub fn permitted_for<E: OwnedEntity>(subject: &Subject, permitted: &Permitted) -> Condition {
+    self::permitted::<E>(subject, permitted, Statement::Select)
 }
 
 /// The ownership scopes, chainable on every query of an owned entity.
@@ -236,7 +344,7 @@ pub fn permitted_for<E: OwnedEntity>(subject: &Subject, permitted: &Permitted) -
 ///     .to_string();
 /// assert!(sql.ends_with("WHERE 1 = 0"));
 /// ```
-pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized {
+pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedStatement {
     /// Keep the rows owned by one of the subject's profiles.
     fn owned_by(self, subject: &Subject) -> Self {
         self.filter(owned_by::<E>(subject))
@@ -244,23 +352,52 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized {
 
     /// Keep the rows the subject may read.
     fn with_read_permission_for(self, subject: &Subject) -> Self {
-        self.filter(readable_by::<E>(subject))
+        self.filter(readable::<E>(subject, Self::STATEMENT))
     }
 
     /// Keep the rows the subject may manage (change, delete).
     fn with_ownership_permission_for(self, subject: &Subject) -> Self {
-        self.filter(manageable_by::<E>(subject))
+        self.filter(manageable::<E>(subject, Self::STATEMENT))
     }
 
     /// Keep the rows the subject may read but does not own.
     fn shared_with(self, subject: &Subject) -> Self {
-        self.filter(shared_with::<E>(subject))
+        self.filter(shared::<E>(subject, Self::STATEMENT))
     }
 
     /// Keep the rows on which the subject holds the permissions `permitted` asks for.
     fn permitted_for(self, subject: &Subject, permitted: &Permitted) -> Self {
-        self.filter(permitted_for::<E>(subject, permitted))
+        self.filter(self::permitted::<E>(subject, permitted, Self::STATEMENT))
     }
+}
+
+mod sealed {
+    /// The statement a scope's condition goes into. A `SELECT` gets the candidate form; an
+    /// `UPDATE` or `DELETE` the filter form, since MySQL refuses a subquery on the table
+    /// being written.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Statement {
+        Select,
+        Write,
+    }
+
+    /// The query types the scopes apply to, and the statement each becomes.
+    pub trait ScopedStatement {
+        /// What the query builds.
+        const STATEMENT: Statement;
+    }
+}
+
+use sealed::Statement;
+
+impl<E: OwnedEntity> sealed::ScopedStatement for Select<E> {
+    const STATEMENT: Statement = Statement::Select;
+}
+impl<E: OwnedEntity> sealed::ScopedStatement for UpdateMany<E> {
+    const STATEMENT: Statement = Statement::Write;
+}
+impl<E: OwnedEntity> sealed::ScopedStatement for DeleteMany<E> {
+    const STATEMENT: Statement = Statement::Write;
 }
 
 impl<E: OwnedEntity> OwnershipScopes<E> for Select<E> {}

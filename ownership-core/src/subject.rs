@@ -3,6 +3,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entity::{group_member, user, user_profile};
+use crate::permission_sql;
 
 /// Who is asking: anonymous, or a user with their flags, profiles and groups.
 ///
@@ -34,6 +35,29 @@ pub struct SubjectUser {
     pub profiles: Vec<SubjectProfile>,
     /// The ids of the user's groups, ascending.
     pub group_ids: Vec<i64>,
+    /// The grants on every object of a model, or of every model, that the user held
+    /// directly or through its groups, ordered.
+    pub whole_model_grants: Vec<WholeModelGrant>,
+}
+
+/// A permission held on every object of one model, or of every model.
+///
+/// The scopes use the snapshot's list only to choose the shape of their statement (a
+/// subject that sees every row is best served by reading the table in order); whether the
+/// grant is still held is read from the tables when the scope runs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WholeModelGrant {
+    /// The permission's name.
+    pub name: String,
+    /// The model, or `None` for every model.
+    pub model_name: Option<String>,
+}
+
+impl WholeModelGrant {
+    /// Whether this grant covers `name` on every object of `model_name`.
+    pub fn covers(&self, name: &str, model_name: &str) -> bool {
+        self.name == name && self.model_name.as_deref().is_none_or(|m| m == model_name)
+    }
 }
 
 /// One of a subject's user profiles: the user's membership in one account.
@@ -51,7 +75,7 @@ impl Subject {
         Self { user: None }
     }
 
-    /// Loads a user with their profiles and groups in two queries.
+    /// Loads a user with their profiles, groups and whole-model grants in three queries.
     ///
     /// An unknown user id yields an anonymous subject (denied everything), not an error:
     /// a session pointing at a deleted user must not fail open or leak existence.
@@ -72,6 +96,18 @@ impl Subject {
             .into_iter()
             .map(|membership| membership.group_id)
             .collect();
+        let mut whole_model_grants = Vec::new();
+        for row in db
+            .query_all(&permission_sql::whole_model_grants_of(user_id))
+            .await?
+        {
+            let model_key: String = row.try_get_by_index(1)?;
+            whole_model_grants.push(WholeModelGrant {
+                name: row.try_get_by_index(0)?,
+                model_name: Some(model_key).filter(|key| !key.is_empty()),
+            });
+        }
+        whole_model_grants.sort_unstable();
         Ok(Self {
             user: Some(SubjectUser {
                 id: user.id,
@@ -87,6 +123,7 @@ impl Subject {
                     })
                     .collect(),
                 group_ids,
+                whole_model_grants,
             }),
         })
     }

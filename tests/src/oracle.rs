@@ -5,10 +5,33 @@
 //! A [`World`] holds accounts, users, profiles, groups, memberships, owned rows and grants,
 //! keyed by their database ids. Each rule is one method, with the rule it implements quoted
 //! in its doc comment; the answers are plain sets, computed by walking the world, never by
-//! building SQL. A subject is named by its user id: `None` is anonymous, and an id with no
-//! user is a user that no longer exists.
+//! building SQL. A subject is a [`Who`]: its user id (`None` is anonymous, and an id with no
+//! user is a user that no longer exists) and the whole-model grants it held when loaded.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Who is asking: the user id, and the grants on a whole model or on everything that the
+/// subject held when loaded. README: "A grant on a whole model or on everything is part of
+/// the snapshot, like the superuser flag: a scope counts such grants only if the subject,
+/// when loaded, held one on that model or on everything for one of the permissions the
+/// scope asks about".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Who {
+    /// The user id; `None` for anonymous.
+    pub user: Option<i64>,
+    /// (permission name, model name or `None` for every model) of each such grant.
+    pub whole_model_grants: BTreeSet<(String, Option<String>)>,
+}
+
+impl Who {
+    /// Whether the snapshot held a whole-model grant of one of `names` covering `model`.
+    fn claims<S: AsRef<str>>(&self, names: &[S], model: Model) -> bool {
+        self.whole_model_grants.iter().any(|(name, on)| {
+            names.iter().any(|n| n.as_ref() == name)
+                && on.as_deref().is_none_or(|on| on == model.name())
+        })
+    }
+}
 
 /// The owned models of the test entities.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -219,8 +242,8 @@ impl World {
     /// user, and to a user that no longer exists."
     ///
     /// The subject's user and flags if it may be given anything at all.
-    pub fn entitled(&self, who: Option<i64>) -> Option<(i64, User)> {
-        let id = who?;
+    pub fn entitled(&self, who: &Who) -> Option<(i64, User)> {
+        let id = who.user?;
         let user = *self.users.get(&id)?;
         user.is_active.then_some((id, user))
     }
@@ -314,7 +337,7 @@ impl World {
     // -----------------------------------------------------------------------------------
 
     /// Rule 1: "`owned_by(s)`: the owner is one of `s`'s profiles."
-    pub fn owned_by(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+    pub fn owned_by(&self, who: &Who, model: Model) -> BTreeSet<i64> {
         let Some((user, _)) = self.entitled(who) else {
             return BTreeSet::new();
         };
@@ -330,23 +353,33 @@ impl World {
     /// what `s` owns. Plus every object for which `s`, or a group of `s`, holds the model's
     /// manage permission (default `change`), on that object, model-wide (NULL object) or
     /// globally (NULL model name and NULL object)."
-    pub fn manage(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+    pub fn manage(&self, who: &Who, model: Model) -> BTreeSet<i64> {
         let Some((user, flags)) = self.entitled(who) else {
             return BTreeSet::new();
         };
+        let model_wide = who.claims(&[model.manage_permission()], model);
         self.rows_of(model)
-            .filter(|&(id, row)| self.manages(user, flags, model, id, row))
+            .filter(|&(id, row)| self.manages(user, flags, model, id, row, model_wide))
             .map(|(id, _)| id)
             .collect()
     }
 
-    fn manages(&self, user: i64, flags: User, model: Model, id: i64, row: &Row) -> bool {
+    /// Whether `user` manages the row; `model_wide`: whether its whole-model grants count.
+    fn manages(
+        &self,
+        user: i64,
+        flags: User,
+        model: Model,
+        id: i64,
+        row: &Row,
+        model_wide: bool,
+    ) -> bool {
         let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
         flags.is_superuser
             || (flags.is_staff
                 && owner_account.is_some_and(|a| self.accounts_of(user).contains(&a)))
             || self.profiles_of(user).contains(&row.owner)
-            || self.holds(user, model.manage_permission(), model, id, true, true)
+            || self.holds(user, model.manage_permission(), model, id, true, model_wide)
     }
 
     /// Rule 3: "`with_read_permission_for(s)`: superuser: everything. Otherwise the union
@@ -356,10 +389,12 @@ impl World {
     /// globally." Rule 0: the ownership branches "need at least one profile". The owners'
     /// flags count as they are: the rule does not ask whether the staff or superuser owner
     /// is active.
-    pub fn read(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+    pub fn read(&self, who: &Who, model: Model) -> BTreeSet<i64> {
         let Some((user, flags)) = self.entitled(who) else {
             return BTreeSet::new();
         };
+        // The read and manage permissions are asked about together.
+        let model_wide = who.claims(&[model.read_permission(), model.manage_permission()], model);
         let accounts = self.accounts_of(user);
         let has_profile = !accounts.is_empty();
         self.rows_of(model)
@@ -367,18 +402,18 @@ impl World {
                 let owner = self.owner_user(row.owner);
                 let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
                 flags.is_superuser
-                    || self.manages(user, flags, model, id, row)
+                    || self.manages(user, flags, model, id, row, model_wide)
                     || (owner.is_some_and(|o| o.is_staff)
                         && owner_account.is_some_and(|a| accounts.contains(&a)))
                     || (has_profile && owner.is_some_and(|o| o.is_superuser))
-                    || self.holds(user, model.read_permission(), model, id, true, true)
+                    || self.holds(user, model.read_permission(), model, id, true, model_wide)
             })
             .map(|(id, _)| id)
             .collect()
     }
 
     /// Rule 4: "`shared_with(s)`: readable by `s` and not owned by `s`."
-    pub fn shared_with(&self, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+    pub fn shared_with(&self, who: &Who, model: Model) -> BTreeSet<i64> {
         let owned = self.owned_by(who, model);
         self.read(who, model)
             .into_iter()
@@ -392,7 +427,7 @@ impl World {
     /// object)." `Permitted`: "An empty list permits nothing", "a superuser is permitted
     /// everything" unless `without_superuser_bypass`; `without_groups` counts only the
     /// subject's own grants, `objects_only` only grants on the objects themselves.
-    pub fn permitted_for(&self, who: Option<i64>, model: Model, ask: &Ask) -> BTreeSet<i64> {
+    pub fn permitted_for(&self, who: &Who, model: Model, ask: &Ask) -> BTreeSet<i64> {
         let Some((user, flags)) = self.entitled(who) else {
             return BTreeSet::new();
         };
@@ -402,8 +437,22 @@ impl World {
         if ask.superuser_bypass && flags.is_superuser {
             return self.ids_of(model);
         }
+        // Any-of asks about the names together, all-of about each name on its own.
+        let claims_any = who.claims(&ask.names, model);
         let held = |id: i64, name: &String| {
-            self.holds(user, name, model, id, ask.with_groups, ask.model_wide)
+            let claimed = if ask.any {
+                claims_any
+            } else {
+                who.claims(std::slice::from_ref(name), model)
+            };
+            self.holds(
+                user,
+                name,
+                model,
+                id,
+                ask.with_groups,
+                ask.model_wide && claimed,
+            )
         };
         self.rows_of(model)
             .filter(|&(id, _)| {
@@ -418,12 +467,12 @@ impl World {
     }
 
     /// "A single-object check answers exactly 'is this row in the scope'": `can_read`.
-    pub fn can_read(&self, who: Option<i64>, model: Model, id: i64) -> bool {
+    pub fn can_read(&self, who: &Who, model: Model, id: i64) -> bool {
         self.read(who, model).contains(&id)
     }
 
     /// "A single-object check answers exactly 'is this row in the scope'": `can_manage`.
-    pub fn can_manage(&self, who: Option<i64>, model: Model, id: i64) -> bool {
+    pub fn can_manage(&self, who: &Who, model: Model, id: i64) -> bool {
         self.manage(who, model).contains(&id)
     }
 

@@ -2097,7 +2097,8 @@ async fn model_wide_grants_on_unknown_models_give_nothing(db: &DatabaseConnectio
         holder_users(db, holders(["view"]).model_names(["ghost"])).await,
         set([u])
     );
-    // The real model names do give.
+    // The real model names do give, to a subject loaded after the grant: a grant on a whole
+    // model is part of the snapshot, like the superuser flag.
     give(
         db,
         "view",
@@ -2105,6 +2106,11 @@ async fn model_wide_grants_on_unknown_models_give_nothing(db: &DatabaseConnectio
         Grantees::users([u]),
     )
     .await;
+    assert_eq!(
+        note_ids(db, note::Entity::find().with_read_permission_for(&s)).await,
+        set([])
+    );
+    let s = load(db, u).await;
     assert_eq!(
         note_ids(db, note::Entity::find().with_read_permission_for(&s)).await,
         set([n1])

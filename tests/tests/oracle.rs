@@ -30,7 +30,7 @@ use ownership_core::{
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::oracle::{
-    self, Ask, Grantee, HoldersQuestion, Model, Power, Refusal, Row, World,
+    self, Ask, Grantee, HoldersQuestion, Model, Power, Refusal, Row, Who, World,
 };
 use ownership_tests::random_world::{
     GenHolders, GenOp, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario, TargetChoice,
@@ -244,7 +244,7 @@ impl Question {
         questions
     }
 
-    fn expected(&self, world: &World, who: Option<i64>, model: Model) -> BTreeSet<i64> {
+    fn expected(&self, world: &World, who: &Who, model: Model) -> BTreeSet<i64> {
         match self {
             Question::Owned => world.owned_by(who, model),
             Question::Read => world.read(who, model),
@@ -497,14 +497,31 @@ struct Case<'a> {
     log: Vec<String>,
 }
 
-/// A subject to check: a label, its user id for the oracle, and the snapshot.
+/// A subject to check: a label, who it is for the oracle, and the snapshot.
 struct Asker {
     label: String,
-    who: Option<i64>,
+    who: Who,
     subject: Subject,
     /// The four scopes and `permitted_for` with one of the name lists, a different one at
     /// each step.
     questions: Arc<Vec<Question>>,
+}
+
+/// The oracle's view of a subject: the user id it was loaded for, and the whole-model grants
+/// its snapshot holds.
+fn who_is(user: Option<i64>, subject: &Subject) -> Who {
+    Who {
+        user,
+        whole_model_grants: subject
+            .user()
+            .map(|u| {
+                u.whole_model_grants
+                    .iter()
+                    .map(|g| (g.name.clone(), g.model_name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
 }
 
 fn pick(index: Index, ids: &[i64]) -> Option<i64> {
@@ -1247,9 +1264,9 @@ impl Case<'_> {
         Ok(subjects
             .into_iter()
             .enumerate()
-            .map(|(k, (label, who, subject))| Asker {
+            .map(|(k, (label, user, subject))| Asker {
                 label,
-                who,
+                who: who_is(user, &subject),
                 subject,
                 questions: self.question_sets[(step + k) % sets].clone(),
             })
@@ -1300,7 +1317,7 @@ impl Case<'_> {
         model: Model,
         answers: &ModelAnswers,
     ) -> Result<(), TestCaseError> {
-        let who = asker.who;
+        let who = &asker.who;
         for (question, got) in asker.questions.iter().zip(&answers.scopes) {
             let expected = question.expected(&self.world, who, model);
             if *got != expected {

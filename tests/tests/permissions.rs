@@ -362,6 +362,13 @@ async fn model_wide_and_global_grants(db: &DatabaseConnection) {
     let d4 = world::document(db, owner, "d4 (after the grant)").await;
     let all_documents = set([d1, d2, d3, d4]);
     let all_notes = set([n1, n2]);
+    // A grant on a whole model is part of the snapshot, like the superuser flag: it counts
+    // once the subject is loaded again.
+    assert_eq!(
+        permitted(db, &s, Permitted::all_of(["change"])).await,
+        set([d1])
+    );
+    let s = load(db, u).await;
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["change"])).await,
         all_documents
@@ -755,6 +762,7 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
     assert_eq!(s.manage, set([w.s_r2, r2b]));
 
     // Model-wide `view` reads everything, manages nothing more; global `change` manages all.
+    // Grants on a whole model are part of the snapshot: they count once it is loaded again.
     give(
         db,
         "view",
@@ -762,10 +770,13 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
         Grantees::users([w.a1]),
     )
     .await;
+    assert_eq!(scopes(&a1).await.read, set([w.s_sa, w.s_a1, w.s_r1]));
+    let a1 = load(db, w.a1).await;
     let s = scopes(&a1).await;
     assert_eq!(s.read, all);
     assert_eq!(s.manage, set([w.s_a1, w.s_r1]));
     give(db, "change", Target::everything(), Grantees::users([w.a1])).await;
+    let a1 = load(db, w.a1).await;
     let s = scopes(&a1).await;
     assert_eq!((s.read, s.manage), (all.clone(), all.clone()));
     assert_eq!(s.shared, set([w.s_sa, w.s_r1, w.s_r2, r2b]));
@@ -1518,6 +1529,7 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
 
     // Deleting a group removes its grants and lends nothing to its former members.
     give(db, "view", Target::everything(), Grantees::groups([g])).await;
+    let m = load(db, member).await; // a grant on everything is part of the snapshot
     assert_eq!(
         permitted(db, &m, Permitted::all_of(["view"])).await.len(),
         2

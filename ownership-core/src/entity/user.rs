@@ -18,7 +18,9 @@ pub struct Model {
     pub is_active: bool,
     /// Staff manage every resource owned in an account where they hold a profile.
     pub is_staff: bool,
-    /// Superusers read and manage everything.
+    /// Superusers read and manage everything. Indexed: every reader's scope looks up the
+    /// (few) superusers, whose resources everyone with a profile may read.
+    #[sea_orm(indexed)]
     pub is_superuser: bool,
     /// The user's memberships in accounts.
     #[sea_orm(has_many)]
