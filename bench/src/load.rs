@@ -150,7 +150,17 @@ const STAGING: [&str; 3] = [
 
 /// Builds the permission tables from the staging tables. Content types and permissions get
 /// ids of their own (numbered in document order), distinct from the document ids.
-const BUILD: [&str; 5] = [
+///
+/// As in django-guardian's mapping of the data set, each document's owner user holds
+/// explicit `view` and `change` grants on it (staged first, then de-duplicated with the
+/// data set's own grants).
+const BUILD: [&str; 7] = [
+    "INSERT INTO bench_user_grant (holder, perm, document_id) \
+     SELECT p.user_id, 'view', d.id FROM document d \
+     JOIN ownership_user_profile p ON p.id = d.user_profile_id",
+    "INSERT INTO bench_user_grant (holder, perm, document_id) \
+     SELECT p.user_id, 'change', d.id FROM document d \
+     JOIN ownership_user_profile p ON p.id = d.user_profile_id",
     "INSERT INTO ownership_content_type (id, model_name, object_id) \
      SELECT ROW_NUMBER() OVER (ORDER BY document_id), 'document', document_id FROM ( \
        SELECT document_id FROM bench_user_grant WHERE document_id <> 0 \
@@ -163,11 +173,12 @@ const BUILD: [&str; 5] = [
      SELECT p.id, p.perm, 'document', ct.id, 'document', COALESCE(ct.id, 0) \
      FROM bench_permission p LEFT JOIN ownership_content_type ct \
        ON ct.model_name = 'document' AND ct.object_id = p.document_id",
-    "INSERT INTO ownership_permission_user (permission_id, user_id) \
-     SELECT p.id, g.holder FROM bench_user_grant g \
+    "INSERT INTO ownership_permission_user (permission_id, user_id, name, model_key, object_id) \
+     SELECT DISTINCT p.id, g.holder, p.perm, 'document', NULLIF(p.document_id, 0) \
+     FROM bench_user_grant g \
      JOIN bench_permission p ON p.document_id = g.document_id AND p.perm = g.perm",
-    "INSERT INTO ownership_permission_group (permission_id, group_id) \
-     SELECT p.id, g.holder FROM bench_group_grant g \
+    "INSERT INTO ownership_permission_group (permission_id, group_id, name, model_key, object_id) \
+     SELECT p.id, g.holder, p.perm, 'document', NULLIF(p.document_id, 0) FROM bench_group_grant g \
      JOIN bench_permission p ON p.document_id = g.document_id AND p.perm = g.perm",
 ];
 

@@ -1,14 +1,9 @@
 //! The queries timed on the library: Q1-Q4 with guardian-equivalent semantics composed
 //! from the public API, and the library's own scopes with the full rules.
 
-use ownership_core::entity::{user, user_profile};
-use ownership_core::{
-    ObjectRef, OwnershipScopes, Permitted, Subject, holders, owned_by, permitted_for,
-};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use ownership_core::{ObjectRef, OwnershipScopes, Permitted, Subject, holders};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, SelectExt,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Select, SelectExt,
 };
 
 use crate::document;
@@ -26,18 +21,11 @@ pub struct BenchUser {
     pub subject: Subject,
 }
 
-/// Guardian's "may view" for documents: holding one of `permitted`'s permissions, or
-/// owning the document (an owner holds `view` and `change` in guardian's model).
-fn viewable(subject: &Subject, permitted: &Permitted) -> Condition {
-    Condition::any()
-        .add(permitted_for::<document::Entity>(subject, permitted))
-        .add(owned_by::<document::Entity>(subject))
-}
-
-/// Q1-Q2's documents: `view` granted on them, on the model or on everything (with the
-/// superuser bypass), or owned.
+/// Q1-Q2's documents: `view` granted on them (the load gives each owner `view` and
+/// `change` grants, as guardian's mapping does), on the model or on everything, with the
+/// superuser bypass.
 fn q1_q2_documents(subject: &Subject) -> Select<document::Entity> {
-    document::Entity::find().filter(viewable(subject, &Permitted::any_of(["view"])))
+    document::Entity::find().permitted_for(subject, &Permitted::any_of(["view"]))
 }
 
 /// The first page, by id.
@@ -61,38 +49,22 @@ pub async fn q2(db: &DatabaseConnection, subject: &Subject) -> Result<u64> {
 }
 
 /// Q3: whether the user may view one document: `view` granted on that very document
-/// (model-wide grants do not count; a superuser may), or ownership.
+/// (model-wide grants do not count; a superuser may).
 pub async fn q3(db: &DatabaseConnection, subject: &Subject, doc: i64) -> Result<bool> {
     let permitted = Permitted::any_of(["view"]).objects_only();
     Ok(document::Entity::find_by_id(doc)
-        .filter(viewable(subject, &permitted))
+        .permitted_for(subject, &permitted)
         .exists(db)
         .await?)
 }
 
-/// Q4: the users holding a per-object permission on the document (directly or through a
-/// group), and the owner's user; ids ascending.
+/// Q4: the active users holding a per-object permission on the document (directly or
+/// through a group; the owner's user among them), ids ascending.
 pub async fn q4(db: &DatabaseConnection, doc: i64) -> Result<Vec<i64>> {
-    let holders = holders(["view", "change"])
+    let users = holders(["view", "change"])
         .objects([ObjectRef::of::<document::Entity>(doc)])
         .include_null_object(false)
-        .user_ids()?;
-    let owner = Query::select()
-        .column((user_profile::Entity, user_profile::Column::UserId))
-        .from(user_profile::Entity)
-        .inner_join(
-            document::Entity,
-            Expr::col((document::Entity, document::Column::UserProfileId))
-                .equals((user_profile::Entity, user_profile::Column::Id)),
-        )
-        .and_where(Expr::col((document::Entity, document::Column::Id)).eq(doc))
-        .to_owned();
-    let users = user::Entity::find()
-        .filter(
-            Condition::any()
-                .add(user::Column::Id.in_subquery(holders))
-                .add(user::Column::Id.in_subquery(owner)),
-        )
+        .users()?
         .all(db)
         .await?;
     let mut ids: Vec<i64> = users.into_iter().map(|u| u.id).collect();
