@@ -105,60 +105,42 @@ impl MigrationTrait for Migration {
 /// Not unique keys, so entity-first schema sync (which drops undeclared unique indexes
 /// only) leaves them alone.
 fn grant_indexes() -> Vec<IndexCreateStatement> {
-    let index = |table: DynIden, name: &str, columns: [DynIden; 4]| {
+    let index = |table: &DynIden, name: &str, columns: [&DynIden; 4]| {
         let mut index = Index::create();
-        index.name(format!("idx-{table}-{name}")).table(table);
+        index
+            .name(format!("idx-{table}-{name}"))
+            .table(table.clone());
         for column in columns {
-            index.col(column);
+            index.col(column.clone());
         }
         index.to_owned()
     };
-    let (user_table, group_table) = (
-        permission_user::Entity.into_iden(),
-        permission_group::Entity.into_iden(),
-    );
-    vec![
-        index(
-            user_table.clone(),
-            "held",
-            [
-                permission_user::Column::UserId.into_iden(),
-                permission_user::Column::ModelKey.into_iden(),
-                permission_user::Column::Name.into_iden(),
-                permission_user::Column::ObjectId.into_iden(),
-            ],
+    // (table, grantee, name, model key, object id) of each grant table.
+    let tables = [
+        (
+            permission_user::Entity.into_iden(),
+            permission_user::Column::UserId.into_iden(),
+            permission_user::Column::Name.into_iden(),
+            permission_user::Column::ModelKey.into_iden(),
+            permission_user::Column::ObjectId.into_iden(),
         ),
-        index(
-            user_table,
-            "object",
-            [
-                permission_user::Column::ModelKey.into_iden(),
-                permission_user::Column::ObjectId.into_iden(),
-                permission_user::Column::Name.into_iden(),
-                permission_user::Column::UserId.into_iden(),
-            ],
+        (
+            permission_group::Entity.into_iden(),
+            permission_group::Column::GroupId.into_iden(),
+            permission_group::Column::Name.into_iden(),
+            permission_group::Column::ModelKey.into_iden(),
+            permission_group::Column::ObjectId.into_iden(),
         ),
-        index(
-            group_table.clone(),
-            "held",
+    ];
+    tables
+        .iter()
+        .flat_map(|(table, grantee, name, model_key, object_id)| {
             [
-                permission_group::Column::GroupId.into_iden(),
-                permission_group::Column::ModelKey.into_iden(),
-                permission_group::Column::Name.into_iden(),
-                permission_group::Column::ObjectId.into_iden(),
-            ],
-        ),
-        index(
-            group_table,
-            "object",
-            [
-                permission_group::Column::ModelKey.into_iden(),
-                permission_group::Column::ObjectId.into_iden(),
-                permission_group::Column::Name.into_iden(),
-                permission_group::Column::GroupId.into_iden(),
-            ],
-        ),
-    ]
+                index(table, "held", [grantee, model_key, name, object_id]),
+                index(table, "object", [model_key, object_id, name, grantee]),
+            ]
+        })
+        .collect()
 }
 
 /// A binary collation that also tells trailing spaces apart: MariaDB's `utf8mb4_nopad_bin`,

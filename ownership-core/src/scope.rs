@@ -128,26 +128,35 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
     })
 }
 
-/// The condition of [`manageable_by`] for a statement.
-fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+/// Rules 2 and 3 share a shape: the superuser branch, the rows of the owner profiles
+/// `owners` gives for the user (`(user id, as staff)`), and grants of `names` on the row,
+/// the model or everything, directly or through groups.
+fn by_ownership_and_grants<E: OwnedEntity>(
+    subject: &Subject,
+    statement: Statement,
+    owners: fn(i64, bool) -> SelectStatement,
+    names: &[&str],
+) -> Condition {
     for_active_user(subject, |user| {
         let mut branches = Branches::default();
         add_superuser(&mut branches, user);
         if !user.profiles.is_empty() {
-            branches.owners = Some(identity::managed_profiles(user.id, user.is_staff));
+            branches.owners = Some(owners(user.id, user.is_staff));
         }
-        let names = [E::MANAGE_PERMISSION];
-        add_granted::<E>(
-            &mut branches,
-            Held {
-                user,
-                names: &names,
-                with_groups: true,
-            },
-            true,
-        );
+        let held = Held {
+            user,
+            names,
+            with_groups: true,
+        };
+        add_granted::<E>(&mut branches, held, true);
         branches.condition::<E>(statement)
     })
+}
+
+/// The condition of [`manageable_by`] for a statement.
+fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    let names = [E::MANAGE_PERMISSION];
+    by_ownership_and_grants::<E>(subject, statement, identity::managed_profiles, &names)
 }
 
 /// Rows the subject may manage (rule 2): everything for a superuser; for staff, what any
@@ -163,25 +172,9 @@ pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 
 /// The condition of [`readable_by`] for a statement.
 fn readable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
-    for_active_user(subject, |user| {
-        let mut branches = Branches::default();
-        add_superuser(&mut branches, user);
-        if !user.profiles.is_empty() {
-            branches.owners = Some(identity::readable_profiles(user.id, user.is_staff));
-        }
-        // Manage implies read: the manage permission counts for reading too.
-        let names = [E::READ_PERMISSION, E::MANAGE_PERMISSION];
-        add_granted::<E>(
-            &mut branches,
-            Held {
-                user,
-                names: &names,
-                with_groups: true,
-            },
-            true,
-        );
-        branches.condition::<E>(statement)
-    })
+    // Manage implies read: the manage permission counts for reading too.
+    let names = [E::READ_PERMISSION, E::MANAGE_PERMISSION];
+    by_ownership_and_grants::<E>(subject, statement, identity::readable_profiles, &names)
 }
 
 /// Rows the subject may read (rule 3): what it may manage, plus what staff users of its
