@@ -41,6 +41,7 @@ use ownership_tests::{Backend, TestDb};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use sea_orm::sea_query::{Expr, UnionType};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
@@ -253,7 +254,13 @@ async fn connect_with_large_statement_cache(test_db: &TestDb) -> DatabaseConnect
             let row = ask("PRAGMA database_list").await.expect("the SQLite file");
             let file: String = row.expect("a main database").try_get_by_index(2).unwrap();
             let mut options = ConnectOptions::new(format!("sqlite://{file}?mode=rwc"));
-            options.map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
+            // A throwaway file needs no durability: without these, every write waits for
+            // fsync and recreates the rollback journal.
+            options.map_sqlx_sqlite_opts(|o| {
+                o.statement_cache_capacity(STATEMENT_CACHE)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Off)
+            });
             options
         }
         Backend::Postgres => {
