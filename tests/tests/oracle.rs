@@ -10,13 +10,14 @@
 //! ever had and one it never had.
 //!
 //! `OWNERSHIP_WORLDS` sets how many worlds each backend checks (default: 500 on SQLite, 100
-//! on PostgreSQL and MariaDB). A disagreement fails with the shrunk scenario, the subject,
-//! both answers and the SQL of the disagreeing query.
+//! on PostgreSQL and MariaDB); `OWNERSHIP_WORKERS` spreads them over that many threads
+//! (default 1), each with its own database and seed. A disagreement fails with the shrunk
+//! scenario, the subject, both answers and the SQL of the disagreeing query.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use ownership_core::entity::{
@@ -38,8 +39,9 @@ use ownership_tests::random_world::{
 };
 use ownership_tests::{Backend, TestDb};
 use proptest::sample::Index;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use sea_orm::sea_query::{Expr, UnionType};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
@@ -89,17 +91,17 @@ fn the_oracle_names_the_entities_models_and_permissions() {
     }
 }
 
-/// What a run counted.
+/// What a run counted, summed over its workers.
 #[derive(Default)]
 struct Stats {
-    worlds: Cell<u64>,
-    subjects: Cell<u64>,
-    comparisons: Cell<u64>,
+    worlds: AtomicU64,
+    subjects: AtomicU64,
+    comparisons: AtomicU64,
 }
 
 impl Stats {
-    fn add(cell: &Cell<u64>, n: u64) {
-        cell.set(cell.get() + n);
+    fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
     }
 }
 
@@ -111,53 +113,124 @@ fn backend_name(backend: Backend) -> &'static str {
     }
 }
 
-fn run(backend: Backend, default_worlds: u32) {
-    let worlds = match std::env::var("OWNERSHIP_WORLDS") {
+/// A positive number from the environment, or `default` when the variable is not set.
+fn count_from_env(variable: &str, default: u32) -> u32 {
+    match std::env::var(variable) {
         Ok(value) => value
             .parse()
-            .unwrap_or_else(|_| panic!("OWNERSHIP_WORLDS={value:?} is not a number")),
-        Err(_) => default_worlds,
-    };
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| panic!("{variable}={value:?} is not a positive number")),
+        Err(_) => default,
+    }
+}
+
+/// Checks `OWNERSHIP_WORLDS` worlds (default `default_worlds`) on `backend`, spread over
+/// `OWNERSHIP_WORKERS` threads (default 1), each with its own database and random seed.
+fn run(backend: Backend, default_worlds: u32) {
+    let worlds = count_from_env("OWNERSHIP_WORLDS", default_worlds);
+    let workers = count_from_env("OWNERSHIP_WORKERS", 1).min(worlds);
+    let stats = Stats::default();
+    let failed = AtomicBool::new(false);
+    let started = Instant::now();
+    let outcomes: Vec<WorkerOutcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let share = worlds / workers + u32::from(worker < worlds % workers);
+                let (stats, failed) = (&stats, &failed);
+                scope.spawn(move || run_worker(backend, worker, share, stats, failed))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("an oracle worker"))
+            .collect()
+    });
+    let elapsed = started.elapsed();
+    let name = backend_name(backend);
+    for outcome in outcomes {
+        let WorkerOutcome::Failed(error) = outcome else {
+            continue;
+        };
+        match *error {
+            TestError::Fail(reason, scenario) => {
+                panic!("oracle {name}: {reason}\n\nminimal scenario: {scenario:#?}")
+            }
+            TestError::Abort(reason) => panic!("oracle {name}: aborted: {reason}"),
+        }
+    }
+    let worlds = stats.worlds.load(Ordering::Relaxed);
+    if worlds == 0 {
+        return;
+    }
+    println!(
+        "oracle {name}: worlds {worlds}, subjects {}, comparisons {}, disagreements 0",
+        stats.subjects.load(Ordering::Relaxed),
+        stats.comparisons.load(Ordering::Relaxed)
+    );
+    println!(
+        "oracle {name}: {:.1}s with {workers} worker(s), {:.1} ms per world",
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1000.0 / worlds as f64
+    );
+}
+
+/// How one worker's share of the worlds went.
+enum WorkerOutcome {
+    Passed,
+    /// The backend is not configured.
+    Skipped,
+    Failed(Box<TestError<Scenario>>),
+}
+
+/// Checks `worlds` worlds on a database of the worker's own. Stops early, passing, once
+/// another worker has failed, so that a long run reports the first disagreement soon.
+fn run_worker(
+    backend: Backend,
+    worker: u32,
+    worlds: u32,
+    stats: &Stats,
+    failed: &AtomicBool,
+) -> WorkerOutcome {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
     let Some(test_db) = runtime.block_on(TestDb::create(backend)) else {
-        return;
+        return WorkerOutcome::Skipped;
     };
     let db = runtime.block_on(connect_with_large_statement_cache(&test_db));
-    let stats = Stats::default();
+    let defaults = Config::default();
+    // A seed given with PROPTEST_RNG_SEED reproduces a run; each worker offsets it so that
+    // the workers do not check the same worlds.
+    let rng_seed = match defaults.rng_seed {
+        RngSeed::Fixed(seed) => RngSeed::Fixed(seed.wrapping_add(u64::from(worker))),
+        RngSeed::Random => RngSeed::Random,
+    };
     let mut runner = TestRunner::new(Config {
         cases: worlds,
         failure_persistence: None,
         max_shrink_time: 180_000,
-        ..Config::default()
+        rng_seed,
+        ..defaults
     });
-    let started = Instant::now();
     let result = runner.run(&scenario(), |scenario| {
-        runtime.block_on(check_scenario(&db, backend, &scenario, &stats))
+        if failed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        runtime.block_on(check_scenario(&db, backend, &scenario, stats))
     });
-    let elapsed = started.elapsed();
+    if result.is_err() {
+        failed.store(true, Ordering::Relaxed);
+    }
     runtime.block_on(async {
         let _ = db.close().await;
         test_db.drop_database().await;
     });
-    let name = backend_name(backend);
     match result {
-        Ok(()) => {
-            println!(
-                "oracle {name}: worlds {}, subjects {}, comparisons {}, disagreements 0",
-                stats.worlds.get(),
-                stats.subjects.get(),
-                stats.comparisons.get()
-            );
-            println!("oracle {name}: {:.1}s", elapsed.as_secs_f64());
-        }
-        Err(TestError::Fail(reason, scenario)) => {
-            panic!("oracle {name}: {reason}\n\nminimal scenario: {scenario:#?}")
-        }
-        Err(TestError::Abort(reason)) => panic!("oracle {name}: aborted: {reason}"),
+        Ok(()) => WorkerOutcome::Passed,
+        Err(err) => WorkerOutcome::Failed(Box::new(err)),
     }
 }
 
@@ -181,7 +254,13 @@ async fn connect_with_large_statement_cache(test_db: &TestDb) -> DatabaseConnect
             let row = ask("PRAGMA database_list").await.expect("the SQLite file");
             let file: String = row.expect("a main database").try_get_by_index(2).unwrap();
             let mut options = ConnectOptions::new(format!("sqlite://{file}?mode=rwc"));
-            options.map_sqlx_sqlite_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
+            // A throwaway file needs no durability: without these, every write waits for
+            // fsync and recreates the rollback journal.
+            options.map_sqlx_sqlite_opts(|o| {
+                o.statement_cache_capacity(STATEMENT_CACHE)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Off)
+            });
             options
         }
         Backend::Postgres => {
