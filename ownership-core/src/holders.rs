@@ -12,6 +12,7 @@ use crate::OwnedEntity;
 use crate::entity::{group, permission, user};
 use crate::error::OwnershipError;
 use crate::grant::MAX_BOUND_VALUES;
+use crate::identity;
 use crate::permission_sql::{self, GrantColumn};
 
 /// One object of one model, named by its model name and integer id.
@@ -130,7 +131,7 @@ impl Holders {
         let holders = permission_sql::users_granted(self.matching(), !self.direct_only);
         within_bind_limit(
             user::Entity::find()
-                .filter(user::Column::IsActive.eq(true))
+                .filter(identity::is_true((user::Entity, user::Column::IsActive)))
                 .filter(user::Column::Id.in_subquery(holders)),
         )
     }

@@ -162,7 +162,8 @@ impl Held<'_> {
                 permission_group::Column::ModelKey.into_iden(),
                 permission_group::Column::ObjectId.into_iden(),
             );
-            direct.union(UnionType::All, through_groups);
+            // Duplicate-free, like the candidate sets it goes into (see `scope`).
+            direct.union(UnionType::Distinct, through_groups);
         }
         direct.to_owned()
     }

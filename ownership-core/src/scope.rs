@@ -45,9 +45,12 @@ impl Branches {
     ///   query's order and each row tested. Taken when a branch admits every row (the
     ///   subject likely sees all of the table, so an ordered first page stops early), and
     ///   for an `UPDATE` or `DELETE`, since MySQL refuses a subquery on the table written.
-    /// - Candidate form, `id IN (ids granted UNION ALL ids owned)`: the database collects
+    /// - Candidate form, `id IN (ids granted UNION ids owned)`: the database collects
     ///   the candidate ids from the grant and owner indexes and fetches only those rows.
-    ///   An `OR` of subqueries cannot be planned that way, hence the union.
+    ///   An `OR` of subqueries cannot be planned that way, hence the union. It is a
+    ///   `UNION`, not `UNION ALL`: a subquery known to be duplicate-free lets PostgreSQL
+    ///   turn the semi-join into a join and walk the sorted candidates against the primary
+    ///   key in the query's order, so a first page stops after its last row.
     fn condition<E: OwnedEntity>(self, statement: Statement) -> Condition {
         if self.every_row.is_empty() && self.owners.is_none() && self.object_ids.is_none() {
             return deny();
@@ -62,7 +65,7 @@ impl Branches {
                     .from_as(E::default(), CANDIDATE)
                     .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners));
                 let mut candidates = object_ids;
-                candidates.union(UnionType::All, owned);
+                candidates.union(UnionType::Distinct, owned);
                 Condition::all().add(E::id_column().in_subquery(candidates))
             }
             (owners, object_ids) => {
