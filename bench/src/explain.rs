@@ -44,3 +44,28 @@ pub async fn plan(db: &DatabaseConnection, statement: &Statement) -> Result<Stri
     }
     Ok(format!("{statement}\n\n{}\n", lines.join("\n")))
 }
+
+/// On PostgreSQL, how the server planned each statement prepared on this connection:
+/// `generic_plans`, `custom_plans` and the statement, one line each. After five executions
+/// the server may switch a prepared statement to a generic plan made without its values;
+/// which one it keeps using decides much of a sub-millisecond timing.
+pub async fn plan_cache(db: &DatabaseConnection) -> Result<Option<String>> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT generic_plans, custom_plans, statement FROM pg_prepared_statements \
+             ORDER BY statement",
+        ))
+        .await?;
+    let mut lines = vec!["generic_plans\tcustom_plans\tstatement".to_owned()];
+    for row in rows {
+        let generic: i64 = row.try_get_by_index(0)?;
+        let custom: i64 = row.try_get_by_index(1)?;
+        let statement: String = row.try_get_by_index(2)?;
+        lines.push(format!("{generic}\t{custom}\t{statement}"));
+    }
+    Ok(Some(lines.join("\n") + "\n"))
+}

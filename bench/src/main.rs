@@ -239,6 +239,11 @@ async fn write_plans(db: &DatabaseConnection, out: &Path, plans: &Plans) -> Resu
         fs::remove_dir_all(&dir).context(format!("clear {}", dir.display()))?;
     }
     fs::create_dir_all(&dir).context(format!("create {}", dir.display()))?;
+    // Read before the EXPLAINs below prepare statements of their own.
+    if let Some(plan_cache) = explain::plan_cache(db).await? {
+        let path = dir.join("plan-cache.tsv");
+        fs::write(&path, plan_cache).context(format!("write {}", path.display()))?;
+    }
     let mut written = 0;
     for (name, statements) in plans {
         for (kind, statement) in statements {
