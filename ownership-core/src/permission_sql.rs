@@ -2,9 +2,7 @@
 //! read-side code that knows their shape.
 
 use sea_orm::Condition;
-use sea_orm::sea_query::{
-    DynIden, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement, UnionType,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 
 use crate::entity::{group_member, permission_group, permission_user};
 use crate::identity;
@@ -55,9 +53,8 @@ fn user_grants(with_groups: bool) -> SelectStatement {
     direct.to_owned()
 }
 
-/// The columns holder questions filter grants by: the name, model key and object copied
-/// onto every grant row, as seen through the `ownership_grant` alias of
-/// [`users_granted`] and [`groups_granted`].
+/// The name, model key and object copied onto every grant row. Both grant tables name
+/// these columns alike, so one column serves either table and the union of the two.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum GrantColumn {
     Name,
@@ -66,14 +63,20 @@ pub(crate) enum GrantColumn {
 }
 
 impl GrantColumn {
-    /// The column, for a condition.
-    pub(crate) fn expr(self) -> Expr {
+    /// The column of the grant table (or union of grant tables) aliased `table`.
+    fn of(self, table: &'static str) -> Expr {
         let column = match self {
             GrantColumn::Name => permission_user::Column::Name,
             GrantColumn::ModelKey => permission_user::Column::ModelKey,
             GrantColumn::ObjectId => permission_user::Column::ObjectId,
         };
-        Expr::col((GRANT, column))
+        Expr::col((table, column))
+    }
+
+    /// The column as holder questions see it, through the `ownership_grant` alias of
+    /// [`users_granted`] and [`groups_granted`].
+    pub(crate) fn expr(self) -> Expr {
+        self.of(GRANT)
     }
 }
 
@@ -122,16 +125,20 @@ impl Held<'_> {
     /// `SELECT object_id FROM <grant table> WHERE <grantee> AND model_key = .. AND name IN
     /// (..) [AND object_id IS NULL]`: one range of the table's `held` index per grantee.
     fn grants(&self, model_keys: &[&str], whole_model: bool) -> SelectStatement {
-        let narrow = |select: &mut SelectStatement,
-                      table: &'static str,
-                      name: DynIden,
-                      model_key: DynIden,
-                      object_id: DynIden| {
+        let narrow = |select: &mut SelectStatement, table: &'static str| {
             select
-                .and_where(Expr::col((table, model_key)).is_in(model_keys.iter().copied()))
-                .and_where(Expr::col((table, name)).is_in(self.names.iter().copied()));
+                .and_where(
+                    GrantColumn::ModelKey
+                        .of(table)
+                        .is_in(model_keys.iter().copied()),
+                )
+                .and_where(
+                    GrantColumn::Name
+                        .of(table)
+                        .is_in(self.names.iter().copied()),
+                );
             if whole_model {
-                select.and_where(Expr::col((table, object_id)).is_null());
+                select.and_where(GrantColumn::ObjectId.of(table).is_null());
             }
         };
         let mut direct = Query::select();
@@ -139,13 +146,7 @@ impl Held<'_> {
             .column((USER_GRANT, permission_user::Column::ObjectId))
             .from_as(permission_user::Entity, USER_GRANT)
             .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(self.user.id));
-        narrow(
-            &mut direct,
-            USER_GRANT,
-            permission_user::Column::Name.into_iden(),
-            permission_user::Column::ModelKey.into_iden(),
-            permission_user::Column::ObjectId.into_iden(),
-        );
+        narrow(&mut direct, USER_GRANT);
         if self.with_groups {
             let mut through_groups = Query::select();
             through_groups
@@ -155,13 +156,7 @@ impl Held<'_> {
                     Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
                         .in_subquery(identity::groups_of(self.user.id)),
                 );
-            narrow(
-                &mut through_groups,
-                GROUP_GRANT,
-                permission_group::Column::Name.into_iden(),
-                permission_group::Column::ModelKey.into_iden(),
-                permission_group::Column::ObjectId.into_iden(),
-            );
+            narrow(&mut through_groups, GROUP_GRANT);
             // Duplicate-free, like the candidate sets it goes into (see `scope`).
             direct.union(UnionType::Distinct, through_groups);
         }
@@ -222,4 +217,34 @@ pub(crate) fn groups_granted(grants: Condition) -> SelectStatement {
         .from_as(permission_group::Entity, GRANT)
         .cond_where(grants)
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::Iden;
+
+    use crate::entity::{permission_group, permission_user};
+
+    /// [`super::GrantColumn`] names a column of either grant table by the user table's
+    /// column: the two must stay spelled alike.
+    #[test]
+    fn both_grant_tables_name_the_copied_columns_alike() {
+        let pairs = [
+            (
+                permission_user::Column::Name,
+                permission_group::Column::Name,
+            ),
+            (
+                permission_user::Column::ModelKey,
+                permission_group::Column::ModelKey,
+            ),
+            (
+                permission_user::Column::ObjectId,
+                permission_group::Column::ObjectId,
+            ),
+        ];
+        for (user, group) in pairs {
+            assert_eq!(user.to_string(), group.to_string());
+        }
+    }
 }
