@@ -100,7 +100,7 @@ impl MigrationTrait for Migration {
 /// The indexes the scopes and holder questions read grants through, on both grant tables:
 /// `(grantee, model_key, name, object_id)` gives the objects a user or group holds a
 /// permission on as one range in object-id order (and answers a single-object check with
-/// one probe); `(model_key, object_id, name)` gives the holders of an object's grants.
+/// one probe); `(model_key, object_id, name, grantee)` gives the holders of an object's grants.
 ///
 /// Not unique keys, so entity-first schema sync (which drops undeclared unique indexes
 /// only) leaves them alone.
