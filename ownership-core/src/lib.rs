@@ -7,6 +7,7 @@ mod grant;
 mod holders;
 mod identity;
 mod owned;
+mod page;
 mod permission_sql;
 mod scope;
 mod subject;
@@ -17,6 +18,7 @@ pub use grant::{Grantees, MAX_NAME_CHARS, ObjectGrants, Target, grant, revoke};
 pub use holders::{Holders, ObjectRef, holders, permissions_of};
 pub use owned::OwnedEntity;
 pub use ownership_derive::Owned;
+pub use page::{OwnershipPages, ScopePage};
 pub use scope::{
     IdOf, OwnershipChecks, OwnershipScopes, Permitted, manageable_by, owned_by, permitted_for,
     readable_by, shared_with,

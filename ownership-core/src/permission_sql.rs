@@ -5,8 +5,9 @@ use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 
 use crate::entity::{group_member, permission_group, permission_user};
-use crate::identity;
+use crate::page::{CANDIDATE_ID, Keyset, PAGE_PART, PAGE_ROW};
 use crate::subject::SubjectUser;
+use crate::{OwnedEntity, identity};
 
 const USER_GRANT: &str = "ownership_pu";
 const GROUP_GRANT: &str = "ownership_pg";
@@ -167,6 +168,76 @@ impl Held<'_> {
     /// grant on that very object.
     pub(crate) fn objects(&self, model_name: &str) -> SelectStatement {
         self.grants(&[model_name], false)
+    }
+
+    /// The objects of `E` the user holds one of the names on, each by a grant on that very
+    /// object, as limited lists for a page: one per name directly and one per name through
+    /// groups, each one ordered range of the `held` index (with `LATERAL`, one range per
+    /// group). A grant whose object no longer exists is skipped inside its list, so it
+    /// never takes the place of a row that does.
+    pub(crate) fn object_lists<E: OwnedEntity>(&self, keyset: &Keyset) -> Vec<SelectStatement> {
+        let list = |table: &'static str, object_id: Expr, name: &str| {
+            let mut list = Query::select();
+            list.expr_as(object_id.clone(), CANDIDATE_ID)
+                .join_as(
+                    JoinType::InnerJoin,
+                    E::default(),
+                    PAGE_ROW,
+                    Expr::col((PAGE_ROW, E::id_column())).eq(object_id),
+                )
+                .and_where(GrantColumn::ModelKey.of(table).eq(E::MODEL_NAME))
+                .and_where(GrantColumn::Name.of(table).eq(name));
+            list
+        };
+        let mut lists = Vec::new();
+        for name in self.names {
+            let object_id = GrantColumn::ObjectId.of(USER_GRANT);
+            let mut direct = list(USER_GRANT, object_id, name);
+            direct
+                .from_as(permission_user::Entity, USER_GRANT)
+                .and_where(
+                    Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(self.user.id),
+                );
+            keyset.take(&mut direct, (USER_GRANT, permission_user::Column::ObjectId));
+            lists.push(direct);
+            if !self.with_groups {
+                continue;
+            }
+            let object_id = GrantColumn::ObjectId.of(GROUP_GRANT);
+            let mut through_groups = list(GROUP_GRANT, object_id, name);
+            through_groups.from_as(permission_group::Entity, GROUP_GRANT);
+            let group = Expr::col((GROUP_GRANT, permission_group::Column::GroupId));
+            if !keyset.lateral {
+                through_groups.and_where(group.in_subquery(identity::groups_of(self.user.id)));
+                keyset.take(
+                    &mut through_groups,
+                    (GROUP_GRANT, permission_group::Column::ObjectId),
+                );
+                lists.push(through_groups);
+                continue;
+            }
+            through_groups.and_where(group.equals((MEMBERSHIP, group_member::Column::GroupId)));
+            keyset.take(
+                &mut through_groups,
+                (GROUP_GRANT, permission_group::Column::ObjectId),
+            );
+            lists.push(
+                Query::select()
+                    .expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID)
+                    .from_as(group_member::Entity, MEMBERSHIP)
+                    .join_lateral(
+                        JoinType::InnerJoin,
+                        through_groups,
+                        PAGE_PART,
+                        Expr::cust("TRUE"),
+                    )
+                    .and_where(
+                        Expr::col((MEMBERSHIP, group_member::Column::UserId)).eq(self.user.id),
+                    )
+                    .to_owned(),
+            );
+        }
+        lists
     }
 
     /// `EXISTS (the user holds one of the names on every object of `model_name`, or on

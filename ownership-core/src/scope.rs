@@ -18,27 +18,35 @@ use crate::subject::SubjectUser;
 use crate::{OwnedEntity, Subject};
 
 /// A condition no row satisfies; a constant the planner folds away.
-fn deny() -> Condition {
+pub(crate) fn deny() -> Condition {
     Condition::all().add(Expr::cust("1 = 0"))
 }
 
-/// The ways a scope admits a row of `E`, before they are put together as one condition.
+/// The ways a scope admits a row of `E`, before they are put together as one condition (for
+/// a query) or as one union of ordered, limited candidate lists (for a [`ScopePage`]).
 /// Every part is an uncorrelated subquery, evaluated once per statement.
+///
+/// [`ScopePage`]: crate::ScopePage
 #[derive(Default)]
-struct Branches {
+pub(crate) struct Branches<'a> {
     /// Conditions that admit every row when true (superuser, a grant on the whole model),
     /// present only when the snapshot claims them.
-    every_row: Vec<Expr>,
+    pub(crate) every_row: Vec<Expr>,
     /// The owner profiles whose rows are admitted.
-    owners: Option<SelectStatement>,
-    /// The ids of the rows admitted by a grant on them.
-    object_ids: Option<SelectStatement>,
+    pub(crate) owners: Option<SelectStatement>,
+    /// The grants that admit the rows they name.
+    pub(crate) granted: Option<Held<'a>>,
 }
 
 /// The alias of the owned table inside a candidate subquery.
 const CANDIDATE: &str = "ownership_candidate";
 
-impl Branches {
+impl Branches<'_> {
+    /// Whether no branch admits anything.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.every_row.is_empty() && self.owners.is_none() && self.granted.is_none()
+    }
+
     /// One condition, in one of two forms with the same meaning.
     ///
     /// - Filter form, `every_row OR owner IN (..) OR id IN (..)`: the table is read in the
@@ -52,10 +60,11 @@ impl Branches {
     ///   turn the semi-join into a join and walk the sorted candidates against the primary
     ///   key in the query's order, so a first page stops after its last row.
     fn condition<E: OwnedEntity>(self, statement: Statement) -> Condition {
-        if self.every_row.is_empty() && self.owners.is_none() && self.object_ids.is_none() {
+        if self.is_empty() {
             return deny();
         }
-        match (self.owners, self.object_ids) {
+        let object_ids = self.granted.map(|held| held.objects(E::MODEL_NAME));
+        match (self.owners, object_ids) {
             (Some(owners), Some(object_ids))
                 if self.every_row.is_empty() && statement == Statement::Select =>
             {
@@ -88,7 +97,10 @@ impl Branches {
 /// The branches `build` returns for the subject's user, ANDed with "the user exists and is
 /// active" checked in the database; nothing for an anonymous or inactive snapshot, or when
 /// there is no branch.
-fn for_active_user(subject: &Subject, build: impl FnOnce(&SubjectUser) -> Condition) -> Condition {
+pub(crate) fn for_active_user(
+    subject: &Subject,
+    build: impl FnOnce(&SubjectUser) -> Condition,
+) -> Condition {
     let Some(user) = subject.active_user() else {
         return deny();
     };
@@ -104,8 +116,8 @@ fn for_active_user(subject: &Subject, build: impl FnOnce(&SubjectUser) -> Condit
 /// Adds the grants of one of `held.names` to `branches`: on the row itself, and
 /// (`whole_model`) on the entity's model or on everything, when the snapshot holds such a
 /// grant.
-fn add_granted<E: OwnedEntity>(branches: &mut Branches, held: Held<'_>, whole_model: bool) {
-    branches.object_ids = Some(held.objects(E::MODEL_NAME));
+fn add_granted<'a, E: OwnedEntity>(branches: &mut Branches<'a>, held: Held<'a>, whole_model: bool) {
+    branches.granted = Some(held);
     if whole_model && held.claims_whole_model(E::MODEL_NAME) {
         branches.every_row.push(held.on_whole_model(E::MODEL_NAME));
     }
@@ -134,32 +146,57 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 /// Rules 2 and 3 share a shape: the superuser branch, the rows of the owner profiles
 /// `owners` gives for the user (`(user id, as staff)`), and grants of `names` on the row,
 /// the model or everything, directly or through groups.
-fn by_ownership_and_grants<E: OwnedEntity>(
-    subject: &Subject,
-    statement: Statement,
+fn ownership_and_grants<'a, E: OwnedEntity>(
+    user: &'a SubjectUser,
     owners: fn(i64, bool) -> SelectStatement,
-    names: &[&str],
-) -> Condition {
-    for_active_user(subject, |user| {
-        let mut branches = Branches::default();
-        add_superuser(&mut branches, user);
-        if !user.profiles.is_empty() {
-            branches.owners = Some(owners(user.id, user.is_staff));
-        }
-        let held = Held {
-            user,
-            names,
-            with_groups: true,
-        };
-        add_granted::<E>(&mut branches, held, true);
-        branches.condition::<E>(statement)
-    })
+    names: &'a [&'a str],
+) -> Branches<'a> {
+    let mut branches = Branches::default();
+    add_superuser(&mut branches, user);
+    if !user.profiles.is_empty() {
+        branches.owners = Some(owners(user.id, user.is_staff));
+    }
+    let held = Held {
+        user,
+        names,
+        with_groups: true,
+    };
+    add_granted::<E>(&mut branches, held, true);
+    branches
+}
+
+/// The names whose grants admit a row to the manage scope.
+pub(crate) fn manage_names<E: OwnedEntity>() -> [&'static str; 1] {
+    [E::MANAGE_PERMISSION]
+}
+
+/// The names whose grants admit a row to the read scope. Manage implies read: the manage
+/// permission counts for reading too.
+pub(crate) fn read_names<E: OwnedEntity>() -> [&'static str; 2] {
+    [E::READ_PERMISSION, E::MANAGE_PERMISSION]
+}
+
+/// The branches of the manage scope (rule 2) for an active user.
+pub(crate) fn manage_branches<'a, E: OwnedEntity>(
+    user: &'a SubjectUser,
+    names: &'a [&'a str],
+) -> Branches<'a> {
+    ownership_and_grants::<E>(user, identity::managed_profiles, names)
+}
+
+/// The branches of the read scope (rule 3) for an active user.
+pub(crate) fn read_branches<'a, E: OwnedEntity>(
+    user: &'a SubjectUser,
+    names: &'a [&'a str],
+) -> Branches<'a> {
+    ownership_and_grants::<E>(user, identity::readable_profiles, names)
 }
 
 /// The condition of [`manageable_by`] for a statement.
 fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
-    let names = [E::MANAGE_PERMISSION];
-    by_ownership_and_grants::<E>(subject, statement, identity::managed_profiles, &names)
+    for_active_user(subject, |user| {
+        manage_branches::<E>(user, &manage_names::<E>()).condition::<E>(statement)
+    })
 }
 
 /// Rows the subject may manage (rule 2): everything for a superuser; for staff, what any
@@ -175,9 +212,9 @@ pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 
 /// The condition of [`readable_by`] for a statement.
 fn readable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
-    // Manage implies read: the manage permission counts for reading too.
-    let names = [E::READ_PERMISSION, E::MANAGE_PERMISSION];
-    by_ownership_and_grants::<E>(subject, statement, identity::readable_profiles, &names)
+    for_active_user(subject, |user| {
+        read_branches::<E>(user, &read_names::<E>()).condition::<E>(statement)
+    })
 }
 
 /// Rows the subject may read (rule 3): what it may manage, plus what staff users of its
@@ -261,6 +298,39 @@ impl Permitted {
     }
 }
 
+impl Permitted {
+    /// The names asked for, sorted and without duplicates.
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+
+    /// Whether the rows are those of one union of branches: any of the names, or a single
+    /// name (all of several names is an intersection).
+    pub(crate) fn is_one_union(&self) -> bool {
+        self.any || self.names.len() == 1
+    }
+
+    /// The branches admitting a row on which the user holds one of `names` (a subset of the
+    /// names asked for), under the options asked for.
+    pub(crate) fn branches<'a, E: OwnedEntity>(
+        &self,
+        user: &'a SubjectUser,
+        names: &'a [&'a str],
+    ) -> Branches<'a> {
+        let mut branches = Branches::default();
+        if self.superuser_bypass {
+            add_superuser(&mut branches, user);
+        }
+        let held = Held {
+            user,
+            names,
+            with_groups: self.with_groups,
+        };
+        add_granted::<E>(&mut branches, held, self.accept_model_wide);
+        branches
+    }
+}
+
 /// The condition of [`permitted_for`] for a statement.
 fn permitted<E: OwnedEntity>(
     subject: &Subject,
@@ -271,30 +341,19 @@ fn permitted<E: OwnedEntity>(
         return deny();
     }
     for_active_user(subject, |user| {
-        let superuser = permitted.superuser_bypass && user.is_superuser;
-        let names: Vec<&str> = permitted.names.iter().map(String::as_str).collect();
-        let holding = |names: &[&str]| {
-            let mut branches = Branches::default();
-            if superuser {
-                add_superuser(&mut branches, user);
-            }
-            add_granted::<E>(
-                &mut branches,
-                Held {
-                    user,
-                    names,
-                    with_groups: permitted.with_groups,
-                },
-                permitted.accept_model_wide,
-            );
-            branches.condition::<E>(statement)
-        };
+        let names = permitted.names();
         if permitted.any {
-            holding(&names)
+            permitted
+                .branches::<E>(user, &names)
+                .condition::<E>(statement)
         } else {
             // Each name held, or the superuser bypass in every conjunct.
             names.iter().fold(Condition::all(), |all, name| {
-                all.add(holding(std::slice::from_ref(name)))
+                all.add(
+                    permitted
+                        .branches::<E>(user, std::slice::from_ref(name))
+                        .condition::<E>(statement),
+                )
             })
         }
     })

@@ -1,0 +1,296 @@
+//! Keyset pages of a scope: the first rows in id order after a given id, in a statement the
+//! library builds whole.
+//!
+//! A scope is a condition added to the caller's query, so it never sees the caller's
+//! `ORDER BY` and `LIMIT` and must hand the database every candidate row. A page knows both:
+//! each way into the scope (the rows of one owner profile, one permission name granted to
+//! the user, to one of its groups) contributes only its own first rows after the cursor,
+//! read in order from an index, and the page is the first rows of their union. The first
+//! `n` rows of a union lie within the union of the first `n` rows of each part, so the page
+//! is exactly the scope's.
+
+use std::marker::PhantomData;
+
+use sea_orm::sea_query::{
+    Expr, ExprTrait, IntoColumnRef, JoinType, Order, Query, SelectStatement, UnionType,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement,
+};
+
+use crate::entity::user_profile;
+use crate::scope::{self, Branches, Permitted};
+use crate::{OwnedEntity, Subject};
+
+/// The alias of the owned table inside a candidate list.
+pub(crate) const PAGE_ROW: &str = "ownership_page_row";
+/// The alias of a per-owner or per-group list joined `LATERAL`.
+pub(crate) const PAGE_PART: &str = "ownership_page_part";
+/// The name every candidate list gives its id column.
+pub(crate) const CANDIDATE_ID: &str = "ownership_candidate_id";
+/// The alias of the union of the candidate lists.
+const PAGE_CANDIDATES: &str = "ownership_page_candidates";
+/// The alias of the owner profiles a lateral owner list runs over.
+const PAGE_OWNER: &str = "ownership_page_owner";
+
+/// Which rows a candidate list may take: those after the cursor, the first `size` in order,
+/// and whether the backend can run a limited list per owner or group (`LATERAL`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keyset {
+    pub(crate) after: Option<i64>,
+    pub(crate) size: u64,
+    pub(crate) lateral: bool,
+}
+
+impl Keyset {
+    /// Narrows a list to ids after the cursor and takes its first `size` in id order.
+    pub(crate) fn take(&self, list: &mut SelectStatement, id: impl IntoColumnRef + Clone) {
+        if let Some(after) = self.after {
+            list.and_where(Expr::col(id.clone()).gt(after));
+        }
+        list.order_by(id, Order::Asc).limit(self.size);
+    }
+}
+
+/// `SELECT alias.id AS ownership_candidate_id FROM (list) AS alias`: a limited list as one
+/// arm of a union. An arm with its own `ORDER BY` / `LIMIT` has to be a derived table: in a
+/// bare union they would apply to the whole union, and MySQL refuses a `LIMIT` directly
+/// inside an `IN` subquery.
+fn arm(list: SelectStatement, alias: String) -> SelectStatement {
+    Query::select()
+        .column((alias.clone(), CANDIDATE_ID))
+        .from_subquery(list, alias)
+        .to_owned()
+}
+
+/// The rows of `E` owned by one of `owners` (a list of profile ids named `id`), after the
+/// cursor, the first `size` of each owner: with `LATERAL` one ordered range of the (owner,
+/// id) index per profile, otherwise the first `size` of all of them.
+fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> SelectStatement {
+    let mut rows = Query::select();
+    rows.expr_as(Expr::col((PAGE_ROW, E::id_column())), CANDIDATE_ID)
+        .from_as(E::default(), PAGE_ROW);
+    if !keyset.lateral {
+        rows.and_where(Expr::col((PAGE_ROW, E::owner_column())).in_subquery(owners));
+        keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
+        return rows;
+    }
+    rows.and_where(
+        Expr::col((PAGE_ROW, E::owner_column())).equals((PAGE_OWNER, user_profile::Column::Id)),
+    );
+    keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
+    Query::select()
+        .expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID)
+        .from_subquery(owners, PAGE_OWNER)
+        .join_lateral(JoinType::InnerJoin, rows, PAGE_PART, Expr::cust("TRUE"))
+        .to_owned()
+}
+
+impl Branches<'_> {
+    /// The condition of a page: `every_row OR id IN (the union of every branch's first rows
+    /// after the cursor)`.
+    fn page_condition<E: OwnedEntity>(self, keyset: &Keyset) -> Condition {
+        if self.is_empty() {
+            return scope::deny();
+        }
+        let mut lists = Vec::new();
+        if let Some(owners) = self.owners {
+            lists.push(owned_list::<E>(owners, keyset));
+        }
+        if let Some(held) = self.granted {
+            lists.extend(held.object_lists::<E>(keyset));
+        }
+        let mut any = Condition::any();
+        for every_row in self.every_row {
+            any = any.add(every_row);
+        }
+        let mut arms = lists
+            .into_iter()
+            .enumerate()
+            .map(|(k, list)| arm(list, format!("ownership_page_arm{k}")));
+        if let Some(mut candidates) = arms.next() {
+            candidates.unions(arms.map(|arm| (UnionType::Distinct, arm)));
+            // Every candidate is a row of the table (owner lists read it, grant lists join
+            // it), so the page is the first `size` candidates: limiting them here lets the
+            // database fetch just those rows by primary key, whatever it guessed about how
+            // many candidates there would be.
+            let mut first = Query::select();
+            first
+                .column((PAGE_CANDIDATES, CANDIDATE_ID))
+                .from_subquery(candidates, PAGE_CANDIDATES)
+                .order_by((PAGE_CANDIDATES, CANDIDATE_ID), Order::Asc)
+                .limit(keyset.size);
+            let first = arm(first, PAGE_CANDIDATES.to_owned());
+            any = any.add(E::id_column().in_subquery(first));
+        }
+        any
+    }
+}
+
+/// The scope a [`ScopePage`] lists.
+#[derive(Clone, Copy, Debug)]
+enum Listed<'a> {
+    Read,
+    Manage,
+    Permitted(&'a Permitted),
+}
+
+/// One page of a scope in id order: the first `size` rows after a cursor, fetched in one
+/// statement that the library builds whole (see [`OwnershipPages`]).
+///
+/// Ask for the next page with the last id of this one: `.after(last_id)`.
+#[derive(Clone, Debug)]
+#[must_use = "a page does nothing until fetched with `all`"]
+pub struct ScopePage<'a, E: OwnedEntity> {
+    subject: &'a Subject,
+    listed: Listed<'a>,
+    after: Option<i64>,
+    size: u64,
+    entity: PhantomData<E>,
+}
+
+impl<'a, E: OwnedEntity> ScopePage<'a, E> {
+    fn new(subject: &'a Subject, listed: Listed<'a>, size: u64) -> Self {
+        Self {
+            subject,
+            listed,
+            after: None,
+            size,
+            entity: PhantomData,
+        }
+    }
+
+    /// Only rows whose id is greater than `id`: the page after the one that ended with
+    /// `id`.
+    pub fn after(mut self, id: i64) -> Self {
+        self.after = Some(id);
+        self
+    }
+
+    /// The query of the page on `backend`: the entity's rows, the scope's condition with
+    /// each branch limited, `id > after`, `ORDER BY id LIMIT size`.
+    fn select(&self, backend: DbBackend) -> Select<E> {
+        let keyset = Keyset {
+            after: self.after,
+            size: self.size,
+            // MariaDB and SQLite have no LATERAL; there each branch is limited as a whole.
+            lateral: backend == DbBackend::Postgres,
+        };
+        let condition = match self.listed {
+            Listed::Read => scope::for_active_user(self.subject, |user| {
+                let names = scope::read_names::<E>();
+                scope::read_branches::<E>(user, &names).page_condition::<E>(&keyset)
+            }),
+            Listed::Manage => scope::for_active_user(self.subject, |user| {
+                let names = scope::manage_names::<E>();
+                scope::manage_branches::<E>(user, &names).page_condition::<E>(&keyset)
+            }),
+            Listed::Permitted(permitted) if permitted.is_one_union() => {
+                let names = permitted.names();
+                if names.is_empty() {
+                    scope::deny()
+                } else {
+                    scope::for_active_user(self.subject, |user| {
+                        permitted
+                            .branches::<E>(user, &names)
+                            .page_condition::<E>(&keyset)
+                    })
+                }
+            }
+            // All of several names is an intersection, which per-branch limits would cut
+            // short: the page is the plain scope's.
+            Listed::Permitted(permitted) => scope::permitted_for::<E>(self.subject, permitted),
+        };
+        let mut select = E::find().filter(condition);
+        if let Some(after) = self.after {
+            select = select.filter(E::id_column().gt(after));
+        }
+        select.order_by_asc(E::id_column()).limit(self.size)
+    }
+
+    /// The statement [`all`](Self::all) runs on `backend`.
+    pub fn build(&self, backend: DbBackend) -> Statement {
+        self.select(backend).build(backend)
+    }
+
+    /// Fetches the page: at most `size` rows, ascending by id. A page of size 0 is empty
+    /// and runs no statement.
+    pub async fn all<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<E::Model>, DbErr> {
+        if self.size == 0 {
+            return Ok(Vec::new());
+        }
+        self.select(db.get_database_backend()).all(db).await
+    }
+}
+
+/// Keyset pages of the scopes, for every owned entity: the fast way to list a scope page by
+/// page.
+///
+/// `Entity::find().with_read_permission_for(&s).order_by_asc(..).limit(n)` gives the same
+/// rows and composes with any filter, but the database must first collect every row the
+/// subject may read to find the first `n`. A page is built by the library, which knows the
+/// order and the limit: every branch of the scope hands over only its own first `n` rows
+/// after the cursor, read in order from an index (on PostgreSQL one range per owner profile
+/// and per group, with `LATERAL`), so a page costs about the same for a subject who may read
+/// ten rows as for one who may read a hundred thousand. A page takes no other filter, since
+/// a filter applied after each branch's limit would cut pages short.
+///
+/// ```
+/// # mod document {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+/// #     #[sea_orm(table_name = "document")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         #[sea_orm(unique_key = "owner_name")]
+/// #         pub user_profile_id: i64,
+/// #         #[sea_orm(unique_key = "owner_name")]
+/// #         pub name: String,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// use ownership_core::{OwnershipPages, Subject};
+///
+/// async fn every_readable_name(
+///     db: &sea_orm::DatabaseConnection,
+///     me: &Subject,
+/// ) -> Result<Vec<String>, sea_orm::DbErr> {
+///     let mut names = Vec::new();
+///     let mut page = document::Entity::readable_page(me, 50);
+///     loop {
+///         let rows = page.all(db).await?;
+///         let Some(last) = rows.last() else { break };
+///         page = page.after(last.id);
+///         names.extend(rows.into_iter().map(|row| row.name));
+///     }
+///     Ok(names)
+/// }
+/// ```
+pub trait OwnershipPages: OwnedEntity {
+    /// The first `size` rows the subject may read (rule 3), by id.
+    fn readable_page(subject: &Subject, size: u64) -> ScopePage<'_, Self> {
+        ScopePage::new(subject, Listed::Read, size)
+    }
+
+    /// The first `size` rows the subject may manage (rule 2), by id.
+    fn manageable_page(subject: &Subject, size: u64) -> ScopePage<'_, Self> {
+        ScopePage::new(subject, Listed::Manage, size)
+    }
+
+    /// The first `size` rows on which the subject holds the permissions `permitted` asks
+    /// for (rule 5), by id. Branches are limited for any of the names, or for one name; all
+    /// of several names is an intersection, listed as the plain scope lists it.
+    fn permitted_page<'a>(
+        subject: &'a Subject,
+        permitted: &'a Permitted,
+        size: u64,
+    ) -> ScopePage<'a, Self> {
+        ScopePage::new(subject, Listed::Permitted(permitted), size)
+    }
+}
+
+impl<E: OwnedEntity> OwnershipPages for E {}
