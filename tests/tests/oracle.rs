@@ -26,8 +26,8 @@ use ownership_core::entity::{
 };
 use ownership_core::{
     CloneOptions, Grantees, ObjectGrants, ObjectRef, OwnedActiveModelExt, OwnedEntity,
-    OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target,
-    grant, holders, permissions_of, revoke,
+    OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted,
+    ScopePage, Subject, Target, grant, holders, permissions_of, revoke,
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::oracle::{
@@ -44,7 +44,7 @@ use sea_orm::sea_query::{Expr, UnionType};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
+    IntoActiveModel, ModelTrait, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr, Value,
 };
 
 /// The name lists every scenario asks `permitted_for` with, besides its two random ones.
@@ -344,6 +344,23 @@ impl Question {
         }
     }
 
+    /// The keyset page of this scope, for the scopes that have one.
+    fn page<'a, E: OwnedEntity>(
+        &self,
+        subject: &'a Subject,
+        permitted: &'a Option<Permitted>,
+        size: u64,
+    ) -> Option<ScopePage<'a, E>> {
+        match (self, permitted) {
+            (Question::Read, _) => Some(E::readable_page(subject, size)),
+            (Question::Manage, _) => Some(E::manageable_page(subject, size)),
+            (Question::Permitted(_), Some(permitted)) => {
+                Some(E::permitted_page(subject, permitted, size))
+            }
+            _ => None,
+        }
+    }
+
     fn describe(&self, model: Model) -> String {
         let entity = match model {
             Model::Document => "document",
@@ -446,9 +463,71 @@ async fn answers_of<E: OwnedEntity>(
     Ok(answers)
 }
 
+/// The questions whose keyset pages are walked: read, manage, and `permitted_for` all-of
+/// and any-of with the default options, and any-of with none of them.
+const PAGED_QUESTIONS: [usize; 5] = [1, 2, 4, 12, 19];
+
+/// Rows per keyset page: small, so that most scopes take several pages and every branch's
+/// limit is reached.
+const PAGE_SIZE: u64 = 2;
+
+/// Every id of a scope, read page after page with keyset pages.
+async fn walk_pages<E: OwnedEntity>(
+    db: &DatabaseConnection,
+    first: ScopePage<'_, E>,
+) -> Result<Vec<i64>, DbErr> {
+    let mut page = first;
+    let mut ids = Vec::new();
+    loop {
+        let rows = page.all(db).await?;
+        let count = rows.len() as u64;
+        for row in rows {
+            let id = match row.get(E::id_column()) {
+                Value::BigInt(Some(id)) => id,
+                Value::Int(Some(id)) => i64::from(id),
+                other => return Err(DbErr::Custom(format!("an id of {other:?}"))),
+            };
+            if ids.last().is_some_and(|&last| last >= id) {
+                return Err(DbErr::Custom(format!(
+                    "page ids out of order: {id} after {ids:?}"
+                )));
+            }
+            ids.push(id);
+        }
+        match ids.last() {
+            Some(&last) if count == PAGE_SIZE => page = page.after(last),
+            _ => return Ok(ids),
+        }
+    }
+}
+
+/// The walked pages of the [`PAGED_QUESTIONS`] a subject is asked.
+async fn pages_of<E: OwnedEntity>(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    questions: &[Question],
+) -> Result<Vec<(usize, Vec<i64>)>, DbErr> {
+    let mut pages = Vec::new();
+    for k in PAGED_QUESTIONS {
+        let Some(question) = questions.get(k) else {
+            continue;
+        };
+        let permitted = match question {
+            Question::Permitted(ask) => Some(permitted(ask)),
+            _ => None,
+        };
+        if let Some(first) = question.page::<E>(subject, &permitted, PAGE_SIZE) {
+            pages.push((k, walk_pages(db, first).await?));
+        }
+    }
+    Ok(pages)
+}
+
 /// What the library answered for one subject and one model.
 struct ModelAnswers {
     scopes: Vec<BTreeSet<i64>>,
+    /// Question index and the ids its keyset pages listed, in order.
+    pages: Vec<(usize, Vec<i64>)>,
     can_read: Vec<(i64, bool)>,
     can_manage: Vec<(i64, bool)>,
 }
@@ -481,11 +560,15 @@ async fn subject_answers(
 ) -> Result<BTreeMap<Model, ModelAnswers>, DbErr> {
     let mut out = BTreeMap::new();
     for model in Model::ALL {
-        let scopes = match model {
-            Model::Document => {
-                answers_of::<document::Entity>(&db, model, &subject, &questions).await?
-            }
-            Model::Note => answers_of::<note::Entity>(&db, model, &subject, &questions).await?,
+        let (scopes, pages) = match model {
+            Model::Document => (
+                answers_of::<document::Entity>(&db, model, &subject, &questions).await?,
+                pages_of::<document::Entity>(&db, &subject, &questions).await?,
+            ),
+            Model::Note => (
+                answers_of::<note::Entity>(&db, model, &subject, &questions).await?,
+                pages_of::<note::Entity>(&db, &subject, &questions).await?,
+            ),
         };
         let mut can_read = Vec::new();
         let mut can_manage = Vec::new();
@@ -497,6 +580,7 @@ async fn subject_answers(
             model,
             ModelAnswers {
                 scopes,
+                pages,
                 can_read,
                 can_manage,
             },
@@ -1405,6 +1489,23 @@ impl Case<'_> {
                     .await);
             }
         }
+        for (k, got) in &answers.pages {
+            let question = &asker.questions[*k];
+            let expected: Vec<i64> = question
+                .expected(&self.world, who, model)
+                .into_iter()
+                .collect();
+            if *got != expected {
+                return Err(self.failure(
+                    &format!("the keyset pages of {}", question.describe(model)),
+                    &format!(
+                        "subject: {}: {:?}\nlibrary: {got:?}\noracle:  {expected:?}",
+                        asker.label, asker.subject
+                    ),
+                ));
+            }
+        }
+        self.count(answers.pages.len() as u64);
         let read = &answers.scopes[1];
         let manage = &answers.scopes[2];
         if !manage.is_subset(read) {
