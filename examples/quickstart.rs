@@ -8,7 +8,7 @@
 use ownership_core::entity::{account, group, group_member, user, user_profile};
 use ownership_core::{
     CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt, OwnedModelExt, OwnershipChecks,
-    OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant, holders,
+    OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject, Target, grant, holders,
 };
 use ownership_examples::document;
 use ownership_examples::migration::Migrator;
@@ -187,6 +187,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let bob = Subject::load(&db, users[2].1).await?;
+    // A long list page by page: one statement a page, each after the last id shown.
+    println!();
+    let mut page = document::Entity::readable_page(&bob, 2);
+    for number in 1.. {
+        let rows = page.all(&db).await?;
+        let Some(last) = rows.last() else { break };
+        page = page.after(last.id);
+        let names: Vec<&str> = rows.iter().map(|row| row.name.as_str()).collect();
+        println!("bob reads, page {number}: {}", names.join(", "));
+    }
+
     let statement = document::Entity::find()
         .with_read_permission_for(&bob)
         .build(db.get_database_backend());
