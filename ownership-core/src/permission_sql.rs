@@ -208,7 +208,11 @@ impl Held<'_> {
             through_groups.from_as(permission_group::Entity, GROUP_GRANT);
             let group = Expr::col((GROUP_GRANT, permission_group::Column::GroupId));
             if !keyset.lateral {
-                through_groups.and_where(group.in_subquery(identity::groups_of(self.user.id)));
+                // Distinct: two of the user's groups may hold the name on one object, and a
+                // duplicate would take the place of another object under the limit.
+                through_groups
+                    .distinct()
+                    .and_where(group.in_subquery(identity::groups_of(self.user.id)));
                 keyset.take(
                     &mut through_groups,
                     (GROUP_GRANT, permission_group::Column::ObjectId),
