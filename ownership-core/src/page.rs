@@ -88,11 +88,19 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
 }
 
 impl Branches<'_> {
-    /// The condition of a page: `every_row OR id IN (the union of every branch's first rows
-    /// after the cursor)`.
+    /// The condition of a page: `id IN (the first rows of the union of every branch's first
+    /// rows after the cursor)`.
+    ///
+    /// A subject whose snapshot claims a branch that admits every row (a superuser, a grant
+    /// on the whole model) gets the scope's own filter form instead: the table is read in id
+    /// order and the page ends after its first rows, and the other branches, which count
+    /// only if the database no longer confirms that claim, are cheaper to plan unlimited.
     fn page_condition<E: OwnedEntity>(self, keyset: &Keyset) -> Condition {
         if self.is_empty() {
             return scope::deny();
+        }
+        if !self.every_row.is_empty() {
+            return self.select_condition::<E>();
         }
         let mut lists = Vec::new();
         if let Some(owners) = self.owners {
@@ -101,30 +109,26 @@ impl Branches<'_> {
         if let Some(held) = self.granted {
             lists.extend(held.object_lists::<E>(keyset));
         }
-        let mut any = Condition::any();
-        for every_row in self.every_row {
-            any = any.add(every_row);
-        }
         let mut arms = lists
             .into_iter()
             .enumerate()
             .map(|(k, list)| arm(list, format!("ownership_page_arm{k}")));
-        if let Some(mut candidates) = arms.next() {
-            candidates.unions(arms.map(|arm| (UnionType::Distinct, arm)));
-            // Every candidate is a row of the table (owner lists read it, grant lists join
-            // it), so the page is the first `size` candidates: limiting them here lets the
-            // database fetch just those rows by primary key, whatever it guessed about how
-            // many candidates there would be.
-            let mut first = Query::select();
-            first
-                .column((PAGE_CANDIDATES, CANDIDATE_ID))
-                .from_subquery(candidates, PAGE_CANDIDATES)
-                .order_by((PAGE_CANDIDATES, CANDIDATE_ID), Order::Asc)
-                .limit(keyset.size);
-            let first = arm(first, PAGE_CANDIDATES.to_owned());
-            any = any.add(E::id_column().in_subquery(first));
-        }
-        any
+        let Some(mut candidates) = arms.next() else {
+            return scope::deny();
+        };
+        candidates.unions(arms.map(|arm| (UnionType::Distinct, arm)));
+        // Every candidate is a row of the table (owner lists read it, grant lists join
+        // it), so the page is the first `size` candidates: limiting them here lets the
+        // database fetch just those rows by primary key, whatever it guessed about how
+        // many candidates there would be.
+        let mut first = Query::select();
+        first
+            .column((PAGE_CANDIDATES, CANDIDATE_ID))
+            .from_subquery(candidates, PAGE_CANDIDATES)
+            .order_by((PAGE_CANDIDATES, CANDIDATE_ID), Order::Asc)
+            .limit(keyset.size);
+        let first = arm(first, PAGE_CANDIDATES.to_owned());
+        Condition::all().add(E::id_column().in_subquery(first))
     }
 }
 
