@@ -232,6 +232,23 @@ async fn scopes(
     Ok(out)
 }
 
+/// The bench users whose keyset read page differs from the read scope's first page.
+async fn page_differences(db: &DatabaseConnection, users: &[BenchUser]) -> Result<Vec<String>> {
+    let mut differences = Vec::new();
+    for user in users {
+        let page = queries::read_page(db, &user.subject).await?;
+        let first_page = queries::read_first_page(db, &user.subject).await?;
+        if page != first_page {
+            differences.push(format!(
+                "read page of user {} ({}): keyset page {page:?}, scope's first page \
+                 {first_page:?}",
+                user.id, user.kind
+            ));
+        }
+    }
+    Ok(differences)
+}
+
 /// Writes `explain/<query>-<kind>.txt` for every recorded library statement.
 async fn write_plans(db: &DatabaseConnection, out: &Path, plans: &Plans) -> Result<usize> {
     let dir = out.join("explain");
@@ -335,6 +352,7 @@ async fn run(args: &Args) -> Result<bool> {
     let scopes = scopes(&runner, &users, &mut plans).await?;
 
     let mut differences = expected.differences(&library_answers);
+    differences.extend(page_differences(db, &users).await?);
     print_differences("library", &differences);
     if let Some((_, answers)) = &by_reference {
         let reference_differences = expected.differences(answers);

@@ -1,7 +1,7 @@
 //! The queries timed on the library: Q1-Q4 with guardian-equivalent semantics composed
 //! from the public API, and the library's own scopes with the full rules.
 
-use ownership_core::{ObjectRef, OwnershipScopes, Permitted, Subject, holders};
+use ownership_core::{ObjectRef, OwnershipPages, OwnershipScopes, Permitted, Subject, holders};
 use sea_orm::{
     DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Select, SelectExt,
 };
@@ -21,11 +21,11 @@ pub struct BenchUser {
     pub subject: Subject,
 }
 
-/// Q1-Q2's documents: `view` granted on them (the load gives each owner `view` and
-/// `change` grants, as guardian's mapping does), on the model or on everything, with the
-/// superuser bypass.
-fn q1_q2_documents(subject: &Subject) -> Select<document::Entity> {
-    document::Entity::find().permitted_for(subject, &Permitted::any_of(["view"]))
+/// Q1-Q2's permission: `view` granted on the document (the load gives each owner `view`
+/// and `change` grants, as guardian's mapping does), on the model or on everything, with
+/// the superuser bypass.
+fn q1_q2_permitted() -> Permitted {
+    Permitted::any_of(["view"])
 }
 
 /// The first page, by id.
@@ -38,14 +38,22 @@ async fn ids(db: &DatabaseConnection, select: Select<document::Entity>) -> Resul
     Ok(select.all(db).await?.into_iter().map(|d| d.id).collect())
 }
 
-/// Q1: the first page (50 by id) of the documents the user may view.
+/// The ids of a page's rows.
+fn page_ids(rows: Vec<document::Model>) -> Vec<i64> {
+    rows.into_iter().map(|d| d.id).collect()
+}
+
+/// Q1: the first page (50 by id) of the documents the user may view, as a keyset page.
 pub async fn q1(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
-    ids(db, first_page(q1_q2_documents(subject))).await
+    let permitted = q1_q2_permitted();
+    let page = document::Entity::permitted_page(subject, &permitted, PAGE as u64);
+    Ok(page_ids(page.all(db).await?))
 }
 
 /// Q2: how many documents the user may view.
 pub async fn q2(db: &DatabaseConnection, subject: &Subject) -> Result<u64> {
-    Ok(q1_q2_documents(subject).count(db).await?)
+    let documents = document::Entity::find().permitted_for(subject, &q1_q2_permitted());
+    Ok(documents.count(db).await?)
 }
 
 /// Q3: whether the user may view one document: `view` granted on that very document
@@ -77,6 +85,8 @@ pub async fn q4(db: &DatabaseConnection, doc: i64) -> Result<Vec<i64>> {
 pub enum Scope {
     /// `owned_by`, first page.
     OwnedFirstPage,
+    /// `readable_page`: the first page of the read scope, as a keyset page.
+    ReadPage,
     /// `with_read_permission_for`, first page.
     ReadFirstPage,
     /// `with_read_permission_for`, count.
@@ -89,8 +99,9 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in report order.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::OwnedFirstPage,
+        Scope::ReadPage,
         Scope::ReadFirstPage,
         Scope::ReadCount,
         Scope::ManageFirstPage,
@@ -101,6 +112,7 @@ impl Scope {
     pub fn name(self) -> &'static str {
         match self {
             Scope::OwnedFirstPage => "owned_by_first_page",
+            Scope::ReadPage => "read_page",
             Scope::ReadFirstPage => "read_first_page",
             Scope::ReadCount => "read_count",
             Scope::ManageFirstPage => "manage_first_page",
@@ -112,8 +124,9 @@ impl Scope {
     pub async fn run(self, db: &DatabaseConnection, subject: &Subject) -> Result<u64> {
         let find = document::Entity::find();
         let page = match self {
+            Scope::ReadPage => return Ok(read_page(db, subject).await?.len() as u64),
             Scope::OwnedFirstPage => find.owned_by(subject),
-            Scope::ReadFirstPage => find.with_read_permission_for(subject),
+            Scope::ReadFirstPage => return Ok(read_first_page(db, subject).await?.len() as u64),
             Scope::ReadCount => {
                 return Ok(find.with_read_permission_for(subject).count(db).await?);
             }
@@ -122,4 +135,19 @@ impl Scope {
         };
         Ok(ids(db, first_page(page)).await?.len() as u64)
     }
+}
+
+/// The first page of the read scope as a keyset page.
+pub async fn read_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
+    let page = document::Entity::readable_page(subject, PAGE as u64);
+    Ok(page_ids(page.all(db).await?))
+}
+
+/// The first page of the read scope as the scope's query ordered and limited.
+pub async fn read_first_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
+    ids(
+        db,
+        first_page(document::Entity::find().with_read_permission_for(subject)),
+    )
+    .await
 }

@@ -277,7 +277,7 @@ impl Run<'_> {
         let read = self
             .scopes
             .iter()
-            .find(|(name, _, _)| *name == Scope::ReadFirstPage.name());
+            .find(|(name, _, _)| *name == Scope::ReadPage.name());
         if let (Some((_, read, _)), Some(reference)) = (read, reference) {
             let q1 = &reference[0];
             let _ = writeln!(
@@ -287,7 +287,7 @@ impl Run<'_> {
             );
             let _ = writeln!(
                 w,
-                "| kind | read_first_page median | reference Q1 median | ratio | within {READ_BAR}× |"
+                "| kind | read_page median | reference Q1 median | ratio | within {READ_BAR}× |"
             );
             let _ = writeln!(w, "|---|---:|---:|---:|---|");
             let mut row = |kind: &str, lib: f64, r: f64| {
