@@ -47,6 +47,11 @@ impl Branches<'_> {
         self.every_row.is_empty() && self.owners.is_none() && self.granted.is_none()
     }
 
+    /// The condition for a `SELECT`.
+    pub(crate) fn select_condition<E: OwnedEntity>(self) -> Condition {
+        self.condition::<E>(Statement::Select)
+    }
+
     /// One condition, in one of two forms with the same meaning.
     ///
     /// - Filter form, `every_row OR owner IN (..) OR id IN (..)`: the table is read in the
@@ -59,11 +64,6 @@ impl Branches<'_> {
     ///   `UNION`, not `UNION ALL`: a subquery known to be duplicate-free lets PostgreSQL
     ///   turn the semi-join into a join and walk the sorted candidates against the primary
     ///   key in the query's order, so a first page stops after its last row.
-    /// The condition for a `SELECT`.
-    pub(crate) fn select_condition<E: OwnedEntity>(self) -> Condition {
-        self.condition::<E>(Statement::Select)
-    }
-
     fn condition<E: OwnedEntity>(self, statement: Statement) -> Condition {
         if self.is_empty() {
             return deny();
