@@ -151,51 +151,26 @@ async fn a_grant_on_a_missing_row_does_not_shorten_a_page(db: &DatabaseConnectio
     assert_eq!(first, [rows[1], rows[2]]);
 }
 
+/// Whether a page has no row.
+async fn is_empty(db: &DatabaseConnection, page: ScopePage<'_, document::Entity>) -> bool {
+    page.all(db).await.expect("fetch a page").is_empty()
+}
+
 async fn empty_and_denied_pages(db: &DatabaseConnection) {
     let w = SmarterWorld::build(db).await;
     let anonymous = Subject::anonymous();
-    assert!(
-        document::Entity::readable_page(&anonymous, 10)
-            .all(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(is_empty(db, document::Entity::readable_page(&anonymous, 10)).await);
     let inactive = world::user(db, "inactive", Role::Inactive).await;
     world::profile(db, inactive, w.account_1).await;
     let inactive = load(db, inactive).await;
-    assert!(
-        document::Entity::manageable_page(&inactive, 10)
-            .all(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(is_empty(db, document::Entity::manageable_page(&inactive, 10)).await);
     let sa = load(db, w.sa).await;
-    assert!(
-        document::Entity::readable_page(&sa, 0)
-            .all(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(is_empty(db, document::Entity::readable_page(&sa, 0)).await);
     let nothing = Permitted::any_of(Vec::<String>::new());
-    assert!(
-        document::Entity::permitted_page(&sa, &nothing, 10)
-            .all(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(is_empty(db, document::Entity::permitted_page(&sa, &nothing, 10)).await);
     // Past the last row.
-    assert!(
-        document::Entity::readable_page(&sa, 10)
-            .after(w.s_r2)
-            .all(db)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let past_the_end = document::Entity::readable_page(&sa, 10).after(w.s_r2);
+    assert!(is_empty(db, past_the_end).await);
 }
 
 async fn one_statement_per_page(db: &DatabaseConnection) {
