@@ -191,19 +191,15 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
                 scope::manage_branches::<E>(user, &names).page_condition::<E>(&keyset)
             }),
             Listed::Permitted(permitted) if permitted.is_one_union() => {
-                let names = permitted.names();
-                if names.is_empty() {
-                    scope::deny()
-                } else {
-                    scope::for_active_user(self.subject, |user| {
-                        permitted
-                            .branches::<E>(user, &names)
-                            .page_condition::<E>(&keyset)
-                    })
-                }
+                scope::for_active_user(self.subject, |user| {
+                    let names = permitted.names();
+                    permitted
+                        .branches::<E>(user, &names)
+                        .page_condition::<E>(&keyset)
+                })
             }
             // All of several names is an intersection, which per-branch limits would cut
-            // short: the page is the plain scope's.
+            // short, and no name permits nothing: the page is the plain scope's.
             Listed::Permitted(permitted) => scope::permitted_for::<E>(self.subject, permitted),
         };
         let mut select = E::find().filter(condition);

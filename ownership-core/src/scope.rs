@@ -301,18 +301,16 @@ impl Permitted {
         self.superuser_bypass = false;
         self
     }
-}
 
-impl Permitted {
     /// The names asked for, sorted and without duplicates.
     pub(crate) fn names(&self) -> Vec<&str> {
         self.names.iter().map(String::as_str).collect()
     }
 
-    /// Whether the rows are those of one union of branches: any of the names, or a single
-    /// name (all of several names is an intersection).
+    /// Whether the rows are those of one union of branches: any of some names, or a single
+    /// name (all of several names is an intersection; no name permits nothing).
     pub(crate) fn is_one_union(&self) -> bool {
-        self.any || self.names.len() == 1
+        !self.names.is_empty() && (self.any || self.names.len() == 1)
     }
 
     /// The branches admitting a row on which the user holds one of `names` (a subset of the

@@ -3,8 +3,11 @@
 use std::collections::BTreeSet;
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
-use ownership_core::{Grantees, ObjectRef, Subject, Target, grant};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, QuerySelect, Select, Set};
+use ownership_core::{Grantees, ObjectRef, OwnedEntity, ScopePage, Subject, Target, grant};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, ModelTrait, QuerySelect, Select,
+    Set, Value,
+};
 
 use crate::entities::{document, note};
 
@@ -108,6 +111,39 @@ pub async fn ids<C: ConnectionTrait>(db: &C, select: Select<document::Entity>) -
         .expect("run the scoped query")
         .into_iter()
         .collect()
+}
+
+/// Every id of a scope, read page after page: `first` (made with `size`), then each next
+/// page after the last id seen, until a page is not full. An id that does not follow the
+/// previous one in ascending order is an error.
+pub async fn walk_pages<E: OwnedEntity>(
+    db: &DatabaseConnection,
+    first: ScopePage<'_, E>,
+    size: u64,
+) -> Result<Vec<i64>, DbErr> {
+    let mut page = first;
+    let mut ids = Vec::new();
+    loop {
+        let rows = page.all(db).await?;
+        let full = rows.len() as u64 == size;
+        for row in rows {
+            let id = match row.get(E::id_column()) {
+                Value::BigInt(Some(id)) => id,
+                Value::Int(Some(id)) => i64::from(id),
+                other => return Err(DbErr::Custom(format!("an id of {other:?}"))),
+            };
+            if ids.last().is_some_and(|&last| last >= id) {
+                return Err(DbErr::Custom(format!(
+                    "page ids out of order: {id} after {ids:?}"
+                )));
+            }
+            ids.push(id);
+        }
+        match ids.last() {
+            Some(&last) if full => page = page.after(last),
+            _ => return Ok(ids),
+        }
+    }
 }
 
 /// The world of the Smarter platform's ownership tests: accounts P (platform), 1 and 2;

@@ -37,6 +37,7 @@ use ownership_tests::random_world::{
     GenHolders, GenOp, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario, TargetChoice,
     Written, clear, scenario, write_world,
 };
+use ownership_tests::world::walk_pages;
 use ownership_tests::{Backend, TestDb};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
@@ -44,7 +45,7 @@ use sea_orm::sea_query::{Expr, UnionType};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, ModelTrait, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr, Value,
+    IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
 };
 
 /// The name lists every scenario asks `permitted_for` with, besides its two random ones.
@@ -471,36 +472,6 @@ const PAGED_QUESTIONS: [usize; 5] = [1, 2, 4, 12, 19];
 /// limit is reached.
 const PAGE_SIZE: u64 = 2;
 
-/// Every id of a scope, read page after page with keyset pages.
-async fn walk_pages<E: OwnedEntity>(
-    db: &DatabaseConnection,
-    first: ScopePage<'_, E>,
-) -> Result<Vec<i64>, DbErr> {
-    let mut page = first;
-    let mut ids = Vec::new();
-    loop {
-        let rows = page.all(db).await?;
-        let count = rows.len() as u64;
-        for row in rows {
-            let id = match row.get(E::id_column()) {
-                Value::BigInt(Some(id)) => id,
-                Value::Int(Some(id)) => i64::from(id),
-                other => return Err(DbErr::Custom(format!("an id of {other:?}"))),
-            };
-            if ids.last().is_some_and(|&last| last >= id) {
-                return Err(DbErr::Custom(format!(
-                    "page ids out of order: {id} after {ids:?}"
-                )));
-            }
-            ids.push(id);
-        }
-        match ids.last() {
-            Some(&last) if count == PAGE_SIZE => page = page.after(last),
-            _ => return Ok(ids),
-        }
-    }
-}
-
 /// The walked pages of the [`PAGED_QUESTIONS`] a subject is asked.
 async fn pages_of<E: OwnedEntity>(
     db: &DatabaseConnection,
@@ -517,7 +488,7 @@ async fn pages_of<E: OwnedEntity>(
             _ => None,
         };
         if let Some(first) = question.page::<E>(subject, &permitted, PAGE_SIZE) {
-            pages.push((k, walk_pages(db, first).await?));
+            pages.push((k, walk_pages(db, first, PAGE_SIZE).await?));
         }
     }
     Ok(pages)

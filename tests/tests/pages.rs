@@ -9,8 +9,8 @@ use ownership_core::{
 };
 use ownership_tests::entities::document;
 use ownership_tests::on_every_backend;
-use ownership_tests::world::{self, Role, SmarterWorld, documents, give, load};
-use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, QueryOrder, QuerySelect, Select};
+use ownership_tests::world::{self, Role, SmarterWorld, documents, give, ids, load, walk_pages};
+use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, Select};
 
 on_every_backend!(
     pages_list_each_scope_in_order,
@@ -19,35 +19,18 @@ on_every_backend!(
     one_statement_per_page,
 );
 
-/// Every id of a scope, page after page of `size` (the size `first` was made with).
+/// Every id of a scope, page after page of `size`.
 async fn walk(
     db: &DatabaseConnection,
     first: ScopePage<'_, document::Entity>,
     size: u64,
 ) -> Vec<i64> {
-    let mut page = first;
-    let mut ids = Vec::new();
-    loop {
-        let rows = page.all(db).await.expect("fetch a page");
-        let full = rows.len() as u64 == size;
-        ids.extend(rows.iter().map(|row| row.id));
-        match ids.last() {
-            Some(&last) if full => page = page.after(last),
-            _ => return ids,
-        }
-    }
+    walk_pages(db, first, size).await.expect("walk the pages")
 }
 
 /// The ids of a scoped query, in id order.
 async fn ordered(db: &DatabaseConnection, select: Select<document::Entity>) -> Vec<i64> {
-    select
-        .select_only()
-        .column(document::Column::Id)
-        .order_by_asc(document::Column::Id)
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-        .expect("run the scoped query")
+    ids(db, select).await.into_iter().collect()
 }
 
 /// A world where every branch of the read scope holds more rows than a small page: own
