@@ -7,7 +7,9 @@
 //! asked the four scopes and `permitted_for` with all 16 option combinations of one of the
 //! scenario's name lists (a different list at each step), on both entities, in one
 //! `UNION ALL` statement per entity, and `can_read` / `can_manage` on every id the entity
-//! ever had and one it never had.
+//! ever had and one it never had. The keyset pages of read, manage and three of the
+//! `permitted_for` option sets are walked two rows at a time and must list the oracle's
+//! rows in id order.
 //!
 //! `OWNERSHIP_WORLDS` sets how many worlds each backend checks (default: 500 on SQLite, 100
 //! on PostgreSQL and MariaDB); `OWNERSHIP_WORKERS` spreads them over that many threads
