@@ -182,8 +182,13 @@ async fn one_statement_per_page(db: &DatabaseConnection) {
         "none for an empty page"
     );
 
-    // Bound parameters only: neither the user id nor the cursor appears in the SQL.
-    let sql = page.build(DbBackend::Postgres).sql;
-    assert!(!sql.contains(&format!("= {}", w.r1)), "{sql}");
-    assert!(!sql.contains(&format!("> {}", w.s_a1)), "{sql}");
+    // Bound parameters only: neither the user id nor the cursor appears in the SQL. The
+    // page size alone is written into it, as the statement's final `LIMIT`.
+    for backend in [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite] {
+        let statement = page.build(backend);
+        let sql = &statement.sql;
+        assert!(!sql.contains(&format!("= {}", w.r1)), "{sql}");
+        assert!(!sql.contains(&format!("> {}", w.s_a1)), "{sql}");
+        assert!(sql.ends_with(" LIMIT 5"), "{sql}");
+    }
 }
