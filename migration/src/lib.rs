@@ -22,6 +22,7 @@
 
 mod m20261122_000001_identity;
 mod m20261122_000002_permissions;
+mod m20261203_000003_read_scope_indexes;
 mod owned_table;
 
 pub use owned_table::{create_owned_table, drop_owned_table};
@@ -35,6 +36,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(m20261122_000001_identity::Migration),
         Box::new(m20261122_000002_permissions::Migration),
+        Box::new(m20261203_000003_read_scope_indexes::Migration),
     ]
 }
 

@@ -19,7 +19,7 @@ pub struct Model {
     #[sea_orm(unique_key = "user_account")]
     pub user_id: i64,
     /// The account.
-    #[sea_orm(unique_key = "user_account", indexed)]
+    #[sea_orm(unique_key = "user_account")]
     pub account_id: i64,
     /// The user this profile belongs to.
     #[sea_orm(belongs_to, from = "user_id", to = "id", on_delete = "Cascade")]
