@@ -238,8 +238,8 @@ fn strs(values: &[String]) -> impl Iterator<Item = &str> {
     values.iter().map(String::as_str)
 }
 
-/// `select`, if one statement can bind all its values (each list is bound once, but the
-/// lists add up).
+/// `select`, if one statement can bind all its values (each list is bound once per grant
+/// table it is checked against, and the lists add up).
 fn within_bind_limit<E: EntityTrait>(select: Select<E>) -> Result<Select<E>, OwnershipError> {
     let bound = select
         .build(DbBackend::Postgres)

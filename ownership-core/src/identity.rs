@@ -9,6 +9,7 @@ use sea_orm::sea_query::{
     Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement, UnionType,
 };
 
+use crate::derived::derived;
 use crate::entity::{group_member, user, user_profile as profile};
 
 /// The asking user's row.
@@ -21,6 +22,8 @@ const OWNER_PROFILE: &str = "ownership_owner_profile";
 const OWNER_USER: &str = "ownership_owner_user";
 /// A group membership of the asking user.
 const SUBJECT_MEMBERSHIP: &str = "ownership_subject_membership";
+/// The union of the profiles whose rows the asking user reads by ownership.
+const READABLE_PROFILE: &str = "ownership_readable_profile";
 
 /// A flag of the user table, for [`user_is`].
 #[derive(Clone, Copy, Debug)]
@@ -144,5 +147,5 @@ pub(crate) fn readable_profiles(user_id: i64, as_staff: bool) -> SelectStatement
                 true,
             ),
         );
-    readable.to_owned()
+    derived(readable.to_owned(), profile::Column::Id, READABLE_PROFILE)
 }

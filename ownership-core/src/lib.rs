@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+mod derived;
 pub mod entity;
 mod error;
 mod grant;

@@ -19,6 +19,7 @@ use sea_orm::{
     QuerySelect, QueryTrait, Select, Statement, Value,
 };
 
+use crate::derived::derived;
 use crate::entity::user_profile;
 use crate::scope::{self, Branches, Permitted};
 use crate::{OwnedEntity, Subject};
@@ -51,17 +52,6 @@ impl Keyset {
         }
         list.order_by(id, Order::Asc).limit(self.size);
     }
-}
-
-/// `SELECT alias.id AS ownership_candidate_id FROM (list) AS alias`: a limited list as one
-/// arm of a union. An arm with its own `ORDER BY` / `LIMIT` has to be a derived table: in a
-/// bare union they would apply to the whole union, and MySQL refuses a `LIMIT` directly
-/// inside an `IN` subquery.
-fn arm(list: SelectStatement, alias: String) -> SelectStatement {
-    Query::select()
-        .column((alias.clone(), CANDIDATE_ID))
-        .from_subquery(list, alias)
-        .to_owned()
 }
 
 /// The rows of `E` owned by one of `owners` (a list of profile ids named `id`), after the
@@ -112,7 +102,7 @@ impl Branches<'_> {
         let mut arms = lists
             .into_iter()
             .enumerate()
-            .map(|(k, list)| arm(list, format!("ownership_page_arm{k}")));
+            .map(|(k, list)| derived(list, CANDIDATE_ID, format!("ownership_page_arm{k}")));
         let Some(mut candidates) = arms.next() else {
             return scope::deny();
         };
@@ -127,7 +117,7 @@ impl Branches<'_> {
             .from_subquery(candidates, PAGE_CANDIDATES)
             .order_by((PAGE_CANDIDATES, CANDIDATE_ID), Order::Asc)
             .limit(keyset.size);
-        let first = arm(first, PAGE_CANDIDATES.to_owned());
+        let first = derived(first, CANDIDATE_ID, PAGE_CANDIDATES);
         Condition::all().add(E::id_column().in_subquery(first))
     }
 }

@@ -4,6 +4,7 @@
 use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 
+use crate::derived::derived;
 use crate::entity::{group_member, permission_group, permission_user};
 use crate::page::{CANDIDATE_ID, Keyset, PAGE_PART, PAGE_ROW};
 use crate::subject::SubjectUser;
@@ -13,45 +14,69 @@ const USER_GRANT: &str = "ownership_pu";
 const GROUP_GRANT: &str = "ownership_pg";
 const MEMBERSHIP: &str = "ownership_gm";
 const GRANT: &str = "ownership_grant";
+/// The union of a user's direct and group grants of a scope's names.
+const GRANTED_OBJECT: &str = "ownership_granted_object";
+/// The union of the holders of a permission, direct and through groups.
+const HOLDER: &str = "ownership_holder";
 
-/// Every grant a user holds: its own and, `with_groups`, those of the groups it is a
-/// member of, as a table `ownership_grant(permission_id, user_id, name, model_key,
-/// object_id)`.
+/// What a holder question reads off the grants users hold.
+#[derive(Clone, Copy, Debug)]
+enum HeldColumn {
+    PermissionId,
+    UserId,
+}
+
+/// `column` of every grant users hold, their own and, `with_groups`, those of the groups
+/// they are members of, that satisfies `grants(user)`: a condition over the grant's
+/// [`GrantColumn`]s (both arms alias the grant table `ownership_grant`) and over `user`,
+/// the column naming the user in that arm.
 ///
-/// Callers filter the table once, so each list they filter by is bound once; the database
-/// applies the filter inside each arm of the union, on the grant tables' indexes.
-fn user_grants(with_groups: bool) -> SelectStatement {
+/// The condition goes into each arm rather than around the union, so that every database
+/// reads each grant table through its indexes: MariaDB would first materialize the union
+/// of every grant. Each list in the condition is so bound once per grant table.
+fn user_grants(
+    column: HeldColumn,
+    with_groups: bool,
+    grants: impl Fn(Expr) -> Condition,
+) -> SelectStatement {
+    // The column of each arm, named after the user grant table's.
+    let (output, direct_column, group_column) = match column {
+        HeldColumn::PermissionId => (
+            permission_user::Column::PermissionId,
+            Expr::col((GRANT, permission_user::Column::PermissionId)),
+            Expr::col((GRANT, permission_group::Column::PermissionId)),
+        ),
+        HeldColumn::UserId => (
+            permission_user::Column::UserId,
+            Expr::col((GRANT, permission_user::Column::UserId)),
+            Expr::col((MEMBERSHIP, group_member::Column::UserId)),
+        ),
+    };
     let mut direct = Query::select();
     direct
-        .columns([
-            (USER_GRANT, permission_user::Column::PermissionId),
-            (USER_GRANT, permission_user::Column::UserId),
-            (USER_GRANT, permission_user::Column::Name),
-            (USER_GRANT, permission_user::Column::ModelKey),
-            (USER_GRANT, permission_user::Column::ObjectId),
-        ])
-        .from_as(permission_user::Entity, USER_GRANT);
-    if with_groups {
-        let through_groups = Query::select()
-            .column((GROUP_GRANT, permission_group::Column::PermissionId))
-            .column((MEMBERSHIP, group_member::Column::UserId))
-            .columns([
-                (GROUP_GRANT, permission_group::Column::Name),
-                (GROUP_GRANT, permission_group::Column::ModelKey),
-                (GROUP_GRANT, permission_group::Column::ObjectId),
-            ])
-            .from_as(permission_group::Entity, GROUP_GRANT)
-            .join_as(
-                JoinType::InnerJoin,
-                group_member::Entity,
-                MEMBERSHIP,
-                Expr::col((MEMBERSHIP, group_member::Column::GroupId))
-                    .equals((GROUP_GRANT, permission_group::Column::GroupId)),
-            )
-            .to_owned();
-        direct.union(UnionType::All, through_groups);
+        .expr_as(direct_column, output)
+        .from_as(permission_user::Entity, GRANT)
+        .cond_where(grants(Expr::col((GRANT, permission_user::Column::UserId))));
+    if !with_groups {
+        return direct;
     }
-    direct.to_owned()
+    let through_groups = Query::select()
+        .expr_as(group_column, output)
+        .from_as(permission_group::Entity, GRANT)
+        .join_as(
+            JoinType::InnerJoin,
+            group_member::Entity,
+            MEMBERSHIP,
+            Expr::col((MEMBERSHIP, group_member::Column::GroupId))
+                .equals((GRANT, permission_group::Column::GroupId)),
+        )
+        .cond_where(grants(Expr::col((
+            MEMBERSHIP,
+            group_member::Column::UserId,
+        ))))
+        .to_owned();
+    direct.union(UnionType::All, through_groups);
+    derived(direct, output, HOLDER)
 }
 
 /// The name, model key and object copied onto every grant row. Both grant tables name
@@ -83,11 +108,9 @@ impl GrantColumn {
 
 /// The ids of the permissions the users hold, directly or through their groups.
 pub(crate) fn held_by_users(users: &[i64]) -> SelectStatement {
-    Query::select()
-        .column((GRANT, permission_user::Column::PermissionId))
-        .from_subquery(user_grants(true), GRANT)
-        .and_where(Expr::col((GRANT, permission_user::Column::UserId)).is_in(users.iter().copied()))
-        .to_owned()
+    user_grants(HeldColumn::PermissionId, true, |user| {
+        Condition::all().add(user.is_in(users.iter().copied()))
+    })
 }
 
 /// The ids of the permissions granted to these groups.
@@ -160,6 +183,11 @@ impl Held<'_> {
             narrow(&mut through_groups, GROUP_GRANT);
             // Duplicate-free, like the candidate sets it goes into (see `scope`).
             direct.union(UnionType::Distinct, through_groups);
+            return derived(
+                direct.to_owned(),
+                permission_user::Column::ObjectId,
+                GRANTED_OBJECT,
+            );
         }
         direct.to_owned()
     }
@@ -278,11 +306,7 @@ pub(crate) fn whole_model_grants_of(user_id: i64) -> SelectStatement {
 /// The users holding a grant that satisfies `grants` (over [`GrantColumn`]s): granted
 /// directly, and, `with_groups`, through a group they are a member of.
 pub(crate) fn users_granted(grants: Condition, with_groups: bool) -> SelectStatement {
-    Query::select()
-        .column((GRANT, permission_user::Column::UserId))
-        .from_subquery(user_grants(with_groups), GRANT)
-        .cond_where(grants)
-        .to_owned()
+    user_grants(HeldColumn::UserId, with_groups, |_| grants.clone())
 }
 
 /// The groups holding a grant that satisfies `grants` (over [`GrantColumn`]s).

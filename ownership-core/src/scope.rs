@@ -12,6 +12,8 @@ use sea_orm::{
     QueryFilter, Select, SelectExt, UpdateMany,
 };
 
+use crate::derived::derived;
+use crate::entity::permission_user;
 use crate::identity::{self, Flag};
 use crate::permission_sql::Held;
 use crate::subject::SubjectUser;
@@ -40,6 +42,8 @@ pub(crate) struct Branches<'a> {
 
 /// The alias of the owned table inside a candidate subquery.
 const CANDIDATE: &str = "ownership_candidate";
+/// The alias of the union of the candidate ids.
+const CANDIDATES: &str = "ownership_candidates";
 
 impl Branches<'_> {
     /// Whether no branch admits anything.
@@ -80,6 +84,8 @@ impl Branches<'_> {
                     .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners));
                 let mut candidates = object_ids;
                 candidates.union(UnionType::Distinct, owned);
+                // A union's column is named by its first arm: the grants' `object_id`.
+                let candidates = derived(candidates, permission_user::Column::ObjectId, CANDIDATES);
                 Condition::all().add(E::id_column().in_subquery(candidates))
             }
             (owners, object_ids) => {
