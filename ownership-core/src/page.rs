@@ -22,7 +22,7 @@ use sea_orm::{
 use crate::derived::derived;
 use crate::entity::user_profile;
 use crate::scope::{self, Branches, Permitted};
-use crate::{OwnedEntity, Subject};
+use crate::{OwnedEntity, Subject, identity};
 
 /// The alias of the owned table inside a candidate list.
 pub(crate) const PAGE_ROW: &str = "ownership_page_row";
@@ -35,11 +35,13 @@ const PAGE_CANDIDATES: &str = "ownership_page_candidates";
 /// The alias of the owner profiles a lateral owner list runs over.
 const PAGE_OWNER: &str = "ownership_page_owner";
 
-/// Which rows a candidate list may take: those after the cursor, the first `size` in order,
-/// and whether the backend can run a limited list per owner or group (`LATERAL`).
+/// Which rows a candidate list may take: those after the cursor, not owned by the user
+/// `not_owned_by` names (through any of its profiles), the first `size` in order; and
+/// whether the backend can run a limited list per owner or group (`LATERAL`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Keyset {
     pub(crate) after: Option<i64>,
+    pub(crate) not_owned_by: Option<i64>,
     pub(crate) size: u64,
     pub(crate) lateral: bool,
 }
@@ -52,6 +54,19 @@ impl Keyset {
         }
         list.order_by(id, Order::Asc).limit(self.size);
     }
+
+    /// `owner NOT IN (the profiles of the user not_owned_by names)`, or nothing.
+    pub(crate) fn not_owned(&self, owner: impl IntoColumnRef) -> Option<Expr> {
+        self.not_owned_by
+            .map(|user_id| Expr::col(owner).not_in_subquery(identity::profiles_of(user_id)))
+    }
+
+    /// Narrows a list to rows whose owner column `owner` passes [`not_owned`](Self::not_owned).
+    pub(crate) fn skip_owned(&self, list: &mut SelectStatement, owner: impl IntoColumnRef) {
+        if let Some(not_owned) = self.not_owned(owner) {
+            list.and_where(not_owned);
+        }
+    }
 }
 
 /// The rows of `E` owned by one of `owners` (a list of profile ids named `id`), after the
@@ -63,6 +78,7 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
         .from_as(E::default(), PAGE_ROW);
     if !keyset.lateral {
         rows.and_where(Expr::col((PAGE_ROW, E::owner_column())).in_subquery(owners));
+        keyset.skip_owned(&mut rows, (PAGE_ROW, E::owner_column()));
         keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
         return rows;
     }
@@ -70,11 +86,14 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
         Expr::col((PAGE_ROW, E::owner_column())).equals((PAGE_OWNER, user_profile::Column::Id)),
     );
     keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
-    Query::select()
+    let mut per_owner = Query::select();
+    per_owner
         .expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID)
         .from_subquery(owners, PAGE_OWNER)
-        .join_lateral(JoinType::InnerJoin, rows, PAGE_PART, Expr::cust("TRUE"))
-        .to_owned()
+        .join_lateral(JoinType::InnerJoin, rows, PAGE_PART, Expr::cust("TRUE"));
+    // Skipped owners, not skipped rows: an owner's rows are not read to be thrown away.
+    keyset.skip_owned(&mut per_owner, (PAGE_OWNER, user_profile::Column::Id));
+    per_owner
 }
 
 impl Branches<'_> {
@@ -85,12 +104,17 @@ impl Branches<'_> {
     /// on the whole model) gets the scope's own filter form instead: the table is read in id
     /// order and the page ends after its first rows, and the other branches, which count
     /// only if the database no longer confirms that claim, are cheaper to plan unlimited.
+    /// Every form leaves out the rows the keyset's [`not_owned`](Keyset::not_owned) excludes.
     fn page_condition<E: OwnedEntity>(self, keyset: &Keyset) -> Condition {
         if self.is_empty() {
             return scope::deny();
         }
         if !self.every_row.is_empty() {
-            return self.select_condition::<E>();
+            let mut condition = Condition::all().add(self.select_condition::<E>());
+            if let Some(not_owned) = keyset.not_owned(E::owner_column()) {
+                condition = condition.add(not_owned);
+            }
+            return condition;
         }
         let mut lists = Vec::new();
         if let Some(owners) = self.owners {
@@ -127,6 +151,7 @@ impl Branches<'_> {
 enum Listed<'a> {
     Read,
     Manage,
+    Shared,
     Permitted(&'a Permitted),
 }
 
@@ -165,14 +190,19 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
     /// The query of the page on `backend`: the entity's rows, the scope's condition with
     /// each branch limited, `id > after`, `ORDER BY id LIMIT size`.
     fn select(&self, backend: DbBackend) -> Select<E> {
+        let not_owned_by = match self.listed {
+            Listed::Shared => self.subject.active_user().map(|user| user.id),
+            _ => None,
+        };
         let keyset = Keyset {
             after: self.after,
+            not_owned_by,
             size: self.size,
             // MariaDB and SQLite have no LATERAL; there each branch is limited as a whole.
             lateral: backend == DbBackend::Postgres,
         };
         let condition = match self.listed {
-            Listed::Read => scope::for_active_user(self.subject, |user| {
+            Listed::Read | Listed::Shared => scope::for_active_user(self.subject, |user| {
                 let names = scope::read_names::<E>();
                 scope::read_branches::<E>(user, &names).page_condition::<E>(&keyset)
             }),
@@ -300,6 +330,11 @@ pub trait OwnershipPages: OwnedEntity {
     /// The first `size` rows the subject may manage (rule 2), by id.
     fn manageable_page(subject: &Subject, size: u64) -> ScopePage<'_, Self> {
         ScopePage::new(subject, Listed::Manage, size)
+    }
+
+    /// The first `size` rows the subject may read but does not own (rule 4), by id.
+    fn shared_page(subject: &Subject, size: u64) -> ScopePage<'_, Self> {
+        ScopePage::new(subject, Listed::Shared, size)
     }
 
     /// The first `size` rows on which the subject holds the permissions `permitted` asks

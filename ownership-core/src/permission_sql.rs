@@ -215,6 +215,7 @@ impl Held<'_> {
                 )
                 .and_where(GrantColumn::ModelKey.of(table).eq(E::MODEL_NAME))
                 .and_where(GrantColumn::Name.of(table).eq(name));
+            keyset.skip_owned(&mut list, (PAGE_ROW, E::owner_column()));
             list
         };
         let mut lists = Vec::new();

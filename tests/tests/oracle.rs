@@ -7,7 +7,7 @@
 //! asked the four scopes and `permitted_for` with all 16 option combinations of one of the
 //! scenario's name lists (a different list at each step), on both entities, in one
 //! `UNION ALL` statement per entity, and `can_read` / `can_manage` on every id the entity
-//! ever had and one it never had. The keyset pages of read, manage and three of the
+//! ever had and one it never had. The keyset pages of read, manage, shared and three of the
 //! `permitted_for` option sets are walked two rows at a time and must list the oracle's
 //! rows in id order.
 //!
@@ -357,6 +357,7 @@ impl Question {
         match (self, permitted) {
             (Question::Read, _) => Some(E::readable_page(subject, size)),
             (Question::Manage, _) => Some(E::manageable_page(subject, size)),
+            (Question::Shared, _) => Some(E::shared_page(subject, size)),
             (Question::Permitted(_), Some(permitted)) => {
                 Some(E::permitted_page(subject, permitted, size))
             }
@@ -466,9 +467,9 @@ async fn answers_of<E: OwnedEntity>(
     Ok(answers)
 }
 
-/// The questions whose keyset pages are walked: read, manage, and `permitted_for` all-of
-/// and any-of with the default options, and any-of with none of them.
-const PAGED_QUESTIONS: [usize; 5] = [1, 2, 4, 12, 19];
+/// The questions whose keyset pages are walked: read, manage, shared, and `permitted_for`
+/// all-of and any-of with the default options, and any-of with none of them.
+const PAGED_QUESTIONS: [usize; 6] = [1, 2, 3, 4, 12, 19];
 
 /// Rows per keyset page: small, so that most scopes take several pages and every branch's
 /// limit is reached.

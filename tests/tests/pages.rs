@@ -35,11 +35,12 @@ async fn ordered(db: &DatabaseConnection, select: Select<document::Entity>) -> V
 
 /// A world where every branch of the read scope holds more rows than a small page: own
 /// rows in two accounts, a staff colleague's, a superuser's, direct grants of both names
-/// and grants through two groups, interleaved in id order.
+/// and grants through two groups (some on r1's own rows), interleaved in id order.
 async fn busy_world(db: &DatabaseConnection) -> (SmarterWorld, i64) {
     let w = SmarterWorld::build(db).await;
     let second = world::profile(db, w.r1, w.account_2).await;
     let [sa, a1, r1, r2] = w.profiles;
+    let mut r1_rows = Vec::new();
     let mut r2_rows = Vec::new();
     for round in 0..4 {
         for (owner, prefix) in [
@@ -52,6 +53,9 @@ async fn busy_world(db: &DatabaseConnection) -> (SmarterWorld, i64) {
             let [id] = documents::<1>(db, owner, &format!("{prefix}-{round}-")).await;
             if owner == r2 {
                 r2_rows.push(id);
+            }
+            if owner == r1 {
+                r1_rows.push(id);
             }
         }
     }
@@ -68,6 +72,10 @@ async fn busy_world(db: &DatabaseConnection) -> (SmarterWorld, i64) {
     // or it takes the place of doc(3), which no other branch gives r1.
     give(db, "view", doc(2), Grantees::groups([editors])).await;
     give(db, "change", doc(2), Grantees::users([other])).await;
+    // Grants on r1's own rows, directly and through a group: a shared page leaves them out.
+    let own = |i: usize| Target::object::<document::Entity>(r1_rows[i]);
+    give(db, "view", own(0), Grantees::users([w.r1])).await;
+    give(db, "change", own(1), Grantees::groups([readers])).await;
     (w, other)
 }
 
@@ -78,6 +86,7 @@ async fn pages_list_each_scope_in_order(db: &DatabaseConnection) {
         let s = load(db, user).await;
         let read = ordered(db, find().with_read_permission_for(&s)).await;
         let manage = ordered(db, find().with_ownership_permission_for(&s)).await;
+        let shared = ordered(db, find().shared_with(&s)).await;
         let asks = [
             Permitted::any_of(["view"]),
             Permitted::any_of(["view", "change"]),
@@ -90,6 +99,8 @@ async fn pages_list_each_scope_in_order(db: &DatabaseConnection) {
             assert_eq!(read_pages, read, "read pages of {size}, user {user}");
             let manage_pages = walk(db, document::Entity::manageable_page(&s, size), size).await;
             assert_eq!(manage_pages, manage, "manage pages of {size}, user {user}");
+            let shared_pages = walk(db, document::Entity::shared_page(&s, size), size).await;
+            assert_eq!(shared_pages, shared, "shared pages of {size}, user {user}");
             for ask in &asks {
                 let permitted = ordered(db, find().permitted_for(&s, ask)).await;
                 let pages = walk(db, document::Entity::permitted_page(&s, ask, size), size).await;
