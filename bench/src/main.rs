@@ -232,18 +232,30 @@ async fn scopes(
     Ok(out)
 }
 
-/// The bench users whose keyset read page differs from the read scope's first page.
+/// The bench users whose keyset read or shared page differs from the scope's first page.
 async fn page_differences(db: &DatabaseConnection, users: &[BenchUser]) -> Result<Vec<String>> {
     let mut differences = Vec::new();
     for user in users {
-        let page = queries::read_page(db, &user.subject).await?;
-        let first_page = queries::read_first_page(db, &user.subject).await?;
-        if page != first_page {
-            differences.push(format!(
-                "read page of user {} ({}): keyset page {page:?}, scope's first page \
-                 {first_page:?}",
-                user.id, user.kind
-            ));
+        let s = &user.subject;
+        for (scope, page, first_page) in [
+            (
+                "read",
+                queries::read_page(db, s).await?,
+                queries::read_first_page(db, s).await?,
+            ),
+            (
+                "shared",
+                queries::shared_page(db, s).await?,
+                queries::shared_first_page(db, s).await?,
+            ),
+        ] {
+            if page != first_page {
+                differences.push(format!(
+                    "{scope} page of user {} ({}): keyset page {page:?}, scope's first page \
+                     {first_page:?}",
+                    user.id, user.kind
+                ));
+            }
         }
     }
     Ok(differences)

@@ -95,17 +95,20 @@ pub enum Scope {
     ManageFirstPage,
     /// `shared_with`, first page.
     SharedFirstPage,
+    /// `shared_page`: the first page of `shared_with`, as a keyset page.
+    SharedPage,
 }
 
 impl Scope {
     /// Every scope, in report order.
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::OwnedFirstPage,
         Scope::ReadPage,
         Scope::ReadFirstPage,
         Scope::ReadCount,
         Scope::ManageFirstPage,
         Scope::SharedFirstPage,
+        Scope::SharedPage,
     ];
 
     /// The name in the result files.
@@ -117,6 +120,7 @@ impl Scope {
             Scope::ReadCount => "read_count",
             Scope::ManageFirstPage => "manage_first_page",
             Scope::SharedFirstPage => "shared_first_page",
+            Scope::SharedPage => "shared_page",
         }
     }
 
@@ -125,13 +129,16 @@ impl Scope {
         let find = document::Entity::find();
         let page = match self {
             Scope::ReadPage => return Ok(read_page(db, subject).await?.len() as u64),
+            Scope::SharedPage => return Ok(shared_page(db, subject).await?.len() as u64),
             Scope::OwnedFirstPage => find.owned_by(subject),
             Scope::ReadFirstPage => return Ok(read_first_page(db, subject).await?.len() as u64),
             Scope::ReadCount => {
                 return Ok(find.with_read_permission_for(subject).count(db).await?);
             }
             Scope::ManageFirstPage => find.with_ownership_permission_for(subject),
-            Scope::SharedFirstPage => find.shared_with(subject),
+            Scope::SharedFirstPage => {
+                return Ok(shared_first_page(db, subject).await?.len() as u64);
+            }
         };
         Ok(ids(db, first_page(page)).await?.len() as u64)
     }
@@ -148,6 +155,21 @@ pub async fn read_first_page(db: &DatabaseConnection, subject: &Subject) -> Resu
     ids(
         db,
         first_page(document::Entity::find().with_read_permission_for(subject)),
+    )
+    .await
+}
+
+/// The first page of `shared_with` as a keyset page.
+pub async fn shared_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
+    let page = document::Entity::shared_page(subject, PAGE as u64);
+    Ok(page_ids(page.all(db).await?))
+}
+
+/// The first page of `shared_with` as the scope's query ordered and limited.
+pub async fn shared_first_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
+    ids(
+        db,
+        first_page(document::Entity::find().shared_with(subject)),
     )
     .await
 }
