@@ -1,7 +1,9 @@
 //! The queries timed on the library: Q1-Q4 with guardian-equivalent semantics composed
 //! from the public API, and the library's own scopes with the full rules.
 
-use ownership_core::{ObjectRef, OwnershipPages, OwnershipScopes, Permitted, Subject, holders};
+use ownership_core::{
+    ObjectRef, OwnershipPages, OwnershipScopes, Permitted, ScopePage, Subject, holders,
+};
 use sea_orm::{
     DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Select, SelectExt,
 };
@@ -28,26 +30,35 @@ fn q1_q2_permitted() -> Permitted {
     Permitted::any_of(["view"])
 }
 
-/// The first page, by id.
-fn first_page(select: Select<document::Entity>) -> Select<document::Entity> {
-    select.order_by_asc(document::Column::Id).limit(PAGE as u64)
+/// The ids of the scope's first page, as its query ordered by id and limited.
+async fn first_page_ids(
+    db: &DatabaseConnection,
+    select: Select<document::Entity>,
+) -> Result<Vec<i64>> {
+    let rows = select
+        .order_by_asc(document::Column::Id)
+        .limit(PAGE as u64)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|d| d.id).collect())
 }
 
-/// The ids of the rows.
-async fn ids(db: &DatabaseConnection, select: Select<document::Entity>) -> Result<Vec<i64>> {
-    Ok(select.all(db).await?.into_iter().map(|d| d.id).collect())
-}
-
-/// The ids of a page's rows.
-fn page_ids(rows: Vec<document::Model>) -> Vec<i64> {
-    rows.into_iter().map(|d| d.id).collect()
+/// The ids of a keyset page.
+async fn keyset_ids(
+    db: &DatabaseConnection,
+    page: ScopePage<'_, document::Entity>,
+) -> Result<Vec<i64>> {
+    Ok(page.all(db).await?.into_iter().map(|d| d.id).collect())
 }
 
 /// Q1: the first page (50 by id) of the documents the user may view, as a keyset page.
 pub async fn q1(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
     let permitted = q1_q2_permitted();
-    let page = document::Entity::permitted_page(subject, &permitted, PAGE as u64);
-    Ok(page_ids(page.all(db).await?))
+    keyset_ids(
+        db,
+        document::Entity::permitted_page(subject, &permitted, PAGE as u64),
+    )
+    .await
 }
 
 /// Q2: how many documents the user may view.
@@ -127,49 +138,43 @@ impl Scope {
     /// Runs the scope for the subject: the number of rows of the page, or the count.
     pub async fn run(self, db: &DatabaseConnection, subject: &Subject) -> Result<u64> {
         let find = document::Entity::find();
-        let page = match self {
-            Scope::ReadPage => return Ok(read_page(db, subject).await?.len() as u64),
-            Scope::SharedPage => return Ok(shared_page(db, subject).await?.len() as u64),
-            Scope::OwnedFirstPage => find.owned_by(subject),
-            Scope::ReadFirstPage => return Ok(read_first_page(db, subject).await?.len() as u64),
+        let rows = match self {
             Scope::ReadCount => {
                 return Ok(find.with_read_permission_for(subject).count(db).await?);
             }
-            Scope::ManageFirstPage => find.with_ownership_permission_for(subject),
-            Scope::SharedFirstPage => {
-                return Ok(shared_first_page(db, subject).await?.len() as u64);
+            Scope::OwnedFirstPage => first_page_ids(db, find.owned_by(subject)).await?,
+            Scope::ReadPage => read_page(db, subject).await?,
+            Scope::ReadFirstPage => read_first_page(db, subject).await?,
+            Scope::ManageFirstPage => {
+                first_page_ids(db, find.with_ownership_permission_for(subject)).await?
             }
+            Scope::SharedPage => shared_page(db, subject).await?,
+            Scope::SharedFirstPage => shared_first_page(db, subject).await?,
         };
-        Ok(ids(db, first_page(page)).await?.len() as u64)
+        Ok(rows.len() as u64)
     }
 }
 
 /// The first page of the read scope as a keyset page.
 pub async fn read_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
-    let page = document::Entity::readable_page(subject, PAGE as u64);
-    Ok(page_ids(page.all(db).await?))
+    keyset_ids(db, document::Entity::readable_page(subject, PAGE as u64)).await
 }
 
 /// The first page of the read scope as the scope's query ordered and limited.
 pub async fn read_first_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
-    ids(
+    first_page_ids(
         db,
-        first_page(document::Entity::find().with_read_permission_for(subject)),
+        document::Entity::find().with_read_permission_for(subject),
     )
     .await
 }
 
 /// The first page of `shared_with` as a keyset page.
 pub async fn shared_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
-    let page = document::Entity::shared_page(subject, PAGE as u64);
-    Ok(page_ids(page.all(db).await?))
+    keyset_ids(db, document::Entity::shared_page(subject, PAGE as u64)).await
 }
 
 /// The first page of `shared_with` as the scope's query ordered and limited.
 pub async fn shared_first_page(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> {
-    ids(
-        db,
-        first_page(document::Entity::find().shared_with(subject)),
-    )
-    .await
+    first_page_ids(db, document::Entity::find().shared_with(subject)).await
 }
