@@ -22,15 +22,14 @@ const ACCOUNT: &str = "idx-ownership_user_profile-account_id";
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .create_index(
-                Index::create()
-                    .name(ACCOUNT_MEMBERS)
-                    .table(user_profile::Entity)
-                    .col(user_profile::Column::AccountId)
-                    .col(user_profile::Column::UserId)
-                    .col(user_profile::Column::Id)
-                    .to_owned(),
-            )
+            .create_index(profile_index(
+                ACCOUNT_MEMBERS,
+                [
+                    user_profile::Column::AccountId,
+                    user_profile::Column::UserId,
+                    user_profile::Column::Id,
+                ],
+            ))
             .await?;
         let mut staff = Index::create();
         staff.name(STAFF).table(user::Entity);
@@ -56,13 +55,7 @@ impl MigrationTrait for Migration {
             // MySQL keeps an index on a foreign key's columns, and the account's foreign key
             // now uses ours: give it a plain one before ours goes.
             manager
-                .create_index(
-                    Index::create()
-                        .name(ACCOUNT)
-                        .table(user_profile::Entity)
-                        .col(user_profile::Column::AccountId)
-                        .to_owned(),
-                )
+                .create_index(profile_index(ACCOUNT, [user_profile::Column::AccountId]))
                 .await?;
         }
         manager
@@ -74,4 +67,17 @@ impl MigrationTrait for Migration {
             )
             .await
     }
+}
+
+/// An index named `name` of the profile table on `columns`.
+fn profile_index<const N: usize>(
+    name: &str,
+    columns: [user_profile::Column; N],
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(user_profile::Entity);
+    for column in columns {
+        index.col(column);
+    }
+    index.to_owned()
 }
