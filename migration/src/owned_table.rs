@@ -2,7 +2,7 @@
 
 use ownership_core::OwnedEntity;
 use ownership_core::entity::user_profile;
-use sea_orm::{IdenStatic, Schema};
+use sea_orm::{ConnectionTrait, DbBackend, EntityName, IdenStatic, Schema, Statement};
 use sea_orm_migration::prelude::*;
 
 /// Creates the table of an owned entity with its indexes, from the entity.
@@ -56,7 +56,7 @@ pub async fn create_owned_table<E: OwnedEntity>(
 ) -> Result<(), DbErr> {
     let schema = Schema::new(manager.get_database_backend());
     let owner = E::owner_column().as_str();
-    let indexes = schema.create_index_from_entity(entity);
+    let mut indexes = schema.create_index_from_entity(entity);
     let unique_index = E::owner_name_index();
     if !indexes
         .iter()
@@ -76,35 +76,98 @@ pub async fn create_owned_table<E: OwnedEntity>(
         .get_foreign_key_create_stmts()
         .iter()
         .any(|fk| fk.get_foreign_key().get_columns() == [owner]);
-    if !owner_has_foreign_key {
+    let foreign_key_name = format!("fk-{}-{owner}", entity.table_name());
+    // MySQL reads an unqualified table in a foreign key as one of the child table's own
+    // database, and sea-query writes no other there: an entity in another database gets
+    // its foreign key from `add_profile_key_across_databases` once the table exists.
+    let across_databases =
+        manager.get_database_backend() == DbBackend::MySql && entity.schema_name().is_some();
+    if !owner_has_foreign_key && !across_databases {
         table.foreign_key(
             ForeignKey::create()
-                .name(format!("fk-{}-{owner}", entity.table_name()))
-                .from(entity, E::owner_column())
+                .name(&foreign_key_name)
+                .from(entity.table_ref(), E::owner_column())
                 .to(user_profile::Entity, user_profile::Column::Id)
                 .on_delete(ForeignKeyAction::Restrict)
                 .on_update(ForeignKeyAction::Restrict),
         );
     }
 
+    indexes.push(
+        Index::create()
+            .name(format!("idx-{}-{owner}-id", entity.table_name()))
+            .col(E::owner_column())
+            .col(E::id_column())
+            .to_owned(),
+    );
+    // MySQL gets the indexes inside `CREATE TABLE`: sea-query writes no database on the
+    // table of a MySQL `CREATE INDEX`, which would put an index of an entity in another
+    // database on a table of the same name in the connection's.
+    let inline_indexes = manager.get_database_backend() == DbBackend::MySql;
+    if inline_indexes {
+        for index in &mut indexes {
+            table.index(index);
+        }
+    }
+
     for enum_type in schema.create_enum_from_entity(entity) {
         manager.create_type(enum_type).await?;
     }
     manager.create_table(table).await?;
-    for index in indexes {
-        manager.create_index(index).await?;
+    if !owner_has_foreign_key && across_databases {
+        add_profile_key_across_databases(manager, entity, owner, &foreign_key_name).await?;
     }
-    manager
-        .create_index(
-            Index::create()
-                .name(format!("idx-{}-{owner}-id", entity.table_name()))
-                .table(entity)
-                .col(E::owner_column())
-                .col(E::id_column())
-                .to_owned(),
-        )
-        .await?;
+    if !inline_indexes {
+        for mut index in indexes {
+            index.table(index_table(manager, entity));
+            manager.create_index(index).await?;
+        }
+    }
     Ok(())
+}
+
+/// On MySQL, the owner's foreign key from a table in another database to the profile table
+/// in the connection's database, written out since sea-query names no database there.
+/// Every name comes from the entity or the server, and is quoted.
+async fn add_profile_key_across_databases<E: EntityName>(
+    manager: &SchemaManager<'_>,
+    entity: E,
+    owner: &str,
+    name: &str,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let current = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::MySql,
+            "SELECT DATABASE()",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("SELECT DATABASE() returned no row".to_owned()))?;
+    let database: String = current.try_get_by_index(0)?;
+    let quoted = |name: &str| format!("`{}`", name.replace('`', "``"));
+    let sql = format!(
+        "ALTER TABLE {}.{} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}) \
+         ON DELETE RESTRICT ON UPDATE RESTRICT",
+        quoted(entity.schema_name().unwrap_or_default()),
+        quoted(entity.table_name()),
+        quoted(name),
+        quoted(owner),
+        quoted(&database),
+        quoted(user_profile::Entity.table_name()),
+        quoted(user_profile::Column::Id.as_str()),
+    );
+    db.execute_unprepared(&sql).await?;
+    Ok(())
+}
+
+/// The table an index of `entity` goes on: qualified by the entity's schema on PostgreSQL,
+/// so it lands on the entity's table and not on one of the same name on the search path;
+/// SQLite's `CREATE INDEX` names the schema on the index, not on the table.
+fn index_table<E: EntityName>(manager: &SchemaManager<'_>, entity: E) -> TableRef {
+    match manager.get_database_backend() {
+        DbBackend::Postgres => entity.table_ref(),
+        _ => entity.into_table_ref(),
+    }
 }
 
 /// Drops the table of an owned entity (the reverse of [`create_owned_table`]).
@@ -113,6 +176,6 @@ pub async fn drop_owned_table<E: OwnedEntity>(
     entity: E,
 ) -> Result<(), DbErr> {
     manager
-        .drop_table(Table::drop().table(entity).to_owned())
+        .drop_table(Table::drop().table(entity.table_ref()).to_owned())
         .await
 }

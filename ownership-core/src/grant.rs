@@ -323,7 +323,7 @@ pub trait ObjectGrants: OwnedEntity {
     ) -> impl Future<Output = Result<u64, DbErr>> + Send + '_ {
         let existing = Query::select()
             .column(Self::id_column())
-            .from(Self::default())
+            .from(Self::default().table_ref())
             .to_owned();
         let purge = content_type::Entity::delete_many()
             .filter(content_type::Column::ModelName.eq(Self::MODEL_NAME))

@@ -75,7 +75,7 @@ impl Keyset {
 fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> SelectStatement {
     let mut rows = Query::select();
     rows.expr_as(Expr::col((PAGE_ROW, E::id_column())), CANDIDATE_ID)
-        .from_as(E::default(), PAGE_ROW);
+        .from_as(E::default().table_ref(), PAGE_ROW);
     if !keyset.lateral {
         rows.and_where(Expr::col((PAGE_ROW, E::owner_column())).in_subquery(owners));
         keyset.skip_owned(&mut rows, (PAGE_ROW, E::owner_column()));

@@ -209,7 +209,7 @@ impl Held<'_> {
             list.expr_as(object_id.clone(), CANDIDATE_ID)
                 .join_as(
                     JoinType::InnerJoin,
-                    E::default(),
+                    E::default().table_ref(),
                     PAGE_ROW,
                     Expr::col((PAGE_ROW, E::id_column())).eq(object_id),
                 )

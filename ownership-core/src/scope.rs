@@ -80,7 +80,7 @@ impl Branches<'_> {
                 let mut owned = Query::select();
                 owned
                     .column((CANDIDATE, E::id_column()))
-                    .from_as(E::default(), CANDIDATE)
+                    .from_as(E::default().table_ref(), CANDIDATE)
                     .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners));
                 let mut candidates = object_ids;
                 candidates.union(UnionType::Distinct, owned);
