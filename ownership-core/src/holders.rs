@@ -185,14 +185,16 @@ impl Holders {
                     .or_default()
                     .push(object.id);
             }
-            let mut any = Condition::any();
-            for (model_name, ids) in &by_model {
-                any = any.add(
-                    model_key()
-                        .eq(*model_name)
-                        .and(object_id().is_in(ids.iter().copied())),
-                );
-            }
+            let mut any = any_of_balanced(
+                by_model
+                    .iter()
+                    .map(|(model_name, ids)| {
+                        model_key()
+                            .eq(*model_name)
+                            .and(object_id().is_in(ids.iter().copied()))
+                    })
+                    .collect(),
+            );
             if self.include_null_object {
                 // A grant on every object covers these objects only if it is on their model
                 // or on every model.
@@ -232,6 +234,20 @@ pub fn permissions_of(
         any = any.add(Expr::cust("1 = 0"));
     }
     within_bind_limit(permission::Entity::find().filter(any))
+}
+
+/// `a OR b OR ..`, nested as a balanced tree of pairs: a flat list would be written out as a
+/// chain as deep as it is long, and a few thousand models would overflow the stack.
+fn any_of_balanced(mut conditions: Vec<Expr>) -> Condition {
+    if conditions.len() <= 2 {
+        return conditions
+            .into_iter()
+            .fold(Condition::any(), |any, condition| any.add(condition));
+    }
+    let second_half = conditions.split_off(conditions.len() / 2);
+    Condition::any()
+        .add(any_of_balanced(conditions))
+        .add(any_of_balanced(second_half))
 }
 
 fn strs(values: &[String]) -> impl Iterator<Item = &str> {

@@ -22,7 +22,7 @@ use sea_orm::{
 use crate::derived::derived;
 use crate::entity::user_profile;
 use crate::scope::{self, Branches, Permitted};
-use crate::{OwnedEntity, Subject, identity};
+use crate::{OwnedEntity, Subject};
 
 /// The alias of the owned table inside a candidate list.
 pub(crate) const PAGE_ROW: &str = "ownership_page_row";
@@ -34,6 +34,8 @@ pub(crate) const CANDIDATE_ID: &str = "ownership_candidate_id";
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";
 /// The alias of the owner profiles a lateral owner list runs over.
 const PAGE_OWNER: &str = "ownership_page_owner";
+/// The most permission names a page reads one list each of (two with groups).
+const MAX_LISTED_NAMES: usize = 16;
 
 /// Which rows a candidate list may take: those after the cursor, not owned by the user
 /// `not_owned_by` names (through any of its profiles), the first `size` in order; and
@@ -58,7 +60,7 @@ impl Keyset {
     /// `owner NOT IN (the profiles of the user not_owned_by names)`, or nothing.
     pub(crate) fn not_owned(&self, owner: impl IntoColumnRef) -> Option<Expr> {
         self.not_owned_by
-            .map(|user_id| Expr::col(owner).not_in_subquery(identity::profiles_of(user_id)))
+            .map(|user_id| scope::not_owned_by(owner, user_id))
     }
 
     /// Narrows a list to rows whose owner column `owner` passes [`not_owned`](Self::not_owned).
@@ -210,7 +212,9 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
                 let names = scope::manage_names::<E>();
                 scope::manage_branches::<E>(user, &names).page_condition::<E>(&keyset)
             }),
-            Listed::Permitted(permitted) if permitted.is_one_union() => {
+            Listed::Permitted(permitted)
+                if permitted.is_one_union() && permitted.names().len() <= MAX_LISTED_NAMES =>
+            {
                 scope::for_active_user(self.subject, |user| {
                     let names = permitted.names();
                     permitted
@@ -219,7 +223,9 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
                 })
             }
             // All of several names is an intersection, which per-branch limits would cut
-            // short, and no name permits nothing: the page is the plain scope's.
+            // short, no name permits nothing, and a list per name of a long list of names
+            // would make a statement too long to plan (SQLite refuses more than 500 arms
+            // of a union): the page is the plain scope's.
             Listed::Permitted(permitted) => scope::permitted_for::<E>(self.subject, permitted),
         };
         let mut select = E::find().filter(condition);

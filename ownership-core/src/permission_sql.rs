@@ -2,7 +2,7 @@
 //! read-side code that knows their shape.
 
 use sea_orm::Condition;
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement, UnionType};
 
 use crate::derived::derived;
 use crate::entity::{group_member, permission_group, permission_user};
@@ -16,6 +16,14 @@ const MEMBERSHIP: &str = "ownership_gm";
 const GRANT: &str = "ownership_grant";
 /// The union of a user's direct and group grants of a scope's names.
 const GRANTED_OBJECT: &str = "ownership_granted_object";
+/// The (object, name) pairs a user holds, counted per object for an all-of question.
+const HELD_NAME: &str = "ownership_held_name";
+/// The objects held under every name of an all-of question.
+const HELD_OBJECT: &str = "ownership_held_object";
+/// The names a user holds on a whole model.
+const WHOLE_MODEL_NAME: &str = "ownership_whole_model_name";
+/// The names counted by a scalar `COUNT(*)`.
+const COUNTED_NAME: &str = "ownership_counted_name";
 /// The union of the holders of a permission, direct and through groups.
 const HOLDER: &str = "ownership_holder";
 
@@ -91,12 +99,16 @@ pub(crate) enum GrantColumn {
 impl GrantColumn {
     /// The column of the grant table (or union of grant tables) aliased `table`.
     fn of(self, table: &'static str) -> Expr {
-        let column = match self {
+        Expr::col((table, self.user_grant_column()))
+    }
+
+    /// The column of the user grant table, whose names both tables share.
+    fn user_grant_column(self) -> permission_user::Column {
+        match self {
             GrantColumn::Name => permission_user::Column::Name,
             GrantColumn::ModelKey => permission_user::Column::ModelKey,
             GrantColumn::ObjectId => permission_user::Column::ObjectId,
-        };
-        Expr::col((table, column))
+        }
     }
 
     /// The column as holder questions see it, through the `ownership_grant` alias of
@@ -125,77 +137,180 @@ pub(crate) fn held_by_groups(groups: &[i64]) -> SelectStatement {
         .to_owned()
 }
 
-/// Which grants a scope branch counts: whose, and of which names.
+/// Which grants a scope branch counts: whose, of which names, and how.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Held<'a> {
     /// The user, as loaded.
     pub(crate) user: &'a SubjectUser,
     pub(crate) names: &'a [&'a str],
     pub(crate) with_groups: bool,
+    /// Whether grants on every object of the model, or of every model, count.
+    pub(crate) whole_model: bool,
+    /// Whether an object must be held under every one of the names, not under one of them.
+    pub(crate) every_name: bool,
 }
 
 impl Held<'_> {
-    /// Whether the snapshot holds a grant of one of the names on every object of
-    /// `model_name` (or of every model).
-    pub(crate) fn claims_whole_model(&self, model_name: &str) -> bool {
-        self.names.iter().any(|name| {
-            self.user
-                .whole_model_grants
-                .iter()
-                .any(|grant| grant.covers(name, model_name))
-        })
+    /// Whether an object must be held under several names at once: an intersection, not a
+    /// union of grants.
+    fn needs_several(&self) -> bool {
+        self.every_name && self.names.len() > 1
     }
 
-    /// `SELECT object_id FROM <grant table> WHERE <grantee> AND model_key = .. AND name IN
-    /// (..) [AND object_id IS NULL]`: one range of the table's `held` index per grantee.
-    fn grants(&self, model_keys: &[&str], whole_model: bool) -> SelectStatement {
-        let narrow = |select: &mut SelectStatement, table: &'static str| {
+    /// The names the snapshot holds on every object of `model_name` (or of every model).
+    fn claimed_whole_model(&self, model_name: &str) -> Vec<&str> {
+        self.names
+            .iter()
+            .copied()
+            .filter(|name| {
+                self.user
+                    .whole_model_grants
+                    .iter()
+                    .any(|grant| grant.covers(name, model_name))
+            })
+            .collect()
+    }
+
+    /// Whether the snapshot holds the names on every object of `model_name` (or of every
+    /// model): one of them, or every one when every name is needed.
+    pub(crate) fn claims_whole_model(&self, model_name: &str) -> bool {
+        let claimed = self.claimed_whole_model(model_name).len();
+        if self.needs_several() {
+            claimed == self.names.len()
+        } else {
+            claimed > 0
+        }
+    }
+
+    /// `SELECT <columns> FROM <grant table> WHERE <grantee> AND model_key IN (..) AND name
+    /// IN (names) [AND object_id IS NULL]`: one range of the table's `held` index per
+    /// grantee, for the user's own grants and, `with_groups`, as a `UNION` (duplicate-free,
+    /// like the candidate sets it goes into, see `scope`) with those of its groups. The
+    /// columns are named as in the user grant table.
+    fn grant_rows(
+        &self,
+        names: &[&str],
+        model_keys: &[&str],
+        whole_model: bool,
+        columns: &[GrantColumn],
+    ) -> SelectStatement {
+        let arm = |table: &'static str| {
+            let mut select = Query::select();
+            for column in columns {
+                select.expr_as(column.of(table), column.user_grant_column());
+            }
             select
                 .and_where(
                     GrantColumn::ModelKey
                         .of(table)
                         .is_in(model_keys.iter().copied()),
                 )
-                .and_where(
-                    GrantColumn::Name
-                        .of(table)
-                        .is_in(self.names.iter().copied()),
-                );
+                .and_where(GrantColumn::Name.of(table).is_in(names.iter().copied()));
             if whole_model {
                 select.and_where(GrantColumn::ObjectId.of(table).is_null());
             }
+            select
         };
-        let mut direct = Query::select();
+        let mut direct = arm(USER_GRANT);
         direct
-            .column((USER_GRANT, permission_user::Column::ObjectId))
             .from_as(permission_user::Entity, USER_GRANT)
             .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(self.user.id));
-        narrow(&mut direct, USER_GRANT);
         if self.with_groups {
-            let mut through_groups = Query::select();
+            let mut through_groups = arm(GROUP_GRANT);
             through_groups
-                .column((GROUP_GRANT, permission_group::Column::ObjectId))
                 .from_as(permission_group::Entity, GROUP_GRANT)
                 .and_where(
                     Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
                         .in_subquery(identity::groups_of(self.user.id)),
                 );
-            narrow(&mut through_groups, GROUP_GRANT);
-            // Duplicate-free, like the candidate sets it goes into (see `scope`).
             direct.union(UnionType::Distinct, through_groups);
-            return derived(
-                direct.to_owned(),
-                permission_user::Column::ObjectId,
-                GRANTED_OBJECT,
-            );
         }
-        direct.to_owned()
+        direct
     }
 
-    /// The ids of the objects of `model_name` the user holds one of the names on, each by a
-    /// grant on that very object.
+    /// The ids of the objects of `model_name` granted under one of `names`, each by a grant
+    /// on that very object (or, `whole_model`, the ids of grants on every object: none).
+    fn granted_ids(
+        &self,
+        names: &[&str],
+        model_keys: &[&str],
+        whole_model: bool,
+    ) -> SelectStatement {
+        let rows = self.grant_rows(names, model_keys, whole_model, &[GrantColumn::ObjectId]);
+        if self.with_groups {
+            derived(rows, permission_user::Column::ObjectId, GRANTED_OBJECT)
+        } else {
+            rows
+        }
+    }
+
+    /// The names of `names` held on every object of `model_name`, or of every model,
+    /// without duplicates.
+    fn names_on_whole_model(&self, names: &[&str], model_name: &str) -> SelectStatement {
+        let rows = self.grant_rows(names, &[model_name, ""], true, &[GrantColumn::Name]);
+        derived(rows, permission_user::Column::Name, WHOLE_MODEL_NAME)
+    }
+
+    /// `(SELECT COUNT(*) FROM names)`.
+    fn count_of(names: SelectStatement) -> Expr {
+        Expr::from(
+            Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from_subquery(names, COUNTED_NAME)
+                .to_owned(),
+        )
+    }
+
+    /// The ids of the objects of `model_name` the user holds the names on: one of them, or
+    /// every one when every name is needed, each by a grant on that very object (or, for
+    /// every name, by a grant on the whole model the snapshot claims and the database still
+    /// holds).
+    ///
+    /// Every name is one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT name) =
+    /// n`, whatever the number of names: a conjunct per name would nest the statement as
+    /// deep as the list is long.
     pub(crate) fn objects(&self, model_name: &str) -> SelectStatement {
-        self.grants(&[model_name], false)
+        if !self.needs_several() {
+            return self.granted_ids(self.names, &[model_name], false);
+        }
+        let held = |column: GrantColumn| column.of(HELD_NAME);
+        let mut objects = Query::select();
+        objects
+            .column((HELD_NAME, permission_user::Column::ObjectId))
+            .from_subquery(
+                self.grant_rows(
+                    self.names,
+                    &[model_name],
+                    false,
+                    &[GrantColumn::ObjectId, GrantColumn::Name],
+                ),
+                HELD_NAME,
+            )
+            .group_by_col((HELD_NAME, permission_user::Column::ObjectId));
+        let every_name = self.names.len() as i64;
+        let claimed = if self.whole_model {
+            self.claimed_whole_model(model_name)
+        } else {
+            Vec::new()
+        };
+        let needed = if claimed.is_empty() {
+            Expr::val(every_name)
+        } else {
+            // A name held on the whole model is held on this object: count it once, there.
+            objects.and_where(
+                held(GrantColumn::Name)
+                    .not_in_subquery(self.names_on_whole_model(&claimed, model_name)),
+            );
+            Expr::val(every_name).sub(Self::count_of(
+                self.names_on_whole_model(&claimed, model_name),
+            ))
+        };
+        objects.and_having(Expr::expr(Func::count_distinct(held(GrantColumn::Name))).eq(needed));
+        derived(
+            objects.to_owned(),
+            permission_user::Column::ObjectId,
+            HELD_OBJECT,
+        )
     }
 
     /// The objects of `E` the user holds one of the names on, each by a grant on that very
@@ -273,10 +388,15 @@ impl Held<'_> {
         lists
     }
 
-    /// `EXISTS (the user holds one of the names on every object of `model_name`, or on
-    /// every object of every model)`.
+    /// Whether the user holds the names on every object of `model_name`, or on every
+    /// object of every model: one of them, or every one when every name is needed.
     pub(crate) fn on_whole_model(&self, model_name: &str) -> Expr {
-        Expr::exists(self.grants(&[model_name, ""], true))
+        if self.needs_several() {
+            let every_name = self.names.len() as i64;
+            return Self::count_of(self.names_on_whole_model(self.names, model_name))
+                .eq(every_name);
+        }
+        Expr::exists(self.granted_ids(self.names, &[model_name, ""], true))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, DeleteMany, EntityTrait, PrimaryKeyTrait,
     QueryFilter, Select, SelectExt, UpdateMany,
@@ -17,7 +17,7 @@ use crate::entity::permission_user;
 use crate::identity::{self, Flag};
 use crate::permission_sql::Held;
 use crate::subject::SubjectUser;
-use crate::{OwnedEntity, Subject};
+use crate::{OwnedEntity, OwnershipError, Subject};
 
 /// A condition no row satisfies; a constant the planner folds away.
 pub(crate) fn deny() -> Condition {
@@ -124,12 +124,11 @@ pub(crate) fn for_active_user(
         .add(branches)
 }
 
-/// Adds the grants of one of `held.names` to `branches`: on the row itself, and
-/// (`whole_model`) on the entity's model or on everything, when the snapshot holds such a
-/// grant.
-fn add_granted<'a, E: OwnedEntity>(branches: &mut Branches<'a>, held: Held<'a>, whole_model: bool) {
+/// Adds the grants `held` counts to `branches`: on the row itself, and on the entity's model
+/// or on everything, when the snapshot holds such a grant and `held` counts it.
+fn add_granted<'a, E: OwnedEntity>(branches: &mut Branches<'a>, held: Held<'a>) {
     branches.granted = Some(held);
-    if whole_model && held.claims_whole_model(E::MODEL_NAME) {
+    if held.whole_model && held.claims_whole_model(E::MODEL_NAME) {
         branches.every_row.push(held.on_whole_model(E::MODEL_NAME));
     }
 }
@@ -171,8 +170,10 @@ fn ownership_and_grants<'a, E: OwnedEntity>(
         user,
         names,
         with_groups: true,
+        whole_model: true,
+        every_name: false,
     };
-    add_granted::<E>(&mut branches, held, true);
+    add_granted::<E>(&mut branches, held);
     branches
 }
 
@@ -221,33 +222,33 @@ pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
     manageable::<E>(subject, Statement::Select)
 }
 
-/// The condition of [`readable_by`] for a statement.
-fn readable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
-    for_active_user(subject, |user| {
-        read_branches::<E>(user, &read_names::<E>()).condition::<E>(statement)
-    })
-}
-
 /// Rows the subject may read (rule 3): what it may manage, plus what staff users of its
 /// accounts own, plus what superusers own, plus every row the subject or one of its groups
 /// holds the entity's read permission on.
 ///
-/// The condition is shaped for a `SELECT`; the [`OwnershipScopes`] methods shape it for
-/// `update_many` and `delete_many` too.
+/// A read scope narrows only a `SELECT`: a write takes the manage scope (see
+/// [`OwnershipScopes`]).
 pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
-    readable::<E>(subject, Statement::Select)
+    for_active_user(subject, |user| {
+        read_branches::<E>(user, &read_names::<E>()).select_condition::<E>()
+    })
 }
 
-/// The condition of [`shared_with`] for a statement.
-fn shared<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
-    Condition::all()
-        .add(readable::<E>(subject, statement))
-        .add(owned_by::<E>(subject).not())
+/// `owner NOT IN (the user's profiles)`, read from the database when the statement runs:
+/// a snapshot taken before the user got a profile must not count that profile's rows as
+/// someone else's.
+pub(crate) fn not_owned_by(owner: impl IntoColumnRef, user_id: i64) -> Expr {
+    Expr::col(owner).not_in_subquery(identity::profiles_of(user_id))
 }
 
 /// Rows the subject may read but does not own (rule 4).
 pub fn shared_with<E: OwnedEntity>(subject: &Subject) -> Condition {
-    shared::<E>(subject, Statement::Select)
+    let Some(user) = subject.active_user() else {
+        return deny();
+    };
+    Condition::all()
+        .add(readable_by::<E>(subject))
+        .add(not_owned_by(E::owner_column(), user.id))
 }
 
 /// Which permissions [`permitted_for`] asks for, and how (django-guardian's
@@ -255,7 +256,9 @@ pub fn shared_with<E: OwnedEntity>(subject: &Subject) -> Condition {
 ///
 /// By default every listed permission must be held (all-of), grants to the subject's
 /// groups count, grants on the whole model (or on everything) count, and a superuser is
-/// permitted everything. An empty list permits nothing.
+/// permitted everything. An empty list permits nothing, and so does a list of more than
+/// [`Permitted::MAX_NAMES`] names, which [`Permitted::check`] reports as an error for a
+/// caller that passes on names it was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Permitted {
     names: Vec<String>,
@@ -266,6 +269,11 @@ pub struct Permitted {
 }
 
 impl Permitted {
+    /// The most names one question asks for; a scope asked for more matches nothing. Each
+    /// name is bound a few times in the statement, and every backend limits the values one
+    /// statement binds.
+    pub const MAX_NAMES: usize = 1_000;
+
     /// Objects on which every one of `names` is held (a direct and a group grant may
     /// together hold the set).
     pub fn all_of<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
@@ -308,6 +316,30 @@ impl Permitted {
         self
     }
 
+    /// Whether a scope can answer this question: an error if it asks for more than
+    /// [`MAX_NAMES`](Self::MAX_NAMES) names, where the scope would match nothing.
+    ///
+    /// ```
+    /// use ownership_core::{OwnershipError, Permitted};
+    ///
+    /// let asked = (0..=Permitted::MAX_NAMES).map(|k| format!("perm{k}"));
+    /// assert!(matches!(
+    ///     Permitted::any_of(asked).check(),
+    ///     Err(OwnershipError::TooManyValues { .. })
+    /// ));
+    /// assert!(Permitted::all_of(["view", "change"]).check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), OwnershipError> {
+        if self.names.len() > Self::MAX_NAMES {
+            return Err(OwnershipError::TooManyValues {
+                what: "permission names asked for",
+                given: self.names.len(),
+                limit: Self::MAX_NAMES,
+            });
+        }
+        Ok(())
+    }
+
     /// The names asked for, sorted and without duplicates.
     pub(crate) fn names(&self) -> Vec<&str> {
         self.names.iter().map(String::as_str).collect()
@@ -319,8 +351,8 @@ impl Permitted {
         !self.names.is_empty() && (self.any || self.names.len() == 1)
     }
 
-    /// The branches admitting a row on which the user holds one of `names` (a subset of the
-    /// names asked for), under the options asked for.
+    /// The branches admitting a row on which the user holds `names` (the names asked for),
+    /// under the options asked for: one of them, or every one for all-of.
     pub(crate) fn branches<'a, E: OwnedEntity>(
         &self,
         user: &'a SubjectUser,
@@ -334,8 +366,10 @@ impl Permitted {
             user,
             names,
             with_groups: self.with_groups,
+            whole_model: self.accept_model_wide,
+            every_name: !self.any,
         };
-        add_granted::<E>(&mut branches, held, self.accept_model_wide);
+        add_granted::<E>(&mut branches, held);
         branches
     }
 }
@@ -346,25 +380,14 @@ fn permitted<E: OwnedEntity>(
     permitted: &Permitted,
     statement: Statement,
 ) -> Condition {
-    if permitted.names.is_empty() {
+    if permitted.names.is_empty() || permitted.check().is_err() {
         return deny();
     }
     for_active_user(subject, |user| {
         let names = permitted.names();
-        if permitted.any {
-            permitted
-                .branches::<E>(user, &names)
-                .condition::<E>(statement)
-        } else {
-            // Each name held, or the superuser bypass in every conjunct.
-            names.iter().fold(Condition::all(), |all, name| {
-                all.add(
-                    permitted
-                        .branches::<E>(user, std::slice::from_ref(name))
-                        .condition::<E>(statement),
-                )
-            })
-        }
+        permitted
+            .branches::<E>(user, &names)
+            .condition::<E>(statement)
     })
 }
 
@@ -414,9 +437,13 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedS
         self.filter(owned_by::<E>(subject))
     }
 
-    /// Keep the rows the subject may read.
-    fn with_read_permission_for(self, subject: &Subject) -> Self {
-        self.filter(readable::<E>(subject, Self::STATEMENT))
+    /// Keep the rows the subject may read. Only on a `SELECT`: reading a row is no right to
+    /// write it.
+    fn with_read_permission_for(self, subject: &Subject) -> Self
+    where
+        Self: sealed::ReadQuery,
+    {
+        self.filter(readable_by::<E>(subject))
     }
 
     /// Keep the rows the subject may manage (change, delete).
@@ -424,9 +451,13 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedS
         self.filter(manageable::<E>(subject, Self::STATEMENT))
     }
 
-    /// Keep the rows the subject may read but does not own.
-    fn shared_with(self, subject: &Subject) -> Self {
-        self.filter(shared::<E>(subject, Self::STATEMENT))
+    /// Keep the rows the subject may read but does not own. Only on a `SELECT`, like
+    /// [`with_read_permission_for`](Self::with_read_permission_for).
+    fn shared_with(self, subject: &Subject) -> Self
+    where
+        Self: sealed::ReadQuery,
+    {
+        self.filter(shared_with::<E>(subject))
     }
 
     /// Keep the rows on which the subject holds the permissions `permitted` asks for.
@@ -450,6 +481,15 @@ mod sealed {
         /// What the query builds.
         const STATEMENT: Statement;
     }
+
+    /// The queries that only read, the ones a read scope may narrow.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` writes rows, and a read scope cannot narrow a write",
+        label = "reading a row is no right to change or delete it",
+        note = "narrow an update or delete with `with_ownership_permission_for`, `owned_by` \
+                or `permitted_for` with the permission the write needs"
+    )]
+    pub trait ReadQuery {}
 }
 
 use sealed::Statement;
@@ -457,6 +497,7 @@ use sealed::Statement;
 impl<E: OwnedEntity> sealed::ScopedStatement for Select<E> {
     const STATEMENT: Statement = Statement::Select;
 }
+impl<E: OwnedEntity> sealed::ReadQuery for Select<E> {}
 impl<E: OwnedEntity> sealed::ScopedStatement for UpdateMany<E> {
     const STATEMENT: Statement = Statement::Write;
 }

@@ -12,12 +12,12 @@ use ownership_core::entity::{
 };
 use ownership_core::{
     CloneOptions, Grantees, Holders, ObjectGrants, ObjectRef, OwnedActiveModelExt, OwnedModelExt,
-    OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant, holders,
-    permissions_of, revoke,
+    OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject, Target,
+    grant, holders, permissions_of, revoke,
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
-use ownership_tests::world::{self, Role, ids, set};
+use ownership_tests::world::{self, Role, ids, set, walk_pages};
 use ownership_tests::world::{doc, documents, give, load, new_document, note_ids};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
@@ -26,6 +26,8 @@ use sea_orm::{
 };
 
 on_every_backend!(
+    long_permission_name_lists_are_answered_or_refused,
+    a_snapshot_from_before_a_profile_shares_none_of_its_rows,
     empty_lists_match_nothing_and_write_nothing,
     unknown_permission_names_match_nothing,
     hostile_permission_and_model_names_match_only_themselves,
@@ -363,6 +365,180 @@ async fn empty_lists_match_nothing_and_write_nothing(db: &DatabaseConnection) {
 // ---------------------------------------------------------------------------------------
 // Unknown permission names
 // ---------------------------------------------------------------------------------------
+
+/// "Not owned by the subject" is read from the database: a snapshot taken before the user
+/// had any profile must not list the user's own rows, readable through a grant, as shared.
+async fn a_snapshot_from_before_a_profile_shares_none_of_its_rows(db: &DatabaseConnection) {
+    let (_, other) = owner_profile(db).await;
+    let u = world::user(db, "u", Role::Regular).await;
+    let before_profile = load(db, u).await;
+    let account = world::account(db, "later").await;
+    let mine = world::profile(db, u, account).await;
+    let [own] = documents(db, mine, "own").await;
+    let [theirs] = documents(db, other, "theirs").await;
+    give(
+        db,
+        "view",
+        Target::objects::<document::Entity>([own, theirs]),
+        Grantees::users([u]),
+    )
+    .await;
+    for subject in [&before_profile, &load(db, u).await] {
+        assert_eq!(
+            ids(
+                db,
+                document::Entity::find().with_read_permission_for(subject)
+            )
+            .await,
+            set([own, theirs])
+        );
+        assert_eq!(
+            ids(db, document::Entity::find().shared_with(subject)).await,
+            set([theirs])
+        );
+        let shared: BTreeSet<i64> = walk_pages(db, document::Entity::shared_page(subject, 1), 1)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(shared, set([theirs]));
+    }
+}
+
+/// `permitted_for` with as many names as a question may ask for: answered exactly, all-of
+/// and any-of, as a scope, a page and a bulk write, on a worker thread's stack (a conjunct
+/// per name once nested the statement as deep as the list was long, and overflowed the
+/// stack before anything ran). One name more matches nothing.
+async fn long_permission_name_lists_are_answered_or_refused(db: &DatabaseConnection) {
+    let (_, owner) = owner_profile(db).await;
+    let [d1, d2, d3] = documents(db, owner, "d").await;
+    let u = world::user(db, "u", Role::Regular).await;
+    let g = world::group(db, "g", &[u]).await;
+    let su = world::user(db, "su", Role::Superuser).await;
+    // u holds 40 names on d1, half directly and half through its group, and the first
+    // of them on d2; "change" on every document.
+    let held: Vec<String> = (0..40).map(|k| format!("perm{k:03}")).collect();
+    for (k, name) in held.iter().enumerate() {
+        let grantees = if k % 2 == 0 {
+            Grantees::users([u])
+        } else {
+            Grantees::groups([g])
+        };
+        give(db, name, Target::object::<document::Entity>(d1), grantees).await;
+    }
+    give(
+        db,
+        &held[0],
+        Target::object::<document::Entity>(d2),
+        Grantees::users([u]),
+    )
+    .await;
+    give(
+        db,
+        "change",
+        Target::model::<document::Entity>(),
+        Grantees::users([u]),
+    )
+    .await;
+    let s = load(db, u).await;
+    let root = load(db, su).await;
+    let unknown = |count: usize| (0..count).map(|k| format!("unknown{k:04}"));
+    let longest = |names: &[String]| -> Vec<String> {
+        let mut all = names.to_vec();
+        all.extend(unknown(Permitted::MAX_NAMES - names.len()));
+        all
+    };
+
+    let cases = [
+        // Every held name, and the model-wide one.
+        (Permitted::all_of(held.clone()), set([d1])),
+        (
+            Permitted::all_of(held.iter().cloned().chain(["change".to_owned()])),
+            set([d1]),
+        ),
+        (
+            Permitted::all_of(held.iter().cloned().chain(["change".to_owned()])).objects_only(),
+            set([]),
+        ),
+        (Permitted::all_of(held.clone()).without_groups(), set([])),
+        (Permitted::all_of(longest(&held)), set([])),
+        (Permitted::any_of(longest(&held)), set([d1, d2])),
+        (
+            Permitted::any_of(longest(&["change".to_owned()])),
+            set([d1, d2, d3]),
+        ),
+        (
+            Permitted::any_of(longest(&["change".to_owned()])).objects_only(),
+            set([]),
+        ),
+    ];
+    for (case, (permitted, expected)) in cases.iter().enumerate() {
+        assert!(permitted.check().is_ok());
+        assert_eq!(
+            ids(db, document::Entity::find().permitted_for(&s, permitted)).await,
+            *expected,
+            "case {case}"
+        );
+        let paged: BTreeSet<i64> =
+            walk_pages(db, document::Entity::permitted_page(&s, permitted, 2), 2)
+                .await
+                .unwrap()
+                .into_iter()
+                .collect();
+        assert_eq!(paged, *expected);
+        // The superuser bypass, for every one of the names.
+        assert_eq!(
+            ids(db, document::Entity::find().permitted_for(&root, permitted)).await,
+            set([d1, d2, d3])
+        );
+    }
+    let touched = document::Entity::update_many()
+        .col_expr(document::Column::Body, Expr::value("touched"))
+        .permitted_for(&s, &Permitted::all_of(longest(&held)))
+        .exec(db)
+        .await
+        .unwrap();
+    assert_eq!(touched.rows_affected, 0);
+    let touched = document::Entity::update_many()
+        .col_expr(document::Column::Body, Expr::value("touched"))
+        .permitted_for(&s, &Permitted::any_of(longest(&held)))
+        .exec(db)
+        .await
+        .unwrap();
+    assert_eq!(touched.rows_affected, 2);
+
+    // Holders of objects of thousands of models: one condition per model, answered.
+    let objects: Vec<ObjectRef> = std::iter::once(doc(d1))
+        .chain((0..3_000).map(|k| ObjectRef {
+            model_name: format!("model{k}"),
+            id: d1,
+        }))
+        .collect();
+    assert_eq!(
+        holder_users(db, holders([held[0].as_str()]).objects(objects)).await,
+        set([u])
+    );
+
+    // One name over the limit: refused by `check`, nothing matched, even for a superuser.
+    let over = Permitted::any_of(unknown(Permitted::MAX_NAMES).chain(["view".to_owned()]));
+    assert!(matches!(
+        over.check(),
+        Err(OwnershipError::TooManyValues { .. })
+    ));
+    for subject in [&s, &root] {
+        assert_eq!(
+            ids(db, document::Entity::find().permitted_for(subject, &over)).await,
+            set([])
+        );
+        assert!(
+            document::Entity::permitted_page(subject, &over, 10)
+                .all(db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
 
 async fn unknown_permission_names_match_nothing(db: &DatabaseConnection) {
     let (_, owner) = owner_profile(db).await;
@@ -1097,18 +1273,24 @@ async fn id_lists_beyond_every_bind_limit(db: &DatabaseConnection) {
         MANY as u64
     );
 
-    // `permitted_for` takes any number of names; a list no statement can bind is the
-    // database's error, never a wider (or narrower) answer.
+    // A question of more names than `Permitted::MAX_NAMES` matches nothing, never a wider
+    // answer, and `check` names the problem.
     let mut names_and_view = many_names.clone();
     names_and_view.push("view".to_owned());
-    match document::Entity::find()
-        .permitted_for(&s, &Permitted::any_of(names_and_view))
-        .count(db)
-        .await
-    {
-        Ok(n) => assert_eq!(n, MANY as u64),
-        Err(err) => eprintln!("permitted_for any of {} names: {err}", MANY + 1),
-    }
+    let too_many = Permitted::any_of(names_and_view);
+    assert!(matches!(
+        too_many.check(),
+        Err(OwnershipError::TooManyValues { given, limit, .. })
+            if given == MANY + 1 && limit == Permitted::MAX_NAMES
+    ));
+    assert_eq!(
+        document::Entity::find()
+            .permitted_for(&s, &too_many)
+            .count(db)
+            .await
+            .unwrap(),
+        0
+    );
 
     // Revoking on 70,000 objects.
     let revoking = Instant::now();
@@ -1614,7 +1796,7 @@ async fn inactive_users_get_nothing(db: &DatabaseConnection) {
             .unwrap();
         assert_eq!(deleted.rows_affected, 0);
         let deleted = note::Entity::delete_many()
-            .with_read_permission_for(&s)
+            .permitted_for(&s, &Permitted::any_of(["delete"]))
             .exec(db)
             .await
             .unwrap();
