@@ -744,6 +744,17 @@ impl World {
         Ok(1)
     }
 
+    /// Whether a user may be given a profile in an account: both exist, and the user has
+    /// no profile there yet (one profile per user and account).
+    pub fn can_add_profile(&self, user: i64, account: i64) -> bool {
+        self.users.contains_key(&user)
+            && self.accounts.contains(&account)
+            && !self
+                .profiles
+                .values()
+                .any(|p| p.user == user && p.account == account)
+    }
+
     /// Deleting a group: its memberships and grants go with it, so "a deleted group never
     /// keeps lending its permissions to anyone".
     pub fn delete_group(&mut self, group: i64) -> u64 {

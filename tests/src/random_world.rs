@@ -172,6 +172,14 @@ pub enum GenOp {
     DeleteUser(Index),
     /// Delete a profile.
     DeleteProfile(Index),
+    /// Give a user a profile in an account where it has none (after subjects were
+    /// loaded: their snapshots do not know it).
+    AddProfile {
+        /// The user.
+        user: Index,
+        /// The account.
+        account: Index,
+    },
     /// Delete a group.
     DeleteGroup(Index),
     /// Take a power from a user (deactivate, or demote from staff or superuser).
@@ -366,6 +374,8 @@ pub fn op() -> impl Strategy<Value = GenOp> {
         2 => (model(), any::<Index>()).prop_map(|(m, i)| GenOp::DeleteObject(m, i)),
         2 => any::<Index>().prop_map(GenOp::DeleteUser),
         1 => any::<Index>().prop_map(GenOp::DeleteProfile),
+        1 => (any::<Index>(), any::<Index>())
+            .prop_map(|(user, account)| GenOp::AddProfile { user, account }),
         1 => any::<Index>().prop_map(GenOp::DeleteGroup),
         1 => (
             any::<Index>(),

@@ -33,7 +33,7 @@ use ownership_core::{
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::oracle::{
-    self, Ask, Grantee, HoldersQuestion, Model, Power, Refusal, Row, Who, World,
+    self, Ask, Grantee, HoldersQuestion, Model, Power, Profile, Refusal, Row, Who, World,
 };
 use ownership_tests::random_world::{
     GenHolders, GenOp, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario, TargetChoice,
@@ -46,8 +46,8 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunne
 use sea_orm::sea_query::{Expr, UnionType};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
 };
 
 /// The name lists every scenario asks `permitted_for` with, besides its two random ones.
@@ -950,6 +950,37 @@ impl Case<'_> {
                 let got = user_profile::Entity::delete_by_id(id).exec(self.db).await;
                 let expected = self.world.delete_profile(id);
                 self.deleted("user profile", id, got, expected)
+            }
+            GenOp::AddProfile { user, account } => {
+                let user = pick(*user, &self.written.users).expect("a world has users");
+                let Some(account) = pick(*account, &self.written.accounts) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                if !self.world.can_add_profile(user, account) {
+                    self.log.push(format!(
+                        "skipped a profile of user {user} in account {account}: \
+                         the user is gone or has one there"
+                    ));
+                    return Ok(());
+                }
+                let added = user_profile::ActiveModel {
+                    user_id: Set(user),
+                    account_id: Set(account),
+                    ..Default::default()
+                }
+                .insert(self.db)
+                .await
+                .map_err(|err| self.db_failure("adding a profile", &err))?;
+                self.world
+                    .profiles
+                    .insert(added.id, Profile { user, account });
+                self.written.profiles.push(added.id);
+                self.log.push(format!(
+                    "user {user} gets profile {} in account {account}",
+                    added.id
+                ));
+                Ok(())
             }
             GenOp::DeleteGroup(i) => {
                 let Some(id) = pick(*i, &self.written.groups) else {
