@@ -8,7 +8,10 @@ use sea_orm::EntityTrait;
 /// (scopes, checks, clone, typed duplicate errors) is generic over it. Implementing it by
 /// hand is possible but the derive also validates the entity at compile time.
 pub trait OwnedEntity: EntityTrait {
-    /// The model name permissions are scoped by (default: the table name).
+    /// The model name permissions are scoped by. No two entities may share one: a grant on
+    /// an object admits the row with its id in every entity of its model name. The derive's
+    /// default is the table name, `"<schema>.<table>"` when the entity has
+    /// `#[sea_orm(schema_name = "..")]`.
     const MODEL_NAME: &'static str;
     /// The `#[sea_orm(unique_key = "..")]` shared by the owner and name columns; SeaORM
     /// names the index it creates for it `idx-<table>-<key>`.

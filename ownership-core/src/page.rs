@@ -171,13 +171,17 @@ pub struct ScopePage<'a, E: OwnedEntity> {
     entity: PhantomData<E>,
 }
 
+/// The largest page: no table holds more rows than an `i64` counts, and SQLite and
+/// PostgreSQL take a `LIMIT` only as an `i64` (their drivers panic on a larger one).
+const MAX_PAGE_SIZE: u64 = i64::MAX as u64;
+
 impl<'a, E: OwnedEntity> ScopePage<'a, E> {
     fn new(subject: &'a Subject, listed: Listed<'a>, size: u64) -> Self {
         Self {
             subject,
             listed,
             after: None,
-            size,
+            size: Ord::min(size, MAX_PAGE_SIZE),
             entity: PhantomData,
         }
     }
@@ -328,24 +332,28 @@ fn with_written_limit(mut statement: Statement, size: u64) -> Statement {
 /// }
 /// ```
 pub trait OwnershipPages: OwnedEntity {
-    /// The first `size` rows the subject may read (rule 3), by id.
+    /// The first `size` rows the subject may read (rule 3), by id. A `size` above
+    /// `i64::MAX` is taken as `i64::MAX`: every row.
     fn readable_page(subject: &Subject, size: u64) -> ScopePage<'_, Self> {
         ScopePage::new(subject, Listed::Read, size)
     }
 
-    /// The first `size` rows the subject may manage (rule 2), by id.
+    /// The first `size` rows the subject may manage (rule 2), by id. A `size` above
+    /// `i64::MAX` is taken as `i64::MAX`: every row.
     fn manageable_page(subject: &Subject, size: u64) -> ScopePage<'_, Self> {
         ScopePage::new(subject, Listed::Manage, size)
     }
 
-    /// The first `size` rows the subject may read but does not own (rule 4), by id.
+    /// The first `size` rows the subject may read but does not own (rule 4), by id. A
+    /// `size` above `i64::MAX` is taken as `i64::MAX`: every row.
     fn shared_page(subject: &Subject, size: u64) -> ScopePage<'_, Self> {
         ScopePage::new(subject, Listed::Shared, size)
     }
 
     /// The first `size` rows on which the subject holds the permissions `permitted` asks
     /// for (rule 5), by id. Branches are limited for any of the names, or for one name; all
-    /// of several names is an intersection, listed as the plain scope lists it.
+    /// of several names is an intersection, listed as the plain scope lists it. A `size`
+    /// above `i64::MAX` is taken as `i64::MAX`: every row.
     fn permitted_page<'a>(
         subject: &'a Subject,
         permitted: &'a Permitted,

@@ -1,14 +1,13 @@
 //! Writing owned rows: inserts and updates that report a taken name as a typed error, and
 //! cloning a row under a new name, owner or version.
 
-use std::collections::HashSet;
 use std::future::Future;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Value};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbErr,
-    EntityTrait, IdenStatic, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn,
-    PrimaryKeyTrait, QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ActiveValue, ConnectionTrait, DbErr, EntityTrait,
+    IdenStatic, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, PrimaryKeyTrait,
+    TransactionSession, TransactionTrait,
 };
 
 use crate::OwnedEntity;
@@ -167,7 +166,8 @@ pub trait OwnedModelExt: ModelTrait + Sized {
     /// transaction, and returns it.
     ///
     /// Without a name the clone gets the first of `"<name> (clone)"`, `"<name> (clone 2)"`,
-    /// ... that the target owner does not use yet.
+    /// ... that the target owner does not use yet, as the database compares names (MariaDB's
+    /// default collation ignores case, accents and trailing spaces).
     fn clone_owned<'a, C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &'a C,
@@ -262,43 +262,68 @@ where
     Ok(clone)
 }
 
+/// How many candidate names one statement asks about: each is a term of one compound
+/// `SELECT`, and SQLite refuses more than 500 of those.
+const CANDIDATES_PER_STATEMENT: i64 = 100;
+/// The alias of the candidate names, and of their columns.
+const CANDIDATE: &str = "ownership_clone_candidate";
+const CANDIDATE_NUMBER: &str = "number";
+const CANDIDATE_NAME: &str = "name";
+/// The alias of the owned table inside the candidate query.
+const TAKEN: &str = "ownership_clone_taken";
+
 /// The first of `"<base> (clone)"`, `"<base> (clone 2)"`, ... the owner does not use.
 ///
-/// Names are compared ignoring case, so a database whose collation does (MySQL's default)
-/// never sees a clash; of `n` taken names at most `n` candidates are taken, so the search
-/// ends by the `n + 1`-th.
+/// The database decides which names are taken, under the comparison its unique (owner,
+/// name) index uses: MariaDB's default collation, for one, also ignores accents and
+/// trailing spaces, which no comparison in Rust could follow for every collation. Each
+/// statement asks about the next batch of candidates; of `n` taken names at most `n`
+/// candidates are taken, so the search ends.
 async fn free_clone_name<E: OwnedEntity, C: ConnectionTrait>(
     db: &C,
     owner: Value,
     base: &str,
 ) -> Result<String, DbErr> {
-    let prefix = format!("{base} (clone");
-    // An `i32`: PostgreSQL has `substr(text, int, int)` and no bigint variant.
-    let prefix_len = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
-    let starts_with_prefix = Expr::expr(
-        Func::cust("SUBSTR")
-            .arg(Expr::col((E::default(), E::name_column())))
-            .arg(1)
-            .arg(prefix_len),
-    )
-    .eq(prefix.clone());
-    let taken: HashSet<String> = E::find()
-        .select_only()
-        .column(E::name_column())
-        .filter(E::owner_column().eq(owner))
-        .filter(starts_with_prefix)
-        .into_tuple::<String>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|name| name.to_lowercase())
-        .collect();
-    let candidate = |n: usize| match n {
-        1 => format!("{prefix})"),
-        n => format!("{prefix} {n})"),
+    let candidate = |number: i64| match number {
+        1 => format!("{base} (clone)"),
+        number => format!("{base} (clone {number})"),
     };
-    Ok((1..)
-        .map(candidate)
-        .find(|name| !taken.contains(&name.to_lowercase()))
-        .expect("fewer names are taken than candidates exist"))
+    let mut first = 1;
+    loop {
+        let query = first_free_candidate::<E>(owner.clone(), first, &candidate);
+        if let Some(row) = db.query_one(&query).await? {
+            return Ok(candidate(row.try_get_by_index(0)?));
+        }
+        first += CANDIDATES_PER_STATEMENT;
+    }
+}
+
+/// `SELECT number FROM (the candidates numbered first, first + 1, ...) WHERE the owner has
+/// no row by that name ORDER BY number LIMIT 1`, every name and number bound.
+fn first_free_candidate<E: OwnedEntity>(
+    owner: Value,
+    first: i64,
+    candidate: impl Fn(i64) -> String,
+) -> SelectStatement {
+    let arm = |number: i64| {
+        Query::select()
+            .expr_as(Expr::val(number), CANDIDATE_NUMBER)
+            .expr_as(Expr::val(candidate(number)), CANDIDATE_NAME)
+            .to_owned()
+    };
+    let mut names = arm(first);
+    names.unions((first + 1..first + CANDIDATES_PER_STATEMENT).map(|n| (UnionType::All, arm(n))));
+    let taken = Query::select()
+        .expr(Expr::cust("1"))
+        .from_as(E::default().table_ref(), TAKEN)
+        .and_where(Expr::col((TAKEN, E::owner_column())).eq(owner))
+        .and_where(Expr::col((TAKEN, E::name_column())).equals((CANDIDATE, CANDIDATE_NAME)))
+        .to_owned();
+    Query::select()
+        .column((CANDIDATE, CANDIDATE_NUMBER))
+        .from_subquery(names, CANDIDATE)
+        .and_where(Expr::not_exists(taken))
+        .order_by((CANDIDATE, CANDIDATE_NUMBER), Order::Asc)
+        .limit(1)
+        .to_owned()
 }

@@ -11,7 +11,7 @@ use syn::{Data, DeriveInput, Fields, Result, Type};
 pub(crate) struct Input<'a> {
     /// The struct's name.
     pub(crate) ident: &'a Ident,
-    /// `#[owned(..)]` and `#[sea_orm(table_name = "..")]` on the struct.
+    /// `#[owned(..)]` and `#[sea_orm(table_name = "..", schema_name = "..")]` on the struct.
     pub(crate) attrs: StructAttrs,
     /// The fields, in declaration order.
     pub(crate) fields: Vec<Field<'a>>,

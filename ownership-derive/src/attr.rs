@@ -68,6 +68,8 @@ pub(crate) struct StructAttrs {
     pub(crate) manage: Option<LitStr>,
     /// `#[sea_orm(table_name = "..")]`, the default model name.
     pub(crate) table_name: Option<LitStr>,
+    /// `#[sea_orm(schema_name = "..")]`, which qualifies the default model name.
+    pub(crate) schema_name: Option<LitStr>,
 }
 
 /// Collects errors so one compile reports every problem it can, not only the first.
@@ -100,7 +102,8 @@ impl Errors {
 const STRUCT_KEYS: &str = "`model_name`, `read` or `manage`";
 const FIELD_KEYS: &str = "`owner`, `name` or `version`";
 
-/// Parses the struct-level `#[owned(..)]` and `#[sea_orm(table_name = "..")]`.
+/// Parses the struct-level `#[owned(..)]` and `#[sea_orm(table_name = "..", schema_name =
+/// "..")]`.
 pub(crate) fn struct_attrs(attrs: &[Attribute]) -> Result<StructAttrs> {
     let mut parsed = StructAttrs::default();
     let mut errors = Errors::default();
@@ -134,6 +137,9 @@ pub(crate) fn struct_attrs(attrs: &[Attribute]) -> Result<StructAttrs> {
             errors.take(attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("table_name") {
                     parsed.table_name = Some(meta.value()?.parse()?);
+                    Ok(())
+                } else if meta.path.is_ident("schema_name") {
+                    parsed.schema_name = Some(meta.value()?.parse()?);
                     Ok(())
                 } else {
                     skip_payload(&meta)
@@ -245,6 +251,7 @@ mod tests {
         };
         let parsed = struct_attrs(&attrs).unwrap();
         assert_eq!(parsed.table_name.unwrap().value(), "doc");
+        assert_eq!(parsed.schema_name.unwrap().value(), "public");
 
         let attrs: Vec<Attribute> = parse_quote! {
             #[sea_orm(column_type = "String(StringLen::N(255))", default_value = -1, indexed)]
@@ -280,7 +287,8 @@ mod tests {
         let duplicate: Vec<Attribute> = parse_quote!(#[owned(read = "a", read = "b")]);
         let blank: Vec<Attribute> = parse_quote!(#[owned(manage = " ")]);
         let not_a_string: Vec<Attribute> = parse_quote!(#[owned(model_name = doc)]);
-        for attrs in [duplicate, blank, not_a_string] {
+        let schema_not_a_string: Vec<Attribute> = parse_quote!(#[sea_orm(schema_name = 1)]);
+        for attrs in [duplicate, blank, not_a_string, schema_not_a_string] {
             assert!(struct_attrs(&attrs).is_err());
         }
     }

@@ -67,8 +67,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// # Struct settings
 ///
 /// `#[owned(model_name = "..", read = "..", manage = "..")]`, each optional: the model name
-/// permissions are scoped by (default: the table name) and the permission names that grant
-/// reading and managing a row (default: the trait's `view` and `change`).
+/// permissions are scoped by and the permission names that grant reading and managing a row
+/// (default: the trait's `view` and `change`). The default model name is the table name,
+/// `"<schema>.<table>"` when the entity has `#[sea_orm(schema_name = "..")]`: tables of one
+/// name in two schemas are two models, and a grant on one admits nothing of the other.
 ///
 /// Under `#[sea_orm::model]` the derive also sees the generated `ModelEx` and emits nothing
 /// for it.

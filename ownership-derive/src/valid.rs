@@ -8,8 +8,8 @@ use syn::{GenericArgument, LitStr, PathArguments, Result, Type};
 
 /// The validated entity: which field plays which part, and the settings to emit.
 pub(crate) struct Owned<'a> {
-    /// `MODEL_NAME`: `#[owned(model_name)]`, else the table name.
-    pub(crate) model_name: &'a LitStr,
+    /// `MODEL_NAME`: `#[owned(model_name)]`, else [`default_model_name`].
+    pub(crate) model_name: LitStr,
     /// `OWNER_NAME_KEY`: the unique key the owner and name share.
     pub(crate) owner_name_key: &'a LitStr,
     /// `READ_PERMISSION`, if not the trait's default.
@@ -110,17 +110,17 @@ impl<'a> Input<'a> {
             _ => None,
         };
 
-        let model_name = self
-            .attrs
-            .model_name
-            .as_ref()
-            .or(self.attrs.table_name.as_ref());
-        if model_name.is_none() {
-            errors.push(syn::Error::new(
-                self.ident.span(),
-                "no model name: add #[sea_orm(table_name = \"..\")] or #[owned(model_name = \"..\")]",
-            ));
-        }
+        let model_name = match (&self.attrs.model_name, &self.attrs.table_name) {
+            (Some(model_name), _) => Some(model_name.clone()),
+            (None, Some(table)) => Some(default_model_name(table, self.attrs.schema_name.as_ref())),
+            (None, None) => {
+                errors.push(syn::Error::new(
+                    self.ident.span(),
+                    "no model name: add #[sea_orm(table_name = \"..\")] or #[owned(model_name = \"..\")]",
+                ));
+                None
+            }
+        };
 
         let owned = match (model_name, owner_name_key, id, owner, name) {
             (Some(model_name), Some(owner_name_key), Some(id), Some(owner), Some(name)) => {
@@ -276,6 +276,19 @@ impl<'a> Input<'a> {
     }
 }
 
+/// The model name when none is given: the table name, qualified by the schema when the
+/// entity names one, since tables of one name in two schemas are two models whose
+/// permissions must not mix.
+fn default_model_name(table: &LitStr, schema: Option<&LitStr>) -> LitStr {
+    match schema {
+        Some(schema) => LitStr::new(
+            &format!("{}.{}", schema.value(), table.value()),
+            table.span(),
+        ),
+        None => table.clone(),
+    }
+}
+
 /// The owner must be a NOT NULL integer: the id of the owning user profile.
 fn check_owner_type(ty: &Type) -> Result<()> {
     if is_integer(ty) {
@@ -338,8 +351,19 @@ fn is_option(ty: &Type) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_integer, is_option};
-    use syn::{Type, parse_quote};
+    use super::{default_model_name, is_integer, is_option};
+    use syn::{LitStr, Type, parse_quote};
+
+    #[test]
+    fn the_default_model_name_is_qualified_by_the_schema() {
+        let table: LitStr = parse_quote!("document");
+        let schema: LitStr = parse_quote!("rt_archive");
+        assert_eq!(
+            default_model_name(&table, Some(&schema)).value(),
+            "rt_archive.document"
+        );
+        assert_eq!(default_model_name(&table, None).value(), "document");
+    }
 
     #[test]
     fn integers_are_recognised_by_their_last_segment() {

@@ -16,6 +16,7 @@ on_every_backend!(
     pages_list_each_scope_in_order,
     a_grant_on_a_missing_row_does_not_shorten_a_page,
     empty_and_denied_pages,
+    pages_larger_than_any_table_list_the_whole_scope,
     one_statement_per_page,
 );
 
@@ -165,6 +166,35 @@ async fn empty_and_denied_pages(db: &DatabaseConnection) {
     // Past the last row.
     let past_the_end = document::Entity::readable_page(&sa, 10).after(w.s_r2);
     assert!(is_empty(db, past_the_end).await);
+}
+
+async fn pages_larger_than_any_table_list_the_whole_scope(db: &DatabaseConnection) {
+    let (w, _) = busy_world(db).await;
+    let find = document::Entity::find;
+    let any = Permitted::any_of(["view", "change"]);
+    // A superuser's pages take the filter form, everyone else's the candidate lists.
+    for user in [w.sa, w.r1] {
+        let s = load(db, user).await;
+        let read = ordered(db, find().with_read_permission_for(&s)).await;
+        let manage = ordered(db, find().with_ownership_permission_for(&s)).await;
+        let shared = ordered(db, find().shared_with(&s)).await;
+        let permitted = ordered(db, find().permitted_for(&s, &any)).await;
+        // Past what SQLite's and PostgreSQL's drivers can bind: one page holds every row.
+        for size in [u64::MAX, i64::MAX as u64 + 1] {
+            let read_page = walk(db, document::Entity::readable_page(&s, size), size).await;
+            assert_eq!(read_page, read, "read page of {size}, user {user}");
+            let manage_page = walk(db, document::Entity::manageable_page(&s, size), size).await;
+            assert_eq!(manage_page, manage, "manage page of {size}, user {user}");
+            let shared_page = walk(db, document::Entity::shared_page(&s, size), size).await;
+            assert_eq!(shared_page, shared, "shared page of {size}, user {user}");
+            let permitted_page = document::Entity::permitted_page(&s, &any, size);
+            let permitted_page = walk(db, permitted_page, size).await;
+            assert_eq!(
+                permitted_page, permitted,
+                "permitted page of {size}, user {user}"
+            );
+        }
+    }
 }
 
 async fn one_statement_per_page(db: &DatabaseConnection) {

@@ -9,12 +9,15 @@ use ownership_tests::on_every_backend;
 use ownership_tests::world::new_document;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, Set,
 };
 
 on_every_backend!(
     duplicate_name_is_a_typed_error,
     clone_picks_the_first_free_name,
+    clone_skips_the_names_the_database_calls_taken,
+    clone_looks_past_many_taken_names,
     clone_to_another_owner_and_version,
     deleting_an_owner_is_refused_and_loses_nothing,
     deleting_a_user_without_rows_removes_profiles_and_memberships,
@@ -113,6 +116,43 @@ async fn clone_picks_the_first_free_name(db: &DatabaseConnection) {
             .await,
         Err(OwnershipError::NoVersionField { model: "document" })
     ));
+}
+
+async fn clone_skips_the_names_the_database_calls_taken(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = w.profiles[2];
+    // MariaDB's default collation, which its unique (owner, name) index uses, ignores
+    // accents, trailing spaces and case; SQLite and PostgreSQL compare names exactly.
+    let folds = db.get_database_backend() == DbBackend::MySql;
+    let cases = [
+        ("café", "cafe (clone)", "café (clone 2)", "café (clone)"),
+        ("x", "x (clone) ", "x (clone 2)", "x (clone)"),
+        ("Plan", "plan (clone)", "Plan (clone 2)", "Plan (clone)"),
+    ];
+    for (name, taken, folded, exact) in cases {
+        new_document(r1, taken).insert_owned(db).await.unwrap();
+        let original = new_document(r1, name).insert_owned(db).await.unwrap();
+        let clone = original
+            .clone_owned(db, CloneOptions::new())
+            .await
+            .unwrap_or_else(|err| panic!("clone {name:?} next to {taken:?}: {err:?}"));
+        let expected = if folds { folded } else { exact };
+        assert_eq!(clone.name, expected, "clone of {name:?} next to {taken:?}");
+    }
+}
+
+async fn clone_looks_past_many_taken_names(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = w.profiles[2];
+    let original = new_document(r1, "busy").insert_owned(db).await.unwrap();
+    // More taken names than one statement asks about.
+    let taken = (1..=250).map(|n| match n {
+        1 => new_document(r1, "busy (clone)"),
+        n => new_document(r1, &format!("busy (clone {n})")),
+    });
+    document::Entity::insert_many(taken).exec(db).await.unwrap();
+    let clone = original.clone_owned(db, CloneOptions::new()).await.unwrap();
+    assert_eq!(clone.name, "busy (clone 251)");
 }
 
 async fn clone_to_another_owner_and_version(db: &DatabaseConnection) {
