@@ -245,10 +245,13 @@ impl Held<'_> {
     }
 
     /// The names of `names` held on every object of `model_name`, or of every model,
-    /// without duplicates.
+    /// without duplicates (a name may be held on the model and on every model), since
+    /// they are counted.
     fn names_on_whole_model(&self, names: &[&str], model_name: &str) -> SelectStatement {
         let rows = self.grant_rows(names, &[model_name, ""], true, &[GrantColumn::Name]);
         derived(rows, permission_user::Column::Name, WHOLE_MODEL_NAME)
+            .distinct()
+            .to_owned()
     }
 
     /// `(SELECT COUNT(*) FROM names)`.

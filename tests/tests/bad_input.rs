@@ -507,6 +507,33 @@ async fn long_permission_name_lists_are_answered_or_refused(db: &DatabaseConnect
         .unwrap();
     assert_eq!(touched.rows_affected, 2);
 
+    // A name held both on the model and on every model counts once.
+    give(db, "change", Target::everything(), Grantees::users([u])).await;
+    give(db, &held[1], Target::everything(), Grantees::users([u])).await;
+    let reloaded = load(db, u).await;
+    for permitted in [
+        Permitted::all_of([held[1].as_str(), "change"]),
+        Permitted::all_of([held[1].as_str(), "change"]).without_groups(),
+    ] {
+        assert_eq!(
+            ids(
+                db,
+                document::Entity::find().permitted_for(&reloaded, &permitted)
+            )
+            .await,
+            set([d1, d2, d3])
+        );
+    }
+    assert_eq!(
+        ids(
+            db,
+            document::Entity::find()
+                .permitted_for(&reloaded, &Permitted::all_of([held[0].as_str(), "change"]))
+        )
+        .await,
+        set([d1, d2])
+    );
+
     // Holders of objects of thousands of models: one condition per model, answered.
     let objects: Vec<ObjectRef> = std::iter::once(doc(d1))
         .chain((0..3_000).map(|k| ObjectRef {
