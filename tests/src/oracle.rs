@@ -21,6 +21,10 @@ pub struct Who {
     pub user: Option<i64>,
     /// (permission name, model name or `None` for every model) of each such grant.
     pub whole_model_grants: BTreeSet<(String, Option<String>)>,
+    /// Whether the snapshot holds a profile. README: "a user with no profile gets no
+    /// ownership branch", decided by the snapshot: one loaded before its user had a profile
+    /// gets none until it is loaded again.
+    pub has_profiles: bool,
 }
 
 impl Who {
@@ -338,6 +342,14 @@ impl World {
 
     /// Rule 1: "`owned_by(s)`: the owner is one of `s`'s profiles."
     pub fn owned_by(&self, who: &Who, model: Model) -> BTreeSet<i64> {
+        if !who.has_profiles {
+            return BTreeSet::new();
+        }
+        self.owned_now(who, model)
+    }
+
+    /// The rows owned by one of the profiles the entitled subject's user holds now.
+    fn owned_now(&self, who: &Who, model: Model) -> BTreeSet<i64> {
         let Some((user, _)) = self.entitled(who) else {
             return BTreeSet::new();
         };
@@ -359,14 +371,16 @@ impl World {
         };
         let model_wide = who.claims(&[model.manage_permission()], model);
         self.rows_of(model)
-            .filter(|&(id, row)| self.manages(user, flags, model, id, row, model_wide))
+            .filter(|&(id, row)| self.manages(who, user, flags, model, id, row, model_wide))
             .map(|(id, _)| id)
             .collect()
     }
 
     /// Whether `user` manages the row; `model_wide`: whether its whole-model grants count.
+    #[allow(clippy::too_many_arguments)]
     fn manages(
         &self,
+        who: &Who,
         user: i64,
         flags: User,
         model: Model,
@@ -375,10 +389,12 @@ impl World {
         model_wide: bool,
     ) -> bool {
         let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
-        flags.is_superuser
-            || (flags.is_staff
+        let by_ownership = who.has_profiles
+            && ((flags.is_staff
                 && owner_account.is_some_and(|a| self.accounts_of(user).contains(&a)))
-            || self.profiles_of(user).contains(&row.owner)
+                || self.profiles_of(user).contains(&row.owner));
+        flags.is_superuser
+            || by_ownership
             || self.holds(user, model.manage_permission(), model, id, true, model_wide)
     }
 
@@ -396,14 +412,15 @@ impl World {
         // The read and manage permissions are asked about together.
         let model_wide = who.claims(&[model.read_permission(), model.manage_permission()], model);
         let accounts = self.accounts_of(user);
-        let has_profile = !accounts.is_empty();
+        let has_profile = who.has_profiles && !accounts.is_empty();
         self.rows_of(model)
             .filter(|&(id, row)| {
                 let owner = self.owner_user(row.owner);
                 let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
                 flags.is_superuser
-                    || self.manages(user, flags, model, id, row, model_wide)
-                    || (owner.is_some_and(|o| o.is_staff)
+                    || self.manages(who, user, flags, model, id, row, model_wide)
+                    || (has_profile
+                        && owner.is_some_and(|o| o.is_staff)
                         && owner_account.is_some_and(|a| accounts.contains(&a)))
                     || (has_profile && owner.is_some_and(|o| o.is_superuser))
                     || self.holds(user, model.read_permission(), model, id, true, model_wide)
@@ -412,9 +429,10 @@ impl World {
             .collect()
     }
 
-    /// Rule 4: "`shared_with(s)`: readable by `s` and not owned by `s`."
+    /// Rule 4: "`shared_with(s)`: readable by `s` and not owned by `s`", owned as the
+    /// database says now, whatever profiles the snapshot holds.
     pub fn shared_with(&self, who: &Who, model: Model) -> BTreeSet<i64> {
-        let owned = self.owned_by(who, model);
+        let owned = self.owned_now(who, model);
         self.read(who, model)
             .into_iter()
             .filter(|id| !owned.contains(id))

@@ -645,7 +645,7 @@ struct Asker {
 }
 
 /// The oracle's view of a subject: the user id it was loaded for, and the whole-model grants
-/// its snapshot holds.
+/// its snapshot holds, and whether it holds a profile.
 fn who_is(user: Option<i64>, subject: &Subject) -> Who {
     Who {
         user,
@@ -658,6 +658,7 @@ fn who_is(user: Option<i64>, subject: &Subject) -> Who {
                     .collect()
             })
             .unwrap_or_default(),
+        has_profiles: subject.user().is_some_and(|u| !u.profiles.is_empty()),
     }
 }
 
