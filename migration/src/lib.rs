@@ -23,6 +23,7 @@
 mod m20261122_000001_identity;
 mod m20261122_000002_permissions;
 mod m20261203_000003_read_scope_indexes;
+mod m20261204_000004_user_security_stamp;
 mod owned_table;
 
 pub use owned_table::{create_owned_table, drop_owned_table};
@@ -37,6 +38,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261122_000001_identity::Migration),
         Box::new(m20261122_000002_permissions::Migration),
         Box::new(m20261203_000003_read_scope_indexes::Migration),
+        Box::new(m20261204_000004_user_security_stamp::Migration),
     ]
 }
 
@@ -47,9 +49,17 @@ async fn create_from_entity<E: EntityTrait>(
     entity: E,
 ) -> Result<(), DbErr> {
     let schema = Schema::new(manager.get_database_backend());
-    manager
-        .create_table(schema.create_table_from_entity(entity))
-        .await?;
+    create_with_indexes(manager, schema.create_table_from_entity(entity), entity).await
+}
+
+/// Creates `table`, then the indexes `entity` declares.
+async fn create_with_indexes<E: EntityTrait>(
+    manager: &SchemaManager<'_>,
+    table: TableCreateStatement,
+    entity: E,
+) -> Result<(), DbErr> {
+    manager.create_table(table).await?;
+    let schema = Schema::new(manager.get_database_backend());
     for index in schema.create_index_from_entity(entity) {
         manager.create_index(index).await?;
     }

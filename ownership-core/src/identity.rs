@@ -2,8 +2,9 @@
 //! shape: bringing an application's own user table means changing this module.
 //!
 //! Every subquery is uncorrelated (it never refers to the owned table), so the database
-//! evaluates it once per statement. Whether the asking user exists and is active is checked
-//! once per scope, by [`user_is`] with no flag, ANDed to all its branches.
+//! evaluates it once per statement. Whether the asking user exists (with the snapshot's
+//! security stamp) and is active is checked once per scope, by [`user_is`] with no flag,
+//! ANDed to all its branches.
 
 use sea_orm::sea_query::{
     Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement, UnionType,
@@ -11,6 +12,7 @@ use sea_orm::sea_query::{
 
 use crate::derived::derived;
 use crate::entity::{group_member, user, user_profile as profile};
+use crate::subject::SubjectUser;
 
 /// The asking user's row.
 const SUBJECT: &str = "ownership_subject";
@@ -48,13 +50,19 @@ pub(crate) fn is_true(column: impl IntoColumnRef) -> Expr {
     Expr::col(column).eq(Expr::cust("TRUE"))
 }
 
-/// `EXISTS (the user exists, is active [and has the flag])`.
-pub(crate) fn user_is(user_id: i64, flag: Option<Flag>) -> Expr {
+/// `EXISTS (the user exists with the snapshot's stamp, is active [and has the flag])`.
+///
+/// The stamp makes sure the row is still the user the snapshot was loaded for, not a new
+/// user given the id of a deleted one.
+pub(crate) fn user_is(user: &SubjectUser, flag: Option<Flag>) -> Expr {
     let mut select = Query::select();
     select
         .expr(Expr::cust("1"))
         .from_as(user::Entity, SUBJECT)
-        .and_where(Expr::col((SUBJECT, user::Column::Id)).eq(user_id))
+        .and_where(Expr::col((SUBJECT, user::Column::Id)).eq(user.id))
+        .and_where(
+            Expr::col((SUBJECT, user::Column::SecurityStamp)).eq(user.security_stamp.as_str()),
+        )
         .and_where(is_true((SUBJECT, user::Column::IsActive)));
     if let Some(flag) = flag {
         select.and_where(is_true((SUBJECT, flag.column())));
@@ -116,14 +124,14 @@ fn is_own_profile(user_id: i64) -> Expr {
 }
 
 /// The profiles whose rows the user manages by ownership (rule 2 without grants): its own,
-/// and, when `as_staff`, every profile in an account where it holds a profile. Staff status
-/// is confirmed in the database.
-pub(crate) fn managed_profiles(user_id: i64, as_staff: bool) -> SelectStatement {
-    if !as_staff {
-        return profiles_of(user_id);
+/// and, for a snapshot of a staff user, every profile in an account where it holds a
+/// profile. Staff status is confirmed in the database.
+pub(crate) fn managed_profiles(user: &SubjectUser) -> SelectStatement {
+    if !user.is_staff {
+        return profiles_of(user.id);
     }
-    let mine_or_staff = is_own_profile(user_id).or(user_is(user_id, Some(Flag::Staff)));
-    owner_profiles(in_accounts_of(user_id).and(mine_or_staff), false)
+    let mine_or_staff = is_own_profile(user.id).or(user_is(user, Some(Flag::Staff)));
+    owner_profiles(in_accounts_of(user.id).and(mine_or_staff), false)
 }
 
 /// The profiles whose rows the user reads by ownership (rule 3 without grants): those it
@@ -132,18 +140,18 @@ pub(crate) fn managed_profiles(user_id: i64, as_staff: bool) -> SelectStatement 
 ///
 /// A union of arms that each start from an index (the user's profiles; the profiles of its
 /// accounts; the superusers), rather than one condition over every profile and its user.
-pub(crate) fn readable_profiles(user_id: i64, as_staff: bool) -> SelectStatement {
+pub(crate) fn readable_profiles(user: &SubjectUser) -> SelectStatement {
     let owner_is = |flag: Flag| is_true((OWNER_USER, flag.column()));
-    let mut readable = managed_profiles(user_id, as_staff);
+    let mut readable = managed_profiles(user);
     readable
         .union(
             UnionType::All,
-            owner_profiles(in_accounts_of(user_id).and(owner_is(Flag::Staff)), true),
+            owner_profiles(in_accounts_of(user.id).and(owner_is(Flag::Staff)), true),
         )
         .union(
             UnionType::All,
             owner_profiles(
-                owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user_id))),
+                owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user.id))),
                 true,
             ),
         );

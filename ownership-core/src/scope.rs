@@ -105,9 +105,9 @@ impl Branches<'_> {
     }
 }
 
-/// The branches `build` returns for the subject's user, ANDed with "the user exists and is
-/// active" checked in the database; nothing for an anonymous or inactive snapshot, or when
-/// there is no branch.
+/// The branches `build` returns for the subject's user, ANDed with "the user exists with
+/// the snapshot's security stamp and is active" checked in the database; nothing for an
+/// anonymous or inactive snapshot, or when there is no branch.
 pub(crate) fn for_active_user(
     subject: &Subject,
     build: impl FnOnce(&SubjectUser) -> Condition,
@@ -120,7 +120,7 @@ pub(crate) fn for_active_user(
         return deny();
     }
     Condition::all()
-        .add(identity::user_is(user.id, None))
+        .add(identity::user_is(user, None))
         .add(branches)
 }
 
@@ -138,7 +138,7 @@ fn add_superuser(branches: &mut Branches, user: &SubjectUser) {
     if user.is_superuser {
         branches
             .every_row
-            .push(identity::user_is(user.id, Some(Flag::Superuser)));
+            .push(identity::user_is(user, Some(Flag::Superuser)));
     }
 }
 
@@ -154,17 +154,17 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 }
 
 /// Rules 2 and 3 share a shape: the superuser branch, the rows of the owner profiles
-/// `owners` gives for the user (`(user id, as staff)`), and grants of `names` on the row,
-/// the model or everything, directly or through groups.
+/// `owners` gives for the user, and grants of `names` on the row, the model or everything,
+/// directly or through groups.
 fn ownership_and_grants<'a, E: OwnedEntity>(
     user: &'a SubjectUser,
-    owners: fn(i64, bool) -> SelectStatement,
+    owners: fn(&SubjectUser) -> SelectStatement,
     names: &'a [&'a str],
 ) -> Branches<'a> {
     let mut branches = Branches::default();
     add_superuser(&mut branches, user);
     if !user.profiles.is_empty() {
-        branches.owners = Some(owners(user.id, user.is_staff));
+        branches.owners = Some(owners(user));
     }
     let held = Held {
         user,

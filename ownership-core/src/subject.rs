@@ -10,9 +10,10 @@ use crate::permission_sql;
 /// A subject is a snapshot taken by [`Subject::load`]; the scopes use it only to *narrow*
 /// what they ask the database (an anonymous or inactive snapshot is denied everything
 /// without a query branch; a non-superuser snapshot gets no superuser branch). Every power
-/// the snapshot claims is confirmed by the database when the scope runs, so a user
-/// deactivated, demoted, removed from a group or deleted after the snapshot was taken
-/// keeps none of it.
+/// the snapshot claims is confirmed by the database when the scope runs, and with it that
+/// the user row still carries the snapshot's security stamp, so a user deactivated,
+/// demoted, removed from a group or deleted after the snapshot was taken keeps none of it,
+/// nor does the snapshot get anything from a new user created later with the same id.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Subject {
     user: Option<SubjectUser>,
@@ -31,6 +32,10 @@ pub struct SubjectUser {
     pub is_staff: bool,
     /// Whether the user was a superuser when loaded.
     pub is_superuser: bool,
+    /// The user's security stamp when loaded: every scope requires the row with the user's
+    /// id to still carry it, so the snapshot gets nothing once that row is another user's
+    /// or the stamp was rotated.
+    pub security_stamp: String,
     /// The user's profiles, one per account, ordered by id.
     pub profiles: Vec<SubjectProfile>,
     /// The ids of the user's groups, ascending.
@@ -115,6 +120,7 @@ impl Subject {
                 is_active: user.is_active,
                 is_staff: user.is_staff,
                 is_superuser: user.is_superuser,
+                security_stamp: user.security_stamp,
                 profiles: profiles
                     .into_iter()
                     .map(|p| SubjectProfile {

@@ -6,7 +6,8 @@
 //! keyed by their database ids. Each rule is one method, with the rule it implements quoted
 //! in its doc comment; the answers are plain sets, computed by walking the world, never by
 //! building SQL. A subject is a [`Who`]: its user id (`None` is anonymous, and an id with no
-//! user is a user that no longer exists) and the whole-model grants it held when loaded.
+//! user is a user that no longer exists), which of the users ever given that id it was
+//! loaded for, and the whole-model grants it held when loaded.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Who {
     /// The user id; `None` for anonymous.
     pub user: Option<i64>,
+    /// Which user with that id the subject was loaded for: the id's
+    /// [incarnation](World::incarnation) then.
+    pub incarnation: u32,
     /// (permission name, model name or `None` for every model) of each such grant.
     pub whole_model_grants: BTreeSet<(String, Option<String>)>,
     /// Whether the snapshot holds a profile. README: "a user with no profile gets no
@@ -235,6 +239,9 @@ pub struct World {
     pub rows: BTreeMap<Model, BTreeMap<i64, Row>>,
     /// The grants.
     pub grants: BTreeSet<(Permission, Grantee)>,
+    /// How many times each user id was given to a new user after its user was deleted;
+    /// absent for never.
+    pub incarnations: BTreeMap<i64, u32>,
 }
 
 impl World {
@@ -243,13 +250,20 @@ impl World {
     // -----------------------------------------------------------------------------------
 
     /// Rule 0: "Every rule below gives **nothing** to an anonymous subject, to an inactive
-    /// user, and to a user that no longer exists."
+    /// user, and to a user that no longer exists." A new user given the id of a deleted one
+    /// is another user: the deleted one still no longer exists.
     ///
     /// The subject's user and flags if it may be given anything at all.
     pub fn entitled(&self, who: &Who) -> Option<(i64, User)> {
         let id = who.user?;
         let user = *self.users.get(&id)?;
-        user.is_active.then_some((id, user))
+        (user.is_active && self.incarnation(id) == who.incarnation).then_some((id, user))
+    }
+
+    /// How many times `user`'s id was given to a new user after its user was deleted: 0
+    /// for the first user with that id.
+    pub fn incarnation(&self, user: i64) -> u32 {
+        self.incarnations.get(&user).copied().unwrap_or_default()
     }
 
     /// "User profile: one user's membership in one account; a user may hold several."
@@ -729,6 +743,18 @@ impl World {
             .any(|model| self.rows_of(model).any(|(_, row)| row.owner == profile))
     }
 
+    /// Whether one of a user's profiles owns a row, which keeps the user from being deleted.
+    fn user_owns_rows(&self, user: i64) -> bool {
+        self.profiles_of(user)
+            .into_iter()
+            .any(|p| self.owns_rows(p))
+    }
+
+    /// Whether `user` exists and may be deleted (see [`World::delete_user`]).
+    pub fn may_delete_user(&self, user: i64) -> bool {
+        self.users.contains_key(&user) && !self.user_owns_rows(user)
+    }
+
     /// Deleting a user: its profiles, memberships and grants go with it. Invariant:
     /// "Deleting a user, profile or group never widens anyone's access and never leaves a
     /// grant pointing at nothing"; README: "deleting a user, account or profile that still
@@ -738,8 +764,7 @@ impl World {
         if !self.users.contains_key(&user) {
             return Ok(0);
         }
-        let profiles = self.profiles_of(user);
-        if profiles.iter().any(|&p| self.owns_rows(p)) {
+        if self.user_owns_rows(user) {
             return Err(Refusal::StillOwnsRows);
         }
         self.users.remove(&user);
@@ -748,6 +773,16 @@ impl World {
         self.grants
             .retain(|(_, grantee)| *grantee != Grantee::User(user));
         Ok(1)
+    }
+
+    /// Deleting a user (see [`World::delete_user`]), then creating a new user with its id
+    /// and `flags`: another user, with nothing of the old one's, and the id's next
+    /// incarnation.
+    pub fn replace_user(&mut self, user: i64, flags: User) -> Result<(), Refusal> {
+        self.delete_user(user)?;
+        self.users.insert(user, flags);
+        *self.incarnations.entry(user).or_default() += 1;
+        Ok(())
     }
 
     /// Deleting a profile: refused while it owns rows (see [`World::delete_user`]).

@@ -39,6 +39,28 @@ pub struct GenUser {
     pub is_superuser: bool,
 }
 
+impl GenUser {
+    /// The user to insert, its id and security stamp left to the database.
+    pub fn active_model(&self, username: String) -> user::ActiveModel {
+        user::ActiveModel {
+            username: Set(username),
+            is_active: Set(self.is_active),
+            is_staff: Set(self.is_staff),
+            is_superuser: Set(self.is_superuser),
+            ..Default::default()
+        }
+    }
+
+    /// The user as the oracle sees it.
+    pub fn oracle_user(&self) -> oracle::User {
+        oracle::User {
+            is_active: self.is_active,
+            is_staff: self.is_staff,
+            is_superuser: self.is_superuser,
+        }
+    }
+}
+
 /// A generated profile: (user number, account number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GenProfile {
@@ -170,6 +192,9 @@ pub enum GenOp {
     DeleteObject(Model, Index),
     /// Delete a user.
     DeleteUser(Index),
+    /// Delete one of the users that may be deleted (owning no rows) and create a new user,
+    /// with these flags, under its id.
+    ReplaceUser(Index, GenUser),
     /// Delete a profile.
     DeleteProfile(Index),
     /// Give a user a profile in an account where it has none (after subjects were
@@ -373,6 +398,7 @@ pub fn op() -> impl Strategy<Value = GenOp> {
         ),
         2 => (model(), any::<Index>()).prop_map(|(m, i)| GenOp::DeleteObject(m, i)),
         2 => any::<Index>().prop_map(GenOp::DeleteUser),
+        2 => (any::<Index>(), gen_user()).prop_map(|(user, flags)| GenOp::ReplaceUser(user, flags)),
         1 => any::<Index>().prop_map(GenOp::DeleteProfile),
         1 => (any::<Index>(), any::<Index>())
             .prop_map(|(user, account)| GenOp::AddProfile { user, account }),
@@ -521,13 +547,7 @@ pub async fn write_world(
             .users
             .iter()
             .enumerate()
-            .map(|(i, u)| user::ActiveModel {
-                username: Set(format!("u{i}")),
-                is_active: Set(u.is_active),
-                is_staff: Set(u.is_staff),
-                is_superuser: Set(u.is_superuser),
-                ..Default::default()
-            }),
+            .map(|(i, u)| u.active_model(format!("u{i}"))),
     )
     .exec_without_returning(db)
     .await?;
@@ -541,14 +561,7 @@ pub async fn write_world(
         .map(|i| by_name[&format!("u{i}")])
         .collect();
     for (u, flags) in users.iter().zip(&gen_world.users) {
-        world.users.insert(
-            *u,
-            oracle::User {
-                is_active: flags.is_active,
-                is_staff: flags.is_staff,
-                is_superuser: flags.is_superuser,
-            },
-        );
+        world.users.insert(*u, flags.oracle_user());
     }
 
     user_profile::Entity::insert_many(gen_world.profiles.iter().map(|p| {

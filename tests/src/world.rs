@@ -36,8 +36,8 @@ pub async fn account(db: &DatabaseConnection, name: &str) -> i64 {
     .id
 }
 
-/// Creates a user.
-pub async fn user(db: &DatabaseConnection, username: &str, role: Role) -> i64 {
+/// A user to insert, its id and security stamp left to the database.
+pub fn new_user(username: &str, role: Role) -> user::ActiveModel {
     user::ActiveModel {
         username: Set(username.to_owned()),
         is_active: Set(role != Role::Inactive),
@@ -45,10 +45,15 @@ pub async fn user(db: &DatabaseConnection, username: &str, role: Role) -> i64 {
         is_superuser: Set(role == Role::Superuser),
         ..Default::default()
     }
-    .insert(db)
-    .await
-    .expect("insert user")
-    .id
+}
+
+/// Creates a user.
+pub async fn user(db: &DatabaseConnection, username: &str, role: Role) -> i64 {
+    new_user(username, role)
+        .insert(db)
+        .await
+        .expect("insert user")
+        .id
 }
 
 /// Gives a user a profile in an account.

@@ -161,6 +161,26 @@ async fn sees_nothing(db: &DatabaseConnection, subject: &Subject, probe: &[i64],
     for (scope, select) in scopes {
         assert_eq!(ids(db, select).await, set([]), "{why}: documents, {scope}");
     }
+    let permitted = Permitted::any_of(["view", "change", "delete"]);
+    let pages = [
+        (
+            "readable_page",
+            document::Entity::readable_page(subject, 50),
+        ),
+        (
+            "manageable_page",
+            document::Entity::manageable_page(subject, 50),
+        ),
+        ("shared_page", document::Entity::shared_page(subject, 50)),
+        (
+            "permitted_page",
+            document::Entity::permitted_page(subject, &permitted, 50),
+        ),
+    ];
+    for (page, first) in pages {
+        let rows = first.all(db).await.unwrap();
+        assert!(rows.is_empty(), "{why}: documents, {page}: {rows:?}");
+    }
     assert_eq!(
         note_ids(db, note::Entity::find().with_read_permission_for(subject)).await,
         set([]),
@@ -2047,16 +2067,69 @@ async fn a_loaded_subject_keeps_nothing_the_database_no_longer_grants(db: &Datab
     .await;
     assert_eq!(counts(db).await.user_grants, grants_before - 1);
     assert!(!holder_users(db, holders(["view"])).await.contains(&y));
-    // A user created afterwards is another user, whatever id it gets: the stale snapshot
-    // is still denied what the new user holds.
-    let z = world::user(db, "z", Role::Superuser).await;
-    world::profile(db, z, side).await;
-    if z == y {
-        // The id was used again; the snapshot carries y's name, not z's rights.
-        sees_nothing(db, &stale, &[owned, staff_doc], "an id used again").await;
-    }
     // The remaining user's own rows and direct grant are unaffected.
     assert_eq!(readable().await, set([owned, granted_doc]));
+
+    // A new user given y's id (an explicit id: sequences never hand one out twice, but an
+    // import may) is another user. The stale snapshot names that id, yet gets nothing the
+    // new superuser holds, owns or is granted; the new user's own snapshot gets it all.
+    let again = user::ActiveModel {
+        id: Set(y),
+        ..world::new_user("y again", Role::Superuser)
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    assert_eq!(again.id, y);
+    let again_p = world::profile(db, y, side).await;
+    let again_doc = world::document(db, again_p, "y again's").await;
+    let g3 = world::group(db, "g3", &[y]).await;
+    give(
+        db,
+        "view",
+        Target::everything(),
+        Grantees::users([y]).and_groups([g3]),
+    )
+    .await;
+    give(
+        db,
+        "change",
+        Target::object::<document::Entity>(owned),
+        Grantees::users([y]),
+    )
+    .await;
+    let everything = [owned, staff_doc, granted_doc, group_doc, again_doc];
+    sees_nothing(
+        db,
+        &stale,
+        &everything,
+        "a deleted user's id given to a new user",
+    )
+    .await;
+    let fresh = load(db, y).await;
+    assert_ne!(
+        fresh.user().unwrap().security_stamp,
+        stale.user().unwrap().security_stamp
+    );
+    for select in [
+        document::Entity::find().with_read_permission_for(&fresh),
+        document::Entity::find().with_ownership_permission_for(&fresh),
+    ] {
+        assert_eq!(ids(db, select).await, set(everything));
+    }
+    assert_eq!(
+        ids(db, document::Entity::find().owned_by(&fresh)).await,
+        set([again_doc])
+    );
+    let first_page = document::Entity::readable_page(&fresh, 50).all(db).await;
+    assert_eq!(first_page.unwrap().len(), everything.len());
+    assert!(
+        document::Entity::can_manage(db, &fresh, owned)
+            .await
+            .unwrap()
+    );
+    // x reads what a superuser owns: the new user's row now.
+    assert_eq!(readable().await, set([owned, granted_doc, again_doc]));
 }
 
 async fn grants_to_missing_users_or_groups_write_nothing(db: &DatabaseConnection) {

@@ -36,8 +36,8 @@ use ownership_tests::oracle::{
     self, Ask, Grantee, HoldersQuestion, Model, Power, Profile, Refusal, Row, Who, World,
 };
 use ownership_tests::random_world::{
-    GenHolders, GenOp, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario, TargetChoice,
-    Written, clear, scenario, write_world,
+    GenHolders, GenOp, GenUser, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario,
+    TargetChoice, Written, clear, scenario, write_world,
 };
 use ownership_tests::world::walk_pages;
 use ownership_tests::{Backend, TestDb};
@@ -644,11 +644,13 @@ struct Asker {
     questions: Arc<Vec<Question>>,
 }
 
-/// The oracle's view of a subject: the user id it was loaded for, and the whole-model grants
-/// its snapshot holds, and whether it holds a profile.
-fn who_is(user: Option<i64>, subject: &Subject) -> Who {
+/// The oracle's view of a subject: the user id it was loaded for, which user with that id
+/// it was (the id's incarnation when loaded), the whole-model grants its snapshot holds,
+/// and whether it holds a profile.
+fn who_is(user: Option<i64>, incarnation: u32, subject: &Subject) -> Who {
     Who {
         user,
+        incarnation,
         whole_model_grants: subject
             .user()
             .map(|u| {
@@ -943,6 +945,20 @@ impl Case<'_> {
                 let expected = self.world.delete_user(id);
                 self.deleted("user", id, got, expected)
             }
+            GenOp::ReplaceUser(i, flags) => {
+                let deletable: Vec<i64> = self
+                    .written
+                    .users
+                    .iter()
+                    .copied()
+                    .filter(|&u| self.world.may_delete_user(u))
+                    .collect();
+                let Some(id) = pick(*i, &deletable) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                self.replace_user(id, flags).await
+            }
             GenOp::DeleteProfile(i) => {
                 let Some(id) = pick(*i, &self.written.profiles) else {
                     self.log.push(format!("skipped {op:?}: nothing to pick"));
@@ -1129,6 +1145,39 @@ impl Case<'_> {
             Err(self.failure(
                 &format!("deleting {what} {id}"),
                 &format!("library: {shown:?}\noracle:  {expected:?}"),
+            ))
+        }
+    }
+
+    /// Deletes a user and creates a new one with its id, given explicitly.
+    async fn replace_user(&mut self, id: i64, flags: &GenUser) -> Result<(), TestCaseError> {
+        let deleted = user::Entity::delete_by_id(id)
+            .exec(self.db)
+            .await
+            .map_err(|err| self.db_failure(&format!("deleting user {id}"), &err))?;
+        let mut new_user = flags.active_model(format!("u{id} again"));
+        new_user.id = Set(id);
+        let created = new_user
+            .insert(self.db)
+            .await
+            .map_err(|err| self.db_failure(&format!("creating a user with id {id}"), &err))?;
+        self.world
+            .replace_user(id, flags.oracle_user())
+            .expect("the user may be deleted");
+        self.log.push(format!(
+            "delete user {id} -> {} row(s), then create {flags:?} with its id -> id {}",
+            deleted.rows_affected, created.id
+        ));
+        self.count(1);
+        if (deleted.rows_affected, created.id) == (1, id) {
+            Ok(())
+        } else {
+            Err(self.failure(
+                &format!("replacing user {id}"),
+                &format!(
+                    "library: {} row(s) deleted, id {} created\noracle:  1 row deleted, id {id} created",
+                    deleted.rows_affected, created.id
+                ),
             ))
         }
     }
@@ -1405,7 +1454,8 @@ impl Case<'_> {
     }
 
     /// The subjects of this step: every user as loaded now, and as loaded at the start when
-    /// that differs; anonymous; the deleted user.
+    /// that differs (for an id given to a new user since, the deleted user it was then);
+    /// anonymous; the deleted user.
     async fn askers(&self) -> Result<Vec<Asker>, TestCaseError> {
         let mut subjects = Vec::new();
         for &user in &self.written.users {
@@ -1416,16 +1466,26 @@ impl Case<'_> {
             if *initial != now {
                 subjects.push((
                     format!("user {user} as loaded before the operations"),
-                    Some(user),
+                    who_is(Some(user), 0, initial),
                     initial.clone(),
                 ));
             }
-            subjects.push((format!("user {user}"), Some(user), now));
+            let incarnation = self.world.incarnation(user);
+            subjects.push((
+                format!("user {user}"),
+                who_is(Some(user), incarnation, &now),
+                now,
+            ));
         }
-        subjects.push(("anonymous".to_owned(), None, Subject::anonymous()));
         subjects.push((
-            format!("user {} deleted after loading", self.written.deleted_user),
-            Some(self.written.deleted_user),
+            "anonymous".to_owned(),
+            who_is(None, 0, &Subject::anonymous()),
+            Subject::anonymous(),
+        ));
+        let deleted = self.written.deleted_user;
+        subjects.push((
+            format!("user {deleted} deleted after loading"),
+            who_is(Some(deleted), 0, &self.written.deleted_subject),
             self.written.deleted_subject.clone(),
         ));
         let step = self.log.len();
@@ -1433,9 +1493,9 @@ impl Case<'_> {
         Ok(subjects
             .into_iter()
             .enumerate()
-            .map(|(k, (label, user, subject))| Asker {
+            .map(|(k, (label, who, subject))| Asker {
                 label,
-                who: who_is(user, &subject),
+                who,
                 subject,
                 questions: self.question_sets[(step + k) % sets].clone(),
             })

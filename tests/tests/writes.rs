@@ -1,6 +1,8 @@
 //! Unique (owner, name), typed duplicate errors, clone, delete behaviour and the schema, on
 //! every backend.
 
+use std::collections::BTreeSet;
+
 use ownership_core::entity::{account, user, user_profile};
 use ownership_core::{CloneOptions, OwnedActiveModelExt, OwnedModelExt, OwnershipError};
 use ownership_migration::sea_orm_migration::{MigratorTrait, SchemaManager};
@@ -8,9 +10,10 @@ use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::new_document;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
 
 on_every_backend!(
@@ -22,6 +25,7 @@ on_every_backend!(
     deleting_an_owner_is_refused_and_loses_nothing,
     deleting_a_user_without_rows_removes_profiles_and_memberships,
     migrations_go_down_and_up_again,
+    every_user_row_gets_its_own_security_stamp,
     schema_sync_declares_the_unique_index,
 );
 
@@ -254,6 +258,81 @@ async fn migrations_go_down_and_up_again(db: &DatabaseConnection) {
     let w = SmarterWorld::build(db).await;
     assert_eq!(user_profile::Entity::find().count(db).await.unwrap(), 4);
     world::group(db, "team", &[w.r1]).await;
+}
+
+/// Inserts plain users by SQL that does not name the security stamp, as a bulk loader or
+/// code older than the column would.
+async fn insert_unstamped(db: &DatabaseConnection, usernames: &[&str]) {
+    let mut insert = Query::insert();
+    insert.into_table(user::Entity).columns([
+        user::Column::Username,
+        user::Column::IsActive,
+        user::Column::IsStaff,
+        user::Column::IsSuperuser,
+    ]);
+    for &username in usernames {
+        insert.values_panic([username.into(), true.into(), false.into(), false.into()]);
+    }
+    db.execute(&insert).await.unwrap();
+}
+
+/// Every user's stamp: 32 lower-case hex digits, none shared.
+async fn stamps_are_random_and_distinct(db: &DatabaseConnection, users: usize) {
+    let stamps: Vec<String> = user::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.security_stamp)
+        .collect();
+    assert_eq!(stamps.len(), users);
+    for stamp in &stamps {
+        assert!(
+            stamp.len() == 32
+                && stamp
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+            "stamp {stamp:?}"
+        );
+    }
+    let distinct: BTreeSet<&String> = stamps.iter().collect();
+    assert_eq!(distinct.len(), users, "stamps {stamps:?}");
+}
+
+async fn every_user_row_gets_its_own_security_stamp(db: &DatabaseConnection) {
+    // Users written before the column existed each get a stamp of their own.
+    ownership_migration::Migrator::down(db, Some(1))
+        .await
+        .unwrap();
+    insert_unstamped(db, &["old 1", "old 2", "old 3"]).await;
+    ownership_migration::Migrator::up(db, None).await.unwrap();
+    stamps_are_random_and_distinct(db, 3).await;
+
+    // New users get one from the database, however they are inserted.
+    let inserted = world::new_user("one", Role::Regular)
+        .insert(db)
+        .await
+        .unwrap();
+    let stored = user::Entity::find_by_id(inserted.id).one(db).await.unwrap();
+    assert_eq!(stored.unwrap().security_stamp, inserted.security_stamp);
+    user::Entity::insert_many(["many 1", "many 2"].map(|name| world::new_user(name, Role::Staff)))
+        .exec(db)
+        .await
+        .unwrap();
+    insert_unstamped(db, &["raw 1", "raw 2"]).await;
+    stamps_are_random_and_distinct(db, 8).await;
+
+    // Down removes the column (SQL naming it fails), up adds it again.
+    ownership_migration::Migrator::down(db, Some(1))
+        .await
+        .unwrap();
+    assert!(
+        user::Entity::find().all(db).await.is_err(),
+        "column dropped"
+    );
+    insert_unstamped(db, &["between"]).await;
+    ownership_migration::Migrator::up(db, None).await.unwrap();
+    stamps_are_random_and_distinct(db, 9).await;
 }
 
 async fn schema_sync_declares_the_unique_index(db: &DatabaseConnection) {
