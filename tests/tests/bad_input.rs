@@ -15,18 +15,20 @@ use ownership_core::{
     OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject, Target,
     grant, holders, permissions_of, revoke,
 };
+use ownership_migration::sea_orm_migration::SchemaManager;
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, ids, set, walk_pages};
 use ownership_tests::world::{doc, documents, give, load, new_document, note_ids};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 on_every_backend!(
     long_permission_name_lists_are_answered_or_refused,
+    unsigned_ids_beyond_i64_are_checked_without_a_panic,
     a_snapshot_from_before_a_profile_shares_none_of_its_rows,
     empty_lists_match_nothing_and_write_nothing,
     unknown_permission_names_match_nothing,
@@ -422,6 +424,61 @@ async fn a_snapshot_from_before_a_profile_shares_none_of_its_rows(db: &DatabaseC
             .into_iter()
             .collect();
         assert_eq!(shared, set([theirs]));
+    }
+}
+
+/// An owned entity keyed by `u64` (no database generates such keys but MySQL's).
+mod counter {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "counter")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: u64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A check of an id no signed 64-bit column can hold (one from a URL, say) answers false;
+/// PostgreSQL's driver panics binding such a value, so it is never bound there. SQLite's
+/// driver takes no `u64` at all.
+async fn unsigned_ids_beyond_i64_are_checked_without_a_panic(db: &DatabaseConnection) {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return;
+    }
+    ownership_migration::create_owned_table(&SchemaManager::new(db), counter::Entity)
+        .await
+        .unwrap();
+    let (owner_user, owner) = owner_profile(db).await;
+    counter::Entity::insert(counter::ActiveModel {
+        id: Set(7),
+        user_profile_id: Set(owner),
+        name: Set("c".to_owned()),
+    })
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    let s = load(db, owner_user).await;
+    assert!(counter::Entity::can_read(db, &s, 7u64).await.unwrap());
+    assert!(counter::Entity::can_manage(db, &s, 7u64).await.unwrap());
+    for id in [i64::MAX as u64 + 1, u64::MAX] {
+        assert!(
+            !counter::Entity::can_read(db, &s, id).await.unwrap(),
+            "{id}"
+        );
+        assert!(
+            !counter::Entity::can_manage(db, &s, id).await.unwrap(),
+            "{id}"
+        );
     }
 }
 
