@@ -1,15 +1,18 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+mod condition;
 mod derived;
 pub mod entity;
 mod error;
 mod grant;
 mod holders;
 mod identity;
+mod load;
 mod owned;
 mod page;
 mod permission_sql;
+mod plan;
 mod scope;
 mod subject;
 mod write;

@@ -11,9 +11,7 @@
 
 use std::marker::PhantomData;
 
-use sea_orm::sea_query::{
-    Expr, ExprTrait, IntoColumnRef, JoinType, Order, Query, SelectStatement, UnionType,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select, Statement, Value,
@@ -21,55 +19,16 @@ use sea_orm::{
 
 use crate::derived::derived;
 use crate::entity::user_profile;
-use crate::scope::{self, Branches, Permitted};
-use crate::{OwnedEntity, Subject};
+use crate::plan::{AccessPlan, CANDIDATE_ID, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, deny};
+use crate::scope::{self, Permitted};
+use crate::{OwnedEntity, Subject, identity};
 
-/// The alias of the owned table inside a candidate list.
-pub(crate) const PAGE_ROW: &str = "ownership_page_row";
-/// The alias of a per-owner or per-group list joined `LATERAL`.
-pub(crate) const PAGE_PART: &str = "ownership_page_part";
-/// The name every candidate list gives its id column.
-pub(crate) const CANDIDATE_ID: &str = "ownership_candidate_id";
 /// The alias of the union of the candidate lists.
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";
 /// The alias of the owner profiles a lateral owner list runs over.
 const PAGE_OWNER: &str = "ownership_page_owner";
 /// The most permission names a page reads one list each of (two with groups).
 const MAX_LISTED_NAMES: usize = 16;
-
-/// Which rows a candidate list may take: those after the cursor, not owned by the user
-/// `not_owned_by` names (through any of its profiles), the first `size` in order; and
-/// whether the backend can run a limited list per owner or group (`LATERAL`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Keyset {
-    pub(crate) after: Option<i64>,
-    pub(crate) not_owned_by: Option<i64>,
-    pub(crate) size: u64,
-    pub(crate) lateral: bool,
-}
-
-impl Keyset {
-    /// Narrows a list to ids after the cursor and takes its first `size` in id order.
-    pub(crate) fn take(&self, list: &mut SelectStatement, id: impl IntoColumnRef + Clone) {
-        if let Some(after) = self.after {
-            list.and_where(Expr::col(id.clone()).gt(after));
-        }
-        list.order_by(id, Order::Asc).limit(self.size);
-    }
-
-    /// `owner NOT IN (the profiles of the user not_owned_by names)`, or nothing.
-    pub(crate) fn not_owned(&self, owner: impl IntoColumnRef) -> Option<Expr> {
-        self.not_owned_by
-            .map(|user_id| scope::not_owned_by(owner, user_id))
-    }
-
-    /// Narrows a list to rows whose owner column `owner` passes [`not_owned`](Self::not_owned).
-    pub(crate) fn skip_owned(&self, list: &mut SelectStatement, owner: impl IntoColumnRef) {
-        if let Some(not_owned) = self.not_owned(owner) {
-            list.and_where(not_owned);
-        }
-    }
-}
 
 /// The rows of `E` owned by one of `owners` (a list of profile ids named `id`), after the
 /// cursor, the first `size` of each owner: with `LATERAL` one ordered range of the (owner,
@@ -98,7 +57,7 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
     per_owner
 }
 
-impl Branches<'_> {
+impl AccessPlan<'_> {
     /// The condition of a page: `id IN (the first rows of the union of every branch's first
     /// rows after the cursor)`.
     ///
@@ -109,7 +68,7 @@ impl Branches<'_> {
     /// Every form leaves out the rows the keyset's [`not_owned`](Keyset::not_owned) excludes.
     fn page_condition<E: OwnedEntity>(self, keyset: &Keyset) -> Condition {
         if self.is_empty() {
-            return scope::deny();
+            return deny();
         }
         if !self.every_row.is_empty() {
             let mut condition = Condition::all().add(self.select_condition::<E>());
@@ -122,15 +81,15 @@ impl Branches<'_> {
         if let Some(owners) = self.owners {
             lists.push(owned_list::<E>(owners, keyset));
         }
-        if let Some(held) = self.granted {
-            lists.extend(held.object_lists::<E>(keyset));
+        if let Some(source) = self.candidates {
+            lists.extend(source.page_lists(&OwnedTable::of::<E>(), keyset));
         }
         let mut arms = lists
             .into_iter()
             .enumerate()
             .map(|(k, list)| derived(list, CANDIDATE_ID, format!("ownership_page_arm{k}")));
         let Some(mut candidates) = arms.next() else {
-            return scope::deny();
+            return deny();
         };
         candidates.unions(arms.map(|arm| (UnionType::Distinct, arm)));
         // Every candidate is a row of the table (owner lists read it, grant lists join
@@ -196,13 +155,16 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
     /// The query of the page on `backend`: the entity's rows, the scope's condition with
     /// each branch limited, `id > after`, `ORDER BY id LIMIT size`.
     fn select(&self, backend: DbBackend) -> Select<E> {
-        let not_owned_by = match self.listed {
-            Listed::Shared => self.subject.active_user().map(|user| user.id),
+        let excluded_owners = match self.listed {
+            Listed::Shared => self
+                .subject
+                .active_user()
+                .map(|user| identity::profiles_of(user.id)),
             _ => None,
         };
         let keyset = Keyset {
             after: self.after,
-            not_owned_by,
+            excluded_owners,
             size: self.size,
             // MariaDB and SQLite have no LATERAL; there each branch is limited as a whole.
             lateral: backend == DbBackend::Postgres,
@@ -210,11 +172,11 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
         let condition = match self.listed {
             Listed::Read | Listed::Shared => scope::for_active_user(self.subject, |user| {
                 let names = scope::read_names::<E>();
-                scope::read_branches::<E>(user, &names).page_condition::<E>(&keyset)
+                scope::read_plan::<E>(user, &names).page_condition::<E>(&keyset)
             }),
             Listed::Manage => scope::for_active_user(self.subject, |user| {
                 let names = scope::manage_names::<E>();
-                scope::manage_branches::<E>(user, &names).page_condition::<E>(&keyset)
+                scope::manage_plan::<E>(user, &names).page_condition::<E>(&keyset)
             }),
             Listed::Permitted(permitted)
                 if permitted.is_one_union() && permitted.names().len() <= MAX_LISTED_NAMES =>
@@ -222,7 +184,7 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
                 scope::for_active_user(self.subject, |user| {
                     let names = permitted.names();
                     permitted
-                        .branches::<E>(user, &names)
+                        .plan::<E>(user, &names)
                         .page_condition::<E>(&keyset)
                 })
             }

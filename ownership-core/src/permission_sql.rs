@@ -6,9 +6,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement
 
 use crate::derived::derived;
 use crate::entity::{group_member, permission_group, permission_user};
-use crate::page::{CANDIDATE_ID, Keyset, PAGE_PART, PAGE_ROW};
+use crate::identity;
+use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW};
 use crate::subject::SubjectUser;
-use crate::{OwnedEntity, identity};
 
 const USER_GRANT: &str = "ownership_pu";
 const GROUP_GRANT: &str = "ownership_pg";
@@ -264,7 +264,20 @@ impl Held<'_> {
         )
     }
 
-    /// The ids of the objects of `model_name` the user holds the names on: one of them, or
+    /// Whether the user holds the names on every object of `model_name`, or on every
+    /// object of every model: one of them, or every one when every name is needed.
+    pub(crate) fn on_whole_model(&self, model_name: &str) -> Expr {
+        if self.needs_several() {
+            let every_name = self.names.len() as i64;
+            return Self::count_of(self.names_on_whole_model(self.names, model_name))
+                .eq(every_name);
+        }
+        Expr::exists(self.granted_ids(self.names, &[model_name, ""], true))
+    }
+}
+
+impl CandidateSource for Held<'_> {
+    /// The ids of the objects of the table's model the user holds the names on: one of them, or
     /// every one when every name is needed, each by a grant on that very object (or, for
     /// every name, by a grant on the whole model the snapshot claims and the database still
     /// holds).
@@ -272,7 +285,8 @@ impl Held<'_> {
     /// Every name is one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT name) =
     /// n`, whatever the number of names: a conjunct per name would nest the statement as
     /// deep as the list is long.
-    pub(crate) fn objects(&self, model_name: &str) -> SelectStatement {
+    fn ids(&self, table: &OwnedTable) -> SelectStatement {
+        let model_name = table.model_name;
         if !self.needs_several() {
             return self.granted_ids(self.names, &[model_name], false);
         }
@@ -316,24 +330,25 @@ impl Held<'_> {
         )
     }
 
-    /// The objects of `E` the user holds one of the names on, each by a grant on that very
+    /// The objects of the table's model the user holds one of the names on, each by a grant on that very
     /// object, as limited lists for a page: one per name directly and one per name through
     /// groups, each one ordered range of the `held` index (with `LATERAL`, one range per
     /// group). A grant whose object no longer exists is skipped inside its list, so it
     /// never takes the place of a row that does.
-    pub(crate) fn object_lists<E: OwnedEntity>(&self, keyset: &Keyset) -> Vec<SelectStatement> {
-        let list = |table: &'static str, object_id: Expr, name: &str| {
+    fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement> {
+        let owned = table;
+        let list = |grants: &'static str, object_id: Expr, name: &str| {
             let mut list = Query::select();
             list.expr_as(object_id.clone(), CANDIDATE_ID)
                 .join_as(
                     JoinType::InnerJoin,
-                    E::default().table_ref(),
+                    owned.table.clone(),
                     PAGE_ROW,
-                    Expr::col((PAGE_ROW, E::id_column())).eq(object_id),
+                    Expr::col((PAGE_ROW, owned.id.clone())).eq(object_id),
                 )
-                .and_where(GrantColumn::ModelKey.of(table).eq(E::MODEL_NAME))
-                .and_where(GrantColumn::Name.of(table).eq(name));
-            keyset.skip_owned(&mut list, (PAGE_ROW, E::owner_column()));
+                .and_where(GrantColumn::ModelKey.of(grants).eq(owned.model_name))
+                .and_where(GrantColumn::Name.of(grants).eq(name));
+            keyset.skip_owned(&mut list, (PAGE_ROW, owned.owner.clone()));
             list
         };
         let mut lists = Vec::new();
@@ -389,17 +404,6 @@ impl Held<'_> {
             );
         }
         lists
-    }
-
-    /// Whether the user holds the names on every object of `model_name`, or on every
-    /// object of every model: one of them, or every one when every name is needed.
-    pub(crate) fn on_whole_model(&self, model_name: &str) -> Expr {
-        if self.needs_several() {
-            let every_name = self.names.len() as i64;
-            return Self::count_of(self.names_on_whole_model(self.names, model_name))
-                .eq(every_name);
-        }
-        Expr::exists(self.granted_ids(self.names, &[model_name, ""], true))
     }
 }
 

@@ -6,105 +6,19 @@
 
 use std::future::Future;
 
-use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::sea_query::{FromValueTuple, IntoValueTuple};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, DeleteMany, EntityTrait,
     PrimaryKeyTrait, QueryFilter, Select, SelectExt, UpdateMany, Value,
 };
 
-use crate::derived::derived;
-use crate::entity::permission_user;
+use crate::condition::Statement;
 use crate::identity::{self, Flag};
 use crate::permission_sql::Held;
+use crate::plan::{AccessPlan, deny};
 use crate::subject::SubjectUser;
 use crate::{OwnedEntity, OwnershipError, Subject};
-
-/// A condition no row satisfies; a constant the planner folds away.
-pub(crate) fn deny() -> Condition {
-    Condition::all().add(Expr::cust("1 = 0"))
-}
-
-/// The ways a scope admits a row of `E`, before they are put together as one condition (for
-/// a query) or as one union of ordered, limited candidate lists (for a [`ScopePage`]).
-/// Every part is an uncorrelated subquery, evaluated once per statement.
-///
-/// [`ScopePage`]: crate::ScopePage
-#[derive(Default)]
-pub(crate) struct Branches<'a> {
-    /// Conditions that admit every row when true (superuser, a grant on the whole model),
-    /// present only when the snapshot claims them.
-    pub(crate) every_row: Vec<Expr>,
-    /// The owner profiles whose rows are admitted.
-    pub(crate) owners: Option<SelectStatement>,
-    /// The grants that admit the rows they name.
-    pub(crate) granted: Option<Held<'a>>,
-}
-
-/// The alias of the owned table inside a candidate subquery.
-const CANDIDATE: &str = "ownership_candidate";
-/// The alias of the union of the candidate ids.
-const CANDIDATES: &str = "ownership_candidates";
-
-impl Branches<'_> {
-    /// Whether no branch admits anything.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.every_row.is_empty() && self.owners.is_none() && self.granted.is_none()
-    }
-
-    /// The condition for a `SELECT`.
-    pub(crate) fn select_condition<E: OwnedEntity>(self) -> Condition {
-        self.condition::<E>(Statement::Select)
-    }
-
-    /// One condition, in one of two forms with the same meaning.
-    ///
-    /// - Filter form, `every_row OR owner IN (..) OR id IN (..)`: the table is read in the
-    ///   query's order and each row tested. Taken when a branch admits every row (the
-    ///   subject likely sees all of the table, so an ordered first page stops early), and
-    ///   for an `UPDATE` or `DELETE`, since MySQL refuses a subquery on the table written.
-    /// - Candidate form, `id IN (ids granted UNION ids owned)`: the database collects
-    ///   the candidate ids from the grant and owner indexes and fetches only those rows.
-    ///   An `OR` of subqueries cannot be planned that way, hence the union. It is a
-    ///   `UNION`, not `UNION ALL`: a subquery known to be duplicate-free lets PostgreSQL
-    ///   turn the semi-join into a join and walk the sorted candidates against the primary
-    ///   key in the query's order, so a first page stops after its last row.
-    fn condition<E: OwnedEntity>(self, statement: Statement) -> Condition {
-        if self.is_empty() {
-            return deny();
-        }
-        let object_ids = self.granted.map(|held| held.objects(E::MODEL_NAME));
-        match (self.owners, object_ids) {
-            (Some(owners), Some(object_ids))
-                if self.every_row.is_empty() && statement == Statement::Select =>
-            {
-                let mut owned = Query::select();
-                owned
-                    .column((CANDIDATE, E::id_column()))
-                    .from_as(E::default().table_ref(), CANDIDATE)
-                    .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners));
-                let mut candidates = object_ids;
-                candidates.union(UnionType::Distinct, owned);
-                // A union's column is named by its first arm: the grants' `object_id`.
-                let candidates = derived(candidates, permission_user::Column::ObjectId, CANDIDATES);
-                Condition::all().add(E::id_column().in_subquery(candidates))
-            }
-            (owners, object_ids) => {
-                let mut any = Condition::any();
-                for every_row in self.every_row {
-                    any = any.add(every_row);
-                }
-                if let Some(owners) = owners {
-                    any = any.add(E::owner_column().in_subquery(owners));
-                }
-                if let Some(object_ids) = object_ids {
-                    any = any.add(E::id_column().in_subquery(object_ids));
-                }
-                any
-            }
-        }
-    }
-}
 
 /// The branches `build` returns for the subject's user, ANDed with "the user exists with
 /// the snapshot's security stamp and is active" checked in the database; nothing for an
@@ -125,20 +39,19 @@ pub(crate) fn for_active_user(
         .add(branches)
 }
 
-/// Adds the grants `held` counts to `branches`: on the row itself, and on the entity's model
+/// Adds the grants `held` counts to `plan`: on the row itself, and on the entity's model
 /// or on everything, when the snapshot holds such a grant and `held` counts it.
-fn add_granted<'a, E: OwnedEntity>(branches: &mut Branches<'a>, held: Held<'a>) {
-    branches.granted = Some(held);
+fn add_granted<'a, E: OwnedEntity>(plan: &mut AccessPlan<'a>, held: Held<'a>) {
+    plan.candidates = Some(Box::new(held));
     if held.whole_model && held.claims_whole_model(E::MODEL_NAME) {
-        branches.every_row.push(held.on_whole_model(E::MODEL_NAME));
+        plan.every_row.push(held.on_whole_model(E::MODEL_NAME));
     }
 }
 
 /// Adds the superuser branch, for a subject loaded as a superuser.
-fn add_superuser(branches: &mut Branches, user: &SubjectUser) {
+fn add_superuser(plan: &mut AccessPlan, user: &SubjectUser) {
     if user.is_superuser {
-        branches
-            .every_row
+        plan.every_row
             .push(identity::user_is(user, Some(Flag::Superuser)));
     }
 }
@@ -161,11 +74,11 @@ fn ownership_and_grants<'a, E: OwnedEntity>(
     user: &'a SubjectUser,
     owners: fn(&SubjectUser) -> SelectStatement,
     names: &'a [&'a str],
-) -> Branches<'a> {
-    let mut branches = Branches::default();
-    add_superuser(&mut branches, user);
+) -> AccessPlan<'a> {
+    let mut plan = AccessPlan::default();
+    add_superuser(&mut plan, user);
     if !user.profiles.is_empty() {
-        branches.owners = Some(owners(user));
+        plan.owners = Some(owners(user));
     }
     let held = Held {
         user,
@@ -174,8 +87,8 @@ fn ownership_and_grants<'a, E: OwnedEntity>(
         whole_model: true,
         every_name: false,
     };
-    add_granted::<E>(&mut branches, held);
-    branches
+    add_granted::<E>(&mut plan, held);
+    plan
 }
 
 /// The names whose grants admit a row to the manage scope.
@@ -189,26 +102,26 @@ pub(crate) fn read_names<E: OwnedEntity>() -> [&'static str; 2] {
     [E::READ_PERMISSION, E::MANAGE_PERMISSION]
 }
 
-/// The branches of the manage scope (rule 2) for an active user.
-pub(crate) fn manage_branches<'a, E: OwnedEntity>(
+/// The access plan of the manage scope (rule 2) for an active user.
+pub(crate) fn manage_plan<'a, E: OwnedEntity>(
     user: &'a SubjectUser,
     names: &'a [&'a str],
-) -> Branches<'a> {
+) -> AccessPlan<'a> {
     ownership_and_grants::<E>(user, identity::managed_profiles, names)
 }
 
-/// The branches of the read scope (rule 3) for an active user.
-pub(crate) fn read_branches<'a, E: OwnedEntity>(
+/// The access plan of the read scope (rule 3) for an active user.
+pub(crate) fn read_plan<'a, E: OwnedEntity>(
     user: &'a SubjectUser,
     names: &'a [&'a str],
-) -> Branches<'a> {
+) -> AccessPlan<'a> {
     ownership_and_grants::<E>(user, identity::readable_profiles, names)
 }
 
 /// The condition of [`manageable_by`] for a statement.
 fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
     for_active_user(subject, |user| {
-        manage_branches::<E>(user, &manage_names::<E>()).condition::<E>(statement)
+        manage_plan::<E>(user, &manage_names::<E>()).condition::<E>(statement)
     })
 }
 
@@ -231,7 +144,7 @@ pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 /// [`OwnershipScopes`]).
 pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
     for_active_user(subject, |user| {
-        read_branches::<E>(user, &read_names::<E>()).select_condition::<E>()
+        read_plan::<E>(user, &read_names::<E>()).select_condition::<E>()
     })
 }
 
@@ -352,16 +265,16 @@ impl Permitted {
         !self.names.is_empty() && (self.any || self.names.len() == 1)
     }
 
-    /// The branches admitting a row on which the user holds `names` (the names asked for),
+    /// The access plan admitting a row on which the user holds `names` (the names asked for),
     /// under the options asked for: one of them, or every one for all-of.
-    pub(crate) fn branches<'a, E: OwnedEntity>(
+    pub(crate) fn plan<'a, E: OwnedEntity>(
         &self,
         user: &'a SubjectUser,
         names: &'a [&'a str],
-    ) -> Branches<'a> {
-        let mut branches = Branches::default();
+    ) -> AccessPlan<'a> {
+        let mut plan = AccessPlan::default();
         if self.superuser_bypass {
-            add_superuser(&mut branches, user);
+            add_superuser(&mut plan, user);
         }
         let held = Held {
             user,
@@ -370,8 +283,8 @@ impl Permitted {
             whole_model: self.accept_model_wide,
             every_name: !self.any,
         };
-        add_granted::<E>(&mut branches, held);
-        branches
+        add_granted::<E>(&mut plan, held);
+        plan
     }
 }
 
@@ -386,9 +299,7 @@ fn permitted<E: OwnedEntity>(
     }
     for_active_user(subject, |user| {
         let names = permitted.names();
-        permitted
-            .branches::<E>(user, &names)
-            .condition::<E>(statement)
+        permitted.plan::<E>(user, &names).condition::<E>(statement)
     })
 }
 
@@ -468,14 +379,7 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedS
 }
 
 mod sealed {
-    /// The statement a scope's condition goes into. A `SELECT` gets the candidate form; an
-    /// `UPDATE` or `DELETE` the filter form, since MySQL refuses a subquery on the table
-    /// being written.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Statement {
-        Select,
-        Write,
-    }
+    use crate::condition::Statement;
 
     /// The query types the scopes apply to, and the statement each becomes.
     pub trait ScopedStatement {
@@ -492,8 +396,6 @@ mod sealed {
     )]
     pub trait ReadQuery {}
 }
-
-use sealed::Statement;
 
 impl<E: OwnedEntity> sealed::ScopedStatement for Select<E> {
     const STATEMENT: Statement = Statement::Select;

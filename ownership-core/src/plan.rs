@@ -1,0 +1,118 @@
+//! The access plan: every way a subject reaches a row of an owned entity for one scope, as
+//! the sources of access build it and before a compiler puts it together (a condition for a
+//! query or a bulk write, a keyset page, a single-object check).
+//!
+//! The bottom of the crate's SQL: it names no source's tables. A source hands the plan
+//! conditions, an owner set, or candidate lists behind [`CandidateSource`], so a new source
+//! plugs in without a compiler knowing its tables.
+
+use sea_orm::sea_query::{
+    DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, Order, SelectStatement, TableRef,
+};
+use sea_orm::{Condition, IdenStatic};
+
+use crate::owned::OwnedEntity;
+
+/// The alias of the owned table inside a page's candidate list.
+pub(crate) const PAGE_ROW: &str = "ownership_page_row";
+/// The alias of a per-owner or per-group list joined `LATERAL`.
+pub(crate) const PAGE_PART: &str = "ownership_page_part";
+/// The name every candidate list gives its id column.
+pub(crate) const CANDIDATE_ID: &str = "ownership_candidate_id";
+
+/// A condition no row satisfies; a constant the planner folds away.
+pub(crate) fn deny() -> Condition {
+    Condition::all().add(Expr::cust("1 = 0"))
+}
+
+/// The owned table a plan is compiled against: what a source needs to name its rows.
+#[derive(Clone, Debug)]
+pub(crate) struct OwnedTable {
+    /// The model name permissions are scoped by.
+    pub(crate) model_name: &'static str,
+    /// The table, with its schema.
+    pub(crate) table: TableRef,
+    /// The primary-key column.
+    pub(crate) id: DynIden,
+    /// The owner column.
+    pub(crate) owner: DynIden,
+}
+
+impl OwnedTable {
+    /// The table of an owned entity.
+    pub(crate) fn of<E: OwnedEntity>() -> Self {
+        Self {
+            model_name: E::MODEL_NAME,
+            table: E::default().table_ref(),
+            id: E::id_column().as_str().into_iden(),
+            owner: E::owner_column().as_str().into_iden(),
+        }
+    }
+}
+
+/// Which rows a page's candidate list may take: those after the cursor, whose owner is not
+/// one of `excluded_owners` (a subquery of profile ids), the first `size` in id order; and
+/// whether the backend can run a limited list per owner or group (`LATERAL`).
+#[derive(Clone, Debug)]
+pub(crate) struct Keyset {
+    pub(crate) after: Option<i64>,
+    pub(crate) excluded_owners: Option<SelectStatement>,
+    pub(crate) size: u64,
+    pub(crate) lateral: bool,
+}
+
+impl Keyset {
+    /// Narrows a list to ids after the cursor and takes its first `size` in id order.
+    pub(crate) fn take(&self, list: &mut SelectStatement, id: impl IntoColumnRef + Clone) {
+        if let Some(after) = self.after {
+            list.and_where(Expr::col(id.clone()).gt(after));
+        }
+        list.order_by(id, Order::Asc).limit(self.size);
+    }
+
+    /// `owner NOT IN (excluded owners)`, or nothing.
+    pub(crate) fn not_owned(&self, owner: impl IntoColumnRef) -> Option<Expr> {
+        self.excluded_owners
+            .as_ref()
+            .map(|excluded| Expr::col(owner).not_in_subquery(excluded.clone()))
+    }
+
+    /// Narrows a list to rows whose owner column `owner` passes [`not_owned`](Self::not_owned).
+    pub(crate) fn skip_owned(&self, list: &mut SelectStatement, owner: impl IntoColumnRef) {
+        if let Some(not_owned) = self.not_owned(owner) {
+            list.and_where(not_owned);
+        }
+    }
+}
+
+/// A source of candidate rows: the ids of the objects a subject reaches one way (grants;
+/// later shares), named without the owned table's help.
+pub(crate) trait CandidateSource {
+    /// The candidate ids of `table`'s model, as one uncorrelated subquery of one column.
+    fn ids(&self, table: &OwnedTable) -> SelectStatement;
+
+    /// The same candidates as lists for a page: each one ordered range of an index, limited
+    /// by `keyset`, selecting [`CANDIDATE_ID`], and each a row of `table` (a candidate whose
+    /// row no longer exists must not take the place of one that does).
+    fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement>;
+}
+
+/// The ways a scope admits a row, before a compiler puts them together. Every part is an
+/// uncorrelated subquery, evaluated once per statement.
+#[derive(Default)]
+pub(crate) struct AccessPlan<'a> {
+    /// Conditions that admit every row when true (superuser, a grant on the whole model),
+    /// present only when the snapshot claims them.
+    pub(crate) every_row: Vec<Expr>,
+    /// The owner profiles whose rows are admitted.
+    pub(crate) owners: Option<SelectStatement>,
+    /// The candidate rows a source names (grants).
+    pub(crate) candidates: Option<Box<dyn CandidateSource + 'a>>,
+}
+
+impl AccessPlan<'_> {
+    /// Whether no branch admits anything.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.every_row.is_empty() && self.owners.is_none() && self.candidates.is_none()
+    }
+}
