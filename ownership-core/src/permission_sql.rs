@@ -184,9 +184,7 @@ impl Held<'_> {
 
     /// `SELECT <columns> FROM <grant table> WHERE <grantee> AND model_key IN (..) AND name
     /// IN (names) [AND object_id IS NULL]`: one range of the table's `held` index per
-    /// grantee, for the user's own grants and, `with_groups`, as a `UNION` (duplicate-free,
-    /// like the candidate sets it goes into, see `scope`) with those of its groups. The
-    /// columns are named as in the user grant table.
+    /// grantee, for the user's own grants and, `with_groups`, those of its groups.
     fn grant_rows(
         &self,
         names: &[&str],
@@ -194,38 +192,19 @@ impl Held<'_> {
         whole_model: bool,
         columns: &[GrantColumn],
     ) -> SelectStatement {
-        let arm = |table: &'static str| {
-            let mut select = Query::select();
-            for column in columns {
-                select.expr_as(column.of(table), column.user_grant_column());
-            }
-            select
-                .and_where(
+        grants_of_user(self.user.id, self.with_groups, columns, |grants| {
+            let mut narrow = Condition::all()
+                .add(
                     GrantColumn::ModelKey
-                        .of(table)
+                        .of(grants)
                         .is_in(model_keys.iter().copied()),
                 )
-                .and_where(GrantColumn::Name.of(table).is_in(names.iter().copied()));
+                .add(GrantColumn::Name.of(grants).is_in(names.iter().copied()));
             if whole_model {
-                select.and_where(GrantColumn::ObjectId.of(table).is_null());
+                narrow = narrow.add(GrantColumn::ObjectId.of(grants).is_null());
             }
-            select
-        };
-        let mut direct = arm(USER_GRANT);
-        direct
-            .from_as(permission_user::Entity, USER_GRANT)
-            .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(self.user.id));
-        if self.with_groups {
-            let mut through_groups = arm(GROUP_GRANT);
-            through_groups
-                .from_as(permission_group::Entity, GROUP_GRANT)
-                .and_where(
-                    Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
-                        .in_subquery(identity::groups_of(self.user.id)),
-                );
-            direct.union(UnionType::Distinct, through_groups);
-        }
-        direct
+            narrow
+        })
     }
 
     /// The ids of the objects of `model_name` granted under one of `names`, each by a grant
@@ -410,25 +389,47 @@ impl CandidateSource for Held<'_> {
 /// The (name, model key) of every grant on every object that the user holds directly or
 /// through a group it is a member of now.
 pub(crate) fn whole_model_grants_of(user_id: i64) -> SelectStatement {
-    let mut direct = Query::select();
+    grants_of_user(
+        user_id,
+        true,
+        &[GrantColumn::Name, GrantColumn::ModelKey],
+        |grants| Condition::all().add(GrantColumn::ObjectId.of(grants).is_null()),
+    )
+}
+
+/// `columns` of the grants one user holds that satisfy `narrow(alias of the grant table)`:
+/// its own and, `with_groups`, as a `UNION` (duplicate-free, like the candidate sets it goes
+/// into) with those of the groups it is a member of now. The columns are named as in the
+/// user grant table.
+fn grants_of_user(
+    user_id: i64,
+    with_groups: bool,
+    columns: &[GrantColumn],
+    narrow: impl Fn(&'static str) -> Condition,
+) -> SelectStatement {
+    let arm = |grants: &'static str| {
+        let mut select = Query::select();
+        for column in columns {
+            select.expr_as(column.of(grants), column.user_grant_column());
+        }
+        select.cond_where(narrow(grants));
+        select
+    };
+    let mut direct = arm(USER_GRANT);
     direct
-        .column((USER_GRANT, permission_user::Column::Name))
-        .column((USER_GRANT, permission_user::Column::ModelKey))
         .from_as(permission_user::Entity, USER_GRANT)
-        .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(user_id))
-        .and_where(Expr::col((USER_GRANT, permission_user::Column::ObjectId)).is_null());
-    let through_groups = Query::select()
-        .column((GROUP_GRANT, permission_group::Column::Name))
-        .column((GROUP_GRANT, permission_group::Column::ModelKey))
-        .from_as(permission_group::Entity, GROUP_GRANT)
-        .and_where(
-            Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
-                .in_subquery(identity::groups_of(user_id)),
-        )
-        .and_where(Expr::col((GROUP_GRANT, permission_group::Column::ObjectId)).is_null())
-        .to_owned();
-    direct.union(UnionType::Distinct, through_groups);
-    direct.to_owned()
+        .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(user_id));
+    if with_groups {
+        let mut through_groups = arm(GROUP_GRANT);
+        through_groups
+            .from_as(permission_group::Entity, GROUP_GRANT)
+            .and_where(
+                Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
+                    .in_subquery(identity::groups_of(user_id)),
+            );
+        direct.union(UnionType::Distinct, through_groups);
+    }
+    direct
 }
 
 /// The users holding a grant that satisfies `grants` (over [`GrantColumn`]s): granted
