@@ -6,10 +6,7 @@
 //! as `sqlite://quickstart.sqlite?mode=rwc` as the first argument to keep it).
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
-use ownership_core::{
-    CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt, OwnedModelExt, OwnershipChecks,
-    OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject, Target, grant, holders,
-};
+use ownership_core::prelude::*;
 use ownership_examples::document;
 use ownership_examples::migration::Migrator;
 use sea_orm::{

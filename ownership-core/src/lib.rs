@@ -29,3 +29,16 @@ pub use scope::{
 };
 pub use subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 pub use write::{CloneOptions, OwnedActiveModelExt, OwnedModelExt};
+
+/// Everything a request handler needs, in one import: `use ownership_core::prelude::*;`.
+///
+/// The subject, the derive, every trait whose methods the scopes, pages, checks, writes and
+/// grant removal are called through, the grant and holder functions with their arguments,
+/// and the error.
+pub mod prelude {
+    pub use crate::{
+        CloneOptions, Grantees, ObjectGrants, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity,
+        OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted,
+        Subject, Target, grant, holders, permissions_of, revoke,
+    };
+}
