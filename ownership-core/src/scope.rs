@@ -151,7 +151,7 @@ pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 /// `owner NOT IN (the user's profiles)`, read from the database when the statement runs:
 /// a snapshot taken before the user got a profile must not count that profile's rows as
 /// someone else's.
-pub(crate) fn not_owned_by(owner: impl IntoColumnRef, user_id: i64) -> Expr {
+fn not_owned_by(owner: impl IntoColumnRef, user_id: i64) -> Expr {
     Expr::col(owner).not_in_subquery(identity::profiles_of(user_id))
 }
 
