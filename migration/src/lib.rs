@@ -26,7 +26,9 @@ mod m20261203_000003_read_scope_indexes;
 mod m20261204_000004_user_security_stamp;
 mod owned_table;
 
-pub use owned_table::{create_owned_table, drop_owned_table};
+pub use owned_table::{
+    create_grant_tables, create_owned_table, drop_grant_tables, drop_owned_table,
+};
 pub use sea_orm_migration;
 
 use sea_orm::{EntityTrait, Schema};

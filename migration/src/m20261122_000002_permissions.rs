@@ -1,6 +1,8 @@
-//! The permission tables: content types, permissions, and their grants to users and groups.
+//! The tables of permissions on whole models and on everything, and of their grants to users
+//! and groups. Grants on single objects live in each owned entity's own grant tables
+//! (`create_owned_table`).
 
-use ownership_core::entity::{content_type, permission, permission_group, permission_user};
+use ownership_core::entity::{permission, permission_group, permission_user};
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
@@ -12,7 +14,6 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        create_from_entity(manager, content_type::Entity).await?;
         create_from_entity(manager, permission::Entity).await?;
         create_from_entity(manager, permission_user::Entity).await?;
         create_from_entity(manager, permission_group::Entity).await?;
@@ -23,11 +24,6 @@ impl MigrationTrait for Migration {
             let collation = exact_collation(manager).await?;
             let column_type = format!("varchar(255) CHARACTER SET utf8mb4 COLLATE {collation}");
             for (table, column, nullable) in [
-                (
-                    content_type::Entity.into_iden(),
-                    content_type::Column::ModelName.into_iden(),
-                    false,
-                ),
                 (
                     permission::Entity.into_iden(),
                     permission::Column::Name.into_iden(),
@@ -90,7 +86,6 @@ impl MigrationTrait for Migration {
                 permission_group::Entity.into_table_ref(),
                 permission_user::Entity.into_table_ref(),
                 permission::Entity.into_table_ref(),
-                content_type::Entity.into_table_ref(),
             ],
         )
         .await
@@ -98,14 +93,13 @@ impl MigrationTrait for Migration {
 }
 
 /// The indexes the scopes and holder questions read grants through, on both grant tables:
-/// `(grantee, model_key, name, object_id)` gives the objects a user or group holds a
-/// permission on as one range in object-id order (and answers a single-object check with
-/// one probe); `(model_key, object_id, name, grantee)` gives the holders of an object's grants.
+/// `(grantee, model_key, name)` gives what a user or group holds on a model, or on every
+/// model, with one probe; `(model_key, name, grantee)` gives the holders of a permission.
 ///
 /// Not unique keys, so entity-first schema sync (which drops undeclared unique indexes
 /// only) leaves them alone.
 fn grant_indexes() -> Vec<IndexCreateStatement> {
-    let index = |table: &DynIden, name: &str, columns: [&DynIden; 4]| {
+    let index = |table: &DynIden, name: &str, columns: [&DynIden; 3]| {
         let mut index = Index::create();
         index
             .name(format!("idx-{table}-{name}"))
@@ -115,29 +109,27 @@ fn grant_indexes() -> Vec<IndexCreateStatement> {
         }
         index.to_owned()
     };
-    // (table, grantee, name, model key, object id) of each grant table.
+    // (table, grantee, name, model key) of each grant table.
     let tables = [
         (
             permission_user::Entity.into_iden(),
             permission_user::Column::UserId.into_iden(),
             permission_user::Column::Name.into_iden(),
             permission_user::Column::ModelKey.into_iden(),
-            permission_user::Column::ObjectId.into_iden(),
         ),
         (
             permission_group::Entity.into_iden(),
             permission_group::Column::GroupId.into_iden(),
             permission_group::Column::Name.into_iden(),
             permission_group::Column::ModelKey.into_iden(),
-            permission_group::Column::ObjectId.into_iden(),
         ),
     ];
     tables
         .iter()
-        .flat_map(|(table, grantee, name, model_key, object_id)| {
+        .flat_map(|(table, grantee, name, model_key)| {
             [
-                index(table, "held", [grantee, model_key, name, object_id]),
-                index(table, "object", [model_key, object_id, name, grantee]),
+                index(table, "held", [grantee, model_key, name]),
+                index(table, "holders", [model_key, name, grantee]),
             ]
         })
         .collect()
@@ -145,7 +137,7 @@ fn grant_indexes() -> Vec<IndexCreateStatement> {
 
 /// A binary collation that also tells trailing spaces apart: MariaDB's `utf8mb4_nopad_bin`,
 /// MySQL 8's `utf8mb4_0900_bin`, else `utf8mb4_bin` (binary, but padding).
-async fn exact_collation(manager: &SchemaManager<'_>) -> Result<&'static str, DbErr> {
+pub(crate) async fn exact_collation(manager: &SchemaManager<'_>) -> Result<&'static str, DbErr> {
     const PREFERRED: [&str; 3] = ["utf8mb4_nopad_bin", "utf8mb4_0900_bin", "utf8mb4_bin"];
     let available = Query::select()
         .column("COLLATION_NAME")

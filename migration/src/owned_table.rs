@@ -1,11 +1,15 @@
 //! Creating an application's owned table from its entity.
 
 use ownership_core::OwnedEntity;
-use ownership_core::entity::user_profile;
-use sea_orm::{ConnectionTrait, DbBackend, EntityName, IdenStatic, Schema, Statement};
+use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
+use ownership_core::entity::{group, permission_user, user, user_profile};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityName, IdenStatic, Schema, Statement};
 use sea_orm_migration::prelude::*;
 
-/// Creates the table of an owned entity with its indexes, from the entity.
+use crate::m20261122_000002_permissions::exact_collation;
+
+/// Creates the table of an owned entity with its indexes, from the entity, and its grant
+/// tables ([`create_grant_tables`]).
 ///
 /// - The unique (owner, name) index comes from the entity's shared `unique_key`, so it has
 ///   the name `schema sync` expects and sync never drops it.
@@ -115,7 +119,16 @@ pub async fn create_owned_table<E: OwnedEntity>(
     }
     manager.create_table(table).await?;
     if !owner_has_foreign_key && across_databases {
-        add_profile_key_across_databases(manager, entity, owner, &foreign_key_name).await?;
+        add_key_across_databases(
+            manager,
+            &entity.table_ref(),
+            owner,
+            &foreign_key_name,
+            user_profile::Entity.table_name(),
+            user_profile::Column::Id.as_str(),
+            "RESTRICT",
+        )
+        .await?;
     }
     if !inline_indexes {
         for mut index in indexes {
@@ -123,17 +136,164 @@ pub async fn create_owned_table<E: OwnedEntity>(
             manager.create_index(index).await?;
         }
     }
+    create_grant_tables(manager, entity).await
+}
+
+/// Creates the tables of grants on single rows of an owned entity, for a table the
+/// application creates itself ([`create_owned_table`] calls it): `<table>_user_grant` and
+/// `<table>_group_grant`, in the entity's schema, laid out as
+/// [`ownership_core::entity::object_grant`] describes.
+///
+/// Each grant row references its object with `ON DELETE CASCADE`, so the database deletes
+/// an object's grants with the object, whatever deletes it, and a new row given the same
+/// id inherits none; and its user or group the same way. The object column takes the type
+/// of the entity's primary key, so ids are compared in their own type.
+pub async fn create_grant_tables<E: OwnedEntity>(
+    manager: &SchemaManager<'_>,
+    entity: E,
+) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    // On MySQL a foreign key names no database (sea-query writes none there), so one to
+    // the plugin's tables from an entity in another database is added once the table exists.
+    let across_databases = backend == DbBackend::MySql && entity.schema_name().is_some();
+    let name_type = match backend {
+        // Names compare exactly, as in the plugin's own grant tables.
+        DbBackend::MySql => ColumnType::custom(format!(
+            "varchar(255) CHARACTER SET utf8mb4 COLLATE {}",
+            exact_collation(manager).await?
+        )),
+        _ => permission_user::Column::Name
+            .def()
+            .get_column_type()
+            .clone(),
+    };
+    for (grant_table, grantee, grantees, grantee_key) in [
+        (
+            E::user_grant_table(),
+            USER_ID,
+            user::Entity.into_table_ref(),
+            user::Column::Id.into_iden(),
+        ),
+        (
+            E::group_grant_table(),
+            GROUP_ID,
+            group::Entity.into_table_ref(),
+            group::Column::Id.into_iden(),
+        ),
+    ] {
+        let table_name = unqualified(&grant_table);
+        let grantee_type = match grantee {
+            USER_ID => user::Column::Id.def(),
+            _ => group::Column::Id.def(),
+        };
+        let mut table = Table::create();
+        table
+            .table(grant_table.clone())
+            .col(
+                ColumnDef::new_with_type(grantee, grantee_type.get_column_type().clone())
+                    .not_null(),
+            )
+            .col(ColumnDef::new_with_type(NAME, name_type.clone()).not_null())
+            .col(
+                ColumnDef::new_with_type(OBJECT_ID, E::id_column().def().get_column_type().clone())
+                    .not_null(),
+            )
+            .primary_key(Index::create().col(grantee).col(NAME).col(OBJECT_ID))
+            .foreign_key(
+                ForeignKey::create()
+                    .name(format!("fk-{table_name}-{OBJECT_ID}"))
+                    .from(grant_table.clone(), OBJECT_ID)
+                    .to(referenced_table(backend, entity), E::id_column())
+                    .on_delete(ForeignKeyAction::Cascade)
+                    .on_update(ForeignKeyAction::Cascade),
+            );
+        let grantee_key_name = format!("fk-{table_name}-{grantee}");
+        if !across_databases {
+            table.foreign_key(
+                ForeignKey::create()
+                    .name(&grantee_key_name)
+                    .from(grant_table.clone(), grantee)
+                    .to(grantees.clone(), grantee_key.clone())
+                    .on_delete(ForeignKeyAction::Cascade)
+                    .on_update(ForeignKeyAction::Cascade),
+            );
+        }
+        // Who holds what on an object; also what the cascade from the object reads.
+        let mut by_object = Index::create();
+        by_object
+            .name(format!("idx-{table_name}-object"))
+            .col(OBJECT_ID)
+            .col(NAME)
+            .col(grantee);
+        if backend == DbBackend::MySql {
+            table.index(&mut by_object);
+        }
+        manager.create_table(table).await?;
+        if across_databases {
+            add_key_across_databases(
+                manager,
+                &grant_table,
+                grantee,
+                &grantee_key_name,
+                &unqualified(&grantees),
+                &grantee_key.to_string(),
+                "CASCADE",
+            )
+            .await?;
+        }
+        if backend != DbBackend::MySql {
+            by_object.table(match backend {
+                DbBackend::Postgres => grant_table,
+                _ => table_name.into_table_ref(),
+            });
+            manager.create_index(by_object).await?;
+        }
+    }
     Ok(())
 }
 
-/// On MySQL, the owner's foreign key from a table in another database to the profile table
-/// in the connection's database, written out since sea-query names no database there.
-/// Every name comes from the entity or the server, and is quoted.
-async fn add_profile_key_across_databases<E: EntityName>(
+/// Drops the grant tables of an owned entity (the reverse of [`create_grant_tables`]).
+pub async fn drop_grant_tables<E: OwnedEntity>(
     manager: &SchemaManager<'_>,
-    entity: E,
-    owner: &str,
+    _entity: E,
+) -> Result<(), DbErr> {
+    for table in [E::group_grant_table(), E::user_grant_table()] {
+        manager
+            .drop_table(Table::drop().table(table).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The table a foreign key of a table of `entity`'s schema references `entity` by: on
+/// MySQL unqualified (sea-query writes no database there, and MySQL reads the name in the
+/// child table's database, which is the entity's).
+fn referenced_table<E: EntityName>(backend: DbBackend, entity: E) -> TableRef {
+    match backend {
+        DbBackend::MySql => entity.into_table_ref(),
+        _ => entity.table_ref(),
+    }
+}
+
+/// The name of a table, without its schema.
+fn unqualified(table: &TableRef) -> String {
+    match table {
+        TableRef::Table(name, _) => name.1.to_string(),
+        _ => unreachable!("a grant table is a table"),
+    }
+}
+
+/// On MySQL, a foreign key from `table` in another database to a plugin table in the
+/// connection's database, written out since sea-query names no database there. Every name
+/// comes from an entity or the server, and is quoted.
+async fn add_key_across_databases(
+    manager: &SchemaManager<'_>,
+    table: &TableRef,
+    column: &str,
     name: &str,
+    referenced: &str,
+    referenced_column: &str,
+    on_delete: &str,
 ) -> Result<(), DbErr> {
     let db = manager.get_connection();
     let current = db
@@ -145,16 +305,24 @@ async fn add_profile_key_across_databases<E: EntityName>(
         .ok_or_else(|| DbErr::Custom("SELECT DATABASE() returned no row".to_owned()))?;
     let database: String = current.try_get_by_index(0)?;
     let quoted = |name: &str| format!("`{}`", name.replace('`', "``"));
+    let TableRef::Table(table_name, _) = table else {
+        unreachable!("a foreign key is added to a table")
+    };
+    let schema = table_name
+        .0
+        .as_ref()
+        .map(|schema| schema.1.to_string())
+        .unwrap_or_default();
     let sql = format!(
         "ALTER TABLE {}.{} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {}.{} ({}) \
-         ON DELETE RESTRICT ON UPDATE RESTRICT",
-        quoted(entity.schema_name().unwrap_or_default()),
-        quoted(entity.table_name()),
+         ON DELETE {on_delete} ON UPDATE {on_delete}",
+        quoted(&schema),
+        quoted(&table_name.1.to_string()),
         quoted(name),
-        quoted(owner),
+        quoted(column),
         quoted(&database),
-        quoted(user_profile::Entity.table_name()),
-        quoted(user_profile::Column::Id.as_str()),
+        quoted(referenced),
+        quoted(referenced_column),
     );
     db.execute_unprepared(&sql).await?;
     Ok(())
@@ -170,11 +338,13 @@ fn index_table<E: EntityName>(manager: &SchemaManager<'_>, entity: E) -> TableRe
     }
 }
 
-/// Drops the table of an owned entity (the reverse of [`create_owned_table`]).
+/// Drops the table of an owned entity and its grant tables (the reverse of
+/// [`create_owned_table`]).
 pub async fn drop_owned_table<E: OwnedEntity>(
     manager: &SchemaManager<'_>,
     entity: E,
 ) -> Result<(), DbErr> {
+    drop_grant_tables(manager, entity).await?;
     manager
         .drop_table(Table::drop().table(entity.table_ref()).to_owned())
         .await

@@ -75,6 +75,14 @@ pub enum OwnershipError {
         /// The most one statement takes.
         limit: usize,
     },
+    /// Two owned entities give the same model name (`#[owned(model_name = "..")]`, by
+    /// default the table name); a grant on an object of one would admit the row with that
+    /// id of the other. Answered by the questions that read every owned entity's grants.
+    #[error("two owned entities on different tables have the model name {model:?}")]
+    DuplicateModelName {
+        /// The model name.
+        model: &'static str,
+    },
     /// Any other database error.
     #[error(transparent)]
     Db(#[from] DbErr),

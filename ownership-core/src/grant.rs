@@ -1,4 +1,8 @@
-//! Granting and revoking permissions, and removing an object's grants with the object.
+//! Granting and revoking permissions.
+//!
+//! A grant on every object of a model, or of every model, is a row of the plugin's
+//! permission tables; a grant on single objects is a row of the owned entity's own grant
+//! tables, which reference the object and go with it, whatever deletes it.
 //!
 //! Every operation is one transaction. Rows are written with `ON CONFLICT DO NOTHING`
 //! (MySQL: `ON DUPLICATE KEY UPDATE` of a key column to itself), so granting twice, or two
@@ -7,18 +11,21 @@
 //! committed after this one's snapshot (SQLite has no row locks and needs none). Lists longer than a
 //! statement can bind are split over several statements inside the transaction.
 
-use std::collections::{BTreeSet, HashMap};
-use std::future::Future;
+use std::collections::BTreeSet;
 
-use sea_orm::sea_query::{DynIden, Expr, ExprTrait, Func, IntoIden, OnConflict, Query, TableRef};
+use sea_orm::sea_query::{
+    DynIden, Expr, ExprTrait, IntoIden, IntoTableRef, OnConflict, Query, TableRef,
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionSession,
+    TransactionTrait,
 };
 
 use crate::OwnedEntity;
-use crate::entity::{content_type, group, permission, permission_group, permission_user, user};
+use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
+use crate::entity::{group, permission, permission_group, permission_user, user};
 use crate::error::OwnershipError;
+use crate::plan::{OwnedTable, as_bigint};
 
 /// The most values one statement binds. Below SQLite's limit (32,766), the lowest of the
 /// three backends, with room for the few other parameters of a statement.
@@ -91,9 +98,7 @@ enum Scope {
     Everything,
     Model(String),
     Objects {
-        model_name: String,
-        table: TableRef,
-        id_column: DynIden,
+        table: Box<OwnedTable>,
         ids: BTreeSet<i64>,
     },
 }
@@ -128,9 +133,7 @@ impl Target {
     pub fn objects<E: OwnedEntity>(ids: impl IntoIterator<Item = i64>) -> Self {
         Self {
             scope: Scope::Objects {
-                model_name: E::MODEL_NAME.to_owned(),
-                table: E::default().table_ref(),
-                id_column: E::id_column().into_iden(),
+                table: Box::new(OwnedTable::of::<E>()),
                 ids: ids.into_iter().collect(),
             },
         }
@@ -139,10 +142,8 @@ impl Target {
     fn model_name(&self) -> Option<&str> {
         match &self.scope {
             Scope::Everything => None,
-            Scope::Model(name)
-            | Scope::Objects {
-                model_name: name, ..
-            } => Some(name),
+            Scope::Model(name) => Some(name),
+            Scope::Objects { table, .. } => Some(table.model_name),
         }
     }
 }
@@ -178,64 +179,81 @@ where
     if !missing.is_empty() {
         return Err(OwnershipError::UnknownGroups(missing));
     }
-    let model_key = target.model_name().unwrap_or_default();
-    let permissions = match &target.scope {
+    match &target.scope {
         Scope::Everything | Scope::Model(_) => {
-            let id = upsert_permission(&txn, permission, target.model_name()).await?;
-            vec![(id, None)]
+            let model_key = target.model_name().unwrap_or_default();
+            let permission_id = upsert_permission(&txn, permission, target.model_name()).await?;
+            let granted = |grantee: i64| {
+                [
+                    permission_id.into(),
+                    grantee.into(),
+                    permission.into(),
+                    model_key.into(),
+                ]
+            };
+            insert_grants(
+                &txn,
+                permission_user::Entity.into_table_ref(),
+                [
+                    permission_user::Column::PermissionId.into_iden(),
+                    permission_user::Column::UserId.into_iden(),
+                    permission_user::Column::Name.into_iden(),
+                    permission_user::Column::ModelKey.into_iden(),
+                ],
+                2,
+                grantees.users.iter().map(|&user| granted(user)).collect(),
+            )
+            .await?;
+            insert_grants(
+                &txn,
+                permission_group::Entity.into_table_ref(),
+                [
+                    permission_group::Column::PermissionId.into_iden(),
+                    permission_group::Column::GroupId.into_iden(),
+                    permission_group::Column::Name.into_iden(),
+                    permission_group::Column::ModelKey.into_iden(),
+                ],
+                2,
+                grantees
+                    .groups
+                    .iter()
+                    .map(|&group| granted(group))
+                    .collect(),
+            )
+            .await?;
         }
-        Scope::Objects {
-            model_name,
-            table,
-            id_column,
-            ids,
-        } => {
+        Scope::Objects { table, ids } => {
             // Locking the rows makes a concurrent delete wait for this grant, or this grant
-            // wait for the delete and then find the rows gone.
-            let missing = missing_ids(&txn, table.clone(), id_column.clone(), ids).await?;
+            // wait for the delete and then find the rows gone (the foreign key would refuse
+            // the grant then, with a less telling error).
+            let missing = missing_ids(&txn, table.table.clone(), table.id.clone(), ids).await?;
             if !missing.is_empty() {
                 return Err(OwnershipError::UnknownObjects {
-                    model: model_name.clone(),
+                    model: table.model_name.to_owned(),
                     ids: missing,
                 });
             }
-            let content_types = upsert_content_types(&txn, model_name, ids).await?;
-            upsert_object_permissions(&txn, permission, model_name, &content_types).await?
+            for (grant_table, grantee_column, grantees) in [
+                (&table.user_grants, USER_ID, &grantees.users),
+                (&table.group_grants, GROUP_ID, &grantees.groups),
+            ] {
+                let mut rows = Vec::with_capacity(grantees.len() * ids.len());
+                for &grantee in grantees {
+                    for &id in ids {
+                        rows.push([grantee.into(), permission.into(), id.into()]);
+                    }
+                }
+                insert_grants(
+                    &txn,
+                    grant_table.clone(),
+                    [grantee_column, NAME, OBJECT_ID].map(IntoIden::into_iden),
+                    3,
+                    rows,
+                )
+                .await?;
+            }
         }
-    };
-    let granted = Granted {
-        name: permission,
-        model_key,
-        permissions: &permissions,
-    };
-    insert_grants(
-        &txn,
-        permission_user::Entity,
-        [
-            permission_user::Column::PermissionId,
-            permission_user::Column::UserId,
-            permission_user::Column::Name,
-            permission_user::Column::ModelKey,
-            permission_user::Column::ObjectId,
-        ],
-        &granted,
-        &grantees.users,
-    )
-    .await?;
-    insert_grants(
-        &txn,
-        permission_group::Entity,
-        [
-            permission_group::Column::PermissionId,
-            permission_group::Column::GroupId,
-            permission_group::Column::Name,
-            permission_group::Column::ModelKey,
-            permission_group::Column::ObjectId,
-        ],
-        &granted,
-        &grantees.groups,
-    )
-    .await?;
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -258,81 +276,52 @@ where
         return Ok(0);
     }
     let txn = db.begin().await?;
-    let permission_ids = existing_permissions(&txn, permission, target).await?;
     let mut removed = 0;
-    for ids in permission_ids.chunks(MAX_BOUND_VALUES / 2) {
-        for users in chunks(&grantees.users, MAX_BOUND_VALUES / 2) {
-            removed += permission_user::Entity::delete_many()
-                .filter(permission_user::Column::PermissionId.is_in(ids.iter().copied()))
-                .filter(permission_user::Column::UserId.is_in(users))
-                .exec(&txn)
-                .await?
-                .rows_affected;
+    match &target.scope {
+        Scope::Everything | Scope::Model(_) => {
+            // Each grant carries its permission's name and model key: no lookup of the id.
+            let model_key = target.model_name().unwrap_or_default();
+            for users in chunks(&grantees.users, MAX_BOUND_VALUES) {
+                removed += permission_user::Entity::delete_many()
+                    .filter(permission_user::Column::Name.eq(permission))
+                    .filter(permission_user::Column::ModelKey.eq(model_key))
+                    .filter(permission_user::Column::UserId.is_in(users))
+                    .exec(&txn)
+                    .await?
+                    .rows_affected;
+            }
+            for groups in chunks(&grantees.groups, MAX_BOUND_VALUES) {
+                removed += permission_group::Entity::delete_many()
+                    .filter(permission_group::Column::Name.eq(permission))
+                    .filter(permission_group::Column::ModelKey.eq(model_key))
+                    .filter(permission_group::Column::GroupId.is_in(groups))
+                    .exec(&txn)
+                    .await?
+                    .rows_affected;
+            }
         }
-        for groups in chunks(&grantees.groups, MAX_BOUND_VALUES / 2) {
-            removed += permission_group::Entity::delete_many()
-                .filter(permission_group::Column::PermissionId.is_in(ids.iter().copied()))
-                .filter(permission_group::Column::GroupId.is_in(groups))
-                .exec(&txn)
-                .await?
-                .rows_affected;
+        Scope::Objects { table, ids } => {
+            for (grant_table, grantee_column, grantees) in [
+                (&table.user_grants, USER_ID, &grantees.users),
+                (&table.group_grants, GROUP_ID, &grantees.groups),
+            ] {
+                for objects in chunks(ids, MAX_BOUND_VALUES / 2) {
+                    for grantees in chunks(grantees, MAX_BOUND_VALUES / 2) {
+                        let delete = Query::delete()
+                            .from_table(grant_table.clone())
+                            .and_where(Expr::col(NAME).eq(permission))
+                            .and_where(Expr::col(OBJECT_ID).is_in(objects.iter().copied()))
+                            .and_where(Expr::col(grantee_column).is_in(grantees))
+                            .to_owned();
+                        removed += txn.execute(&delete).await?.rows_affected();
+                    }
+                }
+            }
         }
     }
     txn.commit().await?;
     Ok(removed)
 }
-
-/// Removing an owned entity's rows together with the grants on them.
-pub trait ObjectGrants: OwnedEntity {
-    /// Deletes the rows with these ids and, in the same transaction, their content types
-    /// and with them every permission on them, so an id used again inherits nothing.
-    /// Returns how many rows were deleted.
-    ///
-    /// The rows go first: deleting them waits for any grant that has share-locked them, so
-    /// the content types deleted next include the ones such a grant created.
-    fn delete_with_grants<'a, C: ConnectionTrait + TransactionTrait>(
-        db: &'a C,
-        ids: impl IntoIterator<Item = i64> + Send + 'a,
-    ) -> impl Future<Output = Result<u64, DbErr>> + Send + 'a {
-        let ids: Vec<i64> = ids.into_iter().collect();
-        async move {
-            let txn = db.begin().await?;
-            let mut deleted = 0;
-            for chunk in ids.chunks(MAX_BOUND_VALUES) {
-                deleted += Self::delete_many()
-                    .filter(Self::id_column().is_in(chunk.iter().copied()))
-                    .exec(&txn)
-                    .await?
-                    .rows_affected;
-                content_type::Entity::delete_many()
-                    .filter(content_type::Column::ModelName.eq(Self::MODEL_NAME))
-                    .filter(content_type::Column::ObjectId.is_in(chunk.iter().copied()))
-                    .exec(&txn)
-                    .await?;
-            }
-            txn.commit().await?;
-            Ok(deleted)
-        }
-    }
-
-    /// Deletes the content types, and so the permissions, of rows that no longer exist
-    /// (deleted without [`ObjectGrants::delete_with_grants`]). Returns how many content
-    /// types were removed. One statement.
-    fn purge_orphan_grants<C: ConnectionTrait>(
-        db: &C,
-    ) -> impl Future<Output = Result<u64, DbErr>> + Send + '_ {
-        let existing = Query::select()
-            .column(Self::id_column())
-            .from(Self::default().table_ref())
-            .to_owned();
-        let purge = content_type::Entity::delete_many()
-            .filter(content_type::Column::ModelName.eq(Self::MODEL_NAME))
-            .filter(content_type::Column::ObjectId.not_in_subquery(existing));
-        async move { Ok(purge.exec(db).await?.rows_affected) }
-    }
-}
-
-impl<E: OwnedEntity> ObjectGrants for E {}
 
 /// `ids` in pieces of at most `size`.
 fn chunks(ids: &BTreeSet<i64>, size: usize) -> impl Iterator<Item = Vec<i64>> + '_ {
@@ -352,16 +341,13 @@ async fn missing_ids(
 ) -> Result<Vec<i64>, DbErr> {
     let table = table.into();
     let id_column = id_column.into_iden();
-    // Read every integer id as a BIGINT: PostgreSQL's driver decodes an `int4` column only
-    // into an `i32`. MySQL spells the 64-bit integer cast SIGNED.
-    let bigint = match txn.get_database_backend() {
-        DbBackend::MySql => "SIGNED",
-        _ => "BIGINT",
-    };
     let mut found = BTreeSet::new();
     for chunk in chunks(ids, MAX_BOUND_VALUES) {
         let select = Query::select()
-            .expr(Func::cast_as(Expr::col(id_column.clone()), bigint))
+            .expr(as_bigint(
+                Expr::col(id_column.clone()),
+                txn.get_database_backend(),
+            ))
             .from(table.clone())
             .and_where(Expr::col(id_column.clone()).is_in(chunk))
             .lock_shared()
@@ -373,7 +359,7 @@ async fn missing_ids(
     Ok(ids.difference(&found).copied().collect())
 }
 
-/// The id of the permission row for (name, model, no object), created if missing.
+/// The id of the permission row for (name, model), created if missing.
 async fn upsert_permission(
     txn: &impl ConnectionTrait,
     name: &str,
@@ -386,13 +372,11 @@ async fn upsert_permission(
             permission::Column::Name,
             permission::Column::ModelName,
             permission::Column::ModelKey,
-            permission::Column::ObjectKey,
         ])
         .values_panic([
             name.into(),
             model_name.map(str::to_owned).into(),
             model_key.into(),
-            0i64.into(),
         ])
         .on_conflict(do_nothing(permission_scope_key()))
         .to_owned();
@@ -402,7 +386,6 @@ async fn upsert_permission(
         .column(permission::Column::Id)
         .filter(permission::Column::Name.eq(name))
         .filter(permission::Column::ModelKey.eq(model_key))
-        .filter(permission::Column::ObjectKey.eq(0i64))
         .lock_shared()
         .into_tuple::<i64>()
         .one(txn)
@@ -410,195 +393,22 @@ async fn upsert_permission(
         .ok_or_else(|| DbErr::RecordNotFound("the permission just upserted".to_owned()))
 }
 
-/// The content type id of each object, created where missing.
-async fn upsert_content_types(
+/// Inserts `rows` of `columns` into a grant table, skipping the rows whose key (the first
+/// `key_len` columns) exists.
+async fn insert_grants<const N: usize>(
     txn: &impl ConnectionTrait,
-    model_name: &str,
-    object_ids: &BTreeSet<i64>,
-) -> Result<HashMap<i64, i64>, DbErr> {
-    let mut by_object = HashMap::with_capacity(object_ids.len());
-    for chunk in chunks(object_ids, MAX_BOUND_VALUES / 2) {
-        let mut insert = Query::insert();
-        insert.into_table(content_type::Entity).columns([
-            content_type::Column::ModelName,
-            content_type::Column::ObjectId,
-        ]);
-        for &object_id in &chunk {
-            insert.values_panic([model_name.into(), object_id.into()]);
-        }
-        insert.on_conflict(do_nothing(vec![
-            content_type::Column::ModelName.into_iden(),
-            content_type::Column::ObjectId.into_iden(),
-        ]));
-        txn.execute(&insert).await?;
-        let rows: Vec<(i64, i64)> = content_type::Entity::find()
-            .select_only()
-            .columns([content_type::Column::ObjectId, content_type::Column::Id])
-            .filter(content_type::Column::ModelName.eq(model_name))
-            .filter(content_type::Column::ObjectId.is_in(chunk))
-            .lock_shared()
-            .into_tuple()
-            .all(txn)
-            .await?;
-        by_object.extend(rows);
-    }
-    Ok(by_object)
-}
-
-/// The permission rows for (name, model, each content type), created where missing: each
-/// permission's id with its object's id.
-async fn upsert_object_permissions(
-    txn: &impl ConnectionTrait,
-    name: &str,
-    model_name: &str,
-    content_types: &HashMap<i64, i64>,
-) -> Result<Vec<(i64, Option<i64>)>, DbErr> {
-    let object_of: HashMap<i64, i64> = content_types
-        .iter()
-        .map(|(&object_id, &content_type_id)| (content_type_id, object_id))
-        .collect();
-    let content_type_ids: BTreeSet<i64> = object_of.keys().copied().collect();
-    let mut permissions = Vec::with_capacity(content_type_ids.len());
-    for chunk in chunks(&content_type_ids, MAX_BOUND_VALUES / 5) {
-        let mut insert = Query::insert();
-        insert.into_table(permission::Entity).columns([
-            permission::Column::Name,
-            permission::Column::ModelName,
-            permission::Column::ContentTypeId,
-            permission::Column::ModelKey,
-            permission::Column::ObjectKey,
-        ]);
-        for &content_type_id in &chunk {
-            insert.values_panic([
-                name.into(),
-                model_name.into(),
-                content_type_id.into(),
-                model_name.into(),
-                content_type_id.into(),
-            ]);
-        }
-        insert.on_conflict(do_nothing(permission_scope_key()));
-        txn.execute(&insert).await?;
-        let rows: Vec<(i64, i64)> = permission::Entity::find()
-            .select_only()
-            .columns([permission::Column::Id, permission::Column::ObjectKey])
-            .filter(permission::Column::Name.eq(name))
-            .filter(permission::Column::ModelKey.eq(model_name))
-            .filter(permission::Column::ObjectKey.is_in(chunk))
-            .lock_shared()
-            .into_tuple()
-            .all(txn)
-            .await?;
-        permissions.extend(
-            rows.into_iter()
-                .map(|(id, content_type_id)| (id, object_of.get(&content_type_id).copied())),
-        );
-    }
-    Ok(permissions)
-}
-
-/// The ids of the permission rows `target` names, without creating any.
-async fn existing_permissions(
-    txn: &impl ConnectionTrait,
-    name: &str,
-    target: &Target,
-) -> Result<Vec<i64>, DbErr> {
-    let base = || {
-        Query::select()
-            .column((permission::Entity, permission::Column::Id))
-            .from(permission::Entity)
-            .and_where(Expr::col((permission::Entity, permission::Column::Name)).eq(name))
-            .to_owned()
-    };
-    let mut selects = Vec::new();
-    match &target.scope {
-        Scope::Everything | Scope::Model(_) => {
-            let model_key = target.model_name().unwrap_or_default();
-            selects.push(
-                base()
-                    .and_where(
-                        Expr::col((permission::Entity, permission::Column::ModelKey)).eq(model_key),
-                    )
-                    .and_where(
-                        Expr::col((permission::Entity, permission::Column::ObjectKey)).eq(0i64),
-                    )
-                    .to_owned(),
-            );
-        }
-        Scope::Objects {
-            model_name, ids, ..
-        } => {
-            for chunk in chunks(ids, MAX_BOUND_VALUES) {
-                let content_types = Query::select()
-                    .column(content_type::Column::Id)
-                    .from(content_type::Entity)
-                    .and_where(content_type::Column::ModelName.eq(model_name.as_str()))
-                    .and_where(content_type::Column::ObjectId.is_in(chunk))
-                    .to_owned();
-                selects.push(
-                    base()
-                        .and_where(
-                            Expr::col((permission::Entity, permission::Column::ContentTypeId))
-                                .in_subquery(content_types),
-                        )
-                        .to_owned(),
-                );
-            }
-        }
-    }
-    let mut ids = Vec::new();
-    for select in selects {
-        for row in txn.query_all(&select).await? {
-            ids.push(row.try_get_by_index::<i64>(0)?);
-        }
-    }
-    Ok(ids)
-}
-
-/// The permissions a grant writes grant rows for: one name and model key, and each
-/// permission's id with the id of its object (`None` for every object).
-struct Granted<'a> {
-    name: &'a str,
-    model_key: &'a str,
-    permissions: &'a [(i64, Option<i64>)],
-}
-
-/// Inserts a grant row for each (permission, grantee) into a grant table, skipping
-/// existing ones. `columns` are the table's permission, grantee, name, model key and
-/// object columns, in that order.
-async fn insert_grants<C: IntoIden + Copy>(
-    txn: &impl ConnectionTrait,
-    table: impl IntoIden,
-    columns: [C; 5],
-    granted: &Granted<'_>,
-    grantees: &BTreeSet<i64>,
+    table: TableRef,
+    columns: [DynIden; N],
+    key_len: usize,
+    rows: Vec<[sea_orm::Value; N]>,
 ) -> Result<(), DbErr> {
-    let table = table.into_iden();
-    let rows: Vec<(i64, Option<i64>, i64)> = granted
-        .permissions
-        .iter()
-        .flat_map(|&(permission_id, object_id)| {
-            grantees
-                .iter()
-                .map(move |&grantee_id| (permission_id, object_id, grantee_id))
-        })
-        .collect();
-    for chunk in rows.chunks(MAX_BOUND_VALUES / columns.len()) {
+    for chunk in rows.chunks(MAX_BOUND_VALUES / N) {
         let mut insert = Query::insert();
-        insert.into_table(table.clone()).columns(columns);
-        for &(permission_id, object_id, grantee_id) in chunk {
-            insert.values_panic([
-                permission_id.into(),
-                grantee_id.into(),
-                granted.name.into(),
-                granted.model_key.into(),
-                object_id.into(),
-            ]);
+        insert.into_table(table.clone()).columns(columns.clone());
+        for row in chunk {
+            insert.values_panic(row.clone().map(Expr::from));
         }
-        insert.on_conflict(do_nothing(vec![
-            columns[0].into_iden(),
-            columns[1].into_iden(),
-        ]));
+        insert.on_conflict(do_nothing(columns[..key_len].to_vec()));
         txn.execute(&insert).await?;
     }
     Ok(())
@@ -609,7 +419,6 @@ fn permission_scope_key() -> Vec<DynIden> {
     vec![
         permission::Column::Name.into_iden(),
         permission::Column::ModelKey.into_iden(),
-        permission::Column::ObjectKey.into_iden(),
     ]
 }
 

@@ -3,17 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
+use sea_orm::sea_query::{ExprTrait, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait, Select,
 };
 
 use crate::OwnedEntity;
-use crate::entity::{group, permission, user};
+use crate::entity::object_grant::{NAME, OBJECT_ID};
+use crate::entity::{group, user};
 use crate::error::OwnershipError;
 use crate::grant::MAX_BOUND_VALUES;
 use crate::identity;
-use crate::permission_sql::{self, GrantColumn};
+use crate::permission_sql::{self, GrantTables, HolderArm, MODEL_KEY, grant_column};
+use crate::plan::{OwnedTable, deny};
+use crate::registry;
 
 /// One object of one model, named by its model name and integer id.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -128,7 +132,7 @@ impl Holders {
     /// The active users holding one of the permissions, directly or through a group
     /// they are a member of (inactive users hold nothing).
     pub fn users(&self) -> Result<Select<user::Entity>, OwnershipError> {
-        let holders = permission_sql::users_granted(self.matching(), !self.direct_only);
+        let holders = permission_sql::users_granted(&self.arms()?, !self.direct_only);
         within_bind_limit(
             user::Entity::find()
                 .filter(identity::is_true((user::Entity, user::Column::IsActive)))
@@ -148,106 +152,157 @@ impl Holders {
 
     /// The groups holding one of the permissions.
     pub fn groups(&self) -> Result<Select<group::Entity>, OwnershipError> {
-        let holders = permission_sql::groups_granted(self.matching());
+        let holders = permission_sql::groups_granted(&self.arms()?);
         within_bind_limit(group::Entity::find().filter(group::Column::Id.in_subquery(holders)))
     }
 
-    /// The condition on grants (over the name, model key and object copied onto each
-    /// grant row): name, model and object conditions on the same grant. Empty lists match
-    /// nothing.
-    fn matching(&self) -> Condition {
-        let name = GrantColumn::Name.expr();
-        let model_key = || GrantColumn::ModelKey.expr();
-        let object_id = || GrantColumn::ObjectId.expr();
-        let every_model = || model_key().eq("");
-        let mut condition = Condition::all().add(name.is_in(strs(&self.names)));
+    /// The grant tables the question reads, each with the condition on its rows: name,
+    /// model and object conditions on the same grant. The grants on whole models and on
+    /// everything are one pair of tables, the grants on single rows one pair per owned
+    /// entity; a pair no grant of which could match is left out. Empty lists match nothing.
+    fn arms(&self) -> Result<Vec<HolderArm>, OwnershipError> {
         if self.names.is_empty() {
-            condition = condition.add(Expr::cust("1 = 0"));
+            return Ok(Vec::new());
         }
+        let names = || Condition::all().add(grant_column(NAME).is_in(strs(&self.names)));
+        let mut objects_by_model: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        for object in self.objects.iter().flatten() {
+            objects_by_model
+                .entry(&object.model_name)
+                .or_default()
+                .push(object.id);
+        }
+        let model_asked = |model_name: &str| {
+            self.model_names
+                .as_ref()
+                .is_none_or(|m| m.iter().any(|n| n == model_name))
+        };
+        let mut arms = Vec::new();
+
+        // Grants on a whole model or on everything.
+        let mut model_keys = Condition::all();
         if let Some(model_names) = &self.model_names {
             let mut any = Condition::any();
             if !model_names.is_empty() {
-                any = any.add(model_key().is_in(strs(model_names)));
+                any = any.add(grant_column(MODEL_KEY).is_in(strs(model_names)));
             }
             if self.include_null_model_name {
-                any = any.add(every_model());
+                any = any.add(grant_column(MODEL_KEY).eq(""));
             }
-            if any.is_empty() {
-                any = any.add(Expr::cust("1 = 0"));
-            }
-            condition = condition.add(any);
+            model_keys = model_keys.add(if any.is_empty() { deny() } else { any });
         }
-        if let Some(objects) = &self.objects {
-            let mut by_model: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-            for object in objects {
-                by_model
-                    .entry(&object.model_name)
-                    .or_default()
-                    .push(object.id);
-            }
-            let mut any = any_of_balanced(
-                by_model
-                    .iter()
-                    .map(|(model_name, ids)| {
-                        model_key()
-                            .eq(*model_name)
-                            .and(object_id().is_in(ids.iter().copied()))
-                    })
-                    .collect(),
-            );
-            if self.include_null_object {
-                // A grant on every object covers these objects only if it is on their model
-                // or on every model.
-                any = any.add(
-                    Condition::all().add(object_id().is_null()).add(
+        let whole_models_count = match &self.objects {
+            None => true,
+            // A grant on every object covers these objects only if it is on their model or
+            // on every model.
+            Some(objects) => {
+                if !objects.is_empty() && self.include_null_object {
+                    model_keys = model_keys.add(
                         Condition::any()
-                            .add(model_key().is_in(by_model.keys().copied()))
-                            .add(every_model()),
-                    ),
-                );
+                            .add(grant_column(MODEL_KEY).is_in(objects_by_model.keys().copied()))
+                            .add(grant_column(MODEL_KEY).eq("")),
+                    );
+                    true
+                } else {
+                    false
+                }
             }
-            if objects.is_empty() {
-                any = Condition::all().add(Expr::cust("1 = 0"));
-            }
-            condition = condition.add(any);
+        };
+        if whole_models_count {
+            arms.push(HolderArm {
+                tables: GrantTables::whole_model(),
+                grants: names().add(model_keys),
+            });
         }
-        condition
+
+        // Grants on single rows, one pair of tables per owned entity.
+        for (model_name, table) in registry::owned_tables()? {
+            if !model_asked(model_name) {
+                continue;
+            }
+            let mut grants = names();
+            if self.objects.is_some() {
+                let Some(ids) = objects_by_model.get(model_name) else {
+                    continue;
+                };
+                grants = grants.add(grant_column(OBJECT_ID).is_in(ids.iter().copied()));
+            }
+            arms.push(HolderArm {
+                tables: GrantTables::objects_of(&table),
+                grants,
+            });
+        }
+        Ok(arms)
+    }
+}
+
+/// A permission held by a user or a group: on every object of every model (no model name),
+/// on every object of one model (no object id), or on one object.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HeldPermission {
+    /// The permission's name.
+    pub name: String,
+    /// The model, or `None` for every model.
+    pub model_name: Option<String>,
+    /// The object, or `None` for every object of the model.
+    pub object_id: Option<i64>,
+}
+
+/// The permissions [`permissions_of`] finds: one statement over the grants on whole models
+/// and the grant tables of every owned entity.
+#[derive(Clone, Debug)]
+pub struct HeldPermissions {
+    users: Vec<i64>,
+    groups: Vec<i64>,
+    tables: Vec<OwnedTable>,
+}
+
+impl HeldPermissions {
+    /// The statement for `backend`, or `None` when there was no user and no group to ask
+    /// about.
+    pub fn build(&self, backend: DbBackend) -> Option<sea_orm::Statement> {
+        permission_sql::permissions_held(&self.users, &self.groups, &self.tables, backend)
+            .map(|statement| backend.build(&statement))
+    }
+
+    /// The permissions held, each once, ordered.
+    pub async fn all<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<Vec<HeldPermission>, OwnershipError> {
+        let Some(statement) = self.build(db.get_database_backend()) else {
+            return Ok(Vec::new());
+        };
+        let mut held = Vec::new();
+        for row in db.query_all_raw(statement).await? {
+            let model_key: String = row.try_get_by_index(1)?;
+            held.push(HeldPermission {
+                name: row.try_get_by_index(0)?,
+                model_name: Some(model_key).filter(|key| !key.is_empty()),
+                object_id: row.try_get_by_index(2)?,
+            });
+        }
+        held.sort_unstable();
+        Ok(held)
     }
 }
 
 /// The permissions granted to these users (directly or through their groups) and to these
-/// groups. No source, no permission.
+/// groups: on whole models, on everything, and on single rows of every owned entity, in
+/// one statement. No user and no group, no permission.
 pub fn permissions_of(
     users: impl IntoIterator<Item = i64>,
     groups: impl IntoIterator<Item = i64>,
-) -> Result<Select<permission::Entity>, OwnershipError> {
-    let users: Vec<i64> = users.into_iter().collect();
-    let groups: Vec<i64> = groups.into_iter().collect();
-    let mut any = Condition::any();
-    if !users.is_empty() {
-        any = any.add(permission::Column::Id.in_subquery(permission_sql::held_by_users(&users)));
+) -> Result<HeldPermissions, OwnershipError> {
+    let held = HeldPermissions {
+        users: users.into_iter().collect(),
+        groups: groups.into_iter().collect(),
+        tables: registry::owned_tables()?.into_values().collect(),
+    };
+    if let Some(statement) = held.build(DbBackend::Postgres) {
+        check_bind_limit(&statement)?;
     }
-    if !groups.is_empty() {
-        any = any.add(permission::Column::Id.in_subquery(permission_sql::held_by_groups(&groups)));
-    }
-    if any.is_empty() {
-        any = any.add(Expr::cust("1 = 0"));
-    }
-    within_bind_limit(permission::Entity::find().filter(any))
-}
-
-/// `a OR b OR ..`, nested as a balanced tree of pairs: a flat list would be written out as a
-/// chain as deep as it is long, and a few thousand models would overflow the stack.
-fn any_of_balanced(mut conditions: Vec<Expr>) -> Condition {
-    if conditions.len() <= 2 {
-        return conditions
-            .into_iter()
-            .fold(Condition::any(), |any, condition| any.add(condition));
-    }
-    let second_half = conditions.split_off(conditions.len() / 2);
-    Condition::any()
-        .add(any_of_balanced(conditions))
-        .add(any_of_balanced(second_half))
+    Ok(held)
 }
 
 fn strs(values: &[String]) -> impl Iterator<Item = &str> {
@@ -257,10 +312,13 @@ fn strs(values: &[String]) -> impl Iterator<Item = &str> {
 /// `select`, if one statement can bind all its values (each list is bound once per grant
 /// table it is checked against, and the lists add up).
 fn within_bind_limit<E: EntityTrait>(select: Select<E>) -> Result<Select<E>, OwnershipError> {
-    let bound = select
-        .build(DbBackend::Postgres)
-        .values
-        .map_or(0, |values| values.0.len());
+    check_bind_limit(&select.build(DbBackend::Postgres))?;
+    Ok(select)
+}
+
+/// Whether one statement can bind all the values of `statement`.
+fn check_bind_limit(statement: &sea_orm::Statement) -> Result<(), OwnershipError> {
+    let bound = statement.values.as_ref().map_or(0, |values| values.0.len());
     if bound > MAX_BOUND_VALUES {
         return Err(OwnershipError::TooManyValues {
             what: "values bound by one statement",
@@ -268,5 +326,5 @@ fn within_bind_limit<E: EntityTrait>(select: Select<E>) -> Result<Select<E>, Own
             limit: MAX_BOUND_VALUES,
         });
     }
-    Ok(select)
+    Ok(())
 }

@@ -13,13 +13,14 @@ mod owned;
 mod page;
 mod permission_sql;
 mod plan;
+mod registry;
 mod scope;
 mod subject;
 mod write;
 
 pub use error::OwnershipError;
-pub use grant::{Grantees, MAX_NAME_CHARS, ObjectGrants, Target, grant, revoke};
-pub use holders::{Holders, ObjectRef, holders, permissions_of};
+pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, revoke};
+pub use holders::{HeldPermission, HeldPermissions, Holders, ObjectRef, holders, permissions_of};
 pub use owned::OwnedEntity;
 pub use ownership_derive::Owned;
 pub use page::{OwnershipPages, ScopePage};
@@ -30,15 +31,22 @@ pub use scope::{
 pub use subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 pub use write::{CloneOptions, OwnedActiveModelExt, OwnedModelExt};
 
+/// What `#[derive(Owned)]` expands to refers to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::registry::OwnedModel;
+    pub use inventory;
+}
+
 /// Everything a request handler needs, in one import: `use ownership_core::prelude::*;`.
 ///
 /// The subject, the derive, every trait whose methods the scopes, pages, checks, writes and
-/// grant removal are called through, the grant and holder functions with their arguments,
+/// grant helpers are called through, the grant and holder functions with their arguments,
 /// and the error.
 pub mod prelude {
     pub use crate::{
-        CloneOptions, Grantees, ObjectGrants, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity,
-        OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted,
-        Subject, Target, grant, holders, permissions_of, revoke,
+        CloneOptions, Grantees, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity, OwnedModelExt,
+        OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject,
+        Target, grant, holders, permissions_of, revoke,
     };
 }

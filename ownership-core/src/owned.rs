@@ -1,6 +1,7 @@
 //! The trait `#[derive(Owned)]` implements: what the scopes need to know about an owned entity.
 
 use sea_orm::EntityTrait;
+use sea_orm::sea_query::{IntoTableRef, TableRef};
 
 /// An entity whose rows each belong to one user profile and carry a name unique per owner.
 ///
@@ -32,6 +33,20 @@ pub trait OwnedEntity: EntityTrait {
         None
     }
 
+    /// The table of grants on single rows of this entity to users: `<table>_user_grant`,
+    /// in the entity's schema. Its rows reference the owned row and the user with
+    /// `ON DELETE CASCADE`, so a grant never outlives either (see
+    /// `ownership_migration::create_owned_table`).
+    fn user_grant_table() -> TableRef {
+        grant_table::<Self>("user_grant")
+    }
+
+    /// The table of grants on single rows of this entity to groups: `<table>_group_grant`,
+    /// like [`user_grant_table`](Self::user_grant_table).
+    fn group_grant_table() -> TableRef {
+        grant_table::<Self>("group_grant")
+    }
+
     /// The name SeaORM gives the unique (owner, name) index: `idx-<table>-<key>`.
     fn owner_name_index() -> String {
         format!(
@@ -39,5 +54,15 @@ pub trait OwnedEntity: EntityTrait {
             Self::default().table_name(),
             Self::OWNER_NAME_KEY
         )
+    }
+}
+
+/// `<table>_<suffix>`, in the entity's schema.
+fn grant_table<E: OwnedEntity>(suffix: &str) -> TableRef {
+    let entity = E::default();
+    let table = format!("{}_{suffix}", entity.table_name());
+    match entity.schema_name() {
+        Some(schema) => (schema.to_owned(), table).into_table_ref(),
+        None => table.into_table_ref(),
     }
 }

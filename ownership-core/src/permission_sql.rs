@@ -1,18 +1,28 @@
-//! The SQL the scopes and holder queries run against the permission tables, and the only
-//! read-side code that knows their shape.
+//! The SQL the scopes and holder questions run against the grant tables, and the only
+//! read-side code that knows their shape: the plugin's tables of grants on whole models and
+//! on everything, and each owned entity's own tables of grants on single rows.
 
-use sea_orm::Condition;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement, TableRef, UnionType,
+};
+use sea_orm::{Condition, DbBackend, EntityName};
 
 use crate::derived::derived;
+use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use crate::entity::{group_member, permission_group, permission_user};
 use crate::identity;
-use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW};
+use crate::plan::{
+    CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, as_bigint,
+};
 use crate::subject::SubjectUser;
+
+/// The column of the whole-model grant tables naming the model (`""` for every model).
+pub(crate) const MODEL_KEY: &str = "model_key";
 
 const USER_GRANT: &str = "ownership_pu";
 const GROUP_GRANT: &str = "ownership_pg";
 const MEMBERSHIP: &str = "ownership_gm";
+/// The grant table of one arm of a holder question, whichever table it is.
 const GRANT: &str = "ownership_grant";
 /// The union of a user's direct and group grants of a scope's names.
 const GRANTED_OBJECT: &str = "ownership_granted_object";
@@ -27,114 +37,77 @@ const COUNTED_NAME: &str = "ownership_counted_name";
 /// The union of the holders of a permission, direct and through groups.
 const HOLDER: &str = "ownership_holder";
 
-/// What a holder question reads off the grants users hold.
-#[derive(Clone, Copy, Debug)]
-enum HeldColumn {
-    PermissionId,
-    UserId,
+/// A pair of grant tables, to users and to groups: either the plugin's tables of grants on
+/// whole models and on everything, or one owned entity's tables of grants on its rows.
+/// Both pairs spell the grantee and name columns alike ([`USER_ID`], [`GROUP_ID`],
+/// [`NAME`]); the first adds [`MODEL_KEY`], the second [`OBJECT_ID`].
+#[derive(Clone, Debug)]
+pub(crate) struct GrantTables {
+    users: TableRef,
+    groups: TableRef,
 }
 
-/// `column` of every grant users hold, their own and, `with_groups`, those of the groups
-/// they are members of, that satisfies `grants(user)`: a condition over the grant's
-/// [`GrantColumn`]s (both arms alias the grant table `ownership_grant`) and over `user`,
-/// the column naming the user in that arm.
-///
-/// The condition goes into each arm rather than around the union, so that every database
-/// reads each grant table through its indexes: MariaDB would first materialize the union
-/// of every grant. Each list in the condition is so bound once per grant table.
-fn user_grants(
-    column: HeldColumn,
-    with_groups: bool,
-    grants: impl Fn(Expr) -> Condition,
-) -> SelectStatement {
-    // The column of each arm, named after the user grant table's.
-    let (output, direct_column, group_column) = match column {
-        HeldColumn::PermissionId => (
-            permission_user::Column::PermissionId,
-            Expr::col((GRANT, permission_user::Column::PermissionId)),
-            Expr::col((GRANT, permission_group::Column::PermissionId)),
-        ),
-        HeldColumn::UserId => (
-            permission_user::Column::UserId,
-            Expr::col((GRANT, permission_user::Column::UserId)),
-            Expr::col((MEMBERSHIP, group_member::Column::UserId)),
-        ),
-    };
-    let mut direct = Query::select();
-    direct
-        .expr_as(direct_column, output)
-        .from_as(permission_user::Entity, GRANT)
-        .cond_where(grants(Expr::col((GRANT, permission_user::Column::UserId))));
-    if !with_groups {
-        return direct;
-    }
-    let through_groups = Query::select()
-        .expr_as(group_column, output)
-        .from_as(permission_group::Entity, GRANT)
-        .join_as(
-            JoinType::InnerJoin,
-            group_member::Entity,
-            MEMBERSHIP,
-            Expr::col((MEMBERSHIP, group_member::Column::GroupId))
-                .equals((GRANT, permission_group::Column::GroupId)),
-        )
-        .cond_where(grants(Expr::col((
-            MEMBERSHIP,
-            group_member::Column::UserId,
-        ))))
-        .to_owned();
-    direct.union(UnionType::All, through_groups);
-    derived(direct, output, HOLDER)
-}
-
-/// The name, model key and object copied onto every grant row. Both grant tables name
-/// these columns alike, so one column serves either table and the union of the two.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum GrantColumn {
-    Name,
-    ModelKey,
-    ObjectId,
-}
-
-impl GrantColumn {
-    /// The column of the grant table (or union of grant tables) aliased `table`.
-    fn of(self, table: &'static str) -> Expr {
-        Expr::col((table, self.user_grant_column()))
-    }
-
-    /// The column of the user grant table, whose names both tables share.
-    fn user_grant_column(self) -> permission_user::Column {
-        match self {
-            GrantColumn::Name => permission_user::Column::Name,
-            GrantColumn::ModelKey => permission_user::Column::ModelKey,
-            GrantColumn::ObjectId => permission_user::Column::ObjectId,
+impl GrantTables {
+    /// The grants on every object of a model, or of every model.
+    pub(crate) fn whole_model() -> Self {
+        Self {
+            users: permission_user::Entity.table_ref(),
+            groups: permission_group::Entity.table_ref(),
         }
     }
 
-    /// The column as holder questions see it, through the `ownership_grant` alias of
-    /// [`users_granted`] and [`groups_granted`].
-    pub(crate) fn expr(self) -> Expr {
-        self.of(GRANT)
+    /// The grants on single rows of one owned entity.
+    pub(crate) fn objects_of(table: &OwnedTable) -> Self {
+        Self {
+            users: table.user_grants.clone(),
+            groups: table.group_grants.clone(),
+        }
     }
 }
 
-/// The ids of the permissions the users hold, directly or through their groups.
-pub(crate) fn held_by_users(users: &[i64]) -> SelectStatement {
-    user_grants(HeldColumn::PermissionId, true, |user| {
-        Condition::all().add(user.is_in(users.iter().copied()))
-    })
+/// `column` of the grant table aliased `table`.
+fn col(table: &'static str, column: &'static str) -> Expr {
+    Expr::col((table, column))
 }
 
-/// The ids of the permissions granted to these groups.
-pub(crate) fn held_by_groups(groups: &[i64]) -> SelectStatement {
-    Query::select()
-        .column((GROUP_GRANT, permission_group::Column::PermissionId))
-        .from_as(permission_group::Entity, GROUP_GRANT)
-        .and_where(
-            Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
-                .is_in(groups.iter().copied()),
-        )
-        .to_owned()
+/// `columns` of the grants in `tables` one user holds that satisfy `narrow(alias of the
+/// grant table)`: its own and, `with_groups`, as a `UNION` (duplicate-free, like the
+/// candidate sets it goes into) with those of the groups it is a member of now.
+///
+/// The condition goes into each arm rather than around the union, so that every database
+/// reads each grant table through its indexes.
+fn grants_of_user(
+    user_id: i64,
+    with_groups: bool,
+    tables: &GrantTables,
+    columns: &[&'static str],
+    narrow: impl Fn(&'static str) -> Condition,
+) -> SelectStatement {
+    let arm = |grants: &'static str, table: &TableRef, grantee: Expr| {
+        let mut select = Query::select();
+        for &column in columns {
+            select.expr_as(col(grants, column), column);
+        }
+        select
+            .from_as(table.clone(), grants)
+            .cond_where(narrow(grants))
+            .and_where(grantee);
+        select
+    };
+    let mut direct = arm(
+        USER_GRANT,
+        &tables.users,
+        col(USER_GRANT, USER_ID).eq(user_id),
+    );
+    if with_groups {
+        let through_groups = arm(
+            GROUP_GRANT,
+            &tables.groups,
+            col(GROUP_GRANT, GROUP_ID).in_subquery(identity::groups_of(user_id)),
+        );
+        direct.union(UnionType::Distinct, through_groups);
+    }
+    direct
 }
 
 /// Which grants a scope branch counts: whose, of which names, and how.
@@ -182,55 +155,22 @@ impl Held<'_> {
         }
     }
 
-    /// `SELECT <columns> FROM <grant table> WHERE <grantee> AND model_key IN (..) AND name
-    /// IN (names) [AND object_id IS NULL]`: one range of the table's `held` index per
-    /// grantee, for the user's own grants and, `with_groups`, those of its groups.
-    fn grant_rows(
-        &self,
-        names: &[&str],
-        model_keys: &[&str],
-        whole_model: bool,
-        columns: &[GrantColumn],
-    ) -> SelectStatement {
-        grants_of_user(self.user.id, self.with_groups, columns, |grants| {
-            let mut narrow = Condition::all()
-                .add(
-                    GrantColumn::ModelKey
-                        .of(grants)
-                        .is_in(model_keys.iter().copied()),
-                )
-                .add(GrantColumn::Name.of(grants).is_in(names.iter().copied()));
-            if whole_model {
-                narrow = narrow.add(GrantColumn::ObjectId.of(grants).is_null());
-            }
-            narrow
-        })
-    }
-
-    /// The ids of the objects of `model_name` granted under one of `names`, each by a grant
-    /// on that very object (or, `whole_model`, the ids of grants on every object: none).
-    fn granted_ids(
-        &self,
-        names: &[&str],
-        model_keys: &[&str],
-        whole_model: bool,
-    ) -> SelectStatement {
-        let rows = self.grant_rows(names, model_keys, whole_model, &[GrantColumn::ObjectId]);
-        if self.with_groups {
-            derived(rows, permission_user::Column::ObjectId, GRANTED_OBJECT)
-        } else {
-            rows
-        }
-    }
-
-    /// The names of `names` held on every object of `model_name`, or of every model,
-    /// without duplicates (a name may be held on the model and on every model), since
-    /// they are counted.
+    /// The names of `names` the user holds on every object of `model_name`, or of every
+    /// model, without duplicates (a name may be held on the model and on every model),
+    /// since they are counted.
     fn names_on_whole_model(&self, names: &[&str], model_name: &str) -> SelectStatement {
-        let rows = self.grant_rows(names, &[model_name, ""], true, &[GrantColumn::Name]);
-        derived(rows, permission_user::Column::Name, WHOLE_MODEL_NAME)
-            .distinct()
-            .to_owned()
+        let rows = grants_of_user(
+            self.user.id,
+            self.with_groups,
+            &GrantTables::whole_model(),
+            &[NAME],
+            |grants| {
+                Condition::all()
+                    .add(col(grants, MODEL_KEY).is_in([model_name, ""]))
+                    .add(col(grants, NAME).is_in(names.iter().copied()))
+            },
+        );
+        derived(rows, NAME, WHOLE_MODEL_NAME).distinct().to_owned()
     }
 
     /// `(SELECT COUNT(*) FROM names)`.
@@ -246,46 +186,59 @@ impl Held<'_> {
     /// Whether the user holds the names on every object of `model_name`, or on every
     /// object of every model: one of them, or every one when every name is needed.
     pub(crate) fn on_whole_model(&self, model_name: &str) -> Expr {
+        let held = self.names_on_whole_model(self.names, model_name);
         if self.needs_several() {
-            let every_name = self.names.len() as i64;
-            return Self::count_of(self.names_on_whole_model(self.names, model_name))
-                .eq(every_name);
+            Self::count_of(held).eq(self.names.len() as i64)
+        } else {
+            Expr::exists(held)
         }
-        Expr::exists(self.granted_ids(self.names, &[model_name, ""], true))
+    }
+
+    /// `columns` of the user's grants of `names` on single rows of `table`.
+    fn object_grants(
+        &self,
+        table: &OwnedTable,
+        names: &[&str],
+        columns: &[&'static str],
+    ) -> SelectStatement {
+        grants_of_user(
+            self.user.id,
+            self.with_groups,
+            &GrantTables::objects_of(table),
+            columns,
+            |grants| Condition::all().add(col(grants, NAME).is_in(names.iter().copied())),
+        )
     }
 }
 
 impl CandidateSource for Held<'_> {
-    /// The ids of the objects of the table's model the user holds the names on: one of them, or
-    /// every one when every name is needed, each by a grant on that very object (or, for
-    /// every name, by a grant on the whole model the snapshot claims and the database still
-    /// holds).
+    /// The ids of the rows of `table` the user holds the names on: one of them, or every
+    /// one when every name is needed, each by a grant on that very row (or, for every name,
+    /// by a grant on the whole model the snapshot claims and the database still holds).
     ///
     /// Every name is one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT name) =
     /// n`, whatever the number of names: a conjunct per name would nest the statement as
     /// deep as the list is long.
     fn ids(&self, table: &OwnedTable) -> SelectStatement {
-        let model_name = table.model_name;
         if !self.needs_several() {
-            return self.granted_ids(self.names, &[model_name], false);
+            let rows = self.object_grants(table, self.names, &[OBJECT_ID]);
+            return if self.with_groups {
+                derived(rows, OBJECT_ID, GRANTED_OBJECT)
+            } else {
+                rows
+            };
         }
-        let held = |column: GrantColumn| column.of(HELD_NAME);
         let mut objects = Query::select();
         objects
-            .column((HELD_NAME, permission_user::Column::ObjectId))
+            .column((HELD_NAME, OBJECT_ID))
             .from_subquery(
-                self.grant_rows(
-                    self.names,
-                    &[model_name],
-                    false,
-                    &[GrantColumn::ObjectId, GrantColumn::Name],
-                ),
+                self.object_grants(table, self.names, &[OBJECT_ID, NAME]),
                 HELD_NAME,
             )
-            .group_by_col((HELD_NAME, permission_user::Column::ObjectId));
+            .group_by_col((HELD_NAME, OBJECT_ID));
         let every_name = self.names.len() as i64;
         let claimed = if self.whole_model {
-            self.claimed_whole_model(model_name)
+            self.claimed_whole_model(table.model_name)
         } else {
             Vec::new()
         };
@@ -293,79 +246,60 @@ impl CandidateSource for Held<'_> {
             Expr::val(every_name)
         } else {
             // A name held on the whole model is held on this object: count it once, there.
-            objects.and_where(
-                held(GrantColumn::Name)
-                    .not_in_subquery(self.names_on_whole_model(&claimed, model_name)),
-            );
-            Expr::val(every_name).sub(Self::count_of(
-                self.names_on_whole_model(&claimed, model_name),
-            ))
+            let on_whole_model = self.names_on_whole_model(&claimed, table.model_name);
+            objects.and_where(col(HELD_NAME, NAME).not_in_subquery(on_whole_model.clone()));
+            Expr::val(every_name).sub(Self::count_of(on_whole_model))
         };
-        objects.and_having(Expr::expr(Func::count_distinct(held(GrantColumn::Name))).eq(needed));
-        derived(
-            objects.to_owned(),
-            permission_user::Column::ObjectId,
-            HELD_OBJECT,
-        )
+        objects.and_having(Expr::expr(Func::count_distinct(col(HELD_NAME, NAME))).eq(needed));
+        derived(objects.to_owned(), OBJECT_ID, HELD_OBJECT)
     }
 
-    /// The objects of the table's model the user holds one of the names on, each by a grant on that very
-    /// object, as limited lists for a page: one per name directly and one per name through
-    /// groups, each one ordered range of the `held` index (with `LATERAL`, one range per
-    /// group). A grant whose object no longer exists is skipped inside its list, so it
-    /// never takes the place of a row that does.
+    /// The rows of `table` the user holds one of the names on, each by a grant on that very
+    /// row, as limited lists for a page: one per name directly and one per name through
+    /// groups, each one ordered range of the grant table's primary key (with `LATERAL`,
+    /// one range per group). A grant never outlives its row, so a list joins the owned
+    /// table only to leave out the rows of excluded owners.
     fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement> {
-        let owned = table;
-        let list = |grants: &'static str, object_id: Expr, name: &str| {
+        let list = |grants: &'static str, grant_table: &TableRef, name: &str| {
+            let object_id = col(grants, OBJECT_ID);
             let mut list = Query::select();
             list.expr_as(object_id.clone(), CANDIDATE_ID)
-                .join_as(
+                .from_as(grant_table.clone(), grants)
+                .and_where(col(grants, NAME).eq(name));
+            if keyset.excluded_owners.is_some() {
+                list.join_as(
                     JoinType::InnerJoin,
-                    owned.table.clone(),
+                    table.table.clone(),
                     PAGE_ROW,
-                    Expr::col((PAGE_ROW, owned.id.clone())).eq(object_id),
-                )
-                .and_where(GrantColumn::ModelKey.of(grants).eq(owned.model_name))
-                .and_where(GrantColumn::Name.of(grants).eq(name));
-            keyset.skip_owned(&mut list, (PAGE_ROW, owned.owner.clone()));
+                    Expr::col((PAGE_ROW, table.id.clone())).eq(object_id),
+                );
+                keyset.skip_owned(&mut list, (PAGE_ROW, table.owner.clone()));
+            }
             list
         };
         let mut lists = Vec::new();
         for name in self.names {
-            let object_id = GrantColumn::ObjectId.of(USER_GRANT);
-            let mut direct = list(USER_GRANT, object_id, name);
-            direct
-                .from_as(permission_user::Entity, USER_GRANT)
-                .and_where(
-                    Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(self.user.id),
-                );
-            keyset.take(&mut direct, (USER_GRANT, permission_user::Column::ObjectId));
+            let mut direct = list(USER_GRANT, &table.user_grants, name);
+            direct.and_where(col(USER_GRANT, USER_ID).eq(self.user.id));
+            keyset.take(&mut direct, (USER_GRANT, OBJECT_ID));
             lists.push(direct);
             if !self.with_groups {
                 continue;
             }
-            let object_id = GrantColumn::ObjectId.of(GROUP_GRANT);
-            let mut through_groups = list(GROUP_GRANT, object_id, name);
-            through_groups.from_as(permission_group::Entity, GROUP_GRANT);
-            let group = Expr::col((GROUP_GRANT, permission_group::Column::GroupId));
+            let mut through_groups = list(GROUP_GRANT, &table.group_grants, name);
+            let group = col(GROUP_GRANT, GROUP_ID);
             if !keyset.lateral {
                 // Distinct: two of the user's groups may hold the name on one object, and a
                 // duplicate would take the place of another object under the limit.
                 through_groups
                     .distinct()
                     .and_where(group.in_subquery(identity::groups_of(self.user.id)));
-                keyset.take(
-                    &mut through_groups,
-                    (GROUP_GRANT, permission_group::Column::ObjectId),
-                );
+                keyset.take(&mut through_groups, (GROUP_GRANT, OBJECT_ID));
                 lists.push(through_groups);
                 continue;
             }
             through_groups.and_where(group.equals((MEMBERSHIP, group_member::Column::GroupId)));
-            keyset.take(
-                &mut through_groups,
-                (GROUP_GRANT, permission_group::Column::ObjectId),
-            );
+            keyset.take(&mut through_groups, (GROUP_GRANT, OBJECT_ID));
             lists.push(
                 Query::select()
                     .expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID)
@@ -392,87 +326,201 @@ pub(crate) fn whole_model_grants_of(user_id: i64) -> SelectStatement {
     grants_of_user(
         user_id,
         true,
-        &[GrantColumn::Name, GrantColumn::ModelKey],
-        |grants| Condition::all().add(GrantColumn::ObjectId.of(grants).is_null()),
+        &GrantTables::whole_model(),
+        &[NAME, MODEL_KEY],
+        |_| Condition::all(),
     )
 }
 
-/// `columns` of the grants one user holds that satisfy `narrow(alias of the grant table)`:
-/// its own and, `with_groups`, as a `UNION` (duplicate-free, like the candidate sets it goes
-/// into) with those of the groups it is a member of now. The columns are named as in the
-/// user grant table.
-fn grants_of_user(
-    user_id: i64,
-    with_groups: bool,
-    columns: &[GrantColumn],
-    narrow: impl Fn(&'static str) -> Condition,
-) -> SelectStatement {
-    let arm = |grants: &'static str| {
-        let mut select = Query::select();
-        for column in columns {
-            select.expr_as(column.of(grants), column.user_grant_column());
-        }
-        select.cond_where(narrow(grants));
-        select
-    };
-    let mut direct = arm(USER_GRANT);
-    direct
-        .from_as(permission_user::Entity, USER_GRANT)
-        .and_where(Expr::col((USER_GRANT, permission_user::Column::UserId)).eq(user_id));
-    if with_groups {
-        let mut through_groups = arm(GROUP_GRANT);
-        through_groups
-            .from_as(permission_group::Entity, GROUP_GRANT)
-            .and_where(
-                Expr::col((GROUP_GRANT, permission_group::Column::GroupId))
-                    .in_subquery(identity::groups_of(user_id)),
+/// One pair of grant tables in a holder question, with the condition on their rows: over
+/// `grant_column(..)`, the columns of whichever table the arm reads.
+#[derive(Clone, Debug)]
+pub(crate) struct HolderArm {
+    pub(crate) tables: GrantTables,
+    pub(crate) grants: Condition,
+}
+
+/// A column of the grant table of a [`HolderArm`].
+pub(crate) fn grant_column(column: &'static str) -> Expr {
+    col(GRANT, column)
+}
+
+/// The users holding a grant an arm admits: granted directly, and, `with_groups`, through a
+/// group they are a member of. Nothing for no arm.
+pub(crate) fn users_granted(arms: &[HolderArm], with_groups: bool) -> SelectStatement {
+    let mut selects = Vec::new();
+    for arm in arms {
+        selects.push(
+            Query::select()
+                .expr_as(grant_column(USER_ID), USER_ID)
+                .from_as(arm.tables.users.clone(), GRANT)
+                .cond_where(arm.grants.clone())
+                .to_owned(),
+        );
+        if with_groups {
+            selects.push(
+                Query::select()
+                    .expr_as(
+                        Expr::col((MEMBERSHIP, group_member::Column::UserId)),
+                        USER_ID,
+                    )
+                    .from_as(arm.tables.groups.clone(), GRANT)
+                    .join_as(
+                        JoinType::InnerJoin,
+                        group_member::Entity,
+                        MEMBERSHIP,
+                        Expr::col((MEMBERSHIP, group_member::Column::GroupId))
+                            .equals((GRANT, GROUP_ID.into_iden())),
+                    )
+                    .cond_where(arm.grants.clone())
+                    .to_owned(),
             );
-        direct.union(UnionType::Distinct, through_groups);
+        }
     }
-    direct
+    union_all(selects, USER_ID)
 }
 
-/// The users holding a grant that satisfies `grants` (over [`GrantColumn`]s): granted
-/// directly, and, `with_groups`, through a group they are a member of.
-pub(crate) fn users_granted(grants: Condition, with_groups: bool) -> SelectStatement {
-    user_grants(HeldColumn::UserId, with_groups, |_| grants.clone())
+/// The groups holding a grant an arm admits. Nothing for no arm.
+pub(crate) fn groups_granted(arms: &[HolderArm]) -> SelectStatement {
+    let selects = arms
+        .iter()
+        .map(|arm| {
+            Query::select()
+                .expr_as(grant_column(GROUP_ID), GROUP_ID)
+                .from_as(arm.tables.groups.clone(), GRANT)
+                .cond_where(arm.grants.clone())
+                .to_owned()
+        })
+        .collect();
+    union_all(selects, GROUP_ID)
 }
 
-/// The groups holding a grant that satisfies `grants` (over [`GrantColumn`]s).
-pub(crate) fn groups_granted(grants: Condition) -> SelectStatement {
-    Query::select()
-        .column((GRANT, permission_group::Column::GroupId))
-        .from_as(permission_group::Entity, GRANT)
-        .cond_where(grants)
-        .to_owned()
+/// The `UNION ALL` of `selects`, each selecting `column`, as one subquery; a select of no
+/// row for none.
+fn union_all(selects: Vec<SelectStatement>, column: &'static str) -> SelectStatement {
+    let mut selects = selects.into_iter();
+    let Some(mut first) = selects.next() else {
+        return Query::select()
+            .expr_as(Expr::val(0i64), column)
+            .and_where(Expr::cust("1 = 0"))
+            .to_owned();
+    };
+    let mut several = false;
+    for select in selects {
+        first.union(UnionType::All, select);
+        several = true;
+    }
+    if several {
+        derived(first, column, HOLDER)
+    } else {
+        first
+    }
+}
+
+/// `(name, model key, object id)` of every grant these users hold (directly or through
+/// the groups they are members of) or these groups hold: on whole models and everything
+/// (no object id), and on single rows of each of `tables` (model key the table's model
+/// name), as one `UNION` without duplicates. `None` when there is no grantee.
+pub(crate) fn permissions_held(
+    users: &[i64],
+    groups: &[i64],
+    tables: &[OwnedTable],
+    backend: DbBackend,
+) -> Option<SelectStatement> {
+    if users.is_empty() && groups.is_empty() {
+        return None;
+    }
+    let mut arms = held_arms(
+        &GrantTables::whole_model(),
+        users,
+        groups,
+        grant_column(MODEL_KEY),
+        as_bigint(Expr::val(sea_orm::Value::BigInt(None)), backend),
+    );
+    for table in tables {
+        arms.extend(held_arms(
+            &GrantTables::objects_of(table),
+            users,
+            groups,
+            Expr::val(table.model_name),
+            as_bigint(grant_column(OBJECT_ID), backend),
+        ));
+    }
+    let mut arms = arms.into_iter();
+    let mut union = arms.next()?;
+    for arm in arms {
+        union.union(UnionType::Distinct, arm);
+    }
+    Some(union)
+}
+
+/// The arms of [`permissions_held`] for one pair of grant tables: the users' own grants,
+/// and the grants of the groups given or of the groups the users are members of.
+fn held_arms(
+    tables: &GrantTables,
+    users: &[i64],
+    groups: &[i64],
+    model_key: Expr,
+    object_id: Expr,
+) -> Vec<SelectStatement> {
+    let arm = |grants: &TableRef, grantee: Condition| {
+        Query::select()
+            .expr_as(grant_column(NAME), NAME)
+            .expr_as(model_key.clone(), MODEL_KEY)
+            .expr_as(object_id.clone(), OBJECT_ID)
+            .from_as(grants.clone(), GRANT)
+            .cond_where(grantee)
+            .to_owned()
+    };
+    let mut arms = Vec::new();
+    let mut of_groups = Condition::any();
+    if !users.is_empty() {
+        arms.push(arm(
+            &tables.users,
+            Condition::all().add(grant_column(USER_ID).is_in(users.iter().copied())),
+        ));
+        of_groups = of_groups.add(
+            grant_column(GROUP_ID).in_subquery(
+                Query::select()
+                    .column(group_member::Column::GroupId)
+                    .from(group_member::Entity)
+                    .and_where(Expr::col(group_member::Column::UserId).is_in(users.iter().copied()))
+                    .to_owned(),
+            ),
+        );
+    }
+    if !groups.is_empty() {
+        of_groups = of_groups.add(grant_column(GROUP_ID).is_in(groups.iter().copied()));
+    }
+    arms.push(arm(&tables.groups, of_groups));
+    arms
 }
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::sea_query::Iden;
+    use sea_orm::IdenStatic;
 
+    use super::MODEL_KEY;
+    use crate::entity::object_grant::{GROUP_ID, NAME, USER_ID};
     use crate::entity::{permission_group, permission_user};
 
-    /// [`super::GrantColumn`] names a column of either grant table by the user table's
-    /// column: the two must stay spelled alike.
+    /// The whole-model grant tables and every entity's grant tables are read through one
+    /// set of column names: the entities must keep spelling them alike.
     #[test]
-    fn both_grant_tables_name_the_copied_columns_alike() {
-        let pairs = [
-            (
-                permission_user::Column::Name,
-                permission_group::Column::Name,
-            ),
-            (
-                permission_user::Column::ModelKey,
-                permission_group::Column::ModelKey,
-            ),
-            (
-                permission_user::Column::ObjectId,
-                permission_group::Column::ObjectId,
-            ),
-        ];
-        for (user, group) in pairs {
-            assert_eq!(user.to_string(), group.to_string());
+    fn every_grant_table_names_the_shared_columns_alike() {
+        assert_eq!(permission_user::Column::UserId.as_str(), USER_ID);
+        assert_eq!(permission_group::Column::GroupId.as_str(), GROUP_ID);
+        for name in [
+            permission_user::Column::Name.as_str(),
+            permission_group::Column::Name.as_str(),
+        ] {
+            assert_eq!(name, NAME);
+        }
+        for model_key in [
+            permission_user::Column::ModelKey.as_str(),
+            permission_group::Column::ModelKey.as_str(),
+        ] {
+            assert_eq!(model_key, MODEL_KEY);
         }
     }
 }

@@ -6,10 +6,11 @@
 //! conditions, an owner set, or candidate lists behind [`CandidateSource`], so a new source
 //! plugs in without a compiler knowing its tables.
 
+use sea_orm::sea_query::Func;
 use sea_orm::sea_query::{
     DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, Order, SelectStatement, TableRef,
 };
-use sea_orm::{Condition, IdenStatic};
+use sea_orm::{Condition, DbBackend, IdenStatic};
 
 use crate::owned::OwnedEntity;
 
@@ -19,6 +20,17 @@ pub(crate) const PAGE_ROW: &str = "ownership_page_row";
 pub(crate) const PAGE_PART: &str = "ownership_page_part";
 /// The name every candidate list gives its id column.
 pub(crate) const CANDIDATE_ID: &str = "ownership_candidate_id";
+
+/// `expr` as a signed 64-bit integer, the type every integer id is read back as: PostgreSQL's
+/// driver decodes an `int4` only into an `i32`, and MySQL gives a union of integer columns
+/// of different widths the type `DECIMAL`. MySQL spells the type `SIGNED`.
+pub(crate) fn as_bigint(expr: impl Into<Expr>, backend: DbBackend) -> Expr {
+    let bigint = match backend {
+        DbBackend::MySql => "SIGNED",
+        _ => "BIGINT",
+    };
+    Func::cast_as(expr.into(), bigint).into()
+}
 
 /// A condition no row satisfies; a constant the planner folds away.
 pub(crate) fn deny() -> Condition {
@@ -36,6 +48,10 @@ pub(crate) struct OwnedTable {
     pub(crate) id: DynIden,
     /// The owner column.
     pub(crate) owner: DynIden,
+    /// The table of grants on single rows to users.
+    pub(crate) user_grants: TableRef,
+    /// The table of grants on single rows to groups.
+    pub(crate) group_grants: TableRef,
 }
 
 impl OwnedTable {
@@ -46,6 +62,8 @@ impl OwnedTable {
             table: E::default().table_ref(),
             id: E::id_column().as_str().into_iden(),
             owner: E::owner_column().as_str().into_iden(),
+            user_grants: E::user_grant_table(),
+            group_grants: E::group_grant_table(),
         }
     }
 }
@@ -92,8 +110,9 @@ pub(crate) trait CandidateSource {
     fn ids(&self, table: &OwnedTable) -> SelectStatement;
 
     /// The same candidates as lists for a page: each one ordered range of an index, limited
-    /// by `keyset`, selecting [`CANDIDATE_ID`], and each a row of `table` (a candidate whose
-    /// row no longer exists must not take the place of one that does).
+    /// by `keyset`, selecting [`CANDIDATE_ID`], each the id of an existing row of `table`
+    /// (a candidate whose row no longer exists must not take the place of one that does:
+    /// a source whose rows reference the owned table, as grants do, has none).
     fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement>;
 }
 

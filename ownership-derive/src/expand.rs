@@ -64,5 +64,10 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
 
             #version
         }
+
+        // Registers the entity for the questions that read every owned entity's grants.
+        ::ownership_core::__private::inventory::submit! {
+            ::ownership_core::__private::OwnedModel::of::<Entity>()
+        }
     }
 }

@@ -59,9 +59,46 @@ pub mod note {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// An owned entity keyed by `u64` (no database generates such keys but MySQL's).
+pub mod counter {
+    use sea_orm::entity::prelude::*;
+
+    /// A counter.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "counter")]
+    pub struct Model {
+        /// The counter id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: u64,
+        /// The owner profile.
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        /// The name, unique per owner.
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    /// No relations.
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Creates the test entities' tables with the migration helper.
 pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
     ownership_migration::create_owned_table(&manager, document::Entity).await?;
-    ownership_migration::create_owned_table(&manager, note::Entity).await
+    ownership_migration::create_owned_table(&manager, note::Entity).await?;
+    ownership_migration::create_owned_table(&manager, counter::Entity).await
+}
+
+/// Drops the test entities' tables with the migration helper (the reverse of
+/// [`create_tables`]).
+pub async fn drop_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let manager = SchemaManager::new(db);
+    ownership_migration::drop_owned_table(&manager, counter::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, note::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, document::Entity).await
 }

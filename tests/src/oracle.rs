@@ -718,9 +718,9 @@ impl World {
         removed
     }
 
-    /// `delete_with_grants`; invariant: "Deleting an owned object removes its grants and
-    /// its content-type row; an id used again never inherits them." Returns how many rows
-    /// went.
+    /// Deleting rows (SeaORM's `delete_by_id`); invariant: "Deleting an owned object, by
+    /// whatever path, removes its grants; an id used again never inherits them." Returns
+    /// how many rows went.
     pub fn delete_objects(&mut self, model: Model, ids: &BTreeSet<i64>) -> u64 {
         let rows = self.rows.entry(model).or_default();
         let mut deleted = 0;

@@ -8,8 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ownership_core::entity::{
-    account, content_type, group, group_member, permission, permission_group, permission_user,
-    user, user_profile,
+    account, group, group_member, permission, permission_group, permission_user, user, user_profile,
 };
 use ownership_core::{Grantees, OwnershipError, Subject, Target, grant};
 use proptest::prelude::*;
@@ -188,7 +187,7 @@ pub enum GenOp {
         /// The groups.
         groups: Vec<Index>,
     },
-    /// `delete_with_grants` of one row.
+    /// SeaORM's `delete_by_id` of one row.
     DeleteObject(Model, Index),
     /// Delete a user.
     DeleteUser(Index),
@@ -498,7 +497,6 @@ pub async fn clear(db: &DatabaseConnection) -> Result<(), DbErr> {
     permission_user::Entity::delete_many().exec(db).await?;
     permission_group::Entity::delete_many().exec(db).await?;
     permission::Entity::delete_many().exec(db).await?;
-    content_type::Entity::delete_many().exec(db).await?;
     note::Entity::delete_many().exec(db).await?;
     document::Entity::delete_many().exec(db).await?;
     group_member::Entity::delete_many().exec(db).await?;

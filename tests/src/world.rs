@@ -4,12 +4,13 @@ use std::collections::BTreeSet;
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
 use ownership_core::{Grantees, ObjectRef, OwnedEntity, ScopePage, Subject, Target, grant};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, ModelTrait, QuerySelect, Select,
     Set, Value,
 };
 
-use crate::entities::{document, note};
+use crate::entities::{counter, document, note};
 
 /// What kind of user to create.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -268,4 +269,29 @@ pub async fn note_ids(db: &DatabaseConnection, select: Select<note::Entity>) -> 
         .into_iter()
         .map(i64::from)
         .collect()
+}
+
+/// How many grants on single rows the test entities' grant tables hold: to users, and to
+/// groups.
+pub async fn object_grants<C: ConnectionTrait>(db: &C) -> (u64, u64) {
+    let count = async |table| {
+        let count = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(table)
+            .to_owned();
+        let row = db
+            .query_one(&count)
+            .await
+            .expect("count object grants")
+            .expect("a count");
+        row.try_get_by_index::<i64>(0).expect("a count") as u64
+    };
+    (
+        count(document::Entity::user_grant_table()).await
+            + count(note::Entity::user_grant_table()).await
+            + count(counter::Entity::user_grant_table()).await,
+        count(document::Entity::group_grant_table()).await
+            + count(note::Entity::group_grant_table()).await
+            + count(counter::Entity::group_grant_table()).await,
+    )
 }

@@ -22,12 +22,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
+use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use ownership_core::entity::{
-    content_type, group, group_member, permission, permission_group, permission_user, user,
-    user_profile,
+    group, group_member, permission, permission_group, permission_user, user, user_profile,
 };
 use ownership_core::{
-    CloneOptions, Grantees, ObjectGrants, ObjectRef, OwnedActiveModelExt, OwnedEntity,
+    CloneOptions, Grantees, HeldPermission, ObjectRef, OwnedActiveModelExt, OwnedEntity,
     OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted,
     ScopePage, Subject, Target, grant, holders, permissions_of, revoke,
 };
@@ -43,7 +43,7 @@ use ownership_tests::world::walk_pages;
 use ownership_tests::{Backend, TestDb};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
-use sea_orm::sea_query::{Expr, UnionType};
+use sea_orm::sea_query::{Expr, Query, UnionType};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
@@ -922,19 +922,20 @@ impl Case<'_> {
                     return Ok(());
                 };
                 let got = match model {
-                    Model::Document => document::Entity::delete_with_grants(self.db, [id]).await,
-                    Model::Note => note::Entity::delete_with_grants(self.db, [id]).await,
-                };
+                    Model::Document => document::Entity::delete_by_id(id).exec(self.db).await,
+                    Model::Note => note::Entity::delete_by_id(id as i32).exec(self.db).await,
+                }
+                .map(|deleted| deleted.rows_affected);
                 let expected = self.world.delete_objects(*model, &BTreeSet::from([id]));
                 self.log.push(format!(
-                    "{}::Entity::delete_with_grants(db, [{id}]) -> {got:?}",
+                    "{}::Entity::delete_by_id({id}).exec(db) -> {got:?}",
                     model.name()
                 ));
                 self.count(1);
                 match got {
                     Ok(n) if n == expected => Ok(()),
                     got => Err(self.failure(
-                        "delete_with_grants",
+                        "delete_by_id",
                         &format!("library: {got:?}\noracle:  Ok({expected})"),
                     )),
                 }
@@ -1276,15 +1277,15 @@ impl Case<'_> {
     // -----------------------------------------------------------------------------------
 
     async fn check_step(&mut self) -> Result<(), TestCaseError> {
-        let content_types = self.check_tables().await?;
+        self.check_tables().await?;
         self.check_subjects().await?;
         self.check_holders().await?;
-        self.check_permissions_of(&content_types).await
+        self.check_permissions_of().await
     }
 
-    /// The tables hold what the oracle holds: identities, rows, grants; and every content
-    /// type names an existing row. Returns the content types, id -> (model name, object).
-    async fn check_tables(&self) -> Result<BTreeMap<i64, (String, i64)>, TestCaseError> {
+    /// The tables hold what the oracle holds: identities, rows, grants (so no grant on a
+    /// row that no longer exists).
+    async fn check_tables(&self) -> Result<(), TestCaseError> {
         let db = self.db;
         let err = |e: DbErr| self.db_failure("reading the tables", &e);
         let users: BTreeMap<i64, oracle::User> = user::Entity::find()
@@ -1362,23 +1363,23 @@ impl Case<'_> {
                 )
             })
             .collect();
-        let content_types: BTreeMap<i64, (String, i64)> = content_type::Entity::find()
-            .all(db)
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(|c| (c.id, (c.model_name, c.object_id)))
-            .collect();
         let permissions = permission::Entity::find().all(db).await.map_err(err)?;
         let permissions: BTreeMap<i64, oracle::Permission> = permissions
             .into_iter()
-            .map(|p| (p.id, to_oracle_permission(&p, &content_types)))
+            .map(|p| {
+                let permission = oracle::Permission {
+                    name: p.name,
+                    model_name: p.model_name,
+                    object: None,
+                };
+                (p.id, permission)
+            })
             .collect();
         let distinct: BTreeSet<&oracle::Permission> = permissions.values().collect();
         self.count(1);
         if distinct.len() != permissions.len() {
             return Err(self.failure(
-                "one permission row per (name, model, object)",
+                "one permission row per (name, model)",
                 &format!("library: {permissions:?}"),
             ));
         }
@@ -1398,6 +1399,41 @@ impl Case<'_> {
                 permissions[&g.permission_id].clone(),
                 Grantee::Group(g.group_id),
             ));
+        }
+        for model in Model::ALL {
+            let (user_grants, group_grants) = match model {
+                Model::Document => (
+                    document::Entity::user_grant_table(),
+                    document::Entity::group_grant_table(),
+                ),
+                Model::Note => (
+                    note::Entity::user_grant_table(),
+                    note::Entity::group_grant_table(),
+                ),
+            };
+            for (table, grantee, kind) in [
+                (user_grants, USER_ID, Grantee::User as fn(i64) -> Grantee),
+                (group_grants, GROUP_ID, Grantee::Group),
+            ] {
+                let select = Query::select()
+                    .columns([NAME, OBJECT_ID, grantee])
+                    .from(table)
+                    .to_owned();
+                for row in db.query_all(&select).await.map_err(err)? {
+                    // Each object column has the type of its entity's key.
+                    let object = match model {
+                        Model::Document => row.try_get_by_index::<i64>(1),
+                        Model::Note => row.try_get_by_index::<i32>(1).map(i64::from),
+                    }
+                    .map_err(err)?;
+                    let permission = oracle::Permission {
+                        name: row.try_get_by_index(0).map_err(err)?,
+                        model_name: Some(model.name().to_owned()),
+                        object: Some(object),
+                    };
+                    grants.insert((permission, kind(row.try_get_by_index(2).map_err(err)?)));
+                }
+            }
         }
 
         let w = &self.world;
@@ -1436,21 +1472,7 @@ impl Case<'_> {
                 ));
             }
         }
-        let orphans: Vec<_> = content_types
-            .values()
-            .filter(|(model_name, object)| {
-                !Model::ALL
-                    .into_iter()
-                    .any(|m| m.name() == model_name && w.ids_of(m).contains(object))
-            })
-            .collect();
-        if !orphans.is_empty() {
-            return Err(self.failure(
-                "content types of deleted rows",
-                &format!("library: content types {orphans:?}\noracle:  none"),
-            ));
-        }
-        Ok(content_types)
+        Ok(())
     }
 
     /// The subjects of this step: every user as loaded now, and as loaded at the start when
@@ -1744,10 +1766,7 @@ impl Case<'_> {
         Ok(())
     }
 
-    async fn check_permissions_of(
-        &self,
-        content_types: &BTreeMap<i64, (String, i64)>,
-    ) -> Result<(), TestCaseError> {
+    async fn check_permissions_of(&self) -> Result<(), TestCaseError> {
         let users = &self.written.users;
         let groups = &self.written.groups;
         let mut sources: Vec<(Vec<i64>, Vec<i64>)> =
@@ -1757,18 +1776,18 @@ impl Case<'_> {
         sources.push((vec![], vec![]));
         sources.push((vec![self.written.deleted_user], vec![]));
         for (users, groups) in sources {
-            let select = permissions_of(users.clone(), groups.clone())
+            let held = permissions_of(users.clone(), groups.clone())
                 .map_err(|err| self.db_failure("permissions_of", &err))?;
-            let sql = select
-                .clone()
+            let sql = held
                 .build(self.db.get_database_backend())
-                .to_string();
-            let got: BTreeSet<oracle::Permission> = select
+                .map(|statement| statement.to_string())
+                .unwrap_or_default();
+            let got: BTreeSet<oracle::Permission> = held
                 .all(self.db)
                 .await
                 .map_err(|err| self.db_failure("permissions_of", &err))?
-                .iter()
-                .map(|p| to_oracle_permission(p, content_types))
+                .into_iter()
+                .map(to_oracle_permission)
                 .collect();
             let expected = self.world.permissions_of(&users, &groups);
             if got != expected {
@@ -1790,15 +1809,12 @@ fn entity_name(model: Model) -> &'static str {
     }
 }
 
-/// A permission row as the oracle names it: its object by id, not by content type.
-fn to_oracle_permission(
-    p: &permission::Model,
-    content_types: &BTreeMap<i64, (String, i64)>,
-) -> oracle::Permission {
+/// A permission held as the oracle names it.
+fn to_oracle_permission(held: HeldPermission) -> oracle::Permission {
     oracle::Permission {
-        name: p.name.clone(),
-        model_name: p.model_name.clone(),
-        object: p.content_type_id.map(|c| content_types[&c].1),
+        name: held.name,
+        model_name: held.model_name,
+        object: held.object_id,
     }
 }
 

@@ -129,7 +129,7 @@ async fn a_grant_on_a_missing_row_does_not_shorten_a_page(db: &DatabaseConnectio
         Grantees::users([w.r1]),
     )
     .await;
-    // Deleted behind the library's back: its grant stays.
+    // Deleted with SeaORM's own delete: its grant goes with it, and never takes a place.
     document::Entity::delete_by_id(rows[0])
         .exec(db)
         .await

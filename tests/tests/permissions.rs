@@ -4,19 +4,20 @@
 use std::collections::BTreeSet;
 
 use ownership_core::entity::{
-    content_type, group, group_member, permission, permission_group, permission_user, user,
+    group, group_member, permission, permission_group, permission_user, user,
 };
 use ownership_core::{
-    Grantees, Holders, ObjectGrants, ObjectRef, OwnershipChecks, OwnershipError, OwnershipScopes,
+    Grantees, HeldPermission, Holders, ObjectRef, OwnershipChecks, OwnershipError, OwnershipScopes,
     Permitted, Subject, Target, grant, holders, permissions_of, revoke,
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use ownership_tests::world::{doc, documents, give, load, note_ids};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
 on_every_backend!(
@@ -31,6 +32,7 @@ on_every_backend!(
     names_match_only_themselves,
     names_differing_in_case_accent_or_trailing_space_are_distinct,
     deleting_objects_users_and_groups_removes_grants,
+    grants_die_with_their_rows_on_every_delete_path,
     bulk_grants_and_dense_entities,
 );
 
@@ -88,47 +90,39 @@ async fn holder_groups(db: &DatabaseConnection, question: Holders) -> BTreeSet<i
         .collect()
 }
 
-/// The permission rows `permissions_of` selects.
+/// The permissions `permissions_of` finds, ordered.
 async fn permission_rows(
     db: &DatabaseConnection,
     users: &[i64],
     groups: &[i64],
-) -> Vec<permission::Model> {
-    let mut rows = permissions_of(users.iter().copied(), groups.iter().copied())
+) -> Vec<HeldPermission> {
+    permissions_of(users.iter().copied(), groups.iter().copied())
         .expect("build the permissions query")
         .all(db)
         .await
-        .expect("run the permissions query");
-    rows.sort_by_key(|p| p.id);
-    rows
+        .expect("run the permissions query")
 }
 
-/// How many rows each permission table holds.
-#[derive(Debug, PartialEq, Eq)]
+/// How many rows each grant table holds: grants on single rows (the entities' own tables),
+/// and permissions on whole models with their grants.
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Rows {
-    content_types: u64,
+    object_user_grants: u64,
+    object_group_grants: u64,
     permissions: u64,
     user_grants: u64,
     group_grants: u64,
 }
 
 async fn rows(db: &DatabaseConnection) -> Rows {
+    let (object_user_grants, object_group_grants) = world::object_grants(db).await;
     Rows {
-        content_types: content_type::Entity::find().count(db).await.unwrap(),
+        object_user_grants,
+        object_group_grants,
         permissions: permission::Entity::find().count(db).await.unwrap(),
         user_grants: permission_user::Entity::find().count(db).await.unwrap(),
         group_grants: permission_group::Entity::find().count(db).await.unwrap(),
     }
-}
-
-/// The content types of one document id.
-async fn content_types_of_document(db: &DatabaseConnection, id: i64) -> u64 {
-    content_type::Entity::find()
-        .filter(content_type::Column::ModelName.eq("document"))
-        .filter(content_type::Column::ObjectId.eq(id))
-        .count(db)
-        .await
-        .unwrap()
 }
 
 /// An account with one regular owner; returns the owner's profile.
@@ -535,44 +529,29 @@ async fn edgy_holders_and_permissions_of(db: &DatabaseConnection) {
         set([])
     );
 
-    let alice_holds = permission_rows(db, &[alice], &[]).await;
-    let shape: Vec<(&str, Option<&str>, bool)> = alice_holds
-        .iter()
-        .map(|p| {
-            (
-                p.name.as_str(),
-                p.model_name.as_deref(),
-                p.content_type_id.is_some(),
-            )
-        })
-        .collect();
+    let held = |name: &str, model_name: Option<&str>, object_id: Option<i64>| HeldPermission {
+        name: name.to_owned(),
+        model_name: model_name.map(str::to_owned),
+        object_id,
+    };
+    let viewing_d1 = held("view", Some("document"), Some(d1));
     assert_eq!(
-        shape,
+        permission_rows(db, &[alice], &[]).await,
         [
-            ("view", Some("document"), true),
-            ("change", Some("document"), true)
+            held("change", Some("document"), Some(d2)),
+            viewing_d1.clone()
         ]
     );
-    let view_d1_row = alice_holds[0].id;
-    let team_holds: Vec<i64> = permission_rows(db, &[], &[team])
-        .await
-        .iter()
-        .map(|p| p.id)
-        .collect();
-    assert_eq!(team_holds, [view_d1_row]);
+    assert_eq!(
+        permission_rows(db, &[], &[team]).await,
+        std::slice::from_ref(&viewing_d1)
+    );
     // Bob holds it through the team; the team's holdings do not include Alice's.
-    let bob_holds: Vec<i64> = permission_rows(db, &[bob], &[])
-        .await
-        .iter()
-        .map(|p| p.id)
-        .collect();
-    assert_eq!(bob_holds, [view_d1_row]);
-    let both: Vec<i64> = permission_rows(db, &[bob], &[team])
-        .await
-        .iter()
-        .map(|p| p.id)
-        .collect();
-    assert_eq!(both, [view_d1_row]);
+    assert_eq!(
+        permission_rows(db, &[bob], &[]).await,
+        std::slice::from_ref(&viewing_d1)
+    );
+    assert_eq!(permission_rows(db, &[bob], &[team]).await, [viewing_d1]);
     assert!(
         permission_rows(db, &[carol], &[bystanders])
             .await
@@ -650,24 +629,13 @@ async fn edgy_holders_and_permissions_of(db: &DatabaseConnection) {
         set([carol, dave])
     );
 
-    let carol_holds = permission_rows(db, &[carol], &[]).await;
-    assert_eq!(carol_holds.len(), 1);
     assert_eq!(
-        (
-            carol_holds[0].name.as_str(),
-            carol_holds[0].model_name.as_deref(),
-            carol_holds[0].content_type_id
-        ),
-        ("view", None, None)
+        permission_rows(db, &[carol], &[]).await,
+        [held("view", None, None)]
     );
-    let dave_holds = permission_rows(db, &[dave], &[]).await;
-    assert_eq!(dave_holds.len(), 1);
     assert_eq!(
-        (
-            dave_holds[0].model_name.as_deref(),
-            dave_holds[0].content_type_id
-        ),
-        (Some("document"), None)
+        permission_rows(db, &[dave], &[]).await,
+        [held("view", Some("document"), None)]
     );
 }
 
@@ -793,15 +761,13 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
     give(db, "view", on(d1), Grantees::users([u])).await;
     give(db, "view", on(d1), Grantees::users([u, u])).await;
     let once = Rows {
-        content_types: 1,
-        permissions: 1,
-        user_grants: 1,
-        group_grants: 0,
+        object_user_grants: 1,
+        ..Rows::default()
     };
     assert_eq!(rows(db).await, once);
     assert_eq!(take(db, "view", on(d1), Grantees::users([u])).await, 1);
     assert_eq!(take(db, "view", on(d1), Grantees::users([u])).await, 0);
-    assert_eq!(rows(db).await.user_grants, 0);
+    assert_eq!(rows(db).await.object_user_grants, 0);
 
     // Grants on NULL scopes are deduplicated too, on every backend.
     for _ in 0..2 {
@@ -823,7 +789,7 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
     let after = rows(db).await;
     assert_eq!(
         (after.permissions, after.user_grants, after.group_grants),
-        (3, 2, 2)
+        (2, 2, 2)
     );
     assert_eq!(
         take(
@@ -1384,7 +1350,7 @@ async fn names_differing_in_case_accent_or_trailing_space_are_distinct(db: &Data
         )
         .await;
     }
-    assert_eq!(rows(db).await.permissions, 8);
+    assert_eq!(rows(db).await.object_user_grants, 8);
     let s = load(db, u).await;
     for (name, &id) in names.iter().zip(&docs) {
         assert_eq!(
@@ -1415,11 +1381,13 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         set([d1, d2])
     );
 
-    // delete_with_grants: the row, its content type, its permissions and their grants.
+    // SeaORM's own delete: the row, and in the database every grant on it.
     assert_eq!(
-        document::Entity::delete_with_grants(db, [d1])
+        document::Entity::delete_by_id(d1)
+            .exec(db)
             .await
-            .unwrap(),
+            .unwrap()
+            .rows_affected,
         1
     );
     assert!(
@@ -1429,14 +1397,11 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
             .unwrap()
             .is_none()
     );
-    assert_eq!(content_types_of_document(db, d1).await, 0);
     assert_eq!(
         rows(db).await,
         Rows {
-            content_types: 1,
-            permissions: 1,
-            user_grants: 1,
-            group_grants: 0,
+            object_user_grants: 1,
+            ..Rows::default()
         }
     );
     assert_eq!(
@@ -1444,9 +1409,11 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         set([d2])
     );
     assert_eq!(
-        document::Entity::delete_with_grants(db, [d1])
+        document::Entity::delete_by_id(d1)
+            .exec(db)
             .await
-            .unwrap(),
+            .unwrap()
+            .rows_affected,
         0
     );
 
@@ -1475,7 +1442,8 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         set([])
     );
 
-    // A plain delete leaves an orphan content type; the purge removes it, and nothing else.
+    // A delete in raw SQL takes the row's grants along too, and only the row's: a note
+    // with the same id keeps its own.
     let n = {
         let mut last = 0;
         for i in 0..5 {
@@ -1491,28 +1459,33 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         Grantees::users([u]),
     )
     .await;
-    document::Entity::delete_by_id(d3).exec(db).await.unwrap();
     assert!(
-        document::Entity::find_by_id(n)
+        note::Entity::find_by_id(d3 as i32)
             .one(db)
             .await
             .unwrap()
-            .is_none(),
-        "the note's id is no document's"
+            .is_some(),
+        "a note has the id of d3"
     );
-    assert_eq!(content_types_of_document(db, d3).await, 1);
-    assert_eq!(document::Entity::purge_orphan_grants(db).await.unwrap(), 1);
-    assert_eq!(document::Entity::purge_orphan_grants(db).await.unwrap(), 0);
-    assert_eq!(note::Entity::purge_orphan_grants(db).await.unwrap(), 0);
-    assert_eq!(content_types_of_document(db, d3).await, 0);
+    give(
+        db,
+        "view",
+        Target::object::<note::Entity>(d3),
+        Grantees::users([u]),
+    )
+    .await;
+    let raw_delete = Query::delete()
+        .from_table(document::Entity)
+        .and_where(Expr::col(document::Column::Id).eq(d3))
+        .to_owned();
+    assert_eq!(db.execute(&raw_delete).await.unwrap().rows_affected(), 1);
     assert_eq!(
         rows(db).await,
         Rows {
-            content_types: 2,
-            permissions: 2,
-            user_grants: 2,
-            group_grants: 0,
-        }
+            object_user_grants: 3,
+            ..Rows::default()
+        },
+        "the grants on d2, on note {n} and on note {d3} stay"
     );
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["view"])).await,
@@ -1524,7 +1497,7 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
             note::Entity::find().permitted_for(&s, &Permitted::all_of(["view"]))
         )
         .await,
-        set([n])
+        set([n, d3])
     );
 
     // Deleting a group removes its grants and lends nothing to its former members.
@@ -1535,7 +1508,8 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         2
     );
     group::Entity::delete_by_id(g).exec(db).await.unwrap();
-    assert_eq!(rows(db).await.group_grants, 0);
+    let after = rows(db).await;
+    assert_eq!((after.group_grants, after.object_group_grants), (0, 0));
     assert_eq!(
         permitted(db, &m, Permitted::all_of(["view"])).await,
         set([])
@@ -1556,9 +1530,13 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         Grantees::users([u]),
     )
     .await;
-    let grants_before = rows(db).await.user_grants;
+    let before = rows(db).await;
     user::Entity::delete_by_id(u).exec(db).await.unwrap();
-    assert_eq!(rows(db).await.user_grants, grants_before - 3);
+    let after = rows(db).await;
+    assert_eq!(
+        (after.user_grants, after.object_user_grants),
+        (before.user_grants - 1, before.object_user_grants - 3)
+    );
     assert_eq!(
         permission_user::Entity::find()
             .filter(permission_user::Column::UserId.eq(u))
@@ -1588,6 +1566,96 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
     assert_eq!(holder_users(db, holders(["view", "change"])).await, set([]));
 }
 
+/// Whatever deletes a row (SeaORM's `delete_by_id`, a `delete_many` narrowed by a scope, a
+/// raw SQL `DELETE`), the database deletes its grants with it: a row inserted again under
+/// its id is held by nobody, directly or through a group.
+async fn grants_die_with_their_rows_on_every_delete_path(db: &DatabaseConnection) {
+    let account = world::account(db, "acme").await;
+    let owner = world::user(db, "owner", Role::Regular).await;
+    let owner_profile = world::profile(db, owner, account).await;
+    let u = world::user(db, "u", Role::Regular).await;
+    let member = world::user(db, "member", Role::Regular).await;
+    let g = world::group(db, "g", &[member]).await;
+    let owner_subject = load(db, owner).await;
+    let deletes = ["delete_by_id", "scoped delete_many", "raw DELETE"];
+    for (round, how) in deletes.into_iter().enumerate() {
+        let id = world::document(db, owner_profile, &format!("doomed {round}")).await;
+        give(
+            db,
+            "view",
+            Target::object::<document::Entity>(id),
+            Grantees::users([u]).and_groups([g]),
+        )
+        .await;
+        give(
+            db,
+            "change",
+            Target::object::<document::Entity>(id),
+            Grantees::users([u]),
+        )
+        .await;
+        for reader in [u, member] {
+            let reader = load(db, reader).await;
+            assert!(document::Entity::can_read(db, &reader, id).await.unwrap());
+        }
+        let deleted = match how {
+            "delete_by_id" => {
+                let done = document::Entity::delete_by_id(id).exec(db).await;
+                done.unwrap().rows_affected
+            }
+            "scoped delete_many" => {
+                let done = document::Entity::delete_many()
+                    .filter(document::Column::Id.eq(id))
+                    .with_ownership_permission_for(&owner_subject)
+                    .exec(db)
+                    .await;
+                done.unwrap().rows_affected
+            }
+            _ => {
+                let delete = Query::delete()
+                    .from_table(document::Entity)
+                    .and_where(Expr::col(document::Column::Id).eq(id))
+                    .to_owned();
+                db.execute(&delete).await.unwrap().rows_affected()
+            }
+        };
+        assert_eq!(deleted, 1, "{how}");
+        assert_eq!(
+            world::object_grants(db).await,
+            (0, 0),
+            "{how}: the grants went with the row"
+        );
+
+        // The id used again: nobody holds anything on the new row.
+        document::ActiveModel {
+            id: Set(id),
+            ..world::new_document(owner_profile, &format!("reborn {round}"))
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        for reader in [u, member] {
+            let reader = load(db, reader).await;
+            assert!(
+                !document::Entity::can_read(db, &reader, id).await.unwrap(),
+                "{how}: the new row inherits no grant"
+            );
+            assert!(!document::Entity::can_manage(db, &reader, id).await.unwrap());
+        }
+        let on_row = || {
+            holders(["view", "change"])
+                .objects([doc(id)])
+                .include_null_object(false)
+        };
+        assert_eq!(holder_users(db, on_row()).await, set([]), "{how}");
+        assert_eq!(holder_groups(db, on_row()).await, set([]), "{how}");
+        assert!(
+            permission_rows(db, &[u, member], &[g]).await.is_empty(),
+            "{how}: nothing held"
+        );
+    }
+}
+
 async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
     let owner = owner_profile(db).await;
     let granted: [i64; 40] = documents(db, owner, "bulk").await;
@@ -1609,10 +1677,9 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
     assert_eq!(
         rows(db).await,
         Rows {
-            content_types: 40,
-            permissions: 40,
-            user_grants: 120,
-            group_grants: 80,
+            object_user_grants: 120,
+            object_group_grants: 80,
+            ..Rows::default()
         }
     );
     let granted_set: BTreeSet<i64> = granted.iter().copied().collect();
@@ -1633,10 +1700,10 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
     );
     // Again: nothing new.
     give(db, "view", objects(), everyone).await;
-    assert_eq!(rows(db).await.user_grants, 120);
+    assert_eq!(rows(db).await.object_user_grants, 120);
 
     assert_eq!(take(db, "view", objects(), Grantees::users([u2])).await, 40);
-    assert_eq!(rows(db).await.user_grants, 80);
+    assert_eq!(rows(db).await.object_user_grants, 80);
     assert_eq!(
         permitted(db, &load(db, u2).await, Permitted::all_of(["view"])).await,
         set([])

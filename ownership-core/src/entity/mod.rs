@@ -1,5 +1,6 @@
 //! The plugin's tables: the identity tables it ships as its embedded default (like Django's
-//! auth tables) and the permission tables.
+//! auth tables), the permission tables of grants on whole models and on everything, and the
+//! layout of each owned entity's own tables of grants on single rows ([`object_grant`]).
 //!
 //! Every table name starts with `ownership_`, so none collides with an application's own
 //! `user` or `group` table (both are reserved words in SQL, too). The entities use SeaORM's
@@ -9,9 +10,9 @@
 //! (`identity`), so replacing the user table with an application's own stays a local change.
 
 pub mod account;
-pub mod content_type;
 pub mod group;
 pub mod group_member;
+pub mod object_grant;
 pub mod permission;
 pub mod permission_group;
 pub mod permission_user;

@@ -4,11 +4,10 @@ use sea_orm::entity::prelude::*;
 
 /// A grant of a permission to a user. Deleting either side deletes the grant.
 ///
-/// The grant carries copies of its permission's name, model key and object id, written by
-/// [`grant`](crate::grant) and never changed (permission and content-type rows are never
-/// updated, so the copies cannot drift). They let a scope read the objects a user holds a
-/// permission on from one index range, `(user_id, model_key, name, object_id)`, in
-/// object-id order, without joining the permission and content-type tables.
+/// The grant carries copies of its permission's name and model key, written by
+/// [`grant`](crate::grant) and never changed (permission rows are never updated, so the
+/// copies cannot drift). They let a scope find what a user holds on a whole model from
+/// one index range, `(user_id, model_key, name)`, without joining the permission table.
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "ownership_permission_user")]
@@ -23,9 +22,6 @@ pub struct Model {
     pub name: String,
     /// The permission's `model_key` (`""` for every model), copied from it.
     pub model_key: String,
-    /// The id of the object the permission is narrowed to (its content type's `object_id`),
-    /// copied from it; NULL for every object.
-    pub object_id: Option<i64>,
     /// The permission.
     #[sea_orm(belongs_to, from = "permission_id", to = "id", on_delete = "Cascade")]
     pub permission: BelongsTo<super::permission::Entity>,
