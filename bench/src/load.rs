@@ -138,18 +138,17 @@ async fn insert(tx: &DatabaseTransaction, rows: Rows<'_>) -> Result<()> {
 }
 
 /// The staging tables of the grants: `(holder, perm, document_id)`, `document_id` 0 for a
-/// model-wide grant; and the permissions, one per `(perm, document_id)`.
-const STAGING: [&str; 3] = [
+/// model-wide grant.
+const STAGING: [&str; 2] = [
     "CREATE TABLE bench_user_grant (holder BIGINT NOT NULL, perm VARCHAR(150) NOT NULL, \
      document_id BIGINT NOT NULL)",
     "CREATE TABLE bench_group_grant (holder BIGINT NOT NULL, perm VARCHAR(150) NOT NULL, \
      document_id BIGINT NOT NULL)",
-    "CREATE TABLE bench_permission (id BIGINT NOT NULL PRIMARY KEY, perm VARCHAR(150) NOT NULL, \
-     document_id BIGINT NOT NULL, UNIQUE (document_id, perm))",
 ];
 
-/// Builds the permission tables from the staging tables. Content types and permissions get
-/// ids of their own (numbered in document order), distinct from the document ids.
+/// Builds the grant tables from the staging tables: grants on single documents into the
+/// document's own grant tables, model-wide grants into the permission tables (one
+/// permission per name, numbered in name order).
 ///
 /// As in django-guardian's mapping of the data set, each document's owner user holds
 /// explicit `view` and `change` grants on it (staged first, then de-duplicated with the
@@ -161,39 +160,37 @@ const BUILD: [&str; 7] = [
     "INSERT INTO bench_user_grant (holder, perm, document_id) \
      SELECT p.user_id, 'change', d.id FROM document d \
      JOIN ownership_user_profile p ON p.id = d.user_profile_id",
-    "INSERT INTO ownership_content_type (id, model_name, object_id) \
-     SELECT ROW_NUMBER() OVER (ORDER BY document_id), 'document', document_id FROM ( \
-       SELECT document_id FROM bench_user_grant WHERE document_id <> 0 \
-       UNION SELECT document_id FROM bench_group_grant WHERE document_id <> 0) objects",
-    "INSERT INTO bench_permission (id, perm, document_id) \
-     SELECT ROW_NUMBER() OVER (ORDER BY document_id, perm), perm, document_id FROM ( \
-       SELECT perm, document_id FROM bench_user_grant \
-       UNION SELECT perm, document_id FROM bench_group_grant) perms",
-    "INSERT INTO ownership_permission (id, name, model_name, content_type_id, model_key, object_key) \
-     SELECT p.id, p.perm, 'document', ct.id, 'document', COALESCE(ct.id, 0) \
-     FROM bench_permission p LEFT JOIN ownership_content_type ct \
-       ON ct.model_name = 'document' AND ct.object_id = p.document_id",
-    "INSERT INTO ownership_permission_user (permission_id, user_id, name, model_key, object_id) \
-     SELECT DISTINCT p.id, g.holder, p.perm, 'document', NULLIF(p.document_id, 0) \
-     FROM bench_user_grant g \
-     JOIN bench_permission p ON p.document_id = g.document_id AND p.perm = g.perm",
-    "INSERT INTO ownership_permission_group (permission_id, group_id, name, model_key, object_id) \
-     SELECT p.id, g.holder, p.perm, 'document', NULLIF(p.document_id, 0) FROM bench_group_grant g \
-     JOIN bench_permission p ON p.document_id = g.document_id AND p.perm = g.perm",
+    "INSERT INTO document_user_grant (user_id, name, object_id) \
+     SELECT DISTINCT holder, perm, document_id FROM bench_user_grant WHERE document_id <> 0",
+    "INSERT INTO document_group_grant (group_id, name, object_id) \
+     SELECT DISTINCT holder, perm, document_id FROM bench_group_grant WHERE document_id <> 0",
+    "INSERT INTO ownership_permission (id, name, model_name, model_key) \
+     SELECT ROW_NUMBER() OVER (ORDER BY perm), perm, 'document', 'document' FROM ( \
+       SELECT perm FROM bench_user_grant WHERE document_id = 0 \
+       UNION SELECT perm FROM bench_group_grant WHERE document_id = 0) perms",
+    "INSERT INTO ownership_permission_user (permission_id, user_id, name, model_key) \
+     SELECT DISTINCT p.id, g.holder, p.name, 'document' FROM bench_user_grant g \
+     JOIN ownership_permission p ON p.name = g.perm AND p.model_key = 'document' \
+     WHERE g.document_id = 0",
+    "INSERT INTO ownership_permission_group (permission_id, group_id, name, model_key) \
+     SELECT DISTINCT p.id, g.holder, p.name, 'document' FROM bench_group_grant g \
+     JOIN ownership_permission p ON p.name = g.perm AND p.model_key = 'document' \
+     WHERE g.document_id = 0",
 ];
 
-/// The staging tables, dropped once the permissions are built.
-const STAGING_TABLES: [&str; 3] = ["bench_user_grant", "bench_group_grant", "bench_permission"];
+/// The staging tables, dropped once the grants are built.
+const STAGING_TABLES: [&str; 2] = ["bench_user_grant", "bench_group_grant"];
 
 /// The tables the benchmark fills, analyzed after the load.
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "ownership_account",
     "ownership_user",
     "ownership_user_profile",
     "ownership_group",
     "ownership_group_member",
     "document",
-    "ownership_content_type",
+    "document_user_grant",
+    "document_group_grant",
     "ownership_permission",
     "ownership_permission_user",
     "ownership_permission_group",
@@ -328,10 +325,7 @@ pub async fn library_tables(db: &DatabaseConnection, data: &Dataset) -> Result<V
         db.execute_unprepared(&format!("DROP TABLE {table}"))
             .await?;
     }
-    lap(
-        &mut steps,
-        "content types, permissions, grants (INSERT ... SELECT)",
-    );
+    lap(&mut steps, "grants (INSERT ... SELECT)");
 
     let analyze = match backend {
         DbBackend::Postgres => format!("VACUUM (ANALYZE) {}", TABLES.join(", ")),
