@@ -21,7 +21,7 @@ async fn add_user(
     staff: bool,
     superuser: bool,
     account_id: i64,
-) -> Result<(i64, i64), sea_orm::DbErr> {
+) -> Result<(i64, i64), OwnershipError> {
     let user = user::ActiveModel {
         username: Set(username.to_owned()),
         is_active: Set(true),
@@ -59,7 +59,7 @@ async fn add_document(
 async fn names(
     db: &DatabaseConnection,
     query: Select<document::Entity>,
-) -> Result<String, sea_orm::DbErr> {
+) -> Result<String, OwnershipError> {
     let docs = query.order_by_asc(document::Column::Name).all(db).await?;
     let names: Vec<String> = docs.into_iter().map(|d| d.name).collect();
     Ok(if names.is_empty() {
@@ -69,8 +69,10 @@ async fn names(
     })
 }
 
+// One error type throughout: `?` turns SeaORM's `DbErr` into an `OwnershipError`, which
+// keeps the library's refusals typed.
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), OwnershipError> {
     let url = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "sqlite::memory:".to_owned());

@@ -1,12 +1,39 @@
 //! The errors of this crate: typed where a caller can act on them, the database error
 //! otherwise.
 
-use sea_orm::{DbErr, IdenStatic, SqlErr};
+use std::sync::Arc;
+
+use sea_orm::{DbErr, IdenStatic, SqlErr, TransactionError};
 
 use crate::OwnedEntity;
 
-/// An error from an ownership operation.
-#[derive(Debug, thiserror::Error)]
+/// The error of this crate's operations (loading a subject, checks, pages, writes and
+/// clones, grants, holder questions): typed where a caller can act on it,
+/// [`OwnershipError::Db`] for any other database error.
+///
+/// It converts both ways with SeaORM's [`DbErr`], so `?` works in either direction and
+/// nothing typed is lost on the way:
+///
+/// - `DbErr` into `OwnershipError`: [`OwnershipError::Db`], unless the `DbErr` carries an
+///   `OwnershipError` (below), which comes back as it was.
+/// - `OwnershipError` into `DbErr`, for code whose error type SeaORM fixes as `DbErr` (a
+///   transaction closure written for `DbErr`, a migration, an `ActiveModelBehavior` hook):
+///   [`OwnershipError::Db`] gives back its `DbErr` unchanged, so
+///   [`DbErr::sql_err`] and the driver's error stay as the database reported them; every
+///   typed variant becomes `DbErr::TryIntoErr { from: "OwnershipError", into: "DbErr",
+///   source }`, the one `DbErr` variant that holds an error value, with this error as
+///   `source`: its message ends the `DbErr`'s, `OwnershipError::from(db_err)` (or `?` in
+///   a function returning `OwnershipError`) gives it back, and
+///   `source.downcast_ref::<OwnershipError>()` reads it in place.
+/// - `TransactionError<E>` of a SeaORM transaction whose closure fails with an `E` that
+///   converts (`DbErr` or `OwnershipError`) into `OwnershipError`: the closure's error, or
+///   the failed `BEGIN` / `COMMIT`'s, converted as above.
+///
+/// The enum is `#[non_exhaustive]`: new kinds of refusal will be added as the library
+/// grows, so a `match` on it needs a `_` arm (treating an unknown kind like
+/// [`OwnershipError::Db`], an error the caller did not expect, is the safe default).
+#[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OwnershipError {
     /// The owner already has a row of this model with this name (unique owner + name).
     #[error("{model}: owner profile {owner} already has an object named {name:?}")]
@@ -85,7 +112,46 @@ pub enum OwnershipError {
     },
     /// Any other database error.
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Db(DbErr),
+}
+
+impl From<DbErr> for OwnershipError {
+    /// [`OwnershipError::Db`], or the `OwnershipError` the `DbErr` carries if it was made
+    /// from one (the conversion below).
+    fn from(err: DbErr) -> Self {
+        if let DbErr::TryIntoErr { source, .. } = &err
+            && let Some(carried) = source.downcast_ref::<OwnershipError>()
+        {
+            return carried.clone();
+        }
+        Self::Db(err)
+    }
+}
+
+impl From<OwnershipError> for DbErr {
+    /// The `DbErr` of [`OwnershipError::Db`] unchanged; any other variant carried as the
+    /// `source` of a `DbErr::TryIntoErr`, from which `OwnershipError::from` takes it back.
+    fn from(err: OwnershipError) -> Self {
+        match err {
+            OwnershipError::Db(err) => err,
+            typed => DbErr::TryIntoErr {
+                from: "OwnershipError",
+                into: "DbErr",
+                source: Arc::new(typed),
+            },
+        }
+    }
+}
+
+impl<E: Into<OwnershipError>> From<TransactionError<E>> for OwnershipError {
+    /// The error of a SeaORM transaction: its closure's error, or the failed `BEGIN`,
+    /// `COMMIT` or `ROLLBACK`'s, converted into an `OwnershipError`.
+    fn from(err: TransactionError<E>) -> Self {
+        match err {
+            TransactionError::Connection(err) => err.into(),
+            TransactionError::Transaction(err) => err.into(),
+        }
+    }
 }
 
 /// Whether a database error is the violation of `E`'s unique (owner, name) index.
@@ -111,4 +177,66 @@ pub(crate) fn is_owner_name_conflict<E: OwnedEntity>(err: &DbErr) -> bool {
             expected.sort_unstable();
             columns == expected
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbErr, TransactionError};
+
+    use super::OwnershipError;
+
+    fn duplicate() -> OwnershipError {
+        OwnershipError::DuplicateName {
+            model: "document",
+            owner: 3,
+            name: "plan".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_typed_error_survives_a_trip_through_db_err() {
+        let db_err = DbErr::from(duplicate());
+        assert!(db_err.to_string().ends_with(&duplicate().to_string()));
+        let DbErr::TryIntoErr { source, .. } = &db_err else {
+            panic!("expected the typed error carried in TryIntoErr, got {db_err:?}");
+        };
+        assert!(matches!(
+            source.downcast_ref::<OwnershipError>(),
+            Some(OwnershipError::DuplicateName { owner: 3, .. })
+        ));
+        assert!(matches!(
+            OwnershipError::from(db_err),
+            OwnershipError::DuplicateName { owner: 3, ref name, .. } if name == "plan"
+        ));
+    }
+
+    #[test]
+    fn a_database_error_is_passed_on_unchanged() {
+        let original = DbErr::RecordNotFound("user 7".to_owned());
+        let wrapped = OwnershipError::from(original.clone());
+        assert!(matches!(&wrapped, OwnershipError::Db(err) if *err == original));
+        assert_eq!(wrapped.to_string(), original.to_string());
+        assert_eq!(DbErr::from(wrapped), original);
+    }
+
+    #[test]
+    fn a_transaction_error_gives_the_closure_or_connection_error() {
+        let from_closure: TransactionError<DbErr> =
+            TransactionError::Transaction(duplicate().into());
+        assert!(matches!(
+            OwnershipError::from(from_closure),
+            OwnershipError::DuplicateName { .. }
+        ));
+        let typed: TransactionError<OwnershipError> = TransactionError::Transaction(duplicate());
+        assert!(matches!(
+            OwnershipError::from(typed),
+            OwnershipError::DuplicateName { .. }
+        ));
+        let commit: TransactionError<OwnershipError> =
+            TransactionError::Connection(DbErr::Custom("commit failed".to_owned()));
+        assert!(matches!(
+            OwnershipError::from(commit),
+            OwnershipError::Db(DbErr::Custom(_))
+        ));
+    }
 }

@@ -2,8 +2,9 @@
 //! grants on whole models it holds from the permission tables. Above both, so neither the
 //! snapshot's types nor a source imports the other.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::OwnershipError;
 use crate::entity::{group_member, user, user_profile};
 use crate::permission_sql;
 use crate::subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
@@ -13,7 +14,7 @@ impl Subject {
     ///
     /// An unknown user id yields an anonymous subject (denied everything), not an error:
     /// a session pointing at a deleted user must not fail open or leak existence.
-    pub async fn load<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Self, DbErr> {
+    pub async fn load<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Self, OwnershipError> {
         let found = user::Entity::find_by_id(user_id)
             .find_with_related(user_profile::Entity)
             .order_by_asc(user_profile::Column::Id)

@@ -13,15 +13,15 @@ use std::marker::PhantomData;
 
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select, Statement, Value,
 };
 
 use crate::derived::derived;
 use crate::entity::user_profile;
 use crate::plan::{AccessPlan, CANDIDATE_ID, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, deny};
 use crate::scope::{self, Permitted};
-use crate::{OwnedEntity, Subject, identity};
+use crate::{OwnedEntity, OwnershipError, Subject, identity};
 
 /// The alias of the union of the candidate lists.
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";
@@ -208,12 +208,12 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
 
     /// Fetches the page: at most `size` rows, ascending by id. A page of size 0 is empty
     /// and runs no statement.
-    pub async fn all<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<E::Model>, DbErr> {
+    pub async fn all<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<E::Model>, OwnershipError> {
         if self.size == 0 {
             return Ok(Vec::new());
         }
         let statement = self.build(db.get_database_backend());
-        E::find().from_raw_sql(statement).all(db).await
+        Ok(E::find().from_raw_sql(statement).all(db).await?)
     }
 }
 
@@ -276,12 +276,12 @@ fn with_written_limit(mut statement: Statement, size: u64) -> Statement {
 /// #     pub enum Relation {}
 /// #     impl ActiveModelBehavior for ActiveModel {}
 /// # }
-/// use ownership_core::{OwnershipPages, Subject};
+/// use ownership_core::{OwnershipError, OwnershipPages, Subject};
 ///
 /// async fn every_readable_name(
 ///     db: &sea_orm::DatabaseConnection,
 ///     me: &Subject,
-/// ) -> Result<Vec<String>, sea_orm::DbErr> {
+/// ) -> Result<Vec<String>, OwnershipError> {
 ///     let mut names = Vec::new();
 ///     let mut page = document::Entity::readable_page(me, 50);
 ///     loop {

@@ -9,8 +9,8 @@ use std::future::Future;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::sea_query::{FromValueTuple, IntoValueTuple};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, DeleteMany, EntityTrait,
-    PrimaryKeyTrait, QueryFilter, Select, SelectExt, UpdateMany, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DeleteMany, EntityTrait, PrimaryKeyTrait,
+    QueryFilter, Select, SelectExt, UpdateMany, Value,
 };
 
 use crate::condition::Statement;
@@ -422,12 +422,18 @@ pub trait OwnershipChecks: OwnedEntity {
         db: &'a C,
         subject: &Subject,
         id: impl Into<IdOf<Self>>,
-    ) -> impl Future<Output = Result<bool, DbErr>> + Send + 'a {
+    ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
         let (storable, id) = storable_id::<Self>(id.into(), db.get_database_backend());
         let check = Self::find_by_id(id)
             .with_read_permission_for(subject)
             .exists(db);
-        async move { if storable { check.await } else { Ok(false) } }
+        async move {
+            if storable {
+                Ok(check.await?)
+            } else {
+                Ok(false)
+            }
+        }
     }
 
     /// Whether the subject may manage the row with this id (false if it does not exist).
@@ -435,12 +441,18 @@ pub trait OwnershipChecks: OwnedEntity {
         db: &'a C,
         subject: &Subject,
         id: impl Into<IdOf<Self>>,
-    ) -> impl Future<Output = Result<bool, DbErr>> + Send + 'a {
+    ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
         let (storable, id) = storable_id::<Self>(id.into(), db.get_database_backend());
         let check = Self::find_by_id(id)
             .with_ownership_permission_for(subject)
             .exists(db);
-        async move { if storable { check.await } else { Ok(false) } }
+        async move {
+            if storable {
+                Ok(check.await?)
+            } else {
+                Ok(false)
+            }
+        }
     }
 }
 

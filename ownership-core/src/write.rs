@@ -91,7 +91,9 @@ impl OwnerAndName {
                     name,
                 }
             }
-            _ => OwnershipError::Db(err),
+            // Through `From`, so an `OwnershipError` that an `ActiveModelBehavior` hook
+            // returned as a `DbErr` comes back typed.
+            _ => err.into(),
         }
     }
 }

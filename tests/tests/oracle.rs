@@ -512,7 +512,7 @@ async fn can(
     subject: &Subject,
     id: i64,
     manage: bool,
-) -> Result<bool, DbErr> {
+) -> Result<bool, OwnershipError> {
     match (model, manage) {
         (Model::Document, false) => document::Entity::can_read(db, subject, id).await,
         (Model::Document, true) => document::Entity::can_manage(db, subject, id).await,

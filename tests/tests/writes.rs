@@ -12,12 +12,13 @@ use ownership_tests::world::new_document;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set, SqlErr, TransactionTrait,
 };
 
 on_every_backend!(
     duplicate_name_is_a_typed_error,
+    typed_errors_cross_a_transaction_closure,
     clone_picks_the_first_free_name,
     clone_skips_the_names_the_database_calls_taken,
     clone_looks_past_many_taken_names,
@@ -68,6 +69,78 @@ async fn duplicate_name_is_a_typed_error(db: &DatabaseConnection) {
         Err(OwnershipError::DuplicateName { model: "notes", .. })
     ));
     assert_eq!(document::Entity::find().count(db).await.unwrap(), 6);
+}
+
+/// SeaORM's transaction closures fail with an error type of the caller's choosing; with
+/// `DbErr` the library's calls still take `?`, and the typed error comes back out of the
+/// `DbErr` and out of the transaction's error.
+async fn typed_errors_cross_a_transaction_closure(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = w.profiles[2];
+    new_document(r1, "plan").insert_owned(db).await.unwrap();
+    let before = ids(db, document::Entity::find()).await;
+
+    // A closure written for DbErr: the duplicate travels inside it, and everything the
+    // closure wrote is rolled back.
+    let failed = db
+        .transaction::<_, (), DbErr>(move |txn| {
+            Box::pin(async move {
+                new_document(r1, "draft").insert_owned(txn).await?;
+                new_document(r1, "plan").insert_owned(txn).await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap_err();
+    match OwnershipError::from(failed) {
+        OwnershipError::DuplicateName { owner, name, .. } => {
+            assert_eq!((owner, name.as_str()), (r1, "plan"));
+        }
+        other => panic!("expected DuplicateName, got {other:?}"),
+    }
+    assert_eq!(ids(db, document::Entity::find()).await, before);
+
+    // A database error converted to DbErr is the driver's error as it was: a missing owner
+    // profile is still a foreign-key violation to SeaORM.
+    let orphan = db
+        .transaction::<_, (), DbErr>(|txn| {
+            Box::pin(async move {
+                new_document(i64::MAX, "orphan").insert_owned(txn).await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap_err();
+    let sea_orm::TransactionError::Transaction(orphan) = orphan else {
+        panic!("the closure failed, not the connection: {orphan:?}");
+    };
+    assert!(matches!(
+        orphan.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ));
+
+    // A closure written for OwnershipError, in a handler that returns one.
+    async fn rename_in_transaction(
+        db: &DatabaseConnection,
+        owner: i64,
+    ) -> Result<document::Model, OwnershipError> {
+        let renamed = db
+            .transaction::<_, _, OwnershipError>(move |txn| {
+                Box::pin(async move {
+                    let draft = new_document(owner, "draft 2").insert_owned(txn).await?;
+                    let mut draft = draft.into_active_model();
+                    draft.name = Set("plan".to_owned());
+                    draft.update_owned(txn).await
+                })
+            })
+            .await?;
+        Ok(renamed)
+    }
+    assert!(matches!(
+        rename_in_transaction(db, r1).await,
+        Err(OwnershipError::DuplicateName { owner, .. }) if owner == r1
+    ));
+    assert_eq!(ids(db, document::Entity::find()).await, before);
 }
 
 async fn clone_picks_the_first_free_name(db: &DatabaseConnection) {
