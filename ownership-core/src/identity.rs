@@ -187,3 +187,60 @@ pub(crate) fn readable_profiles(user: &SubjectUser, arms: ReadArms) -> SelectSta
     readable.unions(extra.into_iter().map(|arm| (UnionType::All, arm)));
     derived(readable, profile::Column::Id, READABLE_PROFILE)
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbBackend;
+    use sea_orm::sea_query::SelectStatement;
+
+    use super::{ReadArms, managed_profiles, readable_profiles};
+    use crate::subject::SubjectUser;
+
+    fn user(is_staff: bool) -> SubjectUser {
+        SubjectUser {
+            id: 7,
+            username: "reader".to_owned(),
+            is_active: true,
+            is_staff,
+            is_superuser: false,
+            security_stamp: "0".repeat(32),
+            profiles: Vec::new(),
+            group_ids: Vec::new(),
+            whole_model_grants: Vec::new(),
+        }
+    }
+
+    fn sql(select: &SelectStatement) -> String {
+        DbBackend::Postgres.build(select).to_string()
+    }
+
+    const STAFF_ARM: &str = r#""ownership_owner_user"."is_staff""#;
+    const SUPERUSER_ARM: &str = r#""ownership_owner_user"."is_superuser""#;
+
+    #[test]
+    fn an_arm_left_off_is_not_in_the_statement() {
+        for is_staff in [false, true] {
+            let user = user(is_staff);
+            let arms =
+                |staff, superuser| sql(&readable_profiles(&user, ReadArms { staff, superuser }));
+
+            // No arm: the profiles the user manages, as the manage scope asks for them.
+            assert_eq!(arms(false, false), sql(&managed_profiles(&user)));
+            let staff = arms(true, false);
+            assert!(
+                staff.contains(STAFF_ARM) && !staff.contains(SUPERUSER_ARM),
+                "{staff}"
+            );
+            let superuser = arms(false, true);
+            assert!(
+                superuser.contains(SUPERUSER_ARM) && !superuser.contains(STAFF_ARM),
+                "{superuser}"
+            );
+            let both = arms(true, true);
+            assert!(
+                both.contains(STAFF_ARM) && both.contains(SUPERUSER_ARM),
+                "{both}"
+            );
+        }
+    }
+}
