@@ -241,13 +241,7 @@ async fn deleting_a_user_without_rows_removes_profiles_and_memberships(db: &Data
 }
 
 async fn migrations_go_down_and_up_again(db: &DatabaseConnection) {
-    let manager = SchemaManager::new(db);
-    ownership_migration::drop_owned_table(&manager, document::Entity)
-        .await
-        .unwrap();
-    ownership_migration::drop_owned_table(&manager, note::Entity)
-        .await
-        .unwrap();
+    ownership_tests::entities::drop_tables(db).await.unwrap();
     ownership_migration::Migrator::down(db, None).await.unwrap();
     assert!(
         user::Entity::find().count(db).await.is_err(),
