@@ -12,6 +12,7 @@ use sea_orm::sea_query::{
 
 use crate::derived::derived;
 use crate::entity::{group_member, user, user_profile as profile};
+use crate::owned::OwnedEntity;
 use crate::subject::SubjectUser;
 
 /// The asking user's row.
@@ -134,26 +135,112 @@ pub(crate) fn managed_profiles(user: &SubjectUser) -> SelectStatement {
     owner_profiles(in_accounts_of(user.id).and(mine_or_staff), false)
 }
 
+/// Which of rule 3's ownership branches beyond management an entity admits: its
+/// [`OwnedEntity`] read options.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadArms {
+    /// The profiles of staff users in the reader's accounts
+    /// ([`OwnedEntity::STAFF_ROWS_READABLE_BY_ACCOUNT`]).
+    pub(crate) staff: bool,
+    /// The profiles of superusers, for a reader with a profile
+    /// ([`OwnedEntity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS`]).
+    pub(crate) superuser: bool,
+}
+
+impl ReadArms {
+    /// The arms `E` asks for.
+    pub(crate) fn of<E: OwnedEntity>() -> Self {
+        Self {
+            staff: E::STAFF_ROWS_READABLE_BY_ACCOUNT,
+            superuser: E::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS,
+        }
+    }
+}
+
 /// The profiles whose rows the user reads by ownership (rule 3 without grants): those it
-/// manages, those of staff users in its accounts, and those of superusers (for a user with
-/// at least one profile).
+/// manages, and, as `arms` asks, those of staff users in its accounts and those of
+/// superusers (for a user with at least one profile).
 ///
 /// A union of arms that each start from an index (the user's profiles; the profiles of its
-/// accounts; the superusers), rather than one condition over every profile and its user.
-pub(crate) fn readable_profiles(user: &SubjectUser) -> SelectStatement {
+/// accounts; the superusers), rather than one condition over every profile and its user. An
+/// arm the entity does not ask for is left out of the statement, not switched off inside
+/// it; with neither, the profiles are those it manages, without a union.
+pub(crate) fn readable_profiles(user: &SubjectUser, arms: ReadArms) -> SelectStatement {
     let owner_is = |flag: Flag| is_true((OWNER_USER, flag.column()));
+    let mut extra = Vec::new();
+    if arms.staff {
+        extra.push(owner_profiles(
+            in_accounts_of(user.id).and(owner_is(Flag::Staff)),
+            true,
+        ));
+    }
+    if arms.superuser {
+        extra.push(owner_profiles(
+            owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user.id))),
+            true,
+        ));
+    }
     let mut readable = managed_profiles(user);
-    readable
-        .union(
-            UnionType::All,
-            owner_profiles(in_accounts_of(user.id).and(owner_is(Flag::Staff)), true),
-        )
-        .union(
-            UnionType::All,
-            owner_profiles(
-                owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user.id))),
-                true,
-            ),
-        );
-    derived(readable.to_owned(), profile::Column::Id, READABLE_PROFILE)
+    if extra.is_empty() {
+        return readable;
+    }
+    readable.unions(extra.into_iter().map(|arm| (UnionType::All, arm)));
+    derived(readable, profile::Column::Id, READABLE_PROFILE)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbBackend;
+    use sea_orm::sea_query::SelectStatement;
+
+    use super::{ReadArms, managed_profiles, readable_profiles};
+    use crate::subject::SubjectUser;
+
+    fn user(is_staff: bool) -> SubjectUser {
+        SubjectUser {
+            id: 7,
+            username: "reader".to_owned(),
+            is_active: true,
+            is_staff,
+            is_superuser: false,
+            security_stamp: "0".repeat(32),
+            profiles: Vec::new(),
+            group_ids: Vec::new(),
+            whole_model_grants: Vec::new(),
+        }
+    }
+
+    fn sql(select: &SelectStatement) -> String {
+        DbBackend::Postgres.build(select).to_string()
+    }
+
+    const STAFF_ARM: &str = r#""ownership_owner_user"."is_staff""#;
+    const SUPERUSER_ARM: &str = r#""ownership_owner_user"."is_superuser""#;
+
+    #[test]
+    fn an_arm_left_off_is_not_in_the_statement() {
+        for is_staff in [false, true] {
+            let user = user(is_staff);
+            let arms =
+                |staff, superuser| sql(&readable_profiles(&user, ReadArms { staff, superuser }));
+
+            // No arm: the profiles the user manages, as the manage scope asks for them.
+            assert_eq!(arms(false, false), sql(&managed_profiles(&user)));
+            let staff = arms(true, false);
+            assert!(
+                staff.contains(STAFF_ARM) && !staff.contains(SUPERUSER_ARM),
+                "{staff}"
+            );
+            let superuser = arms(false, true);
+            assert!(
+                superuser.contains(SUPERUSER_ARM) && !superuser.contains(STAFF_ARM),
+                "{superuser}"
+            );
+            let both = arms(true, true);
+            assert!(
+                both.contains(STAFF_ARM) && both.contains(SUPERUSER_ARM),
+                "{both}"
+            );
+        }
+    }
 }

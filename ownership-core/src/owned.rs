@@ -21,6 +21,22 @@ pub trait OwnedEntity: EntityTrait {
     const READ_PERMISSION: &'static str = "view";
     /// The permission name that lets a subject manage a row (default `change`).
     const MANAGE_PERMISSION: &'static str = "change";
+    /// Whether rows owned by a staff user are readable by every member of the owning
+    /// profile's account (default `true`; `#[owned(staff_rows_readable_by_account = false)]`).
+    ///
+    /// When `false`, a staff user's row is read by the rest of its account as any other
+    /// member's row is: by the account's staff, who manage it, by superusers, and by
+    /// whoever holds a grant on it. What staff manage (rule 2) does not change.
+    const STAFF_ROWS_READABLE_BY_ACCOUNT: bool = true;
+    /// Whether rows owned by a superuser are readable by every user with a profile in any
+    /// account (default `true`;
+    /// `#[owned(superuser_rows_readable_by_all_accounts = false)]`).
+    ///
+    /// When `false`, a superuser's row is read by other users as any user's row is: by
+    /// other superusers, by the staff of the owning profile's account, by whoever holds a
+    /// grant on it, and, when the superuser is staff too, by the members of that account as
+    /// [`STAFF_ROWS_READABLE_BY_ACCOUNT`](Self::STAFF_ROWS_READABLE_BY_ACCOUNT) says.
+    const SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS: bool = true;
 
     /// The single integer primary-key column.
     fn id_column() -> Self::Column;

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::condition::Statement;
-use crate::identity::{self, Flag};
+use crate::identity::{self, Flag, ReadArms};
 use crate::permission_sql::Held;
 use crate::plan::{AccessPlan, deny};
 use crate::subject::SubjectUser;
@@ -72,7 +72,7 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 /// directly or through groups.
 fn ownership_and_grants<'a, E: OwnedEntity>(
     user: &'a SubjectUser,
-    owners: fn(&SubjectUser) -> SelectStatement,
+    owners: impl FnOnce(&SubjectUser) -> SelectStatement,
     names: &'a [&'a str],
 ) -> AccessPlan<'a> {
     let mut plan = AccessPlan::default();
@@ -110,12 +110,14 @@ pub(crate) fn manage_plan<'a, E: OwnedEntity>(
     ownership_and_grants::<E>(user, identity::managed_profiles, names)
 }
 
-/// The access plan of the read scope (rule 3) for an active user.
+/// The access plan of the read scope (rule 3) for an active user, with the ownership
+/// branches `E`'s read options ask for. Every read list, page and check goes through here.
 pub(crate) fn read_plan<'a, E: OwnedEntity>(
     user: &'a SubjectUser,
     names: &'a [&'a str],
 ) -> AccessPlan<'a> {
-    ownership_and_grants::<E>(user, identity::readable_profiles, names)
+    let arms = ReadArms::of::<E>();
+    ownership_and_grants::<E>(user, |user| identity::readable_profiles(user, arms), names)
 }
 
 /// The condition of [`manageable_by`] for a statement.
@@ -138,7 +140,9 @@ pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 
 /// Rows the subject may read (rule 3): what it may manage, plus what staff users of its
 /// accounts own, plus what superusers own, plus every row the subject or one of its groups
-/// holds the entity's read permission on.
+/// holds the entity's read permission on. The staff branch counts only while the entity's
+/// [`OwnedEntity::STAFF_ROWS_READABLE_BY_ACCOUNT`] is true, the superuser branch only while
+/// its [`OwnedEntity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS`] is (both are by default).
 ///
 /// A read scope narrows only a `SELECT`: a write takes the manage scope (see
 /// [`OwnershipScopes`]).

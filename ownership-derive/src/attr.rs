@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Span};
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, LitStr, Result, Token};
+use syn::{Attribute, Expr, ExprLit, Lit, LitBool, LitStr, Result, Token};
 
 /// What a field is to the derive, as marked by `#[owned(..)]`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -66,6 +66,10 @@ pub(crate) struct StructAttrs {
     pub(crate) read: Option<LitStr>,
     /// `#[owned(manage = "..")]`.
     pub(crate) manage: Option<LitStr>,
+    /// `#[owned(staff_rows_readable_by_account = ..)]`.
+    pub(crate) staff_rows_readable_by_account: Option<LitBool>,
+    /// `#[owned(superuser_rows_readable_by_all_accounts = ..)]`.
+    pub(crate) superuser_rows_readable_by_all_accounts: Option<LitBool>,
     /// `#[sea_orm(table_name = "..")]`, the default model name.
     pub(crate) table_name: Option<LitStr>,
     /// `#[sea_orm(schema_name = "..")]`, which qualifies the default model name.
@@ -99,7 +103,8 @@ impl Errors {
     }
 }
 
-const STRUCT_KEYS: &str = "`model_name`, `read` or `manage`";
+const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `staff_rows_readable_by_account` or \
+                           `superuser_rows_readable_by_all_accounts`";
 const FIELD_KEYS: &str = "`owner`, `name` or `version`";
 
 /// Parses the struct-level `#[owned(..)]` and `#[sea_orm(table_name = "..", schema_name =
@@ -109,30 +114,15 @@ pub(crate) fn struct_attrs(attrs: &[Attribute]) -> Result<StructAttrs> {
     let mut errors = Errors::default();
     for attr in attrs {
         if attr.path().is_ident("owned") {
-            errors.take(attr.parse_nested_meta(|meta| {
-                let slot = if meta.path.is_ident("model_name") {
-                    &mut parsed.model_name
-                } else if meta.path.is_ident("read") {
-                    &mut parsed.read
-                } else if meta.path.is_ident("manage") {
-                    &mut parsed.manage
-                } else {
-                    return Err(unknown_key(&meta, "struct", STRUCT_KEYS));
-                };
-                let key = path_name(&meta);
-                if slot.is_some() {
-                    return Err(meta.error(format_args!("duplicate #[owned({key} = ..)]")));
+            // A bad key is reported and skipped, so every bad key of the list is reported.
+            let result = attr.parse_nested_meta(|meta| {
+                if let Err(error) = parsed.set_owned_key(&meta) {
+                    errors.push(error);
+                    skip_payload(&meta)?;
                 }
-                let value: LitStr = meta.value()?.parse()?;
-                if value.value().trim().is_empty() {
-                    return Err(syn::Error::new(
-                        value.span(),
-                        format_args!("#[owned({key} = ..)] cannot be empty"),
-                    ));
-                }
-                *slot = Some(value);
                 Ok(())
-            }));
+            });
+            errors.take(result);
         } else if attr.path().is_ident("sea_orm") {
             errors.take(attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("table_name") {
@@ -148,6 +138,82 @@ pub(crate) fn struct_attrs(attrs: &[Attribute]) -> Result<StructAttrs> {
         }
     }
     errors.finish(parsed)
+}
+
+impl StructAttrs {
+    /// Reads one key of the struct's `#[owned(..)]`.
+    fn set_owned_key(&mut self, meta: &ParseNestedMeta<'_>) -> Result<()> {
+        let key = path_name(meta);
+        if let Some(slot) = self.name_slot(meta) {
+            if slot.is_some() {
+                return Err(meta.error(format_args!("duplicate #[owned({key} = ..)]")));
+            }
+            let value: LitStr = meta.value()?.parse()?;
+            if value.value().trim().is_empty() {
+                return Err(syn::Error::new(
+                    value.span(),
+                    format_args!("#[owned({key} = ..)] cannot be empty"),
+                ));
+            }
+            *slot = Some(value);
+        } else if let Some(slot) = self.flag_slot(meta) {
+            if slot.is_some() {
+                return Err(meta.error(format_args!("duplicate #[owned({key} = ..)]")));
+            }
+            *slot = Some(bool_value(meta, &key)?);
+        } else {
+            return Err(unknown_key(meta, "struct", STRUCT_KEYS));
+        }
+        Ok(())
+    }
+
+    /// Where a key that takes a name (a string) goes, if `meta` is one.
+    fn name_slot(&mut self, meta: &ParseNestedMeta<'_>) -> Option<&mut Option<LitStr>> {
+        if meta.path.is_ident("model_name") {
+            Some(&mut self.model_name)
+        } else if meta.path.is_ident("read") {
+            Some(&mut self.read)
+        } else if meta.path.is_ident("manage") {
+            Some(&mut self.manage)
+        } else {
+            None
+        }
+    }
+
+    /// Where a key that takes `true` or `false` goes, if `meta` is one.
+    fn flag_slot(&mut self, meta: &ParseNestedMeta<'_>) -> Option<&mut Option<LitBool>> {
+        if meta.path.is_ident("staff_rows_readable_by_account") {
+            Some(&mut self.staff_rows_readable_by_account)
+        } else if meta
+            .path
+            .is_ident("superuser_rows_readable_by_all_accounts")
+        {
+            Some(&mut self.superuser_rows_readable_by_all_accounts)
+        } else {
+            None
+        }
+    }
+}
+
+/// The `true` or `false` after `key =`. Written out rather than implied by the bare key:
+/// the options default to `true`, so a bare key would read as a switch that does nothing.
+fn bool_value(meta: &ParseNestedMeta<'_>, key: &str) -> Result<LitBool> {
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        return Err(meta.error(format_args!(
+            "#[owned({key})] takes a value: `{key} = false` or `{key} = true`"
+        )));
+    }
+    let value: Expr = meta.value()?.parse()?;
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(flag),
+            ..
+        }) => Ok(flag),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format_args!("#[owned({key} = ..)] takes `true` or `false`"),
+        )),
+    }
 }
 
 /// Parses a field's `#[owned(..)]` and the `#[sea_orm(..)]` keys that matter here.
@@ -291,5 +357,44 @@ mod tests {
         for attrs in [duplicate, blank, not_a_string, schema_not_a_string] {
             assert!(struct_attrs(&attrs).is_err());
         }
+    }
+
+    #[test]
+    fn read_options_take_a_bool() {
+        let attrs: Vec<Attribute> = parse_quote! {
+            #[owned(staff_rows_readable_by_account = false, read = "see")]
+            #[owned(superuser_rows_readable_by_all_accounts = true)]
+        };
+        let parsed = struct_attrs(&attrs).unwrap();
+        assert!(!parsed.staff_rows_readable_by_account.unwrap().value);
+        assert!(
+            parsed
+                .superuser_rows_readable_by_all_accounts
+                .unwrap()
+                .value
+        );
+        assert_eq!(parsed.read.unwrap().value(), "see");
+
+        let bare: Vec<Attribute> = parse_quote!(#[owned(staff_rows_readable_by_account)]);
+        let string: Vec<Attribute> =
+            parse_quote!(#[owned(superuser_rows_readable_by_all_accounts = "false")]);
+        let number: Vec<Attribute> = parse_quote!(#[owned(staff_rows_readable_by_account = 0)]);
+        let twice: Vec<Attribute> = parse_quote! {
+            #[owned(staff_rows_readable_by_account = false)]
+            #[owned(staff_rows_readable_by_account = false)]
+        };
+        for attrs in [bare, string, number, twice] {
+            assert!(struct_attrs(&attrs).is_err());
+        }
+    }
+
+    #[test]
+    fn every_bad_struct_key_is_reported() {
+        let attrs: Vec<Attribute> = parse_quote! {
+            #[owned(staff_rows_readable_by_account = "no", wrote = "x", manage = "")]
+            #[owned(model_name = 1)]
+        };
+        let error = struct_attrs(&attrs).err().unwrap();
+        assert_eq!(error.into_iter().count(), 4);
     }
 }

@@ -24,6 +24,8 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
         owner_name_key,
         read,
         manage,
+        staff_rows_readable_by_account,
+        superuser_rows_readable_by_all_accounts,
         id,
         owner,
         name,
@@ -33,6 +35,10 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
     // Only what was given is emitted, so the trait's defaults stay the single source.
     let read = read.map(|read| quote!(const READ_PERMISSION: &'static str = #read;));
     let manage = manage.map(|manage| quote!(const MANAGE_PERMISSION: &'static str = #manage;));
+    let staff_rows = staff_rows_readable_by_account
+        .map(|flag| quote!(const STAFF_ROWS_READABLE_BY_ACCOUNT: bool = #flag;));
+    let superuser_rows = superuser_rows_readable_by_all_accounts
+        .map(|flag| quote!(const SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS: bool = #flag;));
     let version = version.map(|version| {
         let version = &version.column;
         quote! {
@@ -49,6 +55,8 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
             const OWNER_NAME_KEY: &'static str = #owner_name_key;
             #read
             #manage
+            #staff_rows
+            #superuser_rows
 
             fn id_column() -> Self::Column {
                 Column::#id

@@ -72,6 +72,14 @@ use syn::{DeriveInput, parse_macro_input};
 /// `"<schema>.<table>"` when the entity has `#[sea_orm(schema_name = "..")]`: tables of one
 /// name in two schemas are two models, and a grant on one admits nothing of the other.
 ///
+/// `#[owned(staff_rows_readable_by_account = false)]` and
+/// `#[owned(superuser_rows_readable_by_all_accounts = false)]` take the read scope's two
+/// branches beyond management off the entity (each is `true` by default): a staff user's
+/// rows are then not readable by the whole of its account, and a superuser's not by every
+/// user with a profile; their owner, whoever manages them (the staff of the owner's
+/// account), whoever holds a grant on them and superusers still read them.
+/// Each takes a written `true` or `false`.
+///
 /// Under `#[sea_orm::model]` the derive also sees the generated `ModelEx` and emits nothing
 /// for it.
 #[proc_macro_derive(Owned, attributes(owned))]

@@ -4,7 +4,7 @@
 use crate::ast::{Field, Input};
 use crate::attr::{Errors, Role};
 use proc_macro2::Span;
-use syn::{GenericArgument, LitStr, PathArguments, Result, Type};
+use syn::{GenericArgument, LitBool, LitStr, PathArguments, Result, Type};
 
 /// The validated entity: which field plays which part, and the settings to emit.
 pub(crate) struct Owned<'a> {
@@ -16,6 +16,10 @@ pub(crate) struct Owned<'a> {
     pub(crate) read: Option<&'a LitStr>,
     /// `MANAGE_PERMISSION`, if not the trait's default.
     pub(crate) manage: Option<&'a LitStr>,
+    /// `STAFF_ROWS_READABLE_BY_ACCOUNT`, if given.
+    pub(crate) staff_rows_readable_by_account: Option<&'a LitBool>,
+    /// `SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS`, if given.
+    pub(crate) superuser_rows_readable_by_all_accounts: Option<&'a LitBool>,
     /// The single primary-key field.
     pub(crate) id: &'a Field<'a>,
     /// The owner field.
@@ -129,6 +133,14 @@ impl<'a> Input<'a> {
                     owner_name_key,
                     read: self.attrs.read.as_ref(),
                     manage: self.attrs.manage.as_ref(),
+                    staff_rows_readable_by_account: self
+                        .attrs
+                        .staff_rows_readable_by_account
+                        .as_ref(),
+                    superuser_rows_readable_by_all_accounts: self
+                        .attrs
+                        .superuser_rows_readable_by_all_accounts
+                        .as_ref(),
                     id,
                     owner,
                     name,

@@ -1,4 +1,5 @@
-//! Owned entities used by the tests: one in each SeaORM entity format.
+//! Owned entities used by the tests: one in each SeaORM entity format, and one with each of
+//! the read scope's options off.
 
 use ownership_migration::sea_orm_migration::SchemaManager;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -59,6 +60,52 @@ pub mod note {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Notes a staff user keeps from the rest of its account: the read scope's staff branch is
+/// off, its superuser branch on.
+pub mod hr_note {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "hr_note")]
+    #[owned(staff_rows_readable_by_account = false)]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Notes a superuser keeps from other accounts: the read scope's superuser branch is off,
+/// its staff branch on.
+pub mod admin_note {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "admin_note")]
+    #[owned(superuser_rows_readable_by_all_accounts = false)]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// An owned entity keyed by `u64` (no database generates such keys but MySQL's).
 pub mod counter {
     use sea_orm::entity::prelude::*;
@@ -91,14 +138,18 @@ pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
     ownership_migration::create_owned_table(&manager, document::Entity).await?;
     ownership_migration::create_owned_table(&manager, note::Entity).await?;
+    ownership_migration::create_owned_table(&manager, hr_note::Entity).await?;
+    ownership_migration::create_owned_table(&manager, admin_note::Entity).await?;
     ownership_migration::create_owned_table(&manager, counter::Entity).await
 }
 
-/// Drops the test entities' tables with the migration helper (the reverse of
-/// [`create_tables`]).
+/// Drops the tables [`create_tables`] creates: each holds a foreign key to the profiles, so
+/// the ownership migrations go down only once they are gone.
 pub async fn drop_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
-    ownership_migration::drop_owned_table(&manager, counter::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, document::Entity).await?;
     ownership_migration::drop_owned_table(&manager, note::Entity).await?;
-    ownership_migration::drop_owned_table(&manager, document::Entity).await
+    ownership_migration::drop_owned_table(&manager, hr_note::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, admin_note::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, counter::Entity).await
 }

@@ -10,7 +10,7 @@ use sea_orm::{
     Set, Value,
 };
 
-use crate::entities::{counter, document, note};
+use crate::entities::{admin_note, counter, document, hr_note, note};
 
 /// What kind of user to create.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,12 +286,32 @@ pub async fn object_grants<C: ConnectionTrait>(db: &C) -> (u64, u64) {
             .expect("a count");
         row.try_get_by_index::<i64>(0).expect("a count") as u64
     };
-    (
-        count(document::Entity::user_grant_table()).await
-            + count(note::Entity::user_grant_table()).await
-            + count(counter::Entity::user_grant_table()).await,
-        count(document::Entity::group_grant_table()).await
-            + count(note::Entity::group_grant_table()).await
-            + count(counter::Entity::group_grant_table()).await,
-    )
+    let mut to_users = 0;
+    let mut to_groups = 0;
+    for (users, groups) in [
+        (
+            document::Entity::user_grant_table(),
+            document::Entity::group_grant_table(),
+        ),
+        (
+            note::Entity::user_grant_table(),
+            note::Entity::group_grant_table(),
+        ),
+        (
+            hr_note::Entity::user_grant_table(),
+            hr_note::Entity::group_grant_table(),
+        ),
+        (
+            admin_note::Entity::user_grant_table(),
+            admin_note::Entity::group_grant_table(),
+        ),
+        (
+            counter::Entity::user_grant_table(),
+            counter::Entity::group_grant_table(),
+        ),
+    ] {
+        to_users += count(users).await;
+        to_groups += count(groups).await;
+    }
+    (to_users, to_groups)
 }

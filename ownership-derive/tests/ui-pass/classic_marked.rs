@@ -6,6 +6,7 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Owned)]
 #[sea_orm(table_name = "document")]
 #[owned(model_name = "doc", read = "read_doc", manage = "edit_doc")]
+#[owned(staff_rows_readable_by_account = false, superuser_rows_readable_by_all_accounts = false)]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub document_id: i32,
@@ -31,6 +32,8 @@ fn main() {
     assert_eq!(Entity::OWNER_NAME_KEY, "owner_title");
     assert_eq!(Entity::READ_PERMISSION, "read_doc");
     assert_eq!(Entity::MANAGE_PERMISSION, "edit_doc");
+    assert!(!Entity::STAFF_ROWS_READABLE_BY_ACCOUNT);
+    assert!(!Entity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS);
     assert!(matches!(Entity::id_column(), Column::DocumentId));
     assert!(matches!(Entity::owner_column(), Column::OwnerId));
     assert!(matches!(Entity::name_column(), Column::Title));

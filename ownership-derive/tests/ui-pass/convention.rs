@@ -27,6 +27,8 @@ fn main() {
     assert_eq!(Entity::OWNER_NAME_KEY, "owner_name");
     assert_eq!(Entity::READ_PERMISSION, "view");
     assert_eq!(Entity::MANAGE_PERMISSION, "change");
+    assert!(Entity::STAFF_ROWS_READABLE_BY_ACCOUNT);
+    assert!(Entity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS);
     assert!(matches!(Entity::id_column(), Column::Id));
     assert!(matches!(Entity::owner_column(), Column::UserProfileId));
     assert!(matches!(Entity::name_column(), Column::Name));
