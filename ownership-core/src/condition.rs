@@ -1,6 +1,6 @@
 //! Compiles an access plan into one condition for a `SELECT`, an `UPDATE` or a `DELETE`.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition};
 
 use crate::derived::derived;
@@ -44,24 +44,33 @@ impl AccessPlan<'_> {
         if self.is_empty() {
             return deny();
         }
-        let candidate_ids = self
+        let table = OwnedTable::of::<E>();
+        let candidate_ids: Vec<SelectStatement> = self
             .candidates
-            .map(|source| source.ids(&OwnedTable::of::<E>()));
-        match (self.owners, candidate_ids) {
-            (Some(owners), Some(candidate_ids))
-                if self.every_row.is_empty() && statement == Statement::Select =>
+            .iter()
+            .map(|source| source.ids(&table))
+            .collect();
+        match self.owners {
+            Some(owners)
+                if !candidate_ids.is_empty()
+                    && self.every_row.is_empty()
+                    && statement == Statement::Select =>
             {
                 let mut candidates = Query::select();
                 candidates
                     .expr_as(Expr::col((CANDIDATE, E::id_column())), CANDIDATE_ID)
                     .from_as(E::default().table_ref(), CANDIDATE)
                     .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners))
-                    .union(UnionType::Distinct, candidate_ids);
+                    .unions(
+                        candidate_ids
+                            .into_iter()
+                            .map(|ids| (UnionType::Distinct, ids)),
+                    );
                 // A union's column is named by its first arm.
                 let candidates = derived(candidates, CANDIDATE_ID, CANDIDATES);
                 Condition::all().add(E::id_column().in_subquery(candidates))
             }
-            (owners, candidate_ids) => {
+            owners => {
                 let mut any = Condition::any();
                 for every_row in self.every_row {
                     any = any.add(every_row);
@@ -69,8 +78,8 @@ impl AccessPlan<'_> {
                 if let Some(owners) = owners {
                     any = any.add(E::owner_column().in_subquery(owners));
                 }
-                if let Some(candidate_ids) = candidate_ids {
-                    any = any.add(E::id_column().in_subquery(candidate_ids));
+                for ids in candidate_ids {
+                    any = any.add(E::id_column().in_subquery(ids));
                 }
                 any
             }

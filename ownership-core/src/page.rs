@@ -81,8 +81,9 @@ impl AccessPlan<'_> {
         if let Some(owners) = self.owners {
             lists.push(owned_list::<E>(owners, keyset));
         }
-        if let Some(source) = self.candidates {
-            lists.extend(source.page_lists(&OwnedTable::of::<E>(), keyset));
+        let table = OwnedTable::of::<E>();
+        for source in self.candidates {
+            lists.extend(source.page_lists(&table, keyset));
         }
         let mut arms = lists
             .into_iter()

@@ -125,13 +125,13 @@ pub(crate) struct AccessPlan<'a> {
     pub(crate) every_row: Vec<Expr>,
     /// The owner profiles whose rows are admitted.
     pub(crate) owners: Option<SelectStatement>,
-    /// The candidate rows a source names (grants).
-    pub(crate) candidates: Option<Box<dyn CandidateSource + 'a>>,
+    /// The sources that name candidate rows (grants), each contributing its own.
+    pub(crate) candidates: Vec<Box<dyn CandidateSource + 'a>>,
 }
 
 impl AccessPlan<'_> {
     /// Whether no branch admits anything.
     pub(crate) fn is_empty(&self) -> bool {
-        self.every_row.is_empty() && self.owners.is_none() && self.candidates.is_none()
+        self.every_row.is_empty() && self.owners.is_none() && self.candidates.is_empty()
     }
 }

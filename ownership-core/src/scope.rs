@@ -42,7 +42,7 @@ pub(crate) fn for_active_user(
 /// Adds the grants `held` counts to `plan`: on the row itself, and on the entity's model
 /// or on everything, when the snapshot holds such a grant and `held` counts it.
 fn add_granted<'a, E: OwnedEntity>(plan: &mut AccessPlan<'a>, held: Held<'a>) {
-    plan.candidates = Some(Box::new(held));
+    plan.candidates.push(Box::new(held));
     if held.whole_model && held.claims_whole_model(E::MODEL_NAME) {
         plan.every_row.push(held.on_whole_model(E::MODEL_NAME));
     }
