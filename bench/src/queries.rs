@@ -2,11 +2,10 @@
 //! from the public API, and the library's own scopes with the full rules.
 
 use ownership_core::{
-    ObjectRef, OwnershipPages, OwnershipScopes, Permitted, ScopePage, Subject, holders,
+    ObjectRef, OwnershipCounts, OwnershipPages, OwnershipScopes, Permitted, ScopePage, Subject,
+    holders,
 };
-use sea_orm::{
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Select, SelectExt,
-};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, Select, SelectExt};
 
 use crate::document;
 use crate::error::Result;
@@ -63,8 +62,8 @@ pub async fn q1(db: &DatabaseConnection, subject: &Subject) -> Result<Vec<i64>> 
 
 /// Q2: how many documents the user may view.
 pub async fn q2(db: &DatabaseConnection, subject: &Subject) -> Result<u64> {
-    let documents = document::Entity::find().permitted_for(subject, &q1_q2_permitted());
-    Ok(documents.count(db).await?)
+    let permitted = q1_q2_permitted();
+    Ok(document::Entity::permitted_count(db, subject, &permitted).await?)
 }
 
 /// Q3: whether the user may view one document: `view` granted on that very document
@@ -100,7 +99,7 @@ pub enum Scope {
     ReadPage,
     /// `with_read_permission_for`, first page.
     ReadFirstPage,
-    /// `with_read_permission_for`, count.
+    /// `readable_count`.
     ReadCount,
     /// `with_ownership_permission_for`, first page.
     ManageFirstPage,
@@ -139,9 +138,7 @@ impl Scope {
     pub async fn run(self, db: &DatabaseConnection, subject: &Subject) -> Result<u64> {
         let find = document::Entity::find();
         let rows = match self {
-            Scope::ReadCount => {
-                return Ok(find.with_read_permission_for(subject).count(db).await?);
-            }
+            Scope::ReadCount => return Ok(document::Entity::readable_count(db, subject).await?),
             Scope::OwnedFirstPage => first_page_ids(db, find.owned_by(subject)).await?,
             Scope::ReadPage => read_page(db, subject).await?,
             Scope::ReadFirstPage => read_first_page(db, subject).await?,

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod condition;
+mod count;
 mod derived;
 pub mod entity;
 mod error;
@@ -18,6 +19,7 @@ mod scope;
 mod subject;
 mod write;
 
+pub use count::OwnershipCounts;
 pub use error::OwnershipError;
 pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, revoke};
 pub use holders::{HeldPermission, HeldPermissions, Holders, ObjectRef, holders, permissions_of};

@@ -93,8 +93,8 @@ impl AccessPlan<'_> {
             return deny();
         };
         candidates.unions(arms.map(|arm| (UnionType::Distinct, arm)));
-        // Every candidate is a row of the table (owner lists read it, grant lists join
-        // it), so the page is the first `size` candidates: limiting them here lets the
+        // Every candidate is a row of the table (owner lists read it, a grant cannot
+        // outlive its row), so the page is the first `size` candidates: limiting them here lets the
         // database fetch just those rows by primary key, whatever it guessed about how
         // many candidates there would be.
         let mut first = Query::select();

@@ -106,7 +106,8 @@ impl Keyset {
 /// A source of candidate rows: the ids of the objects a subject reaches one way (grants;
 /// later shares), named without the owned table's help.
 pub(crate) trait CandidateSource {
-    /// The candidate ids of `table`'s model, as one uncorrelated subquery of one column.
+    /// The candidate ids of `table`'s model, as one uncorrelated subquery of one column:
+    /// each the id of an existing row, since a count takes them without reading the rows.
     fn ids(&self, table: &OwnedTable) -> SelectStatement;
 
     /// The same candidates as lists for a page: each one ordered range of an index, limited

@@ -28,8 +28,8 @@ use ownership_core::entity::{
 };
 use ownership_core::{
     CloneOptions, Grantees, HeldPermission, ObjectRef, OwnedActiveModelExt, OwnedEntity,
-    OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted,
-    ScopePage, Subject, Target, grant, holders, permissions_of, revoke,
+    OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
+    OwnershipScopes, Permitted, ScopePage, Subject, Target, grant, holders, permissions_of, revoke,
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::oracle::{
@@ -497,11 +497,34 @@ async fn pages_of<E: OwnedEntity>(
     Ok(pages)
 }
 
+/// The counts of the [`PAGED_QUESTIONS`] that have one (every one but the shared scope).
+async fn counts_of<E: OwnedEntity>(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    questions: &[Question],
+) -> Result<Vec<(usize, u64)>, OwnershipError> {
+    let mut counts = Vec::new();
+    for k in PAGED_QUESTIONS {
+        let counted = match questions.get(k) {
+            Some(Question::Read) => E::readable_count(db, subject).await?,
+            Some(Question::Manage) => E::manageable_count(db, subject).await?,
+            Some(Question::Permitted(ask)) => {
+                E::permitted_count(db, subject, &permitted(ask)).await?
+            }
+            _ => continue,
+        };
+        counts.push((k, counted));
+    }
+    Ok(counts)
+}
+
 /// What the library answered for one subject and one model.
 struct ModelAnswers {
     scopes: Vec<BTreeSet<i64>>,
     /// Question index and the ids its keyset pages listed, in order.
     pages: Vec<(usize, Vec<i64>)>,
+    /// Question index and the number its count gave.
+    counts: Vec<(usize, u64)>,
     can_read: Vec<(i64, bool)>,
     can_manage: Vec<(i64, bool)>,
 }
@@ -534,14 +557,20 @@ async fn subject_answers(
 ) -> Result<BTreeMap<Model, ModelAnswers>, DbErr> {
     let mut out = BTreeMap::new();
     for model in Model::ALL {
-        let (scopes, pages) = match model {
+        let (scopes, pages, counts) = match model {
             Model::Document => (
                 answers_of::<document::Entity>(&db, model, &subject, &questions).await?,
                 pages_of::<document::Entity>(&db, &subject, &questions).await?,
+                counts_of::<document::Entity>(&db, &subject, &questions)
+                    .await
+                    .map_err(DbErr::from)?,
             ),
             Model::Note => (
                 answers_of::<note::Entity>(&db, model, &subject, &questions).await?,
                 pages_of::<note::Entity>(&db, &subject, &questions).await?,
+                counts_of::<note::Entity>(&db, &subject, &questions)
+                    .await
+                    .map_err(DbErr::from)?,
             ),
         };
         let mut can_read = Vec::new();
@@ -555,6 +584,7 @@ async fn subject_answers(
             ModelAnswers {
                 scopes,
                 pages,
+                counts,
                 can_read,
                 can_manage,
             },
@@ -1594,6 +1624,20 @@ impl Case<'_> {
             }
         }
         self.count(answers.pages.len() as u64);
+        for (k, got) in &answers.counts {
+            let question = &asker.questions[*k];
+            let expected = question.expected(&self.world, who, model).len() as u64;
+            if *got != expected {
+                return Err(self.failure(
+                    &format!("the count of {}", question.describe(model)),
+                    &format!(
+                        "subject: {}: {:?}\nlibrary: {got}\noracle:  {expected}",
+                        asker.label, asker.subject
+                    ),
+                ));
+            }
+        }
+        self.count(answers.counts.len() as u64);
         let read = &answers.scopes[1];
         let manage = &answers.scopes[2];
         if !manage.is_subset(read) {

@@ -1,16 +1,18 @@
-//! Keyset pages of the scopes on every backend: page after page they list exactly the
-//! scope's rows in id order, in one statement each.
+//! Keyset pages and counts of the scopes on every backend: page after page they list
+//! exactly the scope's rows in id order, and a count gives their number, in one statement
+//! each.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ownership_core::{
-    Grantees, OwnershipPages, OwnershipScopes, Permitted, ScopePage, Subject, Target,
+    Grantees, OwnershipCounts, OwnershipPages, OwnershipScopes, Permitted, ScopePage, Subject,
+    Target,
 };
 use ownership_tests::entities::document;
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, SmarterWorld, documents, give, ids, load, walk_pages};
-use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, Select};
+use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Select};
 
 on_every_backend!(
     pages_list_each_scope_in_order,
@@ -18,6 +20,7 @@ on_every_backend!(
     empty_and_denied_pages,
     pages_larger_than_any_table_list_the_whole_scope,
     one_statement_per_page,
+    counts_give_the_number_of_rows_of_each_scope,
 );
 
 /// Every id of a scope, page after page of `size`.
@@ -232,4 +235,54 @@ async fn one_statement_per_page(db: &DatabaseConnection) {
         assert!(!sql.contains(&format!("> {}", w.s_a1)), "{sql}");
         assert!(sql.ends_with(" LIMIT 5"), "{sql}");
     }
+}
+
+/// A count is the number of rows of its scope, for every kind of subject: the superuser
+/// (counted over the table), staff, plain users with grants directly and through groups on
+/// rows they also own (counted once), and nobody.
+async fn counts_give_the_number_of_rows_of_each_scope(db: &DatabaseConnection) {
+    let (w, other) = busy_world(db).await;
+    let find = document::Entity::find;
+    let mut subjects = vec![Subject::anonymous()];
+    for user in [w.sa, w.a1, w.r1, w.r2, other] {
+        subjects.push(load(db, user).await);
+    }
+    let asks = [
+        Permitted::any_of(["view"]),
+        Permitted::any_of(["view", "change"]).without_groups(),
+        Permitted::all_of(["view", "change"]),
+        Permitted::any_of(["change"]).without_superuser_bypass(),
+        Permitted::any_of(Vec::<String>::new()),
+    ];
+    for s in &subjects {
+        let read = find().with_read_permission_for(s).count(db).await.unwrap();
+        assert_eq!(
+            document::Entity::readable_count(db, s).await.unwrap(),
+            read,
+            "read count of {:?}",
+            s.user_id()
+        );
+        let manage = find()
+            .with_ownership_permission_for(s)
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(
+            document::Entity::manageable_count(db, s).await.unwrap(),
+            manage,
+            "manage count of {:?}",
+            s.user_id()
+        );
+        for ask in &asks {
+            let permitted = find().permitted_for(s, ask).count(db).await.unwrap();
+            assert_eq!(
+                document::Entity::permitted_count(db, s, ask).await.unwrap(),
+                permitted,
+                "{ask:?} count of {:?}",
+                s.user_id()
+            );
+        }
+    }
+    let r1 = load(db, w.r1).await;
+    assert!(document::Entity::readable_count(db, &r1).await.unwrap() > 20);
 }
