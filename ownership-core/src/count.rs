@@ -43,11 +43,16 @@ impl AccessPlan<'_> {
             );
         }
         lists.extend(self.candidates.iter().map(|source| source.ids(&table)));
+        // Each row once: a row reached by several branches is merged by the union, one
+        // a single branch names several times (several grants on it) by `DISTINCT`.
+        let single = lists.len() == 1;
         let mut lists = lists.into_iter();
         let Some(mut candidates) = lists.next() else {
             return Some(Query::select().expr(Expr::val(0i64)).to_owned());
         };
-        // Distinct: a row reached by several branches is counted once.
+        if single {
+            candidates.distinct();
+        }
         candidates.unions(lists.map(|list| (UnionType::Distinct, list)));
         Some(
             Query::select()

@@ -68,6 +68,8 @@ async fn busy_world(db: &DatabaseConnection) -> (SmarterWorld, i64) {
     let editors = world::group(db, "editors", &[w.r1]).await;
     let doc = |i: usize| Target::object::<document::Entity>(r2_rows[i]);
     give(db, "view", doc(0), Grantees::users([w.r1])).await;
+    // Two names on one object, directly: one candidate, counted once.
+    give(db, "change", doc(0), Grantees::users([w.r1])).await;
     give(db, "change", doc(1), Grantees::users([w.r1])).await;
     give(db, "view", doc(2), Grantees::groups([readers])).await;
     give(db, "change", doc(1), Grantees::groups([editors])).await;
@@ -250,6 +252,10 @@ async fn counts_give_the_number_of_rows_of_each_scope(db: &DatabaseConnection) {
     let asks = [
         Permitted::any_of(["view"]),
         Permitted::any_of(["view", "change"]).without_groups(),
+        Permitted::any_of(["view", "change"])
+            .without_groups()
+            .objects_only()
+            .without_superuser_bypass(),
         Permitted::all_of(["view", "change"]),
         Permitted::any_of(["change"]).without_superuser_bypass(),
         Permitted::any_of(Vec::<String>::new()),
