@@ -5,7 +5,9 @@
 //! any other filter, but it fetches every candidate row by primary key to test it against
 //! the scope. The candidates themselves are already rows of the table: the owner branch
 //! reads them from the `(owner, id)` index, and a source's candidate ids are ids of existing
-//! rows (a grant cannot outlive its row). So the count is the size of their union.
+//! rows (a grant cannot outlive its row). So the count is the size of their union, or, for a
+//! subject a branch admits every row to (a superuser, a grant on the whole model), the size
+//! of the table.
 
 use std::future::Future;
 
@@ -24,13 +26,13 @@ const COUNTED: &str = "ownership_counted";
 const COUNTED_ROW: &str = "ownership_counted_row";
 
 impl AccessPlan<'_> {
-    /// `SELECT COUNT(*) FROM (owned ids UNION each source's candidate ids) WHERE the user
-    /// exists with the snapshot's stamp and is active`, or `None` when a branch may admit
-    /// every row: such a subject is counted by the table, through the scope's condition.
-    fn count_statement<E: OwnedEntity>(self, user: &SubjectUser) -> Option<SelectStatement> {
-        if !self.every_row.is_empty() {
-            return None;
-        }
+    /// `SELECT CASE WHEN <the user exists with the snapshot's stamp and is active> THEN
+    /// <count> ELSE 0 END`, where the count is `SELECT COUNT(*) FROM (owned ids UNION each
+    /// source's candidate ids)`, or, when the snapshot claims a branch that admits every
+    /// row, `CASE WHEN <that branch holds> THEN (SELECT COUNT(*) FROM table) ELSE <the
+    /// candidates' count> END`. Every part is an uncorrelated subquery, evaluated only when
+    /// its `CASE` arm is taken: a subject who sees every row costs a count of the table.
+    fn count_statement<E: OwnedEntity>(self, user: &SubjectUser) -> SelectStatement {
         let table = OwnedTable::of::<E>();
         let mut lists: Vec<SelectStatement> = Vec::new();
         if let Some(owners) = self.owners {
@@ -47,47 +49,53 @@ impl AccessPlan<'_> {
         // a single branch names several times (several grants on it) by `DISTINCT`.
         let single = lists.len() == 1;
         let mut lists = lists.into_iter();
-        let Some(mut candidates) = lists.next() else {
-            return Some(Query::select().expr(Expr::val(0i64)).to_owned());
+        let candidates = match lists.next() {
+            None => Expr::val(0i64),
+            Some(mut candidates) => {
+                if single {
+                    candidates.distinct();
+                }
+                candidates.unions(lists.map(|list| (UnionType::Distinct, list)));
+                count_of(
+                    Query::select()
+                        .from_subquery(candidates, COUNTED)
+                        .to_owned(),
+                )
+            }
         };
-        if single {
-            candidates.distinct();
-        }
-        candidates.unions(lists.map(|list| (UnionType::Distinct, list)));
-        Some(
-            Query::select()
-                .expr(Expr::cust("COUNT(*)"))
-                .from_subquery(candidates, COUNTED)
-                .and_where(identity::user_is(user, None))
-                .to_owned(),
-        )
+        let admitted = if self.every_row.is_empty() {
+            candidates
+        } else {
+            let every_row = self
+                .every_row
+                .into_iter()
+                .fold(Condition::any(), |any, branch| any.add(branch));
+            let whole_table = count_of(Query::select().from(table.table).to_owned());
+            Expr::case(every_row, whole_table)
+                .finally(candidates)
+                .into()
+        };
+        Query::select()
+            .expr(Expr::case(identity::user_is(user, None), admitted).finally(Expr::val(0i64)))
+            .to_owned()
     }
 }
 
-/// Counts the rows of `E` the subject's plan admits: one statement, the plan's own count
-/// (`count_statement(user)`) when it has one, the scope's condition counted over the table
-/// otherwise.
-async fn count<E, C>(
+/// `(SELECT COUNT(*) FROM ..)` of a select with its `FROM` set.
+fn count_of(mut rows: SelectStatement) -> Expr {
+    Expr::from(rows.expr(Expr::cust("COUNT(*)")).to_owned())
+}
+
+/// Counts the rows of `E` the subject's plan admits, in one statement.
+async fn count<C: ConnectionTrait>(
     db: &C,
     subject: &Subject,
-    count_statement: impl FnOnce(&SubjectUser) -> Option<SelectStatement>,
-    scope: Condition,
-) -> Result<u64, OwnershipError>
-where
-    E: OwnedEntity,
-    C: ConnectionTrait,
-{
+    count_statement: impl FnOnce(&SubjectUser) -> SelectStatement,
+) -> Result<u64, OwnershipError> {
     let Some(user) = subject.active_user() else {
         return Ok(0);
     };
-    let statement = count_statement(user).unwrap_or_else(|| {
-        Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from(E::default().table_ref())
-            .cond_where(scope)
-            .to_owned()
-    });
-    let counted: i64 = match db.query_one(&statement).await? {
+    let counted: i64 = match db.query_one(&count_statement(user)).await? {
         Some(row) => row.try_get_by_index(0)?,
         None => 0,
     };
@@ -96,7 +104,8 @@ where
 
 /// Counts of the scopes, for every owned entity: the number
 /// `Entity::find().<scope>(&s).count(db)` gives, in one statement that counts the scope's
-/// candidates from the owner and grant indexes without reading their rows.
+/// candidates from the owner and grant indexes without reading their rows (or, for a
+/// subject who sees every row, counts the table).
 ///
 /// A count takes no other filter; `count` on a scoped `Select` does.
 pub trait OwnershipCounts: OwnedEntity {
@@ -107,12 +116,9 @@ pub trait OwnershipCounts: OwnedEntity {
     ) -> impl Future<Output = Result<u64, OwnershipError>> + Send + 'a {
         async move {
             let names = scope::read_names::<Self>();
-            count::<Self, C>(
-                db,
-                subject,
-                |user| scope::read_plan::<Self>(user, &names).count_statement::<Self>(user),
-                scope::readable_by::<Self>(subject),
-            )
+            count(db, subject, |user| {
+                scope::read_plan::<Self>(user, &names).count_statement::<Self>(user)
+            })
             .await
         }
     }
@@ -124,12 +130,9 @@ pub trait OwnershipCounts: OwnedEntity {
     ) -> impl Future<Output = Result<u64, OwnershipError>> + Send + 'a {
         async move {
             let names = scope::manage_names::<Self>();
-            count::<Self, C>(
-                db,
-                subject,
-                |user| scope::manage_plan::<Self>(user, &names).count_statement::<Self>(user),
-                scope::manageable_by::<Self>(subject),
-            )
+            count(db, subject, |user| {
+                scope::manage_plan::<Self>(user, &names).count_statement::<Self>(user)
+            })
             .await
         }
     }
@@ -145,16 +148,11 @@ pub trait OwnershipCounts: OwnedEntity {
                 return Ok(0);
             }
             let names = permitted.names();
-            count::<Self, C>(
-                db,
-                subject,
-                |user| {
-                    permitted
-                        .plan::<Self>(user, &names)
-                        .count_statement::<Self>(user)
-                },
-                scope::permitted_for::<Self>(subject, permitted),
-            )
+            count(db, subject, |user| {
+                permitted
+                    .plan::<Self>(user, &names)
+                    .count_statement::<Self>(user)
+            })
             .await
         }
     }
