@@ -145,19 +145,24 @@ async fn main() -> Result<(), OwnershipError> {
         &db,
         "view",
         &on_bobs_plan,
-        &Grantees::groups([reviewers.id]),
+        &Grantees::groups([reviewers.id.into()]),
     )
     .await?;
     let viewers = holders(["view"])
         .objects([ObjectRef::of::<document::Entity>(bobs_plan.id)])
-        .users()?
+        .users()?;
+    let viewers: Vec<String> = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(viewers.statement()))
+        .order_by_asc(user::Column::Username)
         .all(&db)
-        .await?;
-    let viewers: Vec<String> = viewers.into_iter().map(|u| u.username).collect();
+        .await?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
     println!("Granted `view` on bob's plan to the group reviewers: {viewers:?} hold it.\n");
 
     for (username, user_id, _) in &users {
-        let me = Subject::load(&db, *user_id).await?;
+        let me = Subject::load(&db, (*user_id).into()).await?;
         println!("{username}:");
         let find = document::Entity::find;
         println!("  owns:    {}", names(&db, find().owned_by(&me)).await?);
@@ -185,7 +190,7 @@ async fn main() -> Result<(), OwnershipError> {
         .await?
     );
 
-    let bob = Subject::load(&db, users[2].1).await?;
+    let bob = Subject::load(&db, users[2].1.into()).await?;
     // A long list page by page: one statement a page, each after the last id shown.
     println!();
     let mut page = document::Entity::readable_page(&bob, 2);

@@ -336,7 +336,7 @@ async fn run(args: &Args) -> Result<bool> {
 
     let mut users = Vec::with_capacity(data.bench_users.len());
     for sample in &data.bench_users {
-        let subject = Subject::load(db, sample.id).await?;
+        let subject = Subject::load(db, sample.id.into()).await?;
         if subject.is_anonymous() {
             return Err(BenchError::new(format!(
                 "bench user {} is not in users.csv",

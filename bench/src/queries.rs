@@ -85,9 +85,8 @@ pub async fn q4(db: &DatabaseConnection, doc: i64) -> Result<Vec<i64>> {
         .users()?
         .all(db)
         .await?;
-    let mut ids: Vec<i64> = users.into_iter().map(|u| u.id).collect();
-    ids.sort_unstable();
-    Ok(ids)
+    // Ascending already: `all` orders the ids.
+    Ok(users.iter().filter_map(|id| id.key().as_int()).collect())
 }
 
 /// The library's own scopes, with the full rules (staff, superusers, platform admin).

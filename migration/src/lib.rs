@@ -2,8 +2,12 @@
 //! create its owned tables.
 //!
 //! Run [`Migrator`] on its own, or splice [`migrations()`] into the application's migrator
-//! before the migrations that create owned tables (their foreign keys point at
-//! `ownership_user_profile`):
+//! before the migrations that create owned tables (their foreign keys point at the
+//! profiles). They read the [`Identity`](ownership_core::Identity) in use: with the embedded
+//! one they create its tables (`ownership_user`, ...) too; with an application's own, they
+//! create only the permission tables, whose grantee columns take the type of, and reference,
+//! the application's user and group keys, so they run after the migrations that create
+//! those (install the identity in the migrator's `main` as in the application's):
 //!
 //! ```
 //! use ownership_migration::sea_orm_migration::prelude::*;

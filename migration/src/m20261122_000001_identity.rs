@@ -1,5 +1,8 @@
-//! The identity tables: users, accounts, user profiles, groups and group members.
+//! The embedded identity tables: users, accounts, user profiles, groups and group members.
+//! Created only when the program uses the embedded identity (no
+//! [`Identity`](ownership_core::Identity) of its own installed).
 
+use ownership_core::Identity;
 use ownership_core::entity::{account, group, group_member, user, user_profile};
 use sea_orm::{Iterable, Schema};
 use sea_orm_migration::prelude::*;
@@ -18,6 +21,9 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if !Identity::current().is_embedded() {
+            return Ok(());
+        }
         let schema = Schema::new(manager.get_database_backend());
         let mut users = Table::create();
         users.table(user::Entity);
@@ -32,6 +38,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if !Identity::current().is_embedded() {
+            return Ok(());
+        }
         drop_tables(
             manager,
             [

@@ -3,7 +3,8 @@
 //! (`create_owned_table`).
 
 use ownership_core::entity::{permission, permission_group, permission_user};
-use sea_orm::DbBackend;
+use ownership_core::{Identity, KeyColumn};
+use sea_orm::{DbBackend, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, Schema};
 use sea_orm_migration::prelude::*;
 
 use crate::{create_from_entity, drop_tables};
@@ -15,8 +16,21 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_from_entity(manager, permission::Entity).await?;
-        create_from_entity(manager, permission_user::Entity).await?;
-        create_from_entity(manager, permission_group::Entity).await?;
+        let identity = Identity::current();
+        create_grantee_table(
+            manager,
+            permission_user::Entity,
+            permission_user::Column::UserId,
+            identity.user_id_column(),
+        )
+        .await?;
+        create_grantee_table(
+            manager,
+            permission_group::Entity,
+            permission_group::Column::GroupId,
+            identity.group_id_column(),
+        )
+        .await?;
         if manager.get_database_backend() == DbBackend::MySql {
             // MySQL compares text by the column's collation, by default case-, accent- and
             // trailing-space-insensitive: `View` and `view ` would be `view`. Names match
@@ -90,6 +104,51 @@ impl MigrationTrait for Migration {
         )
         .await
     }
+}
+
+/// Creates a table of grants on whole models to users or groups: the entity's columns, but
+/// the grantee column of the identity's key type and referencing its key column, whatever
+/// the identity in use (the embedded tables, or the application's own).
+async fn create_grantee_table<E: EntityTrait>(
+    manager: &SchemaManager<'_>,
+    entity: E,
+    grantee: E::Column,
+    grantees: KeyColumn,
+) -> Result<(), DbErr> {
+    let schema = Schema::new(manager.get_database_backend());
+    let table_name = entity.table_name();
+    let mut table = Table::create();
+    table.table(entity);
+    let mut key = Index::create();
+    for column in E::Column::iter() {
+        if column.as_str() == grantee.as_str() {
+            table.col(ColumnDef::new_with_type(grantee, grantees.column_type.clone()).not_null());
+        } else {
+            table.col(schema.get_column_def::<E>(column));
+        }
+    }
+    for column in E::PrimaryKey::iter() {
+        key.col(column.into_column());
+    }
+    table
+        .primary_key(&mut key)
+        .foreign_key(
+            ForeignKey::create()
+                .name(format!("fk-{table_name}-permission_id"))
+                .from(entity, Alias::new("permission_id"))
+                .to(permission::Entity, permission::Column::Id)
+                .on_delete(ForeignKeyAction::Cascade)
+                .on_update(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name(format!("fk-{table_name}-{}", grantee.as_str()))
+                .from(entity, grantee)
+                .to(grantees.table, grantees.column)
+                .on_delete(ForeignKeyAction::Cascade)
+                .on_update(ForeignKeyAction::Cascade),
+        );
+    manager.create_table(table).await
 }
 
 /// The indexes the scopes and holder questions read grants through, on both grant tables:

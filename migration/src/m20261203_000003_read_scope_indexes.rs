@@ -7,6 +7,7 @@
 //! each profile's user is checked in that small index rather than in the user table. The
 //! first index also serves every lookup of an account's profiles.
 
+use ownership_core::Identity;
 use ownership_core::entity::{user, user_profile};
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
@@ -21,6 +22,9 @@ const ACCOUNT: &str = "idx-ownership_user_profile-account_id";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if !Identity::current().is_embedded() {
+            return Ok(());
+        }
         manager
             .create_index(profile_index(
                 ACCOUNT_MEMBERS,
@@ -48,6 +52,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if !Identity::current().is_embedded() {
+            return Ok(());
+        }
         manager
             .drop_index(Index::drop().name(STAFF).table(user::Entity).to_owned())
             .await?;

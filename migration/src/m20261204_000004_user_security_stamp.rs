@@ -14,6 +14,7 @@
 //! Needs PostgreSQL 13 (`gen_random_uuid`), MariaDB 10.10 or MySQL 8.0.13 (`random_bytes`
 //! in a default).
 
+use ownership_core::Identity;
 use ownership_core::entity::user;
 use sea_orm::{ConnectionTrait, DbBackend, EntityName, IdenStatic};
 use sea_orm_migration::prelude::*;
@@ -51,6 +52,9 @@ fn stamp(condition: Expr) -> UpdateStatement {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if !Identity::current().is_embedded() {
+            return Ok(());
+        }
         let backend = manager.get_database_backend();
         let mut column = ColumnDef::new(user::Column::SecurityStamp);
         column.string_len(32).not_null();
@@ -88,6 +92,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if !Identity::current().is_embedded() {
+            return Ok(());
+        }
         if manager.get_database_backend() == DbBackend::Sqlite {
             manager
                 .get_connection()

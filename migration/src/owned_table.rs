@@ -1,8 +1,8 @@
 //! Creating an application's owned table from its entity.
 
-use ownership_core::OwnedEntity;
 use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
-use ownership_core::entity::{group, permission_user, user, user_profile};
+use ownership_core::entity::permission_user;
+use ownership_core::{Identity, OwnedEntity};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityName, IdenStatic, Schema, Statement};
 use sea_orm_migration::prelude::*;
 
@@ -17,9 +17,10 @@ use crate::m20261122_000002_permissions::exact_collation;
 ///   alone. It is not a unique key, so entity-first schema sync leaves it alone (and does
 ///   not create it: a table created by sync lacks it).
 /// - Unless the entity's `Relation` already declares a foreign key on the owner column, a
-///   foreign key to `ownership_user_profile` is added with `ON DELETE RESTRICT`: a profile
-///   that still owns rows cannot be deleted (nor its user or account), so no row is lost
-///   and none is left without an owner.
+///   foreign key to the identity's profiles (`ownership_user_profile` by default) is added
+///   with `ON DELETE RESTRICT`: a profile that still owns rows cannot be deleted (nor its
+///   user or account), so no row is lost and none is left without an owner. A foreign key
+///   the entity declares on its owner column to another table is an error.
 ///
 /// ```no_run
 /// # mod document {
@@ -76,10 +77,25 @@ pub async fn create_owned_table<E: OwnedEntity>(
     }
 
     let mut table = schema.create_table_from_entity(entity);
-    let owner_has_foreign_key = table
+    let profiles = Identity::current().profile_id_column();
+    let declared_owner_key = table
         .get_foreign_key_create_stmts()
         .iter()
-        .any(|fk| fk.get_foreign_key().get_columns() == [owner]);
+        .find(|fk| fk.get_foreign_key().get_columns() == [owner])
+        .and_then(|fk| fk.get_foreign_key().get_ref_table().map(unqualified));
+    // A foreign key the entity declares on its owner must reference the profiles the
+    // scopes read, or the database would check owners against another table.
+    if let Some(referenced) = &declared_owner_key
+        && *referenced != unqualified(&profiles.table)
+    {
+        return Err(DbErr::Custom(format!(
+            "{}: the owner column `{owner}` references `{referenced}`, but the identity's \
+             profiles are `{}`; point the relation at the profiles' entity",
+            E::MODEL_NAME,
+            unqualified(&profiles.table),
+        )));
+    }
+    let owner_has_foreign_key = declared_owner_key.is_some();
     let foreign_key_name = format!("fk-{}-{owner}", entity.table_name());
     // MySQL reads an unqualified table in a foreign key as one of the child table's own
     // database, and sea-query writes no other there: an entity in another database gets
@@ -91,7 +107,7 @@ pub async fn create_owned_table<E: OwnedEntity>(
             ForeignKey::create()
                 .name(&foreign_key_name)
                 .from(entity.table_ref(), E::owner_column())
-                .to(user_profile::Entity, user_profile::Column::Id)
+                .to(profiles.table.clone(), profiles.column.clone())
                 .on_delete(ForeignKeyAction::Restrict)
                 .on_update(ForeignKeyAction::Restrict),
         );
@@ -124,8 +140,8 @@ pub async fn create_owned_table<E: OwnedEntity>(
             &entity.table_ref(),
             owner,
             &foreign_key_name,
-            user_profile::Entity.table_name(),
-            user_profile::Column::Id.as_str(),
+            &unqualified(&profiles.table),
+            &profiles.column.to_string(),
             "RESTRICT",
         )
         .await?;
@@ -146,8 +162,9 @@ pub async fn create_owned_table<E: OwnedEntity>(
 ///
 /// Each grant row references its object with `ON DELETE CASCADE`, so the database deletes
 /// an object's grants with the object, whatever deletes it, and a new row given the same
-/// id inherits none; and its user or group the same way. The object column takes the type
-/// of the entity's primary key, so ids are compared in their own type.
+/// id inherits none; and its user or group (of the identity in use) the same way. The
+/// object column takes the type of the entity's primary key, the grantee columns those of
+/// the user and group keys, so ids are compared in their own type.
 pub async fn create_grant_tables<E: OwnedEntity>(
     manager: &SchemaManager<'_>,
     entity: E,
@@ -167,32 +184,16 @@ pub async fn create_grant_tables<E: OwnedEntity>(
             .get_column_type()
             .clone(),
     };
-    for (grant_table, grantee, grantees, grantee_key) in [
-        (
-            E::user_grant_table(),
-            USER_ID,
-            user::Entity.into_table_ref(),
-            user::Column::Id.into_iden(),
-        ),
-        (
-            E::group_grant_table(),
-            GROUP_ID,
-            group::Entity.into_table_ref(),
-            group::Column::Id.into_iden(),
-        ),
+    let identity = Identity::current();
+    for (grant_table, grantee, grantees) in [
+        (E::user_grant_table(), USER_ID, identity.user_id_column()),
+        (E::group_grant_table(), GROUP_ID, identity.group_id_column()),
     ] {
         let table_name = unqualified(&grant_table);
-        let grantee_type = match grantee {
-            USER_ID => user::Column::Id.def(),
-            _ => group::Column::Id.def(),
-        };
         let mut table = Table::create();
         table
             .table(grant_table.clone())
-            .col(
-                ColumnDef::new_with_type(grantee, grantee_type.get_column_type().clone())
-                    .not_null(),
-            )
+            .col(ColumnDef::new_with_type(grantee, grantees.column_type.clone()).not_null())
             .col(ColumnDef::new_with_type(NAME, name_type.clone()).not_null())
             .col(
                 ColumnDef::new_with_type(OBJECT_ID, E::id_column().def().get_column_type().clone())
@@ -213,7 +214,7 @@ pub async fn create_grant_tables<E: OwnedEntity>(
                 ForeignKey::create()
                     .name(&grantee_key_name)
                     .from(grant_table.clone(), grantee)
-                    .to(grantees.clone(), grantee_key.clone())
+                    .to(grantees.table.clone(), grantees.column.clone())
                     .on_delete(ForeignKeyAction::Cascade)
                     .on_update(ForeignKeyAction::Cascade),
             );
@@ -235,8 +236,8 @@ pub async fn create_grant_tables<E: OwnedEntity>(
                 &grant_table,
                 grantee,
                 &grantee_key_name,
-                &unqualified(&grantees),
-                &grantee_key.to_string(),
+                &unqualified(&grantees.table),
+                &grantees.column.to_string(),
                 "CASCADE",
             )
             .await?;
@@ -279,7 +280,7 @@ fn referenced_table<E: EntityName>(backend: DbBackend, entity: E) -> TableRef {
 fn unqualified(table: &TableRef) -> String {
     match table {
         TableRef::Table(name, _) => name.1.to_string(),
-        _ => unreachable!("a grant table is a table"),
+        _ => unreachable!("a foreign key references a table"),
     }
 }
 

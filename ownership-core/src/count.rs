@@ -14,7 +14,7 @@ use std::future::Future;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{Condition, ConnectionTrait};
 
-use crate::identity;
+use crate::ownership;
 use crate::plan::{AccessPlan, CANDIDATE_ID, OwnedTable};
 use crate::scope::{self, Permitted};
 use crate::subject::SubjectUser;
@@ -76,7 +76,7 @@ impl AccessPlan<'_> {
                 .into()
         };
         Query::select()
-            .expr(Expr::case(identity::user_is(user, None), admitted).finally(Expr::val(0i64)))
+            .expr(Expr::case(ownership::user_is(user, None), admitted).finally(Expr::val(0i64)))
             .to_owned()
     }
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use sea_orm::{DbErr, IdenStatic, SqlErr, TransactionError};
 
 use crate::OwnedEntity;
+use crate::identity::IdentityProblem;
+use crate::key::{GroupId, KeyType, ProfileId, UserId};
 
 /// The error of this crate's operations (loading a subject, checks, pages, writes and
 /// clones, grants, holder questions): typed where a caller can act on it,
@@ -41,7 +43,7 @@ pub enum OwnershipError {
         /// The model name of the entity.
         model: &'static str,
         /// The owner profile id.
-        owner: i64,
+        owner: ProfileId,
         /// The name that is taken.
         name: String,
     },
@@ -79,11 +81,11 @@ pub enum OwnershipError {
         name: String,
     },
     /// A grant to users that do not exist; nothing was written.
-    #[error("no user with id {0:?}")]
-    UnknownUsers(Vec<i64>),
+    #[error("no user with id {}", list(.0))]
+    UnknownUsers(Vec<UserId>),
     /// A grant to groups that do not exist; nothing was written.
-    #[error("no group with id {0:?}")]
-    UnknownGroups(Vec<i64>),
+    #[error("no group with id {}", list(.0))]
+    UnknownGroups(Vec<GroupId>),
     /// A grant on objects that do not exist; nothing was written.
     #[error("{model}: no object with id {ids:?}")]
     UnknownObjects {
@@ -109,6 +111,27 @@ pub enum OwnershipError {
     DuplicateModelName {
         /// The model name.
         model: &'static str,
+    },
+    /// The identity ([`Identity`](crate::Identity)) names a table or column that does not
+    /// exist or has the wrong type, or is not well formed; every problem found is listed.
+    #[error("the identity is misconfigured: {}", list(.0))]
+    InvalidIdentity(Vec<IdentityProblem>),
+    /// [`Identity::install`](crate::Identity::install) was called when an identity was
+    /// already installed or in use.
+    #[error(
+        "an identity is already installed or in use; install the identity once, before the first subject is loaded"
+    )]
+    IdentityAlreadyInstalled,
+    /// An id whose key type is not the type of the column it is compared with (a UUID
+    /// user id for a table keyed by integers, say); nothing was asked or written.
+    #[error("{what}: a {given:?} key was given, the column is keyed by {expected:?}")]
+    WrongKeyType {
+        /// Which id.
+        what: &'static str,
+        /// The column's key type.
+        expected: KeyType,
+        /// The key type given.
+        given: KeyType,
     },
     /// Any other database error.
     #[error(transparent)]
@@ -179,6 +202,15 @@ pub(crate) fn is_owner_name_conflict<E: OwnedEntity>(err: &DbErr) -> bool {
         })
 }
 
+/// `a, b, c`, for messages.
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{DbErr, TransactionError};
@@ -188,7 +220,7 @@ mod tests {
     fn duplicate() -> OwnershipError {
         OwnershipError::DuplicateName {
             model: "document",
-            owner: 3,
+            owner: 3.into(),
             name: "plan".to_owned(),
         }
     }
@@ -202,11 +234,12 @@ mod tests {
         };
         assert!(matches!(
             source.downcast_ref::<OwnershipError>(),
-            Some(OwnershipError::DuplicateName { owner: 3, .. })
+            Some(OwnershipError::DuplicateName { owner, .. }) if *owner == 3.into()
         ));
         assert!(matches!(
             OwnershipError::from(db_err),
-            OwnershipError::DuplicateName { owner: 3, ref name, .. } if name == "plan"
+            OwnershipError::DuplicateName { ref owner, ref name, .. }
+                if *owner == 3.into() && name == "plan"
         ));
     }
 

@@ -18,14 +18,16 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionSession,
-    TransactionTrait,
+    TransactionTrait, Value,
 };
 
 use crate::OwnedEntity;
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
-use crate::entity::{group, permission, permission_group, permission_user, user};
+use crate::entity::{permission, permission_group, permission_user};
 use crate::error::OwnershipError;
-use crate::plan::{OwnedTable, as_bigint};
+use crate::identity::Identity;
+use crate::key::{GroupId, Key, KeyType, UserId};
+use crate::plan::OwnedTable;
 
 /// The most values one statement binds. Below SQLite's limit (32,766), the lowest of the
 /// three backends, with room for the few other parameters of a statement.
@@ -55,31 +57,42 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<(), Ownership
 /// The users and groups a permission is granted to or revoked from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Grantees {
-    users: BTreeSet<i64>,
-    groups: BTreeSet<i64>,
+    users: BTreeSet<UserId>,
+    groups: BTreeSet<GroupId>,
 }
 
 impl Grantees {
     /// These users.
-    pub fn users(ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn users(ids: impl IntoIterator<Item = UserId>) -> Self {
         Self::default().and_users(ids)
     }
 
     /// These groups.
-    pub fn groups(ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn groups(ids: impl IntoIterator<Item = GroupId>) -> Self {
         Self::default().and_groups(ids)
     }
 
     /// These users too.
-    pub fn and_users(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn and_users(mut self, ids: impl IntoIterator<Item = UserId>) -> Self {
         self.users.extend(ids);
         self
     }
 
     /// These groups too.
-    pub fn and_groups(mut self, ids: impl IntoIterator<Item = i64>) -> Self {
+    pub fn and_groups(mut self, ids: impl IntoIterator<Item = GroupId>) -> Self {
         self.groups.extend(ids);
         self
+    }
+
+    /// `Ok` if every id has the key type of its table.
+    fn check_key_types(&self, identity: &Identity) -> Result<(), OwnershipError> {
+        for user in &self.users {
+            user.key().expect_kind("user id", identity.user_key())?;
+        }
+        for group in &self.groups {
+            group.key().expect_kind("group id", identity.group_key())?;
+        }
+        Ok(())
     }
 
     fn is_empty(&self) -> bool {
@@ -170,23 +183,29 @@ where
     {
         return Ok(());
     }
+    let identity = Identity::current();
+    grantees.check_key_types(identity)?;
     let txn = db.begin().await?;
-    let missing = missing_ids(&txn, user::Entity, user::Column::Id, &grantees.users).await?;
+    let missing = missing_keys(&txn, identity.users.keyed.parts(), keys(&grantees.users)).await?;
     if !missing.is_empty() {
-        return Err(OwnershipError::UnknownUsers(missing));
+        return Err(OwnershipError::UnknownUsers(
+            missing.into_iter().map(UserId::from).collect(),
+        ));
     }
-    let missing = missing_ids(&txn, group::Entity, group::Column::Id, &grantees.groups).await?;
+    let missing = missing_keys(&txn, identity.groups.keyed.parts(), keys(&grantees.groups)).await?;
     if !missing.is_empty() {
-        return Err(OwnershipError::UnknownGroups(missing));
+        return Err(OwnershipError::UnknownGroups(
+            missing.into_iter().map(GroupId::from).collect(),
+        ));
     }
     match &target.scope {
         Scope::Everything | Scope::Model(_) => {
             let model_key = target.model_name().unwrap_or_default();
             let permission_id = upsert_permission(&txn, permission, target.model_name()).await?;
-            let granted = |grantee: i64| {
+            let granted = |grantee: Value| {
                 [
                     permission_id.into(),
-                    grantee.into(),
+                    grantee,
                     permission.into(),
                     model_key.into(),
                 ]
@@ -201,7 +220,11 @@ where
                     permission_user::Column::ModelKey.into_iden(),
                 ],
                 2,
-                grantees.users.iter().map(|&user| granted(user)).collect(),
+                grantees
+                    .users
+                    .iter()
+                    .map(|user| granted(user.into()))
+                    .collect(),
             )
             .await?;
             insert_grants(
@@ -217,7 +240,7 @@ where
                 grantees
                     .groups
                     .iter()
-                    .map(|&group| granted(group))
+                    .map(|group| granted(group.into()))
                     .collect(),
             )
             .await?;
@@ -226,19 +249,24 @@ where
             // Locking the rows makes a concurrent delete wait for this grant, or this grant
             // wait for the delete and then find the rows gone (the foreign key would refuse
             // the grant then, with a less telling error).
-            let missing = missing_ids(&txn, table.table.clone(), table.id.clone(), ids).await?;
+            let missing = missing_keys(
+                &txn,
+                (&table.table, &table.id, KeyType::Int),
+                ids.iter().map(|&id| Key::Int(id)).collect(),
+            )
+            .await?;
             if !missing.is_empty() {
                 return Err(OwnershipError::UnknownObjects {
                     model: table.model_name.to_owned(),
-                    ids: missing,
+                    ids: missing.iter().filter_map(Key::as_int).collect(),
                 });
             }
             for (grant_table, grantee_column, grantees) in [
-                (&table.user_grants, USER_ID, &grantees.users),
-                (&table.group_grants, GROUP_ID, &grantees.groups),
+                (&table.user_grants, USER_ID, keys(&grantees.users)),
+                (&table.group_grants, GROUP_ID, keys(&grantees.groups)),
             ] {
                 let mut rows = Vec::with_capacity(grantees.len() * ids.len());
-                for &grantee in grantees {
+                for grantee in &grantees {
                     for &id in ids {
                         rows.push([grantee.into(), permission.into(), id.into()]);
                     }
@@ -281,7 +309,7 @@ where
         Scope::Everything | Scope::Model(_) => {
             // Each grant carries its permission's name and model key: no lookup of the id.
             let model_key = target.model_name().unwrap_or_default();
-            for users in chunks(&grantees.users, MAX_BOUND_VALUES) {
+            for users in chunks(&keys(&grantees.users), MAX_BOUND_VALUES) {
                 removed += permission_user::Entity::delete_many()
                     .filter(permission_user::Column::Name.eq(permission))
                     .filter(permission_user::Column::ModelKey.eq(model_key))
@@ -290,7 +318,7 @@ where
                     .await?
                     .rows_affected;
             }
-            for groups in chunks(&grantees.groups, MAX_BOUND_VALUES) {
+            for groups in chunks(&keys(&grantees.groups), MAX_BOUND_VALUES) {
                 removed += permission_group::Entity::delete_many()
                     .filter(permission_group::Column::Name.eq(permission))
                     .filter(permission_group::Column::ModelKey.eq(model_key))
@@ -302,11 +330,12 @@ where
         }
         Scope::Objects { table, ids } => {
             for (grant_table, grantee_column, grantees) in [
-                (&table.user_grants, USER_ID, &grantees.users),
-                (&table.group_grants, GROUP_ID, &grantees.groups),
+                (&table.user_grants, USER_ID, keys(&grantees.users)),
+                (&table.group_grants, GROUP_ID, keys(&grantees.groups)),
             ] {
-                for objects in chunks(ids, MAX_BOUND_VALUES / 2) {
-                    for grantees in chunks(grantees, MAX_BOUND_VALUES / 2) {
+                let ids: Vec<i64> = ids.iter().copied().collect();
+                for objects in chunks(&ids, MAX_BOUND_VALUES / 2) {
+                    for grantees in chunks(&grantees, MAX_BOUND_VALUES / 2) {
                         let delete = Query::delete()
                             .from_table(grant_table.clone())
                             .and_where(Expr::col(NAME).eq(permission))
@@ -323,40 +352,42 @@ where
     Ok(removed)
 }
 
-/// `ids` in pieces of at most `size`.
-fn chunks(ids: &BTreeSet<i64>, size: usize) -> impl Iterator<Item = Vec<i64>> + '_ {
-    let ids: Vec<i64> = ids.iter().copied().collect();
-    (0..ids.len())
-        .step_by(size)
-        .map(move |start| ids[start..(start + size).min(ids.len())].to_vec())
+/// The keys of typed ids, in order.
+fn keys<I: AsRef<Key>>(ids: &BTreeSet<I>) -> Vec<Key> {
+    ids.iter().map(|id| id.as_ref().clone()).collect()
 }
 
-/// Those of `ids` with no row in `table`, ascending; the rows found stay share-locked until
-/// the transaction ends.
-async fn missing_ids(
+/// `items` in pieces of at most `size`.
+fn chunks<T: Clone>(items: &[T], size: usize) -> impl Iterator<Item = Vec<T>> + '_ {
+    items.chunks(size).map(<[T]>::to_vec)
+}
+
+/// Those of `keys` with no row in `table`, ascending; the rows found stay share-locked
+/// until the transaction ends.
+async fn missing_keys(
     txn: &impl ConnectionTrait,
-    table: impl Into<TableRef>,
-    id_column: impl IntoIden,
-    ids: &BTreeSet<i64>,
-) -> Result<Vec<i64>, DbErr> {
-    let table = table.into();
-    let id_column = id_column.into_iden();
+    (table, id, key): (&TableRef, &DynIden, KeyType),
+    keys: Vec<Key>,
+) -> Result<Vec<Key>, DbErr> {
     let mut found = BTreeSet::new();
-    for chunk in chunks(ids, MAX_BOUND_VALUES) {
+    for chunk in chunks(&keys, MAX_BOUND_VALUES) {
         let select = Query::select()
-            .expr(as_bigint(
-                Expr::col(id_column.clone()),
-                txn.get_database_backend(),
-            ))
+            .expr(key.select(Expr::col(id.clone()), txn.get_database_backend()))
             .from(table.clone())
-            .and_where(Expr::col(id_column.clone()).is_in(chunk))
+            .and_where(Expr::col(id.clone()).is_in(chunk.into_iter().map(Value::from)))
             .lock_shared()
             .to_owned();
         for row in txn.query_all(&select).await? {
-            found.insert(row.try_get_by_index::<i64>(0)?);
+            found.insert(key.decode(&row, 0)?);
         }
     }
-    Ok(ids.difference(&found).copied().collect())
+    let mut missing: Vec<Key> = keys
+        .into_iter()
+        .filter(|key| !found.contains(key))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    Ok(missing)
 }
 
 /// The id of the permission row for (name, model), created if missing.

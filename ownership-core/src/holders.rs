@@ -1,20 +1,19 @@
 //! Who holds a permission, and which permissions users and groups hold (Edgy's permission
-//! manager): each answer is a chainable `Select`.
+//! manager): each answer is one statement, run as it is or composed as a subquery.
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{ExprTrait, SelectStatement};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait, Select,
-};
+use std::marker::PhantomData;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{Condition, ConnectionTrait, DbBackend};
 
 use crate::OwnedEntity;
 use crate::entity::object_grant::{NAME, OBJECT_ID};
-use crate::entity::{group, user};
 use crate::error::OwnershipError;
 use crate::grant::MAX_BOUND_VALUES;
-use crate::identity;
+use crate::identity::{Identity, KeyedTable};
+use crate::key::{GroupId, Key, UserId};
 use crate::permission_sql::{self, GrantTables, HolderArm, MODEL_KEY, grant_column};
 use crate::plan::{OwnedTable, deny};
 use crate::registry;
@@ -131,29 +130,30 @@ impl Holders {
 
     /// The active users holding one of the permissions, directly or through a group
     /// they are a member of (inactive users hold nothing).
-    pub fn users(&self) -> Result<Select<user::Entity>, OwnershipError> {
-        let holders = permission_sql::users_granted(&self.arms()?, !self.direct_only);
-        within_bind_limit(
-            user::Entity::find()
-                .filter(identity::is_true((user::Entity, user::Column::IsActive)))
-                .filter(user::Column::Id.in_subquery(holders)),
+    pub fn users(&self) -> Result<HolderIds<UserId>, OwnershipError> {
+        let users = &Identity::current().users;
+        let holding = match permission_sql::users_granted(&self.arms()?, !self.direct_only) {
+            Some(holders) => Expr::col((HOLDING, users.keyed.id.clone())).in_subquery(holders),
+            None => return HolderIds::new(&users.keyed, deny()),
+        };
+        HolderIds::new(
+            &users.keyed,
+            Condition::all()
+                .add(users.active.holds(HOLDING))
+                .add(holding),
         )
     }
 
-    /// The ids of [`users`](Self::users), as a subquery to compose with other conditions
-    /// (`user::Column::Id.in_subquery(..)`).
-    pub fn user_ids(&self) -> Result<SelectStatement, OwnershipError> {
-        Ok(self
-            .users()?
-            .select_only()
-            .column(user::Column::Id)
-            .into_query())
-    }
-
     /// The groups holding one of the permissions.
-    pub fn groups(&self) -> Result<Select<group::Entity>, OwnershipError> {
-        let holders = permission_sql::groups_granted(&self.arms()?);
-        within_bind_limit(group::Entity::find().filter(group::Column::Id.in_subquery(holders)))
+    pub fn groups(&self) -> Result<HolderIds<GroupId>, OwnershipError> {
+        let groups = &Identity::current().groups.keyed;
+        let holding = match permission_sql::groups_granted(&self.arms()?) {
+            Some(holders) => {
+                Condition::all().add(Expr::col((HOLDING, groups.id.clone())).in_subquery(holders))
+            }
+            None => deny(),
+        };
+        HolderIds::new(groups, holding)
     }
 
     /// The grant tables the question reads, each with the condition on its rows: name,
@@ -236,6 +236,58 @@ impl Holders {
     }
 }
 
+/// The alias of the user or group table a holder question reads.
+const HOLDING: &str = "ownership_holding";
+
+/// The users or groups a [`Holders`] question finds: one statement selecting their ids.
+#[derive(Clone, Debug)]
+pub struct HolderIds<I> {
+    ids: SelectStatement,
+    table: &'static KeyedTable,
+    kind: PhantomData<fn() -> I>,
+}
+
+impl<I: From<Key>> HolderIds<I> {
+    /// The rows of `table` (aliased [`HOLDING`]) that `condition` admits.
+    fn new(table: &'static KeyedTable, condition: Condition) -> Result<Self, OwnershipError> {
+        let ids = Query::select()
+            .column((HOLDING, table.id.clone()))
+            .from_as(table.table.clone(), HOLDING)
+            .cond_where(condition)
+            .to_owned();
+        check_bind_limit(&DbBackend::Postgres.build(&ids))?;
+        Ok(Self {
+            ids,
+            table,
+            kind: PhantomData,
+        })
+    }
+
+    /// The ids as a subquery, to compose with the application's own queries
+    /// (`users::Column::Id.in_subquery(holders.statement())`).
+    pub fn statement(&self) -> SelectStatement {
+        self.ids.clone()
+    }
+
+    /// The ids, ascending.
+    pub async fn all<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<I>, OwnershipError> {
+        let key = self.table.key;
+        let select = Query::select()
+            .expr(key.select(
+                Expr::col((HOLDING, self.table.id.clone())),
+                db.get_database_backend(),
+            ))
+            .from_subquery(self.ids.clone(), HOLDING)
+            .to_owned();
+        let mut ids = Vec::new();
+        for row in db.query_all(&select).await? {
+            ids.push(key.decode(&row, 0)?);
+        }
+        ids.sort_unstable();
+        Ok(ids.into_iter().map(I::from).collect())
+    }
+}
+
 /// A permission held by a user or a group: on every object of every model (no model name),
 /// on every object of one model (no object id), or on one object.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -252,8 +304,8 @@ pub struct HeldPermission {
 /// and the grant tables of every owned entity.
 #[derive(Clone, Debug)]
 pub struct HeldPermissions {
-    users: Vec<i64>,
-    groups: Vec<i64>,
+    users: Vec<UserId>,
+    groups: Vec<GroupId>,
     tables: Vec<OwnedTable>,
 }
 
@@ -291,12 +343,21 @@ impl HeldPermissions {
 /// groups: on whole models, on everything, and on single rows of every owned entity, in
 /// one statement. No user and no group, no permission.
 pub fn permissions_of(
-    users: impl IntoIterator<Item = i64>,
-    groups: impl IntoIterator<Item = i64>,
+    users: impl IntoIterator<Item = UserId>,
+    groups: impl IntoIterator<Item = GroupId>,
 ) -> Result<HeldPermissions, OwnershipError> {
+    let identity = Identity::current();
+    let users: Vec<UserId> = users.into_iter().collect();
+    let groups: Vec<GroupId> = groups.into_iter().collect();
+    for user in &users {
+        user.key().expect_kind("user id", identity.user_key())?;
+    }
+    for group in &groups {
+        group.key().expect_kind("group id", identity.group_key())?;
+    }
     let held = HeldPermissions {
-        users: users.into_iter().collect(),
-        groups: groups.into_iter().collect(),
+        users,
+        groups,
         tables: registry::owned_tables()?.into_values().collect(),
     };
     if let Some(statement) = held.build(DbBackend::Postgres) {
@@ -309,14 +370,8 @@ fn strs(values: &[String]) -> impl Iterator<Item = &str> {
     values.iter().map(String::as_str)
 }
 
-/// `select`, if one statement can bind all its values (each list is bound once per grant
-/// table it is checked against, and the lists add up).
-fn within_bind_limit<E: EntityTrait>(select: Select<E>) -> Result<Select<E>, OwnershipError> {
-    check_bind_limit(&select.build(DbBackend::Postgres))?;
-    Ok(select)
-}
-
-/// Whether one statement can bind all the values of `statement`.
+/// Whether one statement can bind all the values of `statement` (each list is bound once
+/// per grant table it is checked against, and the lists add up).
 fn check_bind_limit(statement: &sea_orm::Statement) -> Result<(), OwnershipError> {
     let bound = statement.values.as_ref().map_or(0, |values| values.0.len());
     if bound > MAX_BOUND_VALUES {

@@ -1,246 +1,734 @@
-//! The SQL the scopes run against the identity tables, and the only code that knows their
-//! shape: bringing an application's own user table means changing this module.
+//! Where the application's users, profiles (memberships in accounts), groups and group
+//! memberships live: tables, columns, key types, and how each user flag is read.
 //!
-//! Every subquery is uncorrelated (it never refers to the owned table), so the database
-//! evaluates it once per statement. Whether the asking user exists (with the snapshot's
-//! security stamp) and is active is checked once per scope, by [`user_is`] with no flag,
-//! ANDed to all its branches.
+//! Below the sources: the ownership and grant sources read the identity's tables through
+//! it, and only through it, so the embedded `ownership_*` tables are one configuration
+//! among others.
 
-use sea_orm::sea_query::{
-    Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement, UnionType,
-};
+use std::sync::OnceLock;
 
-use crate::derived::derived;
-use crate::entity::{group_member, user, user_profile as profile};
-use crate::owned::OwnedEntity;
-use crate::subject::SubjectUser;
+use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement, TableRef};
+use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, EntityName, Value};
 
-/// The asking user's row.
-const SUBJECT: &str = "ownership_subject";
-/// A profile of the asking user.
-const SUBJECT_PROFILE: &str = "ownership_subject_profile";
-/// The profile that owns a row.
-const OWNER_PROFILE: &str = "ownership_owner_profile";
-/// The user behind the owning profile.
-const OWNER_USER: &str = "ownership_owner_user";
-/// A group membership of the asking user.
-const SUBJECT_MEMBERSHIP: &str = "ownership_subject_membership";
-/// The union of the profiles whose rows the asking user reads by ownership.
-const READABLE_PROFILE: &str = "ownership_readable_profile";
+use crate::entity::{group, group_member, user, user_profile};
+use crate::error::OwnershipError;
+use crate::key::{Key, KeyType};
 
-/// A flag of the user table, for [`user_is`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Flag {
-    Staff,
-    Superuser,
-}
-
-impl Flag {
-    fn column(self) -> user::Column {
-        match self {
-            Flag::Staff => user::Column::IsStaff,
-            Flag::Superuser => user::Column::IsSuperuser,
-        }
-    }
-}
-
-/// `column = TRUE`, with the constant written into the SQL rather than bound: a prepared
-/// statement's generic plan on PostgreSQL then still knows which value it looks for, and
-/// reaches the few superusers through the flag's index instead of scanning every profile.
-pub(crate) fn is_true(column: impl IntoColumnRef) -> Expr {
-    Expr::col(column).eq(Expr::cust("TRUE"))
-}
-
-/// `EXISTS (the user exists with the snapshot's stamp, is active [and has the flag])`.
+/// How a flag of a user (`is_active`, `is_staff`, `is_superuser`) is read from the user's
+/// row: a boolean column, a condition on a column (a `role` column, say), or a fixed value
+/// when the application's users have no such notion.
 ///
-/// The stamp makes sure the row is still the user the snapshot was loaded for, not a new
-/// user given the id of a deleted one.
-pub(crate) fn user_is(user: &SubjectUser, flag: Option<Flag>) -> Expr {
-    let mut select = Query::select();
-    select
-        .expr(Expr::cust("1"))
-        .from_as(user::Entity, SUBJECT)
-        .and_where(Expr::col((SUBJECT, user::Column::Id)).eq(user.id))
-        .and_where(
-            Expr::col((SUBJECT, user::Column::SecurityStamp)).eq(user.security_stamp.as_str()),
-        )
-        .and_where(is_true((SUBJECT, user::Column::IsActive)));
-    if let Some(flag) = flag {
-        select.and_where(is_true((SUBJECT, flag.column())));
+/// ```
+/// use ownership_core::UserFlag;
+/// # mod users {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[sea_orm::model]
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "users")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key, auto_increment = false)]
+/// #         pub id: Uuid,
+/// #         pub role: String,
+/// #         pub disabled: bool,
+/// #     }
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// let staff = UserFlag::any_of(users::Column::Role, ["staff", "admin"]);
+/// let superuser = UserFlag::equals(users::Column::Role, "admin");
+/// let active = UserFlag::column_is(users::Column::Disabled, false);
+/// let never = UserFlag::always(false);
+/// ```
+#[derive(Clone, Debug)]
+pub struct UserFlag {
+    rule: FlagRule,
+    /// The table the flag's column belongs to, checked against the user table.
+    table: Option<DynIden>,
+}
+
+#[derive(Clone, Debug)]
+enum FlagRule {
+    /// `column = value` (with `TRUE`/`FALSE` written into the SQL for a boolean column).
+    Equals(DynIden, Value),
+    /// `column IN (values)`.
+    AnyOf(DynIden, Vec<Value>),
+    /// A constant.
+    Always(bool),
+}
+
+impl UserFlag {
+    /// Set when this boolean column is true.
+    pub fn column(column: impl ColumnTrait) -> Self {
+        Self::column_is(column, true)
     }
-    Expr::exists(select.to_owned())
-}
 
-/// The user's profiles, selecting `column` of each.
-fn user_profiles(user_id: i64, column: profile::Column) -> SelectStatement {
-    Query::select()
-        .column((SUBJECT_PROFILE, column))
-        .from_as(profile::Entity, SUBJECT_PROFILE)
-        .and_where(Expr::col((SUBJECT_PROFILE, profile::Column::UserId)).eq(user_id))
-        .to_owned()
-}
-
-/// The ids of the user's profiles.
-pub(crate) fn profiles_of(user_id: i64) -> SelectStatement {
-    user_profiles(user_id, profile::Column::Id)
-}
-
-/// The ids of the groups the user is a member of.
-pub(crate) fn groups_of(user_id: i64) -> SelectStatement {
-    Query::select()
-        .column((SUBJECT_MEMBERSHIP, group_member::Column::GroupId))
-        .from_as(group_member::Entity, SUBJECT_MEMBERSHIP)
-        .and_where(Expr::col((SUBJECT_MEMBERSHIP, group_member::Column::UserId)).eq(user_id))
-        .to_owned()
-}
-
-/// `SELECT id FROM profile [JOIN its user] WHERE condition`: the owner profiles a branch
-/// accepts.
-fn owner_profiles(condition: Expr, join_owner_user: bool) -> SelectStatement {
-    let mut select = Query::select();
-    select
-        .column((OWNER_PROFILE, profile::Column::Id))
-        .from_as(profile::Entity, OWNER_PROFILE);
-    if join_owner_user {
-        select.join_as(
-            JoinType::InnerJoin,
-            user::Entity,
-            OWNER_USER,
-            Expr::col((OWNER_USER, user::Column::Id))
-                .equals((OWNER_PROFILE, profile::Column::UserId)),
-        );
+    /// Set when this boolean column holds `value` (a `disabled` column read as
+    /// `is_active`: `column_is(Disabled, false)`).
+    pub fn column_is(column: impl ColumnTrait, value: bool) -> Self {
+        Self::on(&column, FlagRule::Equals(column.into_iden(), value.into()))
     }
-    select.and_where(condition).to_owned()
-}
 
-/// `owner profile in one of the user's accounts`.
-fn in_accounts_of(user_id: i64) -> Expr {
-    Expr::col((OWNER_PROFILE, profile::Column::AccountId))
-        .in_subquery(user_profiles(user_id, profile::Column::AccountId))
-}
-
-/// `owner profile belongs to the user`.
-fn is_own_profile(user_id: i64) -> Expr {
-    Expr::col((OWNER_PROFILE, profile::Column::UserId)).eq(user_id)
-}
-
-/// The profiles whose rows the user manages by ownership (rule 2 without grants): its own,
-/// and, for a snapshot of a staff user, every profile in an account where it holds a
-/// profile. Staff status is confirmed in the database.
-pub(crate) fn managed_profiles(user: &SubjectUser) -> SelectStatement {
-    if !user.is_staff {
-        return profiles_of(user.id);
+    /// Set when this column equals `value`.
+    pub fn equals(column: impl ColumnTrait, value: impl Into<Value>) -> Self {
+        Self::on(&column, FlagRule::Equals(column.into_iden(), value.into()))
     }
-    let mine_or_staff = is_own_profile(user.id).or(user_is(user, Some(Flag::Staff)));
-    owner_profiles(in_accounts_of(user.id).and(mine_or_staff), false)
-}
 
-/// Which of rule 3's ownership branches beyond management an entity admits: its
-/// [`OwnedEntity`] read options.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ReadArms {
-    /// The profiles of staff users in the reader's accounts
-    /// ([`OwnedEntity::STAFF_ROWS_READABLE_BY_ACCOUNT`]).
-    pub(crate) staff: bool,
-    /// The profiles of superusers, for a reader with a profile
-    /// ([`OwnedEntity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS`]).
-    pub(crate) superuser: bool,
-}
+    /// Set when this column holds one of `values` (none: never set).
+    pub fn any_of<V: Into<Value>>(
+        column: impl ColumnTrait,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let values = values.into_iter().map(Into::into).collect();
+        Self::on(&column, FlagRule::AnyOf(column.into_iden(), values))
+    }
 
-impl ReadArms {
-    /// The arms `E` asks for.
-    pub(crate) fn of<E: OwnedEntity>() -> Self {
+    /// Always `value`, for every user.
+    pub fn always(value: bool) -> Self {
         Self {
-            staff: E::STAFF_ROWS_READABLE_BY_ACCOUNT,
-            superuser: E::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS,
+            rule: FlagRule::Always(value),
+            table: None,
+        }
+    }
+
+    fn on(column: &impl ColumnTrait, rule: FlagRule) -> Self {
+        Self {
+            rule,
+            table: Some(column.entity_name()),
+        }
+    }
+
+    /// The flag of the user row aliased `user`, as a condition. A boolean compared with a
+    /// constant has the constant written into the SQL rather than bound: a prepared
+    /// statement's generic plan on PostgreSQL then still knows which value it looks for,
+    /// and reaches the few superusers through the flag's index instead of scanning.
+    pub(crate) fn holds(&self, user: &'static str) -> Expr {
+        match &self.rule {
+            FlagRule::Equals(column, Value::Bool(Some(value))) => Expr::col((user, column.clone()))
+                .eq(Expr::cust(if *value { "TRUE" } else { "FALSE" })),
+            FlagRule::Equals(column, value) => Expr::col((user, column.clone())).eq(value.clone()),
+            FlagRule::AnyOf(_, values) if values.is_empty() => Expr::cust("1 = 0"),
+            FlagRule::AnyOf(column, values) => {
+                Expr::col((user, column.clone())).is_in(values.iter().cloned())
+            }
+            FlagRule::Always(true) => Expr::cust("1 = 1"),
+            FlagRule::Always(false) => Expr::cust("1 = 0"),
+        }
+    }
+
+    /// Whether the flag is the constant `false`: a branch that needs it can be left out.
+    pub(crate) fn is_never(&self) -> bool {
+        matches!(self.rule, FlagRule::Always(false))
+    }
+
+    fn column_name(&self) -> Option<&DynIden> {
+        match &self.rule {
+            FlagRule::Equals(column, _) | FlagRule::AnyOf(column, _) => Some(column),
+            FlagRule::Always(_) => None,
         }
     }
 }
 
-/// The profiles whose rows the user reads by ownership (rule 3 without grants): those it
-/// manages, and, as `arms` asks, those of staff users in its accounts and those of
-/// superusers (for a user with at least one profile).
+/// A table and the key type of its primary key.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyedTable {
+    pub(crate) table: TableRef,
+    /// The table's name, for messages and checks.
+    pub(crate) name: String,
+    pub(crate) id: DynIden,
+    pub(crate) key: KeyType,
+    /// The key column's type, for the tables whose columns reference it.
+    column_type: ColumnType,
+}
+
+impl KeyedTable {
+    /// The table, its key column and the key's type.
+    pub(crate) fn parts(&self) -> (&TableRef, &DynIden, KeyType) {
+        (&self.table, &self.id, self.key)
+    }
+
+    fn key_column(&self) -> KeyColumn {
+        KeyColumn {
+            table: self.table.clone(),
+            column: self.id.clone(),
+            column_type: self.column_type.clone(),
+        }
+    }
+}
+
+/// A key column of an identity (the users', profiles' or groups' id): what the plugin's
+/// tables and an owned table reference with their foreign keys, in its own type.
+#[derive(Clone, Debug)]
+pub struct KeyColumn {
+    /// The table, with its schema.
+    pub table: TableRef,
+    /// The key column.
+    pub column: DynIden,
+    /// The column's type: a column referencing it has the same.
+    pub column_type: ColumnType,
+}
+
+/// The users: who a [`Subject`](crate::Subject) is loaded for, and grantees.
+#[derive(Clone, Debug)]
+pub struct Users {
+    pub(crate) keyed: KeyedTable,
+    pub(crate) active: UserFlag,
+    pub(crate) staff: UserFlag,
+    pub(crate) superuser: UserFlag,
+    pub(crate) security_stamp: Option<DynIden>,
+    problems: Vec<IdentityProblem>,
+}
+
+impl Users {
+    /// The users are the rows of `id`'s table, keyed by it. Every user is active, none is
+    /// staff or superuser and there is no security stamp until said otherwise.
+    pub fn new(id: impl ColumnTrait) -> Self {
+        let mut problems = Vec::new();
+        Self {
+            keyed: keyed(&id, "users", &mut problems),
+            active: UserFlag::always(true),
+            staff: UserFlag::always(false),
+            superuser: UserFlag::always(false),
+            security_stamp: None,
+            problems,
+        }
+    }
+
+    /// How `is_active` is read: an inactive user is denied everything.
+    pub fn active(mut self, flag: UserFlag) -> Self {
+        self.active = flag;
+        self
+    }
+
+    /// How `is_staff` is read: staff manage every row owned in an account where they hold
+    /// a profile.
+    pub fn staff(mut self, flag: UserFlag) -> Self {
+        self.staff = flag;
+        self
+    }
+
+    /// How `is_superuser` is read: superusers read and manage everything.
+    pub fn superuser(mut self, flag: UserFlag) -> Self {
+        self.superuser = flag;
+        self
+    }
+
+    /// A string column holding a random value per user row, compared by every scope with
+    /// the value the subject was loaded with: a user created with the id of a deleted one
+    /// (integer keys reused by SQLite, say) is then still another user, and rotating the
+    /// value makes every subject loaded before get nothing. Without one, a subject is the
+    /// row with its id, whoever that is when the scope runs.
+    pub fn security_stamp(mut self, column: impl ColumnTrait) -> Self {
+        self.check_table(&column, "users.security_stamp");
+        self.security_stamp = Some(column.into_iden());
+        self
+    }
+
+    fn check_table(&mut self, column: &impl ColumnTrait, what: &'static str) {
+        if column.entity_name().to_string() != self.keyed.name {
+            self.problems.push(IdentityProblem::new(
+                what,
+                column,
+                "is not a column of the users table",
+            ));
+        }
+    }
+}
+
+/// The user profiles: one user's membership in one account, and what an owned row's owner
+/// column holds.
+#[derive(Clone, Debug)]
+pub struct Profiles {
+    pub(crate) keyed: KeyedTable,
+    pub(crate) user: DynIden,
+    pub(crate) account: DynIden,
+    pub(crate) account_key: KeyType,
+    user_key: Option<KeyType>,
+    problems: Vec<IdentityProblem>,
+}
+
+impl Profiles {
+    /// The profiles are the rows of one table: `id` is what owned rows store, `user` the
+    /// profile's user, `account` its account.
+    pub fn new<C: ColumnTrait>(id: C, user: C, account: C) -> Self {
+        let mut problems = Vec::new();
+        let keyed = keyed(&id, "profiles", &mut problems);
+        let user_key = column_key(&user, "profiles.user", &mut problems);
+        let account_key = column_key(&account, "profiles.account", &mut problems);
+        Self {
+            keyed,
+            user: user.into_iden(),
+            account: account.into_iden(),
+            account_key: account_key.unwrap_or(KeyType::Int),
+            user_key,
+            problems,
+        }
+    }
+}
+
+/// The groups of users, and who is a member of which.
+#[derive(Clone, Debug)]
+pub struct Groups {
+    pub(crate) keyed: KeyedTable,
+    pub(crate) memberships: TableRef,
+    memberships_name: String,
+    pub(crate) member: DynIden,
+    pub(crate) group: DynIden,
+    member_key: Option<KeyType>,
+    group_key: Option<KeyType>,
+    problems: Vec<IdentityProblem>,
+}
+
+impl Groups {
+    /// The groups are the rows of `id`'s table; a membership is a row of the table of
+    /// `member` and `group` (the member user and the group).
+    pub fn new<M: ColumnTrait>(id: impl ColumnTrait, member: M, group: M) -> Self {
+        let mut problems = Vec::new();
+        let keyed = keyed(&id, "groups", &mut problems);
+        let member_key = column_key(&member, "group memberships.user", &mut problems);
+        let group_key = column_key(&group, "group memberships.group", &mut problems);
+        Self {
+            keyed,
+            memberships: M::EntityName::default().table_ref(),
+            memberships_name: member.entity_name().to_string(),
+            member: member.into_iden(),
+            group: group.into_iden(),
+            member_key,
+            group_key,
+            problems,
+        }
+    }
+}
+
+/// One thing wrong with an identity: which part, which column, what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityProblem {
+    /// The part of the identity (`users`, `profiles.user`, ...).
+    pub part: &'static str,
+    /// The table and column, as `table.column`.
+    pub column: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl IdentityProblem {
+    fn new(part: &'static str, column: &impl ColumnTrait, problem: impl Into<String>) -> Self {
+        Self {
+            part,
+            column: format!("{}.{}", column.entity_name(), column.as_str()),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for IdentityProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}) {}", self.part, self.column, self.problem)
+    }
+}
+
+fn keyed(
+    id: &impl ColumnTrait,
+    part: &'static str,
+    problems: &mut Vec<IdentityProblem>,
+) -> KeyedTable {
+    let key = column_key(id, part, problems).unwrap_or(KeyType::Int);
+    KeyedTable {
+        table: table_of(id),
+        name: id.entity_name().to_string(),
+        id: id.into_iden(),
+        key,
+        column_type: id.def().get_column_type().clone(),
+    }
+}
+
+/// The key type of `column`, or a problem if no key may have its type.
+fn column_key(
+    column: &impl ColumnTrait,
+    part: &'static str,
+    problems: &mut Vec<IdentityProblem>,
+) -> Option<KeyType> {
+    let column_type = column.def().get_column_type().clone();
+    let key = KeyType::of_column(&column_type);
+    if key.is_none() {
+        problems.push(IdentityProblem::new(
+            part,
+            column,
+            format!("has the type {column_type:?}; a key is an integer, a UUID or a string"),
+        ));
+    }
+    key
+}
+
+fn table_of<C: ColumnTrait>(_: &C) -> TableRef {
+    C::EntityName::default().table_ref()
+}
+
+/// Where the users, profiles and groups live: the embedded `ownership_*` tables
+/// ([`Identity::embedded`], used when nothing else is installed), or the application's own
+/// ([`Identity::new`], then [`Identity::install`] once at startup).
 ///
-/// A union of arms that each start from an index (the user's profiles; the profiles of its
-/// accounts; the superusers), rather than one condition over every profile and its user. An
-/// arm the entity does not ask for is left out of the statement, not switched off inside
-/// it; with neither, the profiles are those it manages, without a union.
-pub(crate) fn readable_profiles(user: &SubjectUser, arms: ReadArms) -> SelectStatement {
-    let owner_is = |flag: Flag| is_true((OWNER_USER, flag.column()));
-    let mut extra = Vec::new();
-    if arms.staff {
-        extra.push(owner_profiles(
-            in_accounts_of(user.id).and(owner_is(Flag::Staff)),
-            true,
-        ));
-    }
-    if arms.superuser {
-        extra.push(owner_profiles(
-            owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user.id))),
-            true,
-        ));
-    }
-    let mut readable = managed_profiles(user);
-    if extra.is_empty() {
-        return readable;
-    }
-    readable.unions(extra.into_iter().map(|arm| (UnionType::All, arm)));
-    derived(readable, profile::Column::Id, READABLE_PROFILE)
+/// ```
+/// use ownership_core::{Groups, Identity, Profiles, UserFlag, Users};
+/// # mod users {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[sea_orm::model]
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "users")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key, auto_increment = false)]
+/// #         pub id: Uuid,
+/// #         pub role: String,
+/// #         pub active: bool,
+/// #     }
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod members {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[sea_orm::model]
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "members")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         pub user_id: Uuid,
+/// #         pub tenant_id: i64,
+/// #     }
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod teams {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[sea_orm::model]
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "teams")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i32,
+/// #     }
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// # mod team_members {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[sea_orm::model]
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "team_members")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key, auto_increment = false)]
+/// #         pub team_id: i32,
+/// #         #[sea_orm(primary_key, auto_increment = false)]
+/// #         pub user_id: Uuid,
+/// #     }
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// let identity = Identity::new(
+///     Users::new(users::Column::Id)
+///         .active(UserFlag::column(users::Column::Active))
+///         .staff(UserFlag::any_of(users::Column::Role, ["staff", "admin"]))
+///         .superuser(UserFlag::equals(users::Column::Role, "admin")),
+///     Profiles::new(members::Column::Id, members::Column::UserId, members::Column::TenantId),
+///     Groups::new(teams::Column::Id, team_members::Column::UserId, team_members::Column::TeamId),
+/// )?;
+/// // Once, at startup, before the first subject is loaded:
+/// // identity.install()?;
+/// // identity.verify(&db).await?;
+/// # Ok::<(), ownership_core::OwnershipError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub(crate) users: Users,
+    pub(crate) profiles: Profiles,
+    pub(crate) groups: Groups,
+    embedded: bool,
 }
 
-#[cfg(test)]
-mod tests {
-    use sea_orm::DbBackend;
-    use sea_orm::sea_query::SelectStatement;
+static INSTALLED: OnceLock<Identity> = OnceLock::new();
 
-    use super::{ReadArms, managed_profiles, readable_profiles};
-    use crate::subject::SubjectUser;
+impl Identity {
+    /// An identity from its parts, checked: every key column has a key type (integer,
+    /// UUID, string), the columns that refer to users and groups have their keys' types,
+    /// and every flag and the stamp are columns of the users table. Every problem found is
+    /// in the error, not only the first.
+    pub fn new(users: Users, profiles: Profiles, groups: Groups) -> Result<Self, OwnershipError> {
+        let mut problems = Vec::new();
+        problems.extend(users.problems.iter().cloned());
+        problems.extend(profiles.problems.iter().cloned());
+        problems.extend(groups.problems.iter().cloned());
+        for (part, flag) in [
+            ("users.active", &users.active),
+            ("users.staff", &users.staff),
+            ("users.superuser", &users.superuser),
+        ] {
+            if let (Some(table), Some(column)) = (&flag.table, flag.column_name())
+                && table.to_string() != users.keyed.name
+            {
+                problems.push(IdentityProblem {
+                    part,
+                    column: format!("{}.{}", table, column),
+                    problem: "is not a column of the users table".to_owned(),
+                });
+            }
+        }
+        let user_key = users.keyed.key;
+        let mut refers = |part: &'static str,
+                          table: &str,
+                          column: &DynIden,
+                          key: Option<KeyType>,
+                          expected: KeyType,
+                          of: &str| {
+            if key.is_some_and(|key| key != expected) {
+                problems.push(IdentityProblem {
+                    part,
+                    column: format!("{table}.{}", column),
+                    problem: format!(
+                        "is a {:?} key, but the {of} it refers to are keyed by {expected:?}",
+                        key.unwrap_or(expected)
+                    ),
+                });
+            }
+        };
+        refers(
+            "profiles.user",
+            &profiles.keyed.name,
+            &profiles.user,
+            profiles.user_key,
+            user_key,
+            "users",
+        );
+        refers(
+            "group memberships.user",
+            &groups.memberships_name,
+            &groups.member,
+            groups.member_key,
+            user_key,
+            "users",
+        );
+        refers(
+            "group memberships.group",
+            &groups.memberships_name,
+            &groups.group,
+            groups.group_key,
+            groups.keyed.key,
+            "groups",
+        );
+        if !problems.is_empty() {
+            return Err(OwnershipError::InvalidIdentity(problems));
+        }
+        Ok(Self {
+            users,
+            profiles,
+            groups,
+            embedded: false,
+        })
+    }
 
-    fn user(is_staff: bool) -> SubjectUser {
-        SubjectUser {
-            id: 7,
-            username: "reader".to_owned(),
-            is_active: true,
-            is_staff,
-            is_superuser: false,
-            security_stamp: "0".repeat(32),
-            profiles: Vec::new(),
-            group_ids: Vec::new(),
-            whole_model_grants: Vec::new(),
+    /// The plugin's own tables (`ownership_user`, `ownership_user_profile`,
+    /// `ownership_group`, `ownership_group_member`), with `is_active`, `is_staff`,
+    /// `is_superuser` and `security_stamp` columns: the identity used when the application
+    /// installs none.
+    pub fn embedded() -> Self {
+        Self::new(
+            Users::new(user::Column::Id)
+                .active(UserFlag::column(user::Column::IsActive))
+                .staff(UserFlag::column(user::Column::IsStaff))
+                .superuser(UserFlag::column(user::Column::IsSuperuser))
+                .security_stamp(user::Column::SecurityStamp),
+            Profiles::new(
+                user_profile::Column::Id,
+                user_profile::Column::UserId,
+                user_profile::Column::AccountId,
+            ),
+            Groups::new(
+                group::Column::Id,
+                group_member::Column::UserId,
+                group_member::Column::GroupId,
+            ),
+        )
+        .map(|identity| Self {
+            embedded: true,
+            ..identity
+        })
+        .expect("the embedded identity is well formed")
+    }
+
+    /// Whether this is [`Identity::embedded`]: the plugin's migrations create and index
+    /// the embedded tables only then.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded
+    }
+
+    /// The users' key column: what grants to users reference.
+    pub fn user_id_column(&self) -> KeyColumn {
+        self.users.keyed.key_column()
+    }
+
+    /// The profiles' key column: what an owned table's owner column references.
+    pub fn profile_id_column(&self) -> KeyColumn {
+        self.profiles.keyed.key_column()
+    }
+
+    /// The groups' key column: what grants to groups reference.
+    pub fn group_id_column(&self) -> KeyColumn {
+        self.groups.keyed.key_column()
+    }
+
+    /// Makes this the identity every subject, scope, grant and holder question of the
+    /// program reads, once, at startup. Fails with
+    /// [`OwnershipError::IdentityAlreadyInstalled`] when an identity was installed before
+    /// or one was already in use (the embedded one, taken by the first use of the
+    /// library): the tables a scope reads never change under a running program.
+    pub fn install(self) -> Result<&'static Identity, OwnershipError> {
+        let mut installed = false;
+        let identity = INSTALLED.get_or_init(|| {
+            installed = true;
+            self
+        });
+        if installed {
+            Ok(identity)
+        } else {
+            Err(OwnershipError::IdentityAlreadyInstalled)
         }
     }
 
-    fn sql(select: &SelectStatement) -> String {
-        DbBackend::Postgres.build(select).to_string()
+    /// The identity the program uses: the one installed, or the embedded one (which from
+    /// then on is installed).
+    pub fn current() -> &'static Identity {
+        INSTALLED.get_or_init(Identity::embedded)
     }
 
-    const STAFF_ARM: &str = r#""ownership_owner_user"."is_staff""#;
-    const SUPERUSER_ARM: &str = r#""ownership_owner_user"."is_superuser""#;
+    /// The key type of user ids.
+    pub fn user_key(&self) -> KeyType {
+        self.users.keyed.key
+    }
 
-    #[test]
-    fn an_arm_left_off_is_not_in_the_statement() {
-        for is_staff in [false, true] {
-            let user = user(is_staff);
-            let arms =
-                |staff, superuser| sql(&readable_profiles(&user, ReadArms { staff, superuser }));
+    /// The key type of profile ids.
+    pub fn profile_key(&self) -> KeyType {
+        self.profiles.keyed.key
+    }
 
-            // No arm: the profiles the user manages, as the manage scope asks for them.
-            assert_eq!(arms(false, false), sql(&managed_profiles(&user)));
-            let staff = arms(true, false);
-            assert!(
-                staff.contains(STAFF_ARM) && !staff.contains(SUPERUSER_ARM),
-                "{staff}"
-            );
-            let superuser = arms(false, true);
-            assert!(
-                superuser.contains(SUPERUSER_ARM) && !superuser.contains(STAFF_ARM),
-                "{superuser}"
-            );
-            let both = arms(true, true);
-            assert!(
-                both.contains(STAFF_ARM) && both.contains(SUPERUSER_ARM),
-                "{both}"
-            );
+    /// The key type of group ids.
+    pub fn group_key(&self) -> KeyType {
+        self.groups.keyed.key
+    }
+
+    /// Asks the database for every table and column of the identity, with a value of each
+    /// key's type and of each flag's condition, reading no row: a table or column that
+    /// does not exist, or (on PostgreSQL, which compares types strictly) a column of
+    /// another type, is [`OwnershipError::InvalidIdentity`] naming it. Call it at startup.
+    pub async fn verify<C: ConnectionTrait>(&self, db: &C) -> Result<(), OwnershipError> {
+        let mut problems = Vec::new();
+        for (part, (table, name), column, probe) in self.probes() {
+            let select = Query::select()
+                .expr(Expr::cust("1"))
+                .from_as(table.clone(), PROBE)
+                .and_where(probe)
+                .and_where(Expr::cust("1 = 0"))
+                .to_owned();
+            if let Err(err) = db.query_one(&select).await {
+                problems.push(IdentityProblem {
+                    part,
+                    column: format!("{name}.{}", column),
+                    problem: format!("cannot be read: {err}"),
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(OwnershipError::InvalidIdentity(problems))
         }
     }
+
+    /// One condition per column of the identity, each naming it with a value of its type.
+    fn probes(&self) -> Vec<(&'static str, (TableRef, &String), DynIden, Expr)> {
+        let sample = |key: KeyType| -> Value {
+            match key {
+                KeyType::Int => Key::Int(0).into(),
+                KeyType::Uuid => Key::Uuid(Default::default()).into(),
+                KeyType::Text => Key::Text(String::new()).into(),
+            }
+        };
+        let is =
+            |column: &DynIden, key: KeyType| Expr::col((PROBE, column.clone())).eq(sample(key));
+        let users = &self.users;
+        let profiles = &self.profiles;
+        let groups = &self.groups;
+        let mut probes = vec![
+            (
+                "users",
+                (users.keyed.table.clone(), &users.keyed.name),
+                users.keyed.id.clone(),
+                is(&users.keyed.id, users.keyed.key),
+            ),
+            (
+                "profiles",
+                (profiles.keyed.table.clone(), &profiles.keyed.name),
+                profiles.keyed.id.clone(),
+                is(&profiles.keyed.id, profiles.keyed.key),
+            ),
+            (
+                "profiles.user",
+                (profiles.keyed.table.clone(), &profiles.keyed.name),
+                profiles.user.clone(),
+                is(&profiles.user, users.keyed.key),
+            ),
+            (
+                "profiles.account",
+                (profiles.keyed.table.clone(), &profiles.keyed.name),
+                profiles.account.clone(),
+                is(&profiles.account, profiles.account_key),
+            ),
+            (
+                "groups",
+                (groups.keyed.table.clone(), &groups.keyed.name),
+                groups.keyed.id.clone(),
+                is(&groups.keyed.id, groups.keyed.key),
+            ),
+            (
+                "group memberships.user",
+                (groups.memberships.clone(), &groups.memberships_name),
+                groups.member.clone(),
+                is(&groups.member, users.keyed.key),
+            ),
+            (
+                "group memberships.group",
+                (groups.memberships.clone(), &groups.memberships_name),
+                groups.group.clone(),
+                is(&groups.group, groups.keyed.key),
+            ),
+        ];
+        for (part, flag) in [
+            ("users.active", &users.active),
+            ("users.staff", &users.staff),
+            ("users.superuser", &users.superuser),
+        ] {
+            if let Some(column) = flag.column_name() {
+                probes.push((
+                    part,
+                    (users.keyed.table.clone(), &users.keyed.name),
+                    column.clone(),
+                    flag.holds(PROBE),
+                ));
+            }
+        }
+        if let Some(stamp) = &users.security_stamp {
+            probes.push((
+                "users.security_stamp",
+                (users.keyed.table.clone(), &users.keyed.name),
+                stamp.clone(),
+                Expr::col((PROBE, stamp.clone())).eq(""),
+            ));
+        }
+        probes
+    }
+
+    /// `SELECT <group column> FROM memberships WHERE <member column> = user`: the groups
+    /// of one user.
+    pub(crate) fn groups_of(&self, user: &Key, alias: &'static str) -> SelectStatement {
+        Query::select()
+            .column((alias, self.groups.group.clone()))
+            .from_as(self.groups.memberships.clone(), alias)
+            .and_where(Expr::col((alias, self.groups.member.clone())).eq(Value::from(user)))
+            .to_owned()
+    }
 }
+
+/// The alias of the table a probe reads.
+const PROBE: &str = "ownership_probe";

@@ -9,8 +9,10 @@ mod error;
 mod grant;
 mod holders;
 mod identity;
+mod key;
 mod load;
 mod owned;
+mod ownership;
 mod page;
 mod permission_sql;
 mod plan;
@@ -22,7 +24,11 @@ mod write;
 pub use count::OwnershipCounts;
 pub use error::OwnershipError;
 pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, revoke};
-pub use holders::{HeldPermission, HeldPermissions, Holders, ObjectRef, holders, permissions_of};
+pub use holders::{
+    HeldPermission, HeldPermissions, HolderIds, Holders, ObjectRef, holders, permissions_of,
+};
+pub use identity::{Groups, Identity, IdentityProblem, KeyColumn, Profiles, UserFlag, Users};
+pub use key::{AccountId, GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 pub use owned::OwnedEntity;
 pub use ownership_derive::Owned;
 pub use page::{OwnershipPages, ScopePage};
@@ -47,8 +53,9 @@ pub mod __private {
 /// and the error.
 pub mod prelude {
     pub use crate::{
-        CloneOptions, Grantees, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity, OwnedModelExt,
-        OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject,
-        Target, grant, holders, permissions_of, revoke,
+        AccountId, CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt,
+        OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipPages,
+        OwnershipScopes, Permitted, ProfileId, Subject, Target, UserId, grant, holders,
+        permissions_of, revoke,
     };
 }

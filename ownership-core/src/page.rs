@@ -21,7 +21,7 @@ use crate::derived::derived;
 use crate::entity::user_profile;
 use crate::plan::{AccessPlan, CANDIDATE_ID, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, deny};
 use crate::scope::{self, Permitted};
-use crate::{OwnedEntity, OwnershipError, Subject, identity};
+use crate::{OwnedEntity, OwnershipError, Subject, ownership};
 
 /// The alias of the union of the candidate lists.
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";
@@ -160,7 +160,7 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             Listed::Shared => self
                 .subject
                 .active_user()
-                .map(|user| identity::profiles_of(user.id)),
+                .map(|user| ownership::profiles_of(user.id.key())),
             _ => None,
         };
         let keyset = Keyset {

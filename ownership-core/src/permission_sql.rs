@@ -5,12 +5,14 @@
 use sea_orm::sea_query::{
     Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement, TableRef, UnionType,
 };
-use sea_orm::{Condition, DbBackend, EntityName};
+use sea_orm::{Condition, DbBackend, EntityName, Value};
 
 use crate::derived::derived;
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
-use crate::entity::{group_member, permission_group, permission_user};
-use crate::identity;
+use crate::entity::{permission_group, permission_user};
+use crate::identity::Identity;
+use crate::key::{GroupId, Key, UserId};
+use crate::ownership;
 use crate::plan::{
     CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, as_bigint,
 };
@@ -77,7 +79,7 @@ fn col(table: &'static str, column: &'static str) -> Expr {
 /// The condition goes into each arm rather than around the union, so that every database
 /// reads each grant table through its indexes.
 fn grants_of_user(
-    user_id: i64,
+    user: &Key,
     with_groups: bool,
     tables: &GrantTables,
     columns: &[&'static str],
@@ -97,13 +99,13 @@ fn grants_of_user(
     let mut direct = arm(
         USER_GRANT,
         &tables.users,
-        col(USER_GRANT, USER_ID).eq(user_id),
+        col(USER_GRANT, USER_ID).eq(Value::from(user)),
     );
     if with_groups {
         let through_groups = arm(
             GROUP_GRANT,
             &tables.groups,
-            col(GROUP_GRANT, GROUP_ID).in_subquery(identity::groups_of(user_id)),
+            col(GROUP_GRANT, GROUP_ID).in_subquery(ownership::groups_of(user)),
         );
         direct.union(UnionType::Distinct, through_groups);
     }
@@ -160,7 +162,7 @@ impl Held<'_> {
     /// since they are counted.
     fn names_on_whole_model(&self, names: &[&str], model_name: &str) -> SelectStatement {
         let rows = grants_of_user(
-            self.user.id,
+            self.user.id.key(),
             self.with_groups,
             &GrantTables::whole_model(),
             &[NAME],
@@ -202,7 +204,7 @@ impl Held<'_> {
         columns: &[&'static str],
     ) -> SelectStatement {
         grants_of_user(
-            self.user.id,
+            self.user.id.key(),
             self.with_groups,
             &GrantTables::objects_of(table),
             columns,
@@ -280,7 +282,7 @@ impl CandidateSource for Held<'_> {
         let mut lists = Vec::new();
         for name in self.names {
             let mut direct = list(USER_GRANT, &table.user_grants, name);
-            direct.and_where(col(USER_GRANT, USER_ID).eq(self.user.id));
+            direct.and_where(col(USER_GRANT, USER_ID).eq(Value::from(&self.user.id)));
             keyset.take(&mut direct, (USER_GRANT, OBJECT_ID));
             lists.push(direct);
             if !self.with_groups {
@@ -293,17 +295,18 @@ impl CandidateSource for Held<'_> {
                 // duplicate would take the place of another object under the limit.
                 through_groups
                     .distinct()
-                    .and_where(group.in_subquery(identity::groups_of(self.user.id)));
+                    .and_where(group.in_subquery(ownership::groups_of(self.user.id.key())));
                 keyset.take(&mut through_groups, (GROUP_GRANT, OBJECT_ID));
                 lists.push(through_groups);
                 continue;
             }
-            through_groups.and_where(group.equals((MEMBERSHIP, group_member::Column::GroupId)));
+            let memberships = &Identity::current().groups;
+            through_groups.and_where(group.equals((MEMBERSHIP, memberships.group.clone())));
             keyset.take(&mut through_groups, (GROUP_GRANT, OBJECT_ID));
             lists.push(
                 Query::select()
                     .expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID)
-                    .from_as(group_member::Entity, MEMBERSHIP)
+                    .from_as(memberships.memberships.clone(), MEMBERSHIP)
                     .join_lateral(
                         JoinType::InnerJoin,
                         through_groups,
@@ -311,7 +314,8 @@ impl CandidateSource for Held<'_> {
                         Expr::cust("TRUE"),
                     )
                     .and_where(
-                        Expr::col((MEMBERSHIP, group_member::Column::UserId)).eq(self.user.id),
+                        Expr::col((MEMBERSHIP, memberships.member.clone()))
+                            .eq(Value::from(&self.user.id)),
                     )
                     .to_owned(),
             );
@@ -322,9 +326,9 @@ impl CandidateSource for Held<'_> {
 
 /// The (name, model key) of every grant on every object that the user holds directly or
 /// through a group it is a member of now.
-pub(crate) fn whole_model_grants_of(user_id: i64) -> SelectStatement {
+pub(crate) fn whole_model_grants_of(user: &Key) -> SelectStatement {
     grants_of_user(
-        user_id,
+        user,
         true,
         &GrantTables::whole_model(),
         &[NAME, MODEL_KEY],
@@ -346,8 +350,9 @@ pub(crate) fn grant_column(column: &'static str) -> Expr {
 }
 
 /// The users holding a grant an arm admits: granted directly, and, `with_groups`, through a
-/// group they are a member of. Nothing for no arm.
-pub(crate) fn users_granted(arms: &[HolderArm], with_groups: bool) -> SelectStatement {
+/// group they are a member of; `None` for no arm.
+pub(crate) fn users_granted(arms: &[HolderArm], with_groups: bool) -> Option<SelectStatement> {
+    let memberships = &Identity::current().groups;
     let mut selects = Vec::new();
     for arm in arms {
         selects.push(
@@ -360,16 +365,13 @@ pub(crate) fn users_granted(arms: &[HolderArm], with_groups: bool) -> SelectStat
         if with_groups {
             selects.push(
                 Query::select()
-                    .expr_as(
-                        Expr::col((MEMBERSHIP, group_member::Column::UserId)),
-                        USER_ID,
-                    )
+                    .expr_as(Expr::col((MEMBERSHIP, memberships.member.clone())), USER_ID)
                     .from_as(arm.tables.groups.clone(), GRANT)
                     .join_as(
                         JoinType::InnerJoin,
-                        group_member::Entity,
+                        memberships.memberships.clone(),
                         MEMBERSHIP,
-                        Expr::col((MEMBERSHIP, group_member::Column::GroupId))
+                        Expr::col((MEMBERSHIP, memberships.group.clone()))
                             .equals((GRANT, GROUP_ID.into_iden())),
                     )
                     .cond_where(arm.grants.clone())
@@ -380,8 +382,8 @@ pub(crate) fn users_granted(arms: &[HolderArm], with_groups: bool) -> SelectStat
     union_all(selects, USER_ID)
 }
 
-/// The groups holding a grant an arm admits. Nothing for no arm.
-pub(crate) fn groups_granted(arms: &[HolderArm]) -> SelectStatement {
+/// The groups holding a grant an arm admits; `None` for no arm.
+pub(crate) fn groups_granted(arms: &[HolderArm]) -> Option<SelectStatement> {
     let selects = arms
         .iter()
         .map(|arm| {
@@ -395,26 +397,20 @@ pub(crate) fn groups_granted(arms: &[HolderArm]) -> SelectStatement {
     union_all(selects, GROUP_ID)
 }
 
-/// The `UNION ALL` of `selects`, each selecting `column`, as one subquery; a select of no
-/// row for none.
-fn union_all(selects: Vec<SelectStatement>, column: &'static str) -> SelectStatement {
+/// The `UNION ALL` of `selects`, each selecting `column`, as one subquery; `None` for none.
+fn union_all(selects: Vec<SelectStatement>, column: &'static str) -> Option<SelectStatement> {
     let mut selects = selects.into_iter();
-    let Some(mut first) = selects.next() else {
-        return Query::select()
-            .expr_as(Expr::val(0i64), column)
-            .and_where(Expr::cust("1 = 0"))
-            .to_owned();
-    };
+    let mut first = selects.next()?;
     let mut several = false;
     for select in selects {
         first.union(UnionType::All, select);
         several = true;
     }
-    if several {
+    Some(if several {
         derived(first, column, HOLDER)
     } else {
         first
-    }
+    })
 }
 
 /// `(name, model key, object id)` of every grant these users hold (directly or through
@@ -422,8 +418,8 @@ fn union_all(selects: Vec<SelectStatement>, column: &'static str) -> SelectState
 /// (no object id), and on single rows of each of `tables` (model key the table's model
 /// name), as one `UNION` without duplicates. `None` when there is no grantee.
 pub(crate) fn permissions_held(
-    users: &[i64],
-    groups: &[i64],
+    users: &[UserId],
+    groups: &[GroupId],
     tables: &[OwnedTable],
     backend: DbBackend,
 ) -> Option<SelectStatement> {
@@ -458,8 +454,8 @@ pub(crate) fn permissions_held(
 /// and the grants of the groups given or of the groups the users are members of.
 fn held_arms(
     tables: &GrantTables,
-    users: &[i64],
-    groups: &[i64],
+    users: &[UserId],
+    groups: &[GroupId],
     model_key: Expr,
     object_id: Expr,
 ) -> Vec<SelectStatement> {
@@ -477,20 +473,23 @@ fn held_arms(
     if !users.is_empty() {
         arms.push(arm(
             &tables.users,
-            Condition::all().add(grant_column(USER_ID).is_in(users.iter().copied())),
+            Condition::all().add(grant_column(USER_ID).is_in(users.iter().map(Value::from))),
         ));
+        let memberships = &Identity::current().groups;
         of_groups = of_groups.add(
             grant_column(GROUP_ID).in_subquery(
                 Query::select()
-                    .column(group_member::Column::GroupId)
-                    .from(group_member::Entity)
-                    .and_where(Expr::col(group_member::Column::UserId).is_in(users.iter().copied()))
+                    .column(memberships.group.clone())
+                    .from(memberships.memberships.clone())
+                    .and_where(
+                        Expr::col(memberships.member.clone()).is_in(users.iter().map(Value::from)),
+                    )
                     .to_owned(),
             ),
         );
     }
     if !groups.is_empty() {
-        of_groups = of_groups.add(grant_column(GROUP_ID).is_in(groups.iter().copied()));
+        of_groups = of_groups.add(grant_column(GROUP_ID).is_in(groups.iter().map(Value::from)));
     }
     arms.push(arm(&tables.groups, of_groups));
     arms

@@ -14,7 +14,9 @@ use sea_orm::{
 };
 
 use crate::condition::Statement;
-use crate::identity::{self, Flag, ReadArms};
+use crate::key::Key;
+
+use crate::ownership::{self, Flag, ReadArms};
 use crate::permission_sql::Held;
 use crate::plan::{AccessPlan, deny};
 use crate::subject::SubjectUser;
@@ -35,7 +37,7 @@ pub(crate) fn for_active_user(
         return deny();
     }
     Condition::all()
-        .add(identity::user_is(user, None))
+        .add(ownership::user_is(user, None))
         .add(branches)
 }
 
@@ -52,7 +54,7 @@ fn add_granted<'a, E: OwnedEntity>(plan: &mut AccessPlan<'a>, held: Held<'a>) {
 fn add_superuser(plan: &mut AccessPlan, user: &SubjectUser) {
     if user.is_superuser {
         plan.every_row
-            .push(identity::user_is(user, Some(Flag::Superuser)));
+            .push(ownership::user_is(user, Some(Flag::Superuser)));
     }
 }
 
@@ -61,7 +63,7 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
     for_active_user(subject, |user| {
         let mut any = Condition::any();
         if !user.profiles.is_empty() {
-            any = any.add(E::owner_column().in_subquery(identity::profiles_of(user.id)));
+            any = any.add(E::owner_column().in_subquery(ownership::profiles_of(user.id.key())));
         }
         any
     })
@@ -107,7 +109,7 @@ pub(crate) fn manage_plan<'a, E: OwnedEntity>(
     user: &'a SubjectUser,
     names: &'a [&'a str],
 ) -> AccessPlan<'a> {
-    ownership_and_grants::<E>(user, identity::managed_profiles, names)
+    ownership_and_grants::<E>(user, ownership::managed_profiles, names)
 }
 
 /// The access plan of the read scope (rule 3) for an active user, with the ownership
@@ -117,7 +119,7 @@ pub(crate) fn read_plan<'a, E: OwnedEntity>(
     names: &'a [&'a str],
 ) -> AccessPlan<'a> {
     let arms = ReadArms::of::<E>();
-    ownership_and_grants::<E>(user, |user| identity::readable_profiles(user, arms), names)
+    ownership_and_grants::<E>(user, |user| ownership::readable_profiles(user, arms), names)
 }
 
 /// The condition of [`manageable_by`] for a statement.
@@ -155,8 +157,8 @@ pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 /// `owner NOT IN (the user's profiles)`, read from the database when the statement runs:
 /// a snapshot taken before the user got a profile must not count that profile's rows as
 /// someone else's.
-fn not_owned_by(owner: impl IntoColumnRef, user_id: i64) -> Expr {
-    Expr::col(owner).not_in_subquery(identity::profiles_of(user_id))
+fn not_owned_by(owner: impl IntoColumnRef, user: &Key) -> Expr {
+    Expr::col(owner).not_in_subquery(ownership::profiles_of(user))
 }
 
 /// Rows the subject may read but does not own (rule 4).
@@ -166,7 +168,7 @@ pub fn shared_with<E: OwnedEntity>(subject: &Subject) -> Condition {
     };
     Condition::all()
         .add(readable_by::<E>(subject))
-        .add(not_owned_by(E::owner_column(), user.id))
+        .add(not_owned_by(E::owner_column(), user.id.key()))
 }
 
 /// Which permissions [`permitted_for`] asks for, and how (django-guardian's

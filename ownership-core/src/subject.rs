@@ -1,5 +1,7 @@
 //! Who is asking: resolved once per request, passed by reference to every scope.
 
+use crate::key::{AccountId, GroupId, ProfileId, UserId};
+
 /// Who is asking: anonymous, or a user with their flags, profiles and groups.
 ///
 /// A subject is a snapshot taken by [`Subject::load`]; the scopes use it only to *narrow*
@@ -18,23 +20,21 @@ pub struct Subject {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubjectUser {
     /// The user id.
-    pub id: i64,
-    /// The user's login name.
-    pub username: String,
+    pub id: UserId,
     /// Whether the user was active when loaded.
     pub is_active: bool,
     /// Whether the user was staff when loaded.
     pub is_staff: bool,
     /// Whether the user was a superuser when loaded.
     pub is_superuser: bool,
-    /// The user's security stamp when loaded: every scope requires the row with the user's
-    /// id to still carry it, so the snapshot gets nothing once that row is another user's
-    /// or the stamp was rotated.
-    pub security_stamp: String,
+    /// The user's security stamp when loaded, if the identity has one: every scope
+    /// requires the row with the user's id to still carry it, so the snapshot gets nothing
+    /// once that row is another user's or the stamp was rotated.
+    pub security_stamp: Option<String>,
     /// The user's profiles, one per account, ordered by id.
     pub profiles: Vec<SubjectProfile>,
     /// The ids of the user's groups, ascending.
-    pub group_ids: Vec<i64>,
+    pub group_ids: Vec<GroupId>,
     /// The grants on every object of a model, or of every model, that the user held
     /// directly or through its groups, ordered.
     pub whole_model_grants: Vec<WholeModelGrant>,
@@ -61,12 +61,12 @@ impl WholeModelGrant {
 }
 
 /// One of a subject's user profiles: the user's membership in one account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubjectProfile {
     /// The profile id (what owned rows store in their owner column).
-    pub id: i64,
+    pub id: ProfileId,
     /// The account the profile belongs to.
-    pub account_id: i64,
+    pub account_id: AccountId,
 }
 
 impl Subject {
@@ -86,8 +86,8 @@ impl Subject {
     }
 
     /// The user id, or `None` for an anonymous subject.
-    pub fn user_id(&self) -> Option<i64> {
-        self.user.as_ref().map(|u| u.id)
+    pub fn user_id(&self) -> Option<&UserId> {
+        self.user.as_ref().map(|u| &u.id)
     }
 
     /// Whether nobody is asking.
@@ -103,12 +103,12 @@ impl Subject {
 
 impl SubjectUser {
     /// The ids of the user's profiles, ascending.
-    pub fn profile_ids(&self) -> impl Iterator<Item = i64> + '_ {
-        self.profiles.iter().map(|p| p.id)
+    pub fn profile_ids(&self) -> impl Iterator<Item = &ProfileId> + '_ {
+        self.profiles.iter().map(|p| &p.id)
     }
 
     /// The ids of the accounts the user holds a profile in.
-    pub fn account_ids(&self) -> impl Iterator<Item = i64> + '_ {
-        self.profiles.iter().map(|p| p.account_id)
+    pub fn account_ids(&self) -> impl Iterator<Item = &AccountId> + '_ {
+        self.profiles.iter().map(|p| &p.account_id)
     }
 }

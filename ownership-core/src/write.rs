@@ -12,6 +12,7 @@ use sea_orm::{
 
 use crate::OwnedEntity;
 use crate::error::{OwnershipError, is_owner_name_conflict};
+use crate::key::{Key, ProfileId};
 
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
@@ -60,7 +61,7 @@ where
 
 /// The owner and name a write is about to store, kept to name them in a conflict.
 struct OwnerAndName {
-    owner: Option<i64>,
+    owner: Option<ProfileId>,
     name: Option<String>,
 }
 
@@ -74,7 +75,9 @@ impl OwnerAndName {
             ActiveValue::NotSet => None,
         };
         Self {
-            owner: value_of(A::Entity::owner_column()).and_then(|v| integer_of(&v)),
+            owner: value_of(A::Entity::owner_column())
+                .and_then(|v| Key::of_value(&v))
+                .map(ProfileId::from),
             name: value_of(A::Entity::name_column()).and_then(|v| match v {
                 Value::String(Some(name)) => Some(name),
                 _ => None,
@@ -98,41 +101,11 @@ impl OwnerAndName {
     }
 }
 
-/// The value of any integer variant, if it fits an `i64`.
-fn integer_of(value: &Value) -> Option<i64> {
-    match *value {
-        Value::TinyInt(Some(v)) => Some(v.into()),
-        Value::SmallInt(Some(v)) => Some(v.into()),
-        Value::Int(Some(v)) => Some(v.into()),
-        Value::BigInt(Some(v)) => Some(v),
-        Value::TinyUnsigned(Some(v)) => Some(v.into()),
-        Value::SmallUnsigned(Some(v)) => Some(v.into()),
-        Value::Unsigned(Some(v)) => Some(v.into()),
-        Value::BigUnsigned(Some(v)) => i64::try_from(v).ok(),
-        _ => None,
-    }
-}
-
-/// `value` as the same integer variant as `like`, if it fits.
-fn integer_like(like: &Value, value: i64) -> Option<Value> {
-    Some(match like {
-        Value::TinyInt(_) => Value::TinyInt(Some(value.try_into().ok()?)),
-        Value::SmallInt(_) => Value::SmallInt(Some(value.try_into().ok()?)),
-        Value::Int(_) => Value::Int(Some(value.try_into().ok()?)),
-        Value::BigInt(_) => Value::BigInt(Some(value)),
-        Value::TinyUnsigned(_) => Value::TinyUnsigned(Some(value.try_into().ok()?)),
-        Value::SmallUnsigned(_) => Value::SmallUnsigned(Some(value.try_into().ok()?)),
-        Value::Unsigned(_) => Value::Unsigned(Some(value.try_into().ok()?)),
-        Value::BigUnsigned(_) => Value::BigUnsigned(Some(value.try_into().ok()?)),
-        _ => return None,
-    })
-}
-
 /// What a clone changes; everything else but the primary key is copied.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloneOptions {
     name: Option<String>,
-    owner: Option<i64>,
+    owner: Option<ProfileId>,
     version: Option<Value>,
 }
 
@@ -150,7 +123,7 @@ impl CloneOptions {
     }
 
     /// The clone's owner profile id.
-    pub fn owner(mut self, profile_id: i64) -> Self {
+    pub fn owner(mut self, profile_id: ProfileId) -> Self {
         self.owner = Some(profile_id);
         self
     }
@@ -217,11 +190,14 @@ where
     let current_owner = original.get(owner_column);
     let owner = match options.owner {
         None => current_owner,
-        Some(id) => integer_like(&current_owner, id).ok_or(OwnershipError::ValueOutOfRange {
-            model,
-            column: owner_column.as_str(),
-            value: id.to_string(),
-        })?,
+        Some(id) => id
+            .key()
+            .value_like(&current_owner)
+            .ok_or(OwnershipError::ValueOutOfRange {
+                model,
+                column: owner_column.as_str(),
+                value: id.to_string(),
+            })?,
     };
 
     let txn = db.begin().await?;
@@ -248,7 +224,7 @@ where
         active.not_set(key.into_column());
     }
     let key = OwnerAndName {
-        owner: integer_of(&owner),
+        owner: Key::of_value(&owner).map(ProfileId::from),
         name: Some(name.clone()),
     };
     active.set(owner_column, owner);

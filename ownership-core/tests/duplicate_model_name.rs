@@ -52,5 +52,5 @@ fn two_entities_with_one_model_name_are_refused() {
         |err: OwnershipError| matches!(err, OwnershipError::DuplicateModelName { model: "paper" });
     assert!(holders(["view"]).users().is_err_and(is_duplicate));
     assert!(holders(["view"]).groups().is_err_and(is_duplicate));
-    assert!(permissions_of([1], []).is_err_and(is_duplicate));
+    assert!(permissions_of([1.into()], []).is_err_and(is_duplicate));
 }

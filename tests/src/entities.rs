@@ -1,8 +1,10 @@
 //! Owned entities used by the tests: one in each SeaORM entity format, and one with each of
 //! the read scope's options off.
 
+use ownership_core::Identity;
 use ownership_migration::sea_orm_migration::SchemaManager;
-use sea_orm::{DatabaseConnection, DbErr};
+use ownership_migration::sea_orm_migration::prelude::{ForeignKey, ForeignKeyAction, Table};
+use sea_orm::{DatabaseConnection, DbErr, Iterable, Schema};
 
 /// Classic format, everything by convention: owner `user_profile_id`, name `name`, no
 /// relation declared (the migration helper adds the owner foreign key).
@@ -137,10 +139,39 @@ pub mod counter {
 pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
     ownership_migration::create_owned_table(&manager, document::Entity).await?;
-    ownership_migration::create_owned_table(&manager, note::Entity).await?;
+    if Identity::current().is_embedded() {
+        ownership_migration::create_owned_table(&manager, note::Entity).await?;
+    } else {
+        create_note_table_for_own_identity(&manager).await?;
+    }
     ownership_migration::create_owned_table(&manager, hr_note::Entity).await?;
     ownership_migration::create_owned_table(&manager, admin_note::Entity).await?;
     ownership_migration::create_owned_table(&manager, counter::Entity).await
+}
+
+/// The note table with the application's own identity: the entity's relation names the
+/// embedded profiles (which `create_owned_table` refuses to reference when another identity
+/// is in use), so the table is created with its columns and a foreign key to the
+/// application's profiles instead.
+async fn create_note_table_for_own_identity(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let schema = Schema::new(manager.get_database_backend());
+    let mut table = Table::create();
+    table.table(note::Entity);
+    for column in note::Column::iter() {
+        table.col(schema.get_column_def::<note::Entity>(column));
+    }
+    let profiles = Identity::current().profile_id_column();
+    table.foreign_key(
+        ForeignKey::create()
+            .from(note::Entity, note::Column::AuthorProfileId)
+            .to(profiles.table, profiles.column)
+            .on_delete(ForeignKeyAction::Restrict),
+    );
+    manager.create_table(table).await?;
+    for index in schema.create_index_from_entity(note::Entity) {
+        manager.create_index(index).await?;
+    }
+    ownership_migration::create_grant_tables(manager, note::Entity).await
 }
 
 /// Drops the tables [`create_tables`] creates: each holds a foreign key to the profiles, so

@@ -6,11 +6,13 @@
 //! schema or database, dropped afterwards. With `CI=true` a missing URL fails the test
 //! instead of skipping it.
 
+pub mod app_identity;
 pub mod entities;
 pub mod oracle;
 pub mod random_world;
 pub mod world;
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -80,6 +82,22 @@ pub fn with_database(url: &str, database: &str) -> String {
     out
 }
 
+/// Whether this test process runs against the application's own identity
+/// (`OWNERSHIP_TEST_IDENTITY=app`), installing it on the first call; else the embedded
+/// identity is used.
+pub fn use_app_identity() -> bool {
+    static APP: OnceLock<bool> = OnceLock::new();
+    *APP.get_or_init(|| {
+        let app = std::env::var("OWNERSHIP_TEST_IDENTITY").is_ok_and(|v| v == "app");
+        if app {
+            app_identity::identity()
+                .install()
+                .expect("install the application's identity before any other use");
+        }
+        app
+    })
+}
+
 impl TestDb {
     /// A fresh, migrated database on `backend`, or `None` when the backend is not
     /// configured outside CI.
@@ -132,6 +150,11 @@ impl TestDb {
         let db = Database::connect(options)
             .await
             .expect("connect to the test database");
+        if use_app_identity() {
+            app_identity::create_tables(&db)
+                .await
+                .expect("create the application's identity tables");
+        }
         ownership_migration::Migrator::up(&db, None)
             .await
             .expect("run the ownership migrations");

@@ -17,6 +17,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, Set};
 
 use crate::entities::{document, note};
 use crate::oracle::{self, Model, Power, Row};
+use crate::world::{gid, uid};
 
 /// The permission names grants draw from.
 pub const NAMES: [&str; 4] = ["view", "change", "delete", "share"];
@@ -699,12 +700,12 @@ pub async fn write_world(
         };
         let (grantees, users_set, groups_set) = match g.grantee {
             GenGrantee::User(u) => (
-                Grantees::users([users[u]]),
+                Grantees::users([uid(users[u])]),
                 BTreeSet::from([users[u]]),
                 BTreeSet::new(),
             ),
             GenGrantee::Group(x) => (
-                Grantees::groups([groups[x]]),
+                Grantees::groups([gid(groups[x])]),
                 BTreeSet::new(),
                 BTreeSet::from([groups[x]]),
             ),
@@ -740,9 +741,15 @@ pub async fn write_world(
     .exec_without_returning(db)
     .await?;
     for name in NAMES {
-        grant(db, name, &Target::everything(), &Grantees::users([ghost])).await?;
+        grant(
+            db,
+            name,
+            &Target::everything(),
+            &Grantees::users([uid(ghost)]),
+        )
+        .await?;
     }
-    let deleted_subject = Subject::load(db, ghost).await?;
+    let deleted_subject = Subject::load(db, uid(ghost)).await?;
     user::Entity::delete_by_id(ghost).exec(db).await?;
 
     Ok(Written {

@@ -1,15 +1,20 @@
 //! Building worlds: accounts, users, profiles, groups and owned documents.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
-use ownership_core::{Grantees, ObjectRef, OwnedEntity, ScopePage, Subject, Target, grant};
+use ownership_core::{
+    Grantees, GroupId, Identity, Key, ObjectRef, OwnedEntity, ScopePage, Subject, Target, UserId,
+    grant,
+};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, ModelTrait, QuerySelect, Select,
-    Set, Value,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, NotSet,
+    QuerySelect, Select, Set, Value,
 };
 
+use crate::app_identity::{self, app_user, team, team_member, tenant, tenant_member};
 use crate::entities::{admin_note, counter, document, hr_note, note};
 
 /// What kind of user to create.
@@ -25,8 +30,64 @@ pub enum Role {
     Inactive,
 }
 
+/// Whether the tests run against the application's own identity
+/// ([`app_identity`]) rather than the embedded tables.
+pub fn app_mode() -> bool {
+    !Identity::current().is_embedded()
+}
+
+/// The next handle of a user or group in application mode, unique in the process.
+fn next_handle() -> i64 {
+    static NEXT: AtomicI64 = AtomicI64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The user id of a user handle: the integer itself with the embedded tables, its UUID
+/// with the application's.
+pub fn uid(handle: i64) -> UserId {
+    if app_mode() {
+        app_identity::user_key(handle).into()
+    } else {
+        handle.into()
+    }
+}
+
+/// The group id of a group handle: the integer itself with the embedded tables, its slug
+/// with the application's.
+pub fn gid(handle: i64) -> GroupId {
+    if app_mode() {
+        app_identity::group_key(handle).into()
+    } else {
+        handle.into()
+    }
+}
+
+/// The handle of a user, profile or group id, whichever identity made it.
+pub fn handle(key: &Key) -> i64 {
+    match key {
+        Key::Int(id) => *id,
+        Key::Uuid(id) => app_identity::user_handle(*id),
+        Key::Text(slug) => app_identity::group_handle(slug),
+    }
+}
+
+/// The handles of typed ids.
+pub fn int_keys<I: AsRef<Key>>(ids: impl IntoIterator<Item = I>) -> BTreeSet<i64> {
+    ids.into_iter().map(|id| handle(id.as_ref())).collect()
+}
+
 /// Creates an account.
 pub async fn account(db: &DatabaseConnection, name: &str) -> i64 {
+    if app_mode() {
+        return tenant::ActiveModel {
+            title: Set(name.to_owned()),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("insert tenant")
+        .id;
+    }
     account::ActiveModel {
         name: Set(name.to_owned()),
         ..Default::default()
@@ -48,8 +109,32 @@ pub fn new_user(username: &str, role: Role) -> user::ActiveModel {
     }
 }
 
+/// The application's row of a user with this handle.
+fn new_app_user(handle: i64, username: &str, role: Role) -> app_user::ActiveModel {
+    app_user::ActiveModel {
+        id: Set(app_identity::user_key(handle)),
+        email: Set(format!("{username}@example.test")),
+        role: Set(match role {
+            Role::Staff => "staff",
+            Role::Superuser => "admin",
+            Role::Regular | Role::Inactive => "member",
+        }
+        .to_owned()),
+        disabled: Set(role == Role::Inactive),
+        login_token: Set(format!("{:032x}", next_handle())),
+    }
+}
+
 /// Creates a user.
 pub async fn user(db: &DatabaseConnection, username: &str, role: Role) -> i64 {
+    if app_mode() {
+        let handle = next_handle();
+        new_app_user(handle, username, role)
+            .insert(db)
+            .await
+            .expect("insert app user");
+        return handle;
+    }
     new_user(username, role)
         .insert(db)
         .await
@@ -57,8 +142,55 @@ pub async fn user(db: &DatabaseConnection, username: &str, role: Role) -> i64 {
         .id
 }
 
+/// Gives a user a new role (its flags), as the database sees it from then on.
+pub async fn set_role(db: &DatabaseConnection, user_id: i64, role: Role) {
+    if app_mode() {
+        let mut row = new_app_user(user_id, "", role);
+        row.email = NotSet;
+        row.login_token = NotSet;
+        row.update(db).await.expect("update app user");
+        return;
+    }
+    user::ActiveModel {
+        id: Set(user_id),
+        is_active: Set(role != Role::Inactive),
+        is_staff: Set(matches!(role, Role::Staff | Role::Superuser)),
+        is_superuser: Set(role == Role::Superuser),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .expect("update user");
+}
+
+/// Deletes a user (its profiles and memberships go with it).
+pub async fn delete_user(db: &DatabaseConnection, user_id: i64) {
+    if app_mode() {
+        app_user::Entity::delete_by_id(app_identity::user_key(user_id))
+            .exec(db)
+            .await
+            .expect("delete app user");
+    } else {
+        user::Entity::delete_by_id(user_id)
+            .exec(db)
+            .await
+            .expect("delete user");
+    }
+}
+
 /// Gives a user a profile in an account.
 pub async fn profile(db: &DatabaseConnection, user_id: i64, account_id: i64) -> i64 {
+    if app_mode() {
+        return tenant_member::ActiveModel {
+            person_id: Set(app_identity::user_key(user_id)),
+            tenant_id: Set(account_id),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("insert tenant member")
+        .id;
+    }
     user_profile::ActiveModel {
         user_id: Set(user_id),
         account_id: Set(account_id),
@@ -72,6 +204,19 @@ pub async fn profile(db: &DatabaseConnection, user_id: i64, account_id: i64) -> 
 
 /// Creates a group with members.
 pub async fn group(db: &DatabaseConnection, name: &str, members: &[i64]) -> i64 {
+    if app_mode() {
+        let handle = next_handle();
+        team::ActiveModel {
+            slug: Set(app_identity::group_key(handle)),
+        }
+        .insert(db)
+        .await
+        .expect("insert team");
+        for &user_id in members {
+            join_group(db, handle, user_id).await;
+        }
+        return handle;
+    }
     let id = group::ActiveModel {
         name: Set(name.to_owned()),
         ..Default::default()
@@ -81,15 +226,63 @@ pub async fn group(db: &DatabaseConnection, name: &str, members: &[i64]) -> i64 
     .expect("insert group")
     .id;
     for &user_id in members {
-        group_member::ActiveModel {
-            group_id: Set(id),
-            user_id: Set(user_id),
+        join_group(db, id, user_id).await;
+    }
+    id
+}
+
+/// Adds a user to a group.
+pub async fn join_group(db: &DatabaseConnection, group_id: i64, user_id: i64) {
+    if app_mode() {
+        team_member::ActiveModel {
+            team_slug: Set(app_identity::group_key(group_id)),
+            person_id: Set(app_identity::user_key(user_id)),
         }
         .insert(db)
         .await
-        .expect("insert group member");
+        .expect("insert team member");
+        return;
     }
-    id
+    group_member::ActiveModel {
+        group_id: Set(group_id),
+        user_id: Set(user_id),
+    }
+    .insert(db)
+    .await
+    .expect("insert group member");
+}
+
+/// Removes a user from a group.
+pub async fn leave_group(db: &DatabaseConnection, group_id: i64, user_id: i64) {
+    if app_mode() {
+        team_member::Entity::delete_by_id((
+            app_identity::group_key(group_id),
+            app_identity::user_key(user_id),
+        ))
+        .exec(db)
+        .await
+        .expect("delete team member");
+    } else {
+        group_member::Entity::delete_by_id((group_id, user_id))
+            .exec(db)
+            .await
+            .expect("delete group member");
+    }
+}
+
+/// Deletes a group (its memberships and grants go with it).
+pub async fn delete_group(db: &DatabaseConnection, group_id: i64) {
+    if app_mode() {
+        team::Entity::delete_by_id(app_identity::group_key(group_id))
+            .exec(db)
+            .await
+            .expect("delete team");
+    } else {
+        group::Entity::delete_by_id(group_id)
+            .exec(db)
+            .await
+            .expect("delete group");
+    }
 }
 
 /// Creates a document owned by a profile.
@@ -174,6 +367,8 @@ pub struct SmarterWorld {
     pub s_r1: i64,
     /// R2's document.
     pub s_r2: i64,
+    /// Account P.
+    pub platform: i64,
     /// Account 1.
     pub account_1: i64,
     /// Account 2.
@@ -206,6 +401,7 @@ impl SmarterWorld {
             s_a1: document(db, profiles[1], "s_a1").await,
             s_r1: document(db, profiles[2], "s_r1").await,
             s_r2: document(db, profiles[3], "s_r2").await,
+            platform,
             account_1,
             account_2,
         }
@@ -219,7 +415,7 @@ pub fn set<const N: usize>(ids: [i64; N]) -> BTreeSet<i64> {
 
 /// Loads the subject of a user.
 pub async fn load(db: &DatabaseConnection, user_id: i64) -> Subject {
-    Subject::load(db, user_id).await.expect("load subject")
+    Subject::load(db, uid(user_id)).await.expect("load subject")
 }
 
 /// A document to insert, with an empty body.

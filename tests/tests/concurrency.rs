@@ -16,11 +16,12 @@ use ownership_core::{
 };
 use ownership_tests::entities::document;
 use ownership_tests::world::{self, Role, ids, set};
+use ownership_tests::world::{gid, uid};
 use ownership_tests::world::{load, new_document};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QuerySelect, Set, Statement, TransactionTrait,
+    PaginatorTrait, Set, Statement, TransactionTrait,
 };
 use tokio::sync::{Barrier, Mutex};
 use tokio::task::JoinHandle;
@@ -263,7 +264,7 @@ async fn grant_and_revoke_race_on_one_grant(db: &DatabaseConnection) {
         let plan: Vec<bool> = rounds.iter().map(|round| round[task]).collect();
         handles.push(tokio::spawn(async move {
             let target = Target::object::<document::Entity>(contested);
-            let grantees = Grantees::users([u]);
+            let grantees = Grantees::users([uid(u)]);
             for (round, granted) in plan.into_iter().enumerate() {
                 start.wait().await;
                 let outcome = if granted {
@@ -322,9 +323,10 @@ async fn grant_and_revoke_race_on_one_grant(db: &DatabaseConnection) {
                 .objects([ObjectRef::of::<document::Entity>(contested)])
                 .users()
                 .unwrap()
-                .count(db)
+                .all(db)
                 .await
-                .unwrap(),
+                .unwrap()
+                .len() as u64,
             grants,
             "round {round}: holders agree"
         );
@@ -387,7 +389,7 @@ async fn first_grants_on_a_new_object_race(db: &DatabaseConnection) {
                 &wide,
                 "view",
                 &Target::object::<document::Entity>(fresh),
-                &Grantees::users([user]),
+                &Grantees::users([uid(user)]),
             )
             .await
         }
@@ -425,7 +427,7 @@ async fn first_grants_on_a_new_object_race(db: &DatabaseConnection) {
         let before = rows(db).await;
         let outcomes = all_at_once(|task| {
             let (wide, user, target) = (wide.clone(), users[task], target.clone());
-            async move { grant(&wide, name, &target, &Grantees::users([user])).await }
+            async move { grant(&wide, name, &target, &Grantees::users([uid(user)])).await }
         })
         .await;
         assert_eq!(failures(&outcomes), Vec::<String>::new(), "{name}");
@@ -438,16 +440,11 @@ async fn first_grants_on_a_new_object_race(db: &DatabaseConnection) {
             (1, TASKS as u64),
             "{name}"
         );
-        let holding = holders([name])
-            .users()
-            .unwrap()
-            .select_only()
-            .column(user::Column::Id)
-            .into_tuple::<i64>()
-            .all(db)
-            .await
-            .unwrap();
-        assert_eq!(holding.into_iter().collect::<BTreeSet<_>>(), all_users);
+        let holding = holders([name]).users().unwrap().all(db).await.unwrap();
+        assert_eq!(
+            holding.into_iter().collect::<BTreeSet<_>>(),
+            all_users.iter().map(|&id| id.into()).collect()
+        );
     }
 
     // Many new objects at once, every caller granting on all of them.
@@ -463,7 +460,7 @@ async fn first_grants_on_a_new_object_race(db: &DatabaseConnection) {
                 &wide,
                 "view",
                 &Target::objects::<document::Entity>(batch),
-                &Grantees::users([user]),
+                &Grantees::users([uid(user)]),
             )
             .await
         }
@@ -522,7 +519,7 @@ async fn inserts_of_one_name_race(db: &DatabaseConnection) {
                 model,
                 owner: o,
                 name,
-            }) if (*model, *o, name.as_str()) == ("document", owner, "contested") => None,
+            }) if (*model, o, name.as_str()) == ("document", &owner.into(), "contested") => None,
             Err(err) => Some(format!("task {task}: {err:?}")),
             Ok(_) => None,
         })
@@ -585,11 +582,13 @@ async fn failed_grants_leave_nothing_behind(db: &DatabaseConnection) {
             db,
             "view",
             &target,
-            &Grantees::users([u]).and_groups([g, missing_group]),
+            &Grantees::users([uid(u)]).and_groups([gid(g), gid(missing_group)]),
         )
         .await
         {
-            Err(OwnershipError::UnknownGroups(unknown)) => assert_eq!(unknown, [missing_group]),
+            Err(OwnershipError::UnknownGroups(unknown)) => {
+                assert_eq!(unknown, [gid(missing_group)])
+            }
             other => panic!("expected UnknownGroups, got {other:?}"),
         }
         assert_eq!(rows(db).await, before);
@@ -601,7 +600,7 @@ async fn failed_grants_leave_nothing_behind(db: &DatabaseConnection) {
         db,
         "view",
         &Target::objects::<document::Entity>(with_missing),
-        &Grantees::users([u]).and_groups([g]),
+        &Grantees::users([uid(u)]).and_groups([gid(g)]),
     )
     .await
     {
@@ -631,7 +630,7 @@ async fn failed_grants_leave_nothing_behind(db: &DatabaseConnection) {
     let granting = granter.grant(
         "view",
         Target::objects::<document::Entity>(objects),
-        Grantees::users([u, doomed]),
+        Grantees::users([uid(u), uid(doomed)]),
     );
     assert!(
         granter.blocked_or_done(db, &granting).await,
@@ -762,7 +761,7 @@ async fn a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object(db: &Databa
     let granting = granter.grant(
         "view",
         Target::objects::<document::Entity>([doomed, kept]),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     );
     let blocked = granter.blocked_or_done(db, &granting).await;
     deleting.commit().await.unwrap();

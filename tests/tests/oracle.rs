@@ -27,9 +27,10 @@ use ownership_core::entity::{
     group, group_member, permission, permission_group, permission_user, user, user_profile,
 };
 use ownership_core::{
-    CloneOptions, Grantees, HeldPermission, ObjectRef, OwnedActiveModelExt, OwnedEntity,
-    OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
-    OwnershipScopes, Permitted, ScopePage, Subject, Target, grant, holders, permissions_of, revoke,
+    CloneOptions, Grantees, HeldPermission, HolderIds, Key, ObjectRef, OwnedActiveModelExt,
+    OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
+    OwnershipScopes, Permitted, ProfileId, ScopePage, Subject, Target, grant, holders,
+    permissions_of, revoke,
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::oracle::{
@@ -40,6 +41,7 @@ use ownership_tests::random_world::{
     TargetChoice, Written, clear, scenario, write_world,
 };
 use ownership_tests::world::walk_pages;
+use ownership_tests::world::{gid, uid};
 use ownership_tests::{Backend, TestDb};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
@@ -615,7 +617,7 @@ async fn check_scenario(
         .map_err(|err| fail("writing the world", &err))?;
     let mut initial = BTreeMap::new();
     for &user in &written.users {
-        let subject = Subject::load(db, user)
+        let subject = Subject::load(db, uid(user))
             .await
             .map_err(|err| fail("loading a subject", &err))?;
         initial.insert(user, subject);
@@ -718,11 +720,19 @@ fn is_foreign_key_violation(err: &DbErr) -> bool {
     ) || err.to_string().contains("FOREIGN KEY constraint failed")
 }
 
+/// Whether the typed ids of an error are these integer ids, in order.
+fn same_ids<I: AsRef<Key>>(ids: &[i64], got: &[I]) -> bool {
+    ids.iter()
+        .copied()
+        .map(Some)
+        .eq(got.iter().map(|id| id.as_ref().as_int()))
+}
+
 /// Whether a library error is one of the refusals the oracle expects.
 fn refused_as_expected(err: &OwnershipError, refusals: &[Refusal]) -> bool {
     refusals.iter().any(|refusal| match (refusal, err) {
-        (Refusal::UnknownUsers(ids), OwnershipError::UnknownUsers(got)) => ids == got,
-        (Refusal::UnknownGroups(ids), OwnershipError::UnknownGroups(got)) => ids == got,
+        (Refusal::UnknownUsers(ids), OwnershipError::UnknownUsers(got)) => same_ids(ids, got),
+        (Refusal::UnknownGroups(ids), OwnershipError::UnknownGroups(got)) => same_ids(ids, got),
         (
             Refusal::UnknownObjects(model, ids),
             OwnershipError::UnknownObjects { model: m, ids: got },
@@ -732,7 +742,7 @@ fn refused_as_expected(err: &OwnershipError, refusals: &[Refusal]) -> bool {
             OwnershipError::DuplicateName {
                 owner: o, name: n, ..
             },
-        ) => owner == o && name == n,
+        ) => ProfileId::from(*owner) == *o && name == n,
         (Refusal::NoSuchProfile(_), OwnershipError::Db(err)) => is_foreign_key_violation(err),
         (Refusal::StillOwnsRows, OwnershipError::Db(err)) => is_foreign_key_violation(err),
         _ => false,
@@ -1118,7 +1128,8 @@ impl Case<'_> {
         users: BTreeSet<i64>,
         groups: BTreeSet<i64>,
     ) -> Result<(), TestCaseError> {
-        let grantees = Grantees::users(users.iter().copied()).and_groups(groups.iter().copied());
+        let grantees = Grantees::users(users.iter().map(|&id| uid(id)))
+            .and_groups(groups.iter().map(|&id| gid(id)));
         let got = grant(self.db, name, &library_target(&target), &grantees).await;
         let expected = self.world.grant(name, &target, &users, &groups);
         self.log.push(format!(
@@ -1139,7 +1150,8 @@ impl Case<'_> {
         users: BTreeSet<i64>,
         groups: BTreeSet<i64>,
     ) -> Result<(), TestCaseError> {
-        let grantees = Grantees::users(users.iter().copied()).and_groups(groups.iter().copied());
+        let grantees = Grantees::users(users.iter().map(|&id| uid(id)))
+            .and_groups(groups.iter().map(|&id| gid(id)));
         let got = revoke(self.db, name, &library_target(&target), &grantees).await;
         let expected = self.world.revoke(name, &target, &users, &groups);
         self.log.push(format!(
@@ -1230,7 +1242,7 @@ impl Case<'_> {
         };
         let mut options = CloneOptions::new();
         if let Some(owner) = owner {
-            options = options.owner(owner);
+            options = options.owner(owner.into());
         }
         if let Some(name) = name {
             options = options.name(name);
@@ -1511,7 +1523,7 @@ impl Case<'_> {
     async fn askers(&self) -> Result<Vec<Asker>, TestCaseError> {
         let mut subjects = Vec::new();
         for &user in &self.written.users {
-            let now = Subject::load(self.db, user)
+            let now = Subject::load(self.db, uid(user))
                 .await
                 .map_err(|err| self.db_failure("loading a subject", &err))?;
             let initial = &self.initial[&user];
@@ -1773,31 +1785,25 @@ impl Case<'_> {
     }
 
     /// Compares the ids a holder query selects (users or groups) with the oracle's.
-    async fn compare_holders<E: EntityTrait>(
+    async fn compare_holders<I: From<Key> + AsRef<Key>>(
         &self,
         what: &str,
         question: &HoldersQuestion,
-        asked: Result<Select<E>, OwnershipError>,
+        asked: Result<HolderIds<I>, OwnershipError>,
         expected: BTreeSet<i64>,
     ) -> Result<(), TestCaseError> {
-        let select = asked.map_err(|err| self.db_failure(what, &err))?;
-        let sql = select
-            .clone()
-            .build(self.db.get_database_backend())
+        let ids = asked.map_err(|err| self.db_failure(what, &err))?;
+        let sql = self
+            .db
+            .get_database_backend()
+            .build(&ids.statement())
             .to_string();
-        let id = sea_orm::PrimaryKeyToColumn::into_column(
-            <E::PrimaryKey as sea_orm::Iterable>::iter()
-                .next()
-                .expect("a primary key"),
-        );
-        let got: BTreeSet<i64> = select
-            .select_only()
-            .column(id)
-            .into_tuple::<i64>()
+        let got: BTreeSet<i64> = ids
             .all(self.db)
             .await
             .map_err(|err| self.db_failure(what, &err))?
-            .into_iter()
+            .iter()
+            .map(|id| id.as_ref().as_int().expect("an integer id"))
             .collect();
         if got != expected {
             return Err(self.failure(
@@ -1820,8 +1826,11 @@ impl Case<'_> {
         sources.push((vec![], vec![]));
         sources.push((vec![self.written.deleted_user], vec![]));
         for (users, groups) in sources {
-            let held = permissions_of(users.clone(), groups.clone())
-                .map_err(|err| self.db_failure("permissions_of", &err))?;
+            let held = permissions_of(
+                users.iter().map(|&id| uid(id)),
+                groups.iter().map(|&id| gid(id)),
+            )
+            .map_err(|err| self.db_failure("permissions_of", &err))?;
             let sql = held
                 .build(self.db.get_database_backend())
                 .map(|statement| statement.to_string())

@@ -12,6 +12,7 @@ use ownership_core::{
 use ownership_tests::entities::document;
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, SmarterWorld, documents, give, ids, load, walk_pages};
+use ownership_tests::world::{gid, uid};
 use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, Select};
 
 on_every_backend!(
@@ -67,21 +68,21 @@ async fn busy_world(db: &DatabaseConnection) -> (SmarterWorld, i64) {
     let readers = world::group(db, "readers", &[w.r1, other]).await;
     let editors = world::group(db, "editors", &[w.r1]).await;
     let doc = |i: usize| Target::object::<document::Entity>(r2_rows[i]);
-    give(db, "view", doc(0), Grantees::users([w.r1])).await;
+    give(db, "view", doc(0), Grantees::users([uid(w.r1)])).await;
     // Two names on one object, directly: one candidate, counted once.
-    give(db, "change", doc(0), Grantees::users([w.r1])).await;
-    give(db, "change", doc(1), Grantees::users([w.r1])).await;
-    give(db, "view", doc(2), Grantees::groups([readers])).await;
-    give(db, "change", doc(1), Grantees::groups([editors])).await;
-    give(db, "view", doc(3), Grantees::groups([readers])).await;
+    give(db, "change", doc(0), Grantees::users([uid(w.r1)])).await;
+    give(db, "change", doc(1), Grantees::users([uid(w.r1)])).await;
+    give(db, "view", doc(2), Grantees::groups([gid(readers)])).await;
+    give(db, "change", doc(1), Grantees::groups([gid(editors)])).await;
+    give(db, "view", doc(3), Grantees::groups([gid(readers)])).await;
     // One object through two of r1's groups: a list over both must not count it twice,
     // or it takes the place of doc(3), which no other branch gives r1.
-    give(db, "view", doc(2), Grantees::groups([editors])).await;
-    give(db, "change", doc(2), Grantees::users([other])).await;
+    give(db, "view", doc(2), Grantees::groups([gid(editors)])).await;
+    give(db, "change", doc(2), Grantees::users([uid(other)])).await;
     // Grants on r1's own rows, directly and through a group: a shared page leaves them out.
     let own = |i: usize| Target::object::<document::Entity>(r1_rows[i]);
-    give(db, "view", own(0), Grantees::users([w.r1])).await;
-    give(db, "change", own(1), Grantees::groups([readers])).await;
+    give(db, "view", own(0), Grantees::users([uid(w.r1)])).await;
+    give(db, "change", own(1), Grantees::groups([gid(readers)])).await;
     (w, other)
 }
 
@@ -131,7 +132,7 @@ async fn a_grant_on_a_missing_row_does_not_shorten_a_page(db: &DatabaseConnectio
         db,
         "view",
         Target::objects::<document::Entity>(rows),
-        Grantees::users([w.r1]),
+        Grantees::users([uid(w.r1)]),
     )
     .await;
     // Deleted with SeaORM's own delete: its grant goes with it, and never takes a place.

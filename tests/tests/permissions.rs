@@ -3,9 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use ownership_core::entity::{
-    group, group_member, permission, permission_group, permission_user, user,
-};
+use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
     Grantees, HeldPermission, Holders, ObjectRef, OwnershipChecks, OwnershipError, OwnershipScopes,
     Permitted, Subject, Target, grant, holders, permissions_of, revoke,
@@ -13,11 +11,12 @@ use ownership_core::{
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
-use ownership_tests::world::{doc, documents, give, load, note_ids};
+use ownership_tests::world::{doc, documents, give, int_keys, load, note_ids};
+use ownership_tests::world::{gid, uid};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 on_every_backend!(
@@ -62,32 +61,26 @@ async fn permitted(
 
 /// The users a holders question answers.
 async fn holder_users(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
-    question
-        .users()
-        .expect("build the holders query")
-        .select_only()
-        .column(user::Column::Id)
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-        .expect("run the holders query")
-        .into_iter()
-        .collect()
+    int_keys(
+        question
+            .users()
+            .expect("build the holders query")
+            .all(db)
+            .await
+            .expect("run the holders query"),
+    )
 }
 
 /// The groups a holders question answers.
 async fn holder_groups(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
-    question
-        .groups()
-        .expect("build the holders query")
-        .select_only()
-        .column(group::Column::Id)
-        .into_tuple::<i64>()
-        .all(db)
-        .await
-        .expect("run the holders query")
-        .into_iter()
-        .collect()
+    int_keys(
+        question
+            .groups()
+            .expect("build the holders query")
+            .all(db)
+            .await
+            .expect("run the holders query"),
+    )
 }
 
 /// The permissions `permissions_of` finds, ordered.
@@ -96,11 +89,14 @@ async fn permission_rows(
     users: &[i64],
     groups: &[i64],
 ) -> Vec<HeldPermission> {
-    permissions_of(users.iter().copied(), groups.iter().copied())
-        .expect("build the permissions query")
-        .all(db)
-        .await
-        .expect("run the permissions query")
+    permissions_of(
+        users.iter().map(|&id| uid(id)),
+        groups.iter().map(|&id| gid(id)),
+    )
+    .expect("build the permissions query")
+    .all(db)
+    .await
+    .expect("run the permissions query")
 }
 
 /// How many rows each grant table holds: grants on single rows (the entities' own tables),
@@ -161,14 +157,14 @@ async fn guardian_objects_for_user(db: &DatabaseConnection) {
         db,
         "change",
         Target::objects::<document::Entity>([g1, g2, g3]),
-        Grantees::users([joe]),
+        Grantees::users([uid(joe)]),
     )
     .await;
     give(
         db,
         "delete",
         Target::object::<document::Entity>(g2),
-        Grantees::users([joe]),
+        Grantees::users([uid(joe)]),
     )
     .await;
     // Someone else's grants give Joe nothing.
@@ -176,7 +172,7 @@ async fn guardian_objects_for_user(db: &DatabaseConnection) {
         db,
         "delete",
         Target::objects::<document::Entity>([g1, g4]),
-        Grantees::users([other]),
+        Grantees::users([uid(other)]),
     )
     .await;
 
@@ -240,14 +236,20 @@ async fn guardian_objects_through_groups(db: &DatabaseConnection) {
     let g3 = world::group(db, "G3", &[joe]).await;
     let on = |ids: &[i64]| Target::objects::<document::Entity>(ids.iter().copied());
 
-    give(db, "change", on(&[c0, c1]), Grantees::users([joe])).await;
-    give(db, "delete", on(&[c1, c2]), Grantees::users([joe])).await;
-    give(db, "change", on(&[c3]), Grantees::groups([g1, g2])).await;
-    give(db, "change", on(&[c4]), Grantees::groups([g3])).await;
-    give(db, "delete", on(&[c0]), Grantees::groups([g1])).await;
+    give(db, "change", on(&[c0, c1]), Grantees::users([uid(joe)])).await;
+    give(db, "delete", on(&[c1, c2]), Grantees::users([uid(joe)])).await;
+    give(
+        db,
+        "change",
+        on(&[c3]),
+        Grantees::groups([gid(g1), gid(g2)]),
+    )
+    .await;
+    give(db, "change", on(&[c4]), Grantees::groups([gid(g3)])).await;
+    give(db, "delete", on(&[c0]), Grantees::groups([gid(g1)])).await;
 
     let s = load(db, joe).await;
-    assert_eq!(s.user().unwrap().group_ids, vec![g1, g2, g3]);
+    assert_eq!(int_keys(&s.user().unwrap().group_ids), set([g1, g2, g3]));
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["change"])).await,
         set([c0, c1, c3, c4])
@@ -331,7 +333,7 @@ async fn model_wide_and_global_grants(db: &DatabaseConnection) {
         db,
         "change",
         Target::object::<document::Entity>(d1),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     )
     .await;
     let s = load(db, u).await;
@@ -343,14 +345,14 @@ async fn model_wide_and_global_grants(db: &DatabaseConnection) {
         db,
         "change",
         Target::model::<document::Entity>(),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     )
     .await;
     give(
         db,
         "delete",
         Target::object::<document::Entity>(d2),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     )
     .await;
     let d4 = world::document(db, owner, "d4 (after the grant)").await;
@@ -397,7 +399,7 @@ async fn model_wide_and_global_grants(db: &DatabaseConnection) {
         db,
         "view",
         Target::model_named("notes"),
-        Grantees::users([v]),
+        Grantees::users([uid(v)]),
     )
     .await;
     let s = load(db, v).await;
@@ -423,7 +425,13 @@ async fn model_wide_and_global_grants(db: &DatabaseConnection) {
     );
 
     // W: delete on everything, like a model-wide grant on every model.
-    give(db, "delete", Target::everything(), Grantees::users([w])).await;
+    give(
+        db,
+        "delete",
+        Target::everything(),
+        Grantees::users([uid(w)]),
+    )
+    .await;
     let s = load(db, w).await;
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["delete"])).await,
@@ -447,7 +455,13 @@ async fn model_wide_and_global_grants(db: &DatabaseConnection) {
     );
 
     // A global grant to a group counts for its members, unless groups are left out.
-    give(db, "view", Target::everything(), Grantees::groups([team])).await;
+    give(
+        db,
+        "view",
+        Target::everything(),
+        Grantees::groups([gid(team)]),
+    )
+    .await;
     let s = load(db, member).await;
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["view"])).await,
@@ -481,14 +495,14 @@ async fn edgy_holders_and_permissions_of(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<document::Entity>(d1),
-        Grantees::users([alice, idle]).and_groups([team]),
+        Grantees::users([uid(alice), uid(idle)]).and_groups([gid(team)]),
     )
     .await;
     give(
         db,
         "change",
         Target::object::<document::Entity>(d2),
-        Grantees::users([alice]),
+        Grantees::users([uid(alice)]),
     )
     .await;
 
@@ -559,19 +573,25 @@ async fn edgy_holders_and_permissions_of(db: &DatabaseConnection) {
     );
 
     // Carol: view on everything. Dave: view on every document. Frank: view on every note.
-    give(db, "view", Target::everything(), Grantees::users([carol])).await;
+    give(
+        db,
+        "view",
+        Target::everything(),
+        Grantees::users([uid(carol)]),
+    )
+    .await;
     give(
         db,
         "view",
         Target::model::<document::Entity>(),
-        Grantees::users([dave]),
+        Grantees::users([uid(dave)]),
     )
     .await;
     give(
         db,
         "view",
         Target::model::<note::Entity>(),
-        Grantees::users([frank]),
+        Grantees::users([uid(frank)]),
     )
     .await;
 
@@ -681,7 +701,7 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<document::Entity>(w.s_r2),
-        Grantees::groups([readers]),
+        Grantees::groups([gid(readers)]),
     )
     .await;
     let s = scopes(&r1).await;
@@ -696,7 +716,7 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
         db,
         "change",
         Target::object::<document::Entity>(r2b),
-        Grantees::groups([editors]),
+        Grantees::groups([gid(editors)]),
     )
     .await;
     let s = scopes(&r1).await;
@@ -710,14 +730,14 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
         db,
         "delete",
         Target::object::<document::Entity>(w.s_r2),
-        Grantees::users([w.r1]),
+        Grantees::users([uid(w.r1)]),
     )
     .await;
     give(
         db,
         "change",
         Target::model::<note::Entity>(),
-        Grantees::users([w.r1]),
+        Grantees::users([uid(w.r1)]),
     )
     .await;
     assert_eq!(scopes(&r1).await.manage, set([w.s_r1, r2b]));
@@ -735,7 +755,7 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
         db,
         "view",
         Target::model::<document::Entity>(),
-        Grantees::users([w.a1]),
+        Grantees::users([uid(w.a1)]),
     )
     .await;
     assert_eq!(scopes(&a1).await.read, set([w.s_sa, w.s_a1, w.s_r1]));
@@ -743,7 +763,13 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
     let s = scopes(&a1).await;
     assert_eq!(s.read, all);
     assert_eq!(s.manage, set([w.s_a1, w.s_r1]));
-    give(db, "change", Target::everything(), Grantees::users([w.a1])).await;
+    give(
+        db,
+        "change",
+        Target::everything(),
+        Grantees::users([uid(w.a1)]),
+    )
+    .await;
     let a1 = load(db, w.a1).await;
     let s = scopes(&a1).await;
     assert_eq!((s.read, s.manage), (all.clone(), all.clone()));
@@ -758,15 +784,15 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
     let on = |id: i64| Target::object::<document::Entity>(id);
 
     // Twice, and a duplicate in one call: one row each.
-    give(db, "view", on(d1), Grantees::users([u])).await;
-    give(db, "view", on(d1), Grantees::users([u, u])).await;
+    give(db, "view", on(d1), Grantees::users([uid(u)])).await;
+    give(db, "view", on(d1), Grantees::users([uid(u), uid(u)])).await;
     let once = Rows {
         object_user_grants: 1,
         ..Rows::default()
     };
     assert_eq!(rows(db).await, once);
-    assert_eq!(take(db, "view", on(d1), Grantees::users([u])).await, 1);
-    assert_eq!(take(db, "view", on(d1), Grantees::users([u])).await, 0);
+    assert_eq!(take(db, "view", on(d1), Grantees::users([uid(u)])).await, 1);
+    assert_eq!(take(db, "view", on(d1), Grantees::users([uid(u)])).await, 0);
     assert_eq!(rows(db).await.object_user_grants, 0);
 
     // Grants on NULL scopes are deduplicated too, on every backend.
@@ -775,14 +801,14 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
             db,
             "change",
             Target::model::<document::Entity>(),
-            Grantees::users([u]).and_groups([g]),
+            Grantees::users([uid(u)]).and_groups([gid(g)]),
         )
         .await;
         give(
             db,
             "change",
             Target::everything(),
-            Grantees::users([u]).and_groups([g]),
+            Grantees::users([uid(u)]).and_groups([gid(g)]),
         )
         .await;
     }
@@ -796,45 +822,63 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
             db,
             "change",
             Target::model::<document::Entity>(),
-            Grantees::users([u]).and_groups([g])
+            Grantees::users([uid(u)]).and_groups([gid(g)])
         )
         .await,
         2
     );
     assert_eq!(
-        take(db, "change", Target::everything(), Grantees::users([u])).await,
+        take(
+            db,
+            "change",
+            Target::everything(),
+            Grantees::users([uid(u)])
+        )
+        .await,
         1
     );
     assert_eq!(
-        take(db, "change", Target::everything(), Grantees::groups([g])).await,
+        take(
+            db,
+            "change",
+            Target::everything(),
+            Grantees::groups([gid(g)])
+        )
+        .await,
         1
     );
     assert_eq!(rows(db).await.user_grants + rows(db).await.group_grants, 0);
 
     // Never granted: nothing to revoke, no error, nothing created.
     let before = rows(db).await;
-    assert_eq!(take(db, "nope", on(d2), Grantees::users([u])).await, 0);
+    assert_eq!(take(db, "nope", on(d2), Grantees::users([uid(u)])).await, 0);
     assert_eq!(
         take(
             db,
             "nope",
             Target::model::<document::Entity>(),
-            Grantees::users([u])
+            Grantees::users([uid(u)])
         )
         .await,
         0
     );
     assert_eq!(
-        take(db, "nope", Target::everything(), Grantees::groups([g])).await,
+        take(db, "nope", Target::everything(), Grantees::groups([gid(g)])).await,
         0
     );
     assert_eq!(take(db, "view", on(d1), Grantees::default()).await, 0);
     assert_eq!(rows(db).await, before);
 
     // Revoking from the user leaves what its group holds.
-    give(db, "view", on(d2), Grantees::users([u]).and_groups([g])).await;
+    give(
+        db,
+        "view",
+        on(d2),
+        Grantees::users([uid(u)]).and_groups([gid(g)]),
+    )
+    .await;
     let s = load(db, u).await;
-    assert_eq!(take(db, "view", on(d2), Grantees::users([u])).await, 1);
+    assert_eq!(take(db, "view", on(d2), Grantees::users([uid(u)])).await, 1);
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["view"])).await,
         set([d2])
@@ -851,14 +895,17 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
 
     // A subject loaded before a revoke loses the power at its next query.
     let v = world::user(db, "v", Role::Regular).await;
-    give(db, "change", on(d3), Grantees::users([v])).await;
+    give(db, "change", on(d3), Grantees::users([uid(v)])).await;
     let s = load(db, v).await;
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["change"])).await,
         set([d3])
     );
     assert!(document::Entity::can_manage(db, &s, d3).await.unwrap());
-    assert_eq!(take(db, "change", on(d3), Grantees::users([v])).await, 1);
+    assert_eq!(
+        take(db, "change", on(d3), Grantees::users([uid(v)])).await,
+        1
+    );
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["change"])).await,
         set([])
@@ -869,9 +916,9 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
     // Leaving a group after loading removes the group's grants from the subject's scopes.
     let x = world::user(db, "x", Role::Regular).await;
     let crew = world::group(db, "crew", &[x]).await;
-    give(db, "change", on(d3), Grantees::groups([crew])).await;
+    give(db, "change", on(d3), Grantees::groups([gid(crew)])).await;
     let s = load(db, x).await;
-    assert_eq!(s.user().unwrap().group_ids, vec![crew]);
+    assert_eq!(int_keys(&s.user().unwrap().group_ids), set([crew]));
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["change"])).await,
         set([d3])
@@ -884,12 +931,7 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
         .await,
         set([d3])
     );
-    group_member::Entity::delete_many()
-        .filter(group_member::Column::GroupId.eq(crew))
-        .filter(group_member::Column::UserId.eq(x))
-        .exec(db)
-        .await
-        .unwrap();
+    world::leave_group(db, crew, x).await;
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["change"])).await,
         set([])
@@ -922,21 +964,21 @@ async fn permissions_fail_closed(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<document::Entity>(d1),
-        Grantees::users([u, su]),
+        Grantees::users([uid(u), uid(su)]),
     )
     .await;
     give(
         db,
         "view",
         Target::everything(),
-        Grantees::users([idle, leaving]),
+        Grantees::users([uid(idle), uid(leaving)]),
     )
     .await;
     give(
         db,
         "view",
         Target::model::<document::Entity>(),
-        Grantees::users([dave]),
+        Grantees::users([uid(dave)]),
     )
     .await;
 
@@ -1003,14 +1045,7 @@ async fn permissions_fail_closed(db: &DatabaseConnection) {
         set([])
     );
     // A superuser demoted after loading keeps only the grants.
-    user::ActiveModel {
-        id: Set(su),
-        is_superuser: Set(false),
-        ..Default::default()
-    }
-    .update(db)
-    .await
-    .unwrap();
+    world::set_role(db, su, Role::Staff).await;
     assert_eq!(
         permitted(db, &root, Permitted::all_of(["unknown"])).await,
         set([])
@@ -1024,14 +1059,7 @@ async fn permissions_fail_closed(db: &DatabaseConnection) {
     // grant on everything.
     let gone = load(db, leaving).await;
     assert_eq!(permitted(db, &gone, Permitted::all_of(["view"])).await, all);
-    user::ActiveModel {
-        id: Set(leaving),
-        is_active: Set(false),
-        ..Default::default()
-    }
-    .update(db)
-    .await
-    .unwrap();
+    world::set_role(db, leaving, Role::Inactive).await;
     for subject in [Subject::anonymous(), load(db, idle).await, gone] {
         for p in [
             Permitted::all_of(["view"]),
@@ -1135,7 +1163,7 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<document::Entity>(d1),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     )
     .await;
     let before = rows(db).await;
@@ -1148,12 +1176,12 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
         db,
         "view",
         &both,
-        &Grantees::users([u, missing_user + 1, missing_user]),
+        &Grantees::users([uid(u), uid(missing_user + 1), uid(missing_user)]),
     )
     .await
     {
         Err(OwnershipError::UnknownUsers(unknown)) => {
-            assert_eq!(unknown, vec![missing_user, missing_user + 1]);
+            assert_eq!(int_keys(&unknown), set([missing_user, missing_user + 1]));
         }
         other => panic!("expected UnknownUsers, got {other:?}"),
     }
@@ -1163,11 +1191,13 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
         db,
         "view",
         &both,
-        &Grantees::users([u]).and_groups([g, missing_group]),
+        &Grantees::users([uid(u)]).and_groups([gid(g), gid(missing_group)]),
     )
     .await
     {
-        Err(OwnershipError::UnknownGroups(unknown)) => assert_eq!(unknown, vec![missing_group]),
+        Err(OwnershipError::UnknownGroups(unknown)) => {
+            assert_eq!(unknown, vec![gid(missing_group)])
+        }
         other => panic!("expected UnknownGroups, got {other:?}"),
     }
     assert_eq!(rows(db).await, before);
@@ -1177,7 +1207,7 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
         db,
         "edit",
         &some_missing,
-        &Grantees::users([u]).and_groups([g]),
+        &Grantees::users([uid(u)]).and_groups([gid(g)]),
     )
     .await
     {
@@ -1189,7 +1219,7 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
     assert_eq!(rows(db).await, before);
     let missing_note = Target::object::<note::Entity>(1);
     assert!(matches!(
-        grant(db, "view", &missing_note, &Grantees::users([u])).await,
+        grant(db, "view", &missing_note, &Grantees::users([uid(u)])).await,
         Err(OwnershipError::UnknownObjects { model, ids }) if model == "notes" && ids == [1]
     ));
     assert_eq!(rows(db).await, before);
@@ -1207,7 +1237,7 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
             Target::model::<document::Entity>(),
             Target::everything(),
         ] {
-            match grant(db, &name, &target, &Grantees::users([u])).await {
+            match grant(db, &name, &target, &Grantees::users([uid(u)])).await {
                 Err(OwnershipError::InvalidName { what, .. }) => {
                     assert_eq!(what, "permission name", "{name:?}");
                 }
@@ -1222,7 +1252,7 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
                 db,
                 "view",
                 &Target::model_named(model_name),
-                &Grantees::users([u])
+                &Grantees::users([uid(u)])
             )
             .await,
             Err(OwnershipError::InvalidName {
@@ -1239,7 +1269,7 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
             db,
             &name,
             Target::object::<document::Entity>(d2),
-            Grantees::users([u]),
+            Grantees::users([uid(u)]),
         )
         .await;
         let s = load(db, u).await;
@@ -1271,7 +1301,7 @@ async fn names_match_only_themselves(db: &DatabaseConnection) {
             db,
             name,
             Target::object::<document::Entity>(id),
-            Grantees::users([u]),
+            Grantees::users([uid(u)]),
         )
         .await;
     }
@@ -1321,7 +1351,7 @@ async fn names_match_only_themselves(db: &DatabaseConnection) {
             db,
             "%",
             Target::objects::<document::Entity>(docs.iter().copied()),
-            Grantees::users([u])
+            Grantees::users([uid(u)])
         )
         .await,
         1
@@ -1346,7 +1376,7 @@ async fn names_differing_in_case_accent_or_trailing_space_are_distinct(db: &Data
             db,
             name,
             Target::objects::<document::Entity>([shared, id]),
-            Grantees::users([u]),
+            Grantees::users([uid(u)]),
         )
         .await;
     }
@@ -1372,9 +1402,15 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
     let member = world::user(db, "member", Role::Regular).await;
     let g = world::group(db, "g", &[member]).await;
     let on = |id: i64| Target::object::<document::Entity>(id);
-    give(db, "view", on(d1), Grantees::users([u]).and_groups([g])).await;
-    give(db, "change", on(d1), Grantees::users([u])).await;
-    give(db, "view", on(d2), Grantees::users([u])).await;
+    give(
+        db,
+        "view",
+        on(d1),
+        Grantees::users([uid(u)]).and_groups([gid(g)]),
+    )
+    .await;
+    give(db, "change", on(d1), Grantees::users([uid(u)])).await;
+    give(db, "view", on(d2), Grantees::users([uid(u)])).await;
     let s = load(db, u).await;
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["view"])).await,
@@ -1451,12 +1487,12 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         }
         last
     };
-    give(db, "view", on(d3), Grantees::users([u])).await;
+    give(db, "view", on(d3), Grantees::users([uid(u)])).await;
     give(
         db,
         "view",
         Target::object::<note::Entity>(n),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     )
     .await;
     assert!(
@@ -1471,7 +1507,7 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         db,
         "view",
         Target::object::<note::Entity>(d3),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     )
     .await;
     let raw_delete = Query::delete()
@@ -1501,13 +1537,13 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
     );
 
     // Deleting a group removes its grants and lends nothing to its former members.
-    give(db, "view", Target::everything(), Grantees::groups([g])).await;
+    give(db, "view", Target::everything(), Grantees::groups([gid(g)])).await;
     let m = load(db, member).await; // a grant on everything is part of the snapshot
     assert_eq!(
         permitted(db, &m, Permitted::all_of(["view"])).await.len(),
         2
     );
-    group::Entity::delete_by_id(g).exec(db).await.unwrap();
+    world::delete_group(db, g).await;
     let after = rows(db).await;
     assert_eq!((after.group_grants, after.object_group_grants), (0, 0));
     assert_eq!(
@@ -1527,11 +1563,11 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
         db,
         "view",
         Target::model::<document::Entity>(),
-        Grantees::users([u]),
+        Grantees::users([uid(u)]),
     )
     .await;
     let before = rows(db).await;
-    user::Entity::delete_by_id(u).exec(db).await.unwrap();
+    world::delete_user(db, u).await;
     let after = rows(db).await;
     assert_eq!(
         (after.user_grants, after.object_user_grants),
@@ -1539,7 +1575,7 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
     );
     assert_eq!(
         permission_user::Entity::find()
-            .filter(permission_user::Column::UserId.eq(u))
+            .filter(permission_user::Column::UserId.eq(sea_orm::Value::from(&uid(u))))
             .count(db)
             .await
             .unwrap(),
@@ -1584,14 +1620,14 @@ async fn grants_die_with_their_rows_on_every_delete_path(db: &DatabaseConnection
             db,
             "view",
             Target::object::<document::Entity>(id),
-            Grantees::users([u]).and_groups([g]),
+            Grantees::users([uid(u)]).and_groups([gid(g)]),
         )
         .await;
         give(
             db,
             "change",
             Target::object::<document::Entity>(id),
-            Grantees::users([u]),
+            Grantees::users([uid(u)]),
         )
         .await;
         for reader in [u, member] {
@@ -1671,7 +1707,7 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
     let g1 = world::group(db, "g1", &[m1]).await;
     let g2 = world::group(db, "g2", &[m2, u1]).await;
     let objects = || Target::objects::<document::Entity>(granted.iter().copied());
-    let everyone = Grantees::users([u1, u2, u3]).and_groups([g1, g2]);
+    let everyone = Grantees::users([uid(u1), uid(u2), uid(u3)]).and_groups([gid(g1), gid(g2)]);
 
     give(db, "view", objects(), everyone.clone()).await;
     assert_eq!(
@@ -1702,7 +1738,10 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
     give(db, "view", objects(), everyone).await;
     assert_eq!(rows(db).await.object_user_grants, 120);
 
-    assert_eq!(take(db, "view", objects(), Grantees::users([u2])).await, 40);
+    assert_eq!(
+        take(db, "view", objects(), Grantees::users([uid(u2)])).await,
+        40
+    );
     assert_eq!(rows(db).await.object_user_grants, 80);
     assert_eq!(
         permitted(db, &load(db, u2).await, Permitted::all_of(["view"])).await,
@@ -1713,7 +1752,7 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
         granted_set
     );
     assert_eq!(
-        take(db, "view", objects(), Grantees::groups([g1])).await,
+        take(db, "view", objects(), Grantees::groups([gid(g1)])).await,
         40
     );
     assert_eq!(
@@ -1721,7 +1760,10 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
         set([])
     );
     // U1 keeps it through G2 after losing the direct grants.
-    assert_eq!(take(db, "view", objects(), Grantees::users([u1])).await, 40);
+    assert_eq!(
+        take(db, "view", objects(), Grantees::users([uid(u1)])).await,
+        40
+    );
     let s1 = load(db, u1).await;
     assert_eq!(
         permitted(db, &s1, Permitted::all_of(["view"])).await,
@@ -1740,7 +1782,7 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<note::Entity>(n1),
-        Grantees::users([reader]),
+        Grantees::users([uid(reader)]),
     )
     .await;
     let s = load(db, reader).await;
@@ -1786,7 +1828,7 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
             db,
             "view",
             Target::object::<note::Entity>(n1),
-            Grantees::users([reader])
+            Grantees::users([uid(reader)])
         )
         .await,
         1

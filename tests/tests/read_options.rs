@@ -5,14 +5,14 @@
 
 use std::collections::BTreeSet;
 
-use ownership_core::entity::user_profile;
 use ownership_core::{
     Grantees, IdOf, OwnedEntity, OwnershipChecks, OwnershipPages, OwnershipScopes, Subject, Target,
 };
 use ownership_tests::entities::{admin_note, document, hr_note};
 use ownership_tests::on_every_backend;
+use ownership_tests::world::uid;
 use ownership_tests::world::{self, Role, SmarterWorld, give, load, walk_pages};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QuerySelect, Select, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, QuerySelect, Select, Set};
 
 on_every_backend!(
     staff_rows_can_stay_out_of_the_account,
@@ -155,12 +155,7 @@ impl OptionsWorld {
             .expect("insert an admin note")
             .id;
         }
-        let platform = user_profile::Entity::find_by_id(w.profiles[SA])
-            .one(db)
-            .await
-            .expect("read SA's profile")
-            .expect("SA has a profile")
-            .account_id;
+        let platform = w.platform;
         let a1b = world::user(db, "a1b", Role::Staff).await;
         world::profile(db, a1b, w.account_1).await;
         let r1b = world::user(db, "r1b", Role::Regular).await;
@@ -198,7 +193,7 @@ async fn staff_rows_can_stay_out_of_the_account(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<hr_note::Entity>(o.hr[A1]),
-        Grantees::users([o.r1b]),
+        Grantees::users([uid(o.r1b)]),
     )
     .await;
 
@@ -256,7 +251,7 @@ async fn superuser_rows_can_stay_out_of_other_accounts(db: &DatabaseConnection) 
         db,
         "view",
         Target::object::<admin_note::Entity>(o.admin[SA]),
-        Grantees::users([o.r1b]),
+        Grantees::users([uid(o.r1b)]),
     )
     .await;
 

@@ -13,6 +13,7 @@ use ownership_core::{
 };
 use ownership_migration::sea_orm_migration::SchemaManager;
 use ownership_tests::entities::document;
+use ownership_tests::world::uid;
 use ownership_tests::world::{self, Role, give, load};
 use ownership_tests::{Backend, run_on};
 use sea_orm::sea_query::Expr;
@@ -201,7 +202,7 @@ async fn archive_and_documents_stay_apart(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<document::Entity>(granted),
-        Grantees::users([outsider]),
+        Grantees::users([uid(outsider)]),
     )
     .await;
     archived(db, own, owner_profile, "archived a").await;
@@ -268,7 +269,7 @@ async fn archive_and_documents_stay_apart(db: &DatabaseConnection) {
         db,
         "view",
         Target::object::<Archive>(elsewhere),
-        Grantees::users([outsider]),
+        Grantees::users([uid(outsider)]),
     )
     .await;
     assert_eq!(
@@ -314,8 +315,8 @@ async fn archive_and_documents_stay_apart(db: &DatabaseConnection) {
     assert!(document::Entity::can_read(db, &me, granted).await.unwrap());
     let left = holders(["view"]).users().unwrap().all(db).await.unwrap();
     assert_eq!(
-        left.iter().map(|user| user.id).collect::<Vec<_>>(),
-        [outsider],
+        left,
+        [uid(outsider)],
         "only the grant on the document is held"
     );
 }

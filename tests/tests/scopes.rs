@@ -4,11 +4,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ownership_core::entity::{user, user_profile};
+use ownership_core::entity::user_profile;
 use ownership_core::{OwnershipChecks, OwnershipScopes, Subject};
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::load;
+use ownership_tests::world::uid;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -151,30 +152,17 @@ async fn user_without_profile(db: &DatabaseConnection) {
 /// the next query.
 async fn snapshot_cannot_outlive_the_database(db: &DatabaseConnection) {
     let w = SmarterWorld::build(db).await;
-    let set_flag = async |id: i64, active: bool, staff: bool, superuser: bool| {
-        user::ActiveModel {
-            id: Set(id),
-            is_active: Set(active),
-            is_staff: Set(staff),
-            is_superuser: Set(superuser),
-            ..Default::default()
-        }
-        .update(db)
-        .await
-        .unwrap();
-    };
-
     let sa = load(db, w.sa).await;
-    set_flag(w.sa, true, true, false).await; // demoted to staff in P
+    world::set_role(db, w.sa, Role::Staff).await; // demoted to staff in P
     let s = scopes(db, &sa).await;
     assert_eq!(s.manage, set([w.s_sa]), "no superuser power left");
 
     let a1 = load(db, w.a1).await;
-    set_flag(w.a1, true, false, false).await; // no longer staff
+    world::set_role(db, w.a1, Role::Regular).await; // no longer staff
     assert_eq!(scopes(db, &a1).await.manage, set([w.s_a1]));
 
     let r1 = load(db, w.r1).await;
-    set_flag(w.r1, false, false, false).await; // deactivated
+    world::set_role(db, w.r1, Role::Inactive).await; // deactivated
     let s = scopes(db, &r1).await;
     assert!(s.owned.is_empty() && s.read.is_empty());
 
@@ -188,7 +176,7 @@ async fn snapshot_cannot_outlive_the_database(db: &DatabaseConnection) {
         .into_active_model();
     doc.user_profile_id = Set(w.profiles[0]);
     doc.update(db).await.unwrap();
-    user::Entity::delete_by_id(w.r2).exec(db).await.unwrap();
+    world::delete_user(db, w.r2).await;
     let s = scopes(db, &r2).await;
     assert!(s.read.is_empty() && s.manage.is_empty());
 }
@@ -300,6 +288,13 @@ async fn scopes_work_on_dense_entities_and_joins(db: &DatabaseConnection) {
         .unwrap();
     }
     let r1 = load(db, w.r1).await;
+    let mine = note::Entity::find().owned_by(&r1).count(db).await.unwrap();
+    assert_eq!(mine, 1);
+    if world::app_mode() {
+        // The note's relation names the embedded profiles, which an application with its
+        // own identity does not have.
+        return;
+    }
     let rows = note::Entity::find()
         .with_read_permission_for(&r1)
         .find_also_related(user_profile::Entity)
@@ -319,8 +314,6 @@ async fn scopes_work_on_dense_entities_and_joins(db: &DatabaseConnection) {
             ("note 2".to_owned(), Some(w.profiles[2])),
         ]
     );
-    let mine = note::Entity::find().owned_by(&r1).count(db).await.unwrap();
-    assert_eq!(mine, 1);
 }
 
 async fn one_statement_per_scope_and_three_to_load(db: &DatabaseConnection) {
@@ -334,7 +327,7 @@ async fn one_statement_per_scope_and_three_to_load(db: &DatabaseConnection) {
 
     let m = world::profile(db, w.r1, w.account_2).await;
     world::document(db, m, "second").await;
-    let r1 = Subject::load(&counted, w.r1).await.unwrap();
+    let r1 = Subject::load(&counted, uid(w.r1)).await.unwrap();
     assert_eq!(r1.user().unwrap().profiles.len(), 2);
     assert_eq!(
         statements.swap(0, Ordering::SeqCst),

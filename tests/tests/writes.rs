@@ -39,7 +39,10 @@ async fn duplicate_name_is_a_typed_error(db: &DatabaseConnection) {
 
     match new_document(r1, "plan").insert_owned(db).await {
         Err(OwnershipError::DuplicateName { model, owner, name }) => {
-            assert_eq!((model, owner, name.as_str()), ("document", r1, "plan"));
+            assert_eq!(
+                (model, owner, name.as_str()),
+                ("document", r1.into(), "plan")
+            );
         }
         other => panic!("expected DuplicateName, got {other:?}"),
     }
@@ -48,7 +51,7 @@ async fn duplicate_name_is_a_typed_error(db: &DatabaseConnection) {
     moved.user_profile_id = Set(r1);
     assert!(matches!(
         moved.update_owned(db).await,
-        Err(OwnershipError::DuplicateName { owner, .. }) if owner == r1
+        Err(OwnershipError::DuplicateName { owner, .. }) if owner == r1.into()
     ));
     // Other errors stay database errors: a missing owner profile violates the foreign key.
     assert!(matches!(
@@ -94,7 +97,7 @@ async fn typed_errors_cross_a_transaction_closure(db: &DatabaseConnection) {
         .unwrap_err();
     match OwnershipError::from(failed) {
         OwnershipError::DuplicateName { owner, name, .. } => {
-            assert_eq!((owner, name.as_str()), (r1, "plan"));
+            assert_eq!((owner, name.as_str()), (r1.into(), "plan"));
         }
         other => panic!("expected DuplicateName, got {other:?}"),
     }
@@ -138,7 +141,7 @@ async fn typed_errors_cross_a_transaction_closure(db: &DatabaseConnection) {
     }
     assert!(matches!(
         rename_in_transaction(db, r1).await,
-        Err(OwnershipError::DuplicateName { owner, .. }) if owner == r1
+        Err(OwnershipError::DuplicateName { owner, .. }) if owner == r1.into()
     ));
     assert_eq!(ids(db, document::Entity::find()).await, before);
 }
@@ -245,7 +248,7 @@ async fn clone_to_another_owner_and_version(db: &DatabaseConnection) {
     .insert_owned(db)
     .await
     .unwrap();
-    let options = CloneOptions::new().owner(a1).name("spec").version(2);
+    let options = CloneOptions::new().owner(a1.into()).name("spec").version(2);
     let clone = original.clone_owned(db, options).await.unwrap();
     assert_eq!(
         (
@@ -257,7 +260,7 @@ async fn clone_to_another_owner_and_version(db: &DatabaseConnection) {
         (a1, "spec", 2, "v1 text")
     );
     let unnamed = original
-        .clone_owned(db, CloneOptions::new().owner(a1))
+        .clone_owned(db, CloneOptions::new().owner(a1.into()))
         .await
         .unwrap();
     assert_eq!(unnamed.title, "spec (clone)");
