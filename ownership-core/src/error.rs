@@ -6,8 +6,7 @@ use std::sync::Arc;
 use sea_orm::{DbErr, IdenStatic, SqlErr, TransactionError};
 
 use crate::OwnedEntity;
-use crate::identity::IdentityProblem;
-use crate::key::{GroupId, KeyType, ProfileId, UserId};
+use crate::key::{GroupId, Key, KeyType, ProfileId, UserId};
 
 /// The error of this crate's operations (loading a subject, checks, pages, writes and
 /// clones, grants, holder questions): typed where a caller can act on it,
@@ -200,6 +199,41 @@ pub(crate) fn is_owner_name_conflict<E: OwnedEntity>(err: &DbErr) -> bool {
             expected.sort_unstable();
             columns == expected
         })
+}
+
+/// One thing wrong with an [`Identity`](crate::Identity): which part, which column, what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdentityProblem {
+    /// The part of the identity (`users`, `profiles.user`, ...).
+    pub part: &'static str,
+    /// The table and column, as `table.column`.
+    pub column: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl std::fmt::Display for IdentityProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}) {}", self.part, self.column, self.problem)
+    }
+}
+
+/// `Ok` if `key` is of the `expected` type, else [`OwnershipError::WrongKeyType`] for
+/// `what`.
+pub(crate) fn check_key_type(
+    what: &'static str,
+    key: &Key,
+    expected: KeyType,
+) -> Result<(), OwnershipError> {
+    if key.kind() == expected {
+        Ok(())
+    } else {
+        Err(OwnershipError::WrongKeyType {
+            what,
+            expected,
+            given: key.kind(),
+        })
+    }
 }
 
 /// `a, b, c`, for messages.

@@ -84,17 +84,6 @@ impl Grantees {
         self
     }
 
-    /// `Ok` if every id has the key type of its table.
-    fn check_key_types(&self, identity: &Identity) -> Result<(), OwnershipError> {
-        for user in &self.users {
-            user.key().expect_kind("user id", identity.user_key())?;
-        }
-        for group in &self.groups {
-            group.key().expect_kind("group id", identity.group_key())?;
-        }
-        Ok(())
-    }
-
     fn is_empty(&self) -> bool {
         self.users.is_empty() && self.groups.is_empty()
     }
@@ -184,7 +173,7 @@ where
         return Ok(());
     }
     let identity = Identity::current();
-    grantees.check_key_types(identity)?;
+    identity.check_ids(&grantees.users, &grantees.groups)?;
     let txn = db.begin().await?;
     let missing = missing_keys(&txn, identity.users.keyed.parts(), keys(&grantees.users)).await?;
     if !missing.is_empty() {

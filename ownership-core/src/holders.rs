@@ -349,12 +349,7 @@ pub fn permissions_of(
     let identity = Identity::current();
     let users: Vec<UserId> = users.into_iter().collect();
     let groups: Vec<GroupId> = groups.into_iter().collect();
-    for user in &users {
-        user.key().expect_kind("user id", identity.user_key())?;
-    }
-    for group in &groups {
-        group.key().expect_kind("group id", identity.group_key())?;
-    }
+    identity.check_ids(&users, &groups)?;
     let held = HeldPermissions {
         users,
         groups,

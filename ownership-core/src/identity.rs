@@ -11,8 +11,8 @@ use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatem
 use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, EntityName, Value};
 
 use crate::entity::{group, group_member, user, user_profile};
-use crate::error::OwnershipError;
-use crate::key::{Key, KeyType};
+use crate::error::{IdentityProblem, OwnershipError, check_key_type};
+use crate::key::{GroupId, Key, KeyType, UserId};
 
 /// How a flag of a user (`is_active`, `is_staff`, `is_superuser`) is read from the user's
 /// row: a boolean column, a condition on a column (a `role` column, say), or a fixed value
@@ -298,17 +298,6 @@ impl Groups {
     }
 }
 
-/// One thing wrong with an identity: which part, which column, what.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdentityProblem {
-    /// The part of the identity (`users`, `profiles.user`, ...).
-    pub part: &'static str,
-    /// The table and column, as `table.column`.
-    pub column: String,
-    /// What is wrong.
-    pub problem: String,
-}
-
 impl IdentityProblem {
     fn new(part: &'static str, column: &impl ColumnTrait, problem: impl Into<String>) -> Self {
         Self {
@@ -316,12 +305,6 @@ impl IdentityProblem {
             column: format!("{}.{}", column.entity_name(), column.as_str()),
             problem: problem.into(),
         }
-    }
-}
-
-impl std::fmt::Display for IdentityProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}) {}", self.part, self.column, self.problem)
     }
 }
 
@@ -717,6 +700,21 @@ impl Identity {
             ));
         }
         probes
+    }
+
+    /// `Ok` if every user and group id has the key type of its table.
+    pub(crate) fn check_ids<'a>(
+        &self,
+        users: impl IntoIterator<Item = &'a UserId>,
+        groups: impl IntoIterator<Item = &'a GroupId>,
+    ) -> Result<(), OwnershipError> {
+        for user in users {
+            check_key_type("user id", user.key(), self.user_key())?;
+        }
+        for group in groups {
+            check_key_type("group id", group.key(), self.group_key())?;
+        }
+        Ok(())
     }
 
     /// `SELECT <group column> FROM memberships WHERE <member column> = user`: the groups

@@ -8,7 +8,6 @@ use std::fmt;
 use sea_orm::sea_query::{ColumnType, Expr};
 use sea_orm::{DbBackend, DbErr, QueryResult, Value};
 
-use crate::error::OwnershipError;
 use crate::plan::as_bigint;
 
 pub use sea_orm::prelude::Uuid;
@@ -50,24 +49,6 @@ impl Key {
         match self {
             Key::Text(value) => Some(value),
             _ => None,
-        }
-    }
-
-    /// `Ok` if this key is of the `expected` type, else [`OwnershipError::WrongKeyType`]
-    /// for `what`.
-    pub(crate) fn expect_kind(
-        &self,
-        what: &'static str,
-        expected: KeyType,
-    ) -> Result<(), OwnershipError> {
-        if self.kind() == expected {
-            Ok(())
-        } else {
-            Err(OwnershipError::WrongKeyType {
-                what,
-                expected,
-                given: self.kind(),
-            })
         }
     }
 

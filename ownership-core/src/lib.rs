@@ -22,12 +22,12 @@ mod subject;
 mod write;
 
 pub use count::OwnershipCounts;
-pub use error::OwnershipError;
+pub use error::{IdentityProblem, OwnershipError};
 pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, revoke};
 pub use holders::{
     HeldPermission, HeldPermissions, HolderIds, Holders, ObjectRef, holders, permissions_of,
 };
-pub use identity::{Groups, Identity, IdentityProblem, KeyColumn, Profiles, UserFlag, Users};
+pub use identity::{Groups, Identity, KeyColumn, Profiles, UserFlag, Users};
 pub use key::{AccountId, GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 pub use owned::OwnedEntity;
 pub use ownership_derive::Owned;

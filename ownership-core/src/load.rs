@@ -28,7 +28,7 @@ impl Subject {
         let identity = Identity::current();
         let users = &identity.users;
         let id = user_id.key();
-        id.expect_kind("user id", users.keyed.key)?;
+        identity.check_ids([&user_id], [])?;
         let backend = db.get_database_backend();
         let flag =
             |flag: &UserFlag| as_bigint(Expr::case(flag.holds(LOADED), 1).finally(0), backend);
