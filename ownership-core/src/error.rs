@@ -86,12 +86,12 @@ pub enum OwnershipError {
     #[error("no group with id {}", list(.0))]
     UnknownGroups(Vec<GroupId>),
     /// A grant on objects that do not exist; nothing was written.
-    #[error("{model}: no object with id {ids:?}")]
+    #[error("{model}: no object with id {}", list(ids))]
     UnknownObjects {
         /// The model name.
         model: String,
-        /// The ids with no row.
-        ids: Vec<i64>,
+        /// The ids with no row, ascending.
+        ids: Vec<Key>,
     },
     /// A filter list longer than one statement can bind.
     #[error("{what}: {given} values given, at most {limit} fit in one statement")]

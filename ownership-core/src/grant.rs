@@ -14,11 +14,11 @@
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{
-    DynIden, Expr, ExprTrait, IntoIden, IntoTableRef, OnConflict, Query, TableRef,
+    DynIden, Expr, ExprTrait, IntoIden, IntoTableRef, IntoValueTuple, OnConflict, Query, TableRef,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionSession,
-    TransactionTrait, Value,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter, QuerySelect,
+    TransactionSession, TransactionTrait, Value,
 };
 
 use crate::OwnedEntity;
@@ -28,6 +28,7 @@ use crate::error::OwnershipError;
 use crate::identity::Identity;
 use crate::key::{GroupId, Key, KeyType, UserId};
 use crate::plan::OwnedTable;
+use crate::scope::IdOf;
 
 /// The most values one statement binds. Below SQLite's limit (32,766), the lowest of the
 /// three backends, with room for the few other parameters of a statement.
@@ -101,7 +102,11 @@ enum Scope {
     Model(String),
     Objects {
         table: Box<OwnedTable>,
-        ids: BTreeSet<i64>,
+        ids: BTreeSet<Key>,
+        /// The primary-key column, to name it in an error.
+        id_column: &'static str,
+        /// The first id given that no key holds (see [`Key`]), as text.
+        out_of_range: Option<String>,
     },
 }
 
@@ -125,18 +130,37 @@ impl Target {
         }
     }
 
-    /// One object of an owned entity.
-    pub fn object<E: OwnedEntity>(id: i64) -> Self {
+    /// One object of an owned entity, by its id in the entity's own key type.
+    pub fn object<E: OwnedEntity>(id: IdOf<E>) -> Self {
         Self::objects::<E>([id])
     }
 
-    /// Some objects of an owned entity. Granting on an id with no row is an error, so a
-    /// row inserted later under that id can never inherit the grant.
-    pub fn objects<E: OwnedEntity>(ids: impl IntoIterator<Item = i64>) -> Self {
+    /// Some objects of an owned entity, by their ids in the entity's own key type. Granting
+    /// on an id with no row is an error, so a row inserted later under that id can never
+    /// inherit the grant.
+    pub fn objects<E: OwnedEntity>(ids: impl IntoIterator<Item = IdOf<E>>) -> Self {
+        let mut keys = BTreeSet::new();
+        let mut out_of_range = None;
+        for id in ids {
+            let value = id.into_value_tuple().into_iter().next();
+            match value.as_ref().and_then(Key::of_value) {
+                Some(key) => {
+                    keys.insert(key);
+                }
+                None => {
+                    out_of_range.get_or_insert_with(|| match value {
+                        Some(Value::BigUnsigned(Some(id))) => id.to_string(),
+                        other => format!("{other:?}"),
+                    });
+                }
+            }
+        }
         Self {
             scope: Scope::Objects {
                 table: Box::new(OwnedTable::of::<E>()),
-                ids: ids.into_iter().collect(),
+                ids: keys,
+                id_column: E::id_column().as_str(),
+                out_of_range,
             },
         }
     }
@@ -167,6 +191,19 @@ where
     check_name("permission name", permission)?;
     if let Some(model_name) = target.model_name() {
         check_name("model name", model_name)?;
+    }
+    if let Scope::Objects {
+        table,
+        id_column,
+        out_of_range: Some(id),
+        ..
+    } = &target.scope
+    {
+        return Err(OwnershipError::ValueOutOfRange {
+            model: table.model_name,
+            column: id_column,
+            value: id.clone(),
+        });
     }
     if grantees.is_empty() || matches!(&target.scope, Scope::Objects { ids, .. } if ids.is_empty())
     {
@@ -234,20 +271,20 @@ where
             )
             .await?;
         }
-        Scope::Objects { table, ids } => {
+        Scope::Objects { table, ids, .. } => {
             // Locking the rows makes a concurrent delete wait for this grant, or this grant
             // wait for the delete and then find the rows gone (the foreign key would refuse
             // the grant then, with a less telling error).
             let missing = missing_keys(
                 &txn,
-                (&table.table, &table.id, KeyType::Int),
-                ids.iter().map(|&id| Key::Int(id)).collect(),
+                (&table.table, &table.id, table.key),
+                ids.iter().cloned().collect(),
             )
             .await?;
             if !missing.is_empty() {
                 return Err(OwnershipError::UnknownObjects {
                     model: table.model_name.to_owned(),
-                    ids: missing.iter().filter_map(Key::as_int).collect(),
+                    ids: missing,
                 });
             }
             for (grant_table, grantee_column, grantees) in [
@@ -256,7 +293,7 @@ where
             ] {
                 let mut rows = Vec::with_capacity(grantees.len() * ids.len());
                 for grantee in &grantees {
-                    for &id in ids {
+                    for id in ids {
                         rows.push([grantee.into(), permission.into(), id.into()]);
                     }
                 }
@@ -317,18 +354,19 @@ where
                     .rows_affected;
             }
         }
-        Scope::Objects { table, ids } => {
+        Scope::Objects { table, ids, .. } => {
+            // An id no key holds has no grant to revoke: none could be given.
             for (grant_table, grantee_column, grantees) in [
                 (&table.user_grants, USER_ID, keys(&grantees.users)),
                 (&table.group_grants, GROUP_ID, keys(&grantees.groups)),
             ] {
-                let ids: Vec<i64> = ids.iter().copied().collect();
+                let ids: Vec<Key> = ids.iter().cloned().collect();
                 for objects in chunks(&ids, MAX_BOUND_VALUES / 2) {
                     for grantees in chunks(&grantees, MAX_BOUND_VALUES / 2) {
                         let delete = Query::delete()
                             .from_table(grant_table.clone())
                             .and_where(Expr::col(NAME).eq(permission))
-                            .and_where(Expr::col(OBJECT_ID).is_in(objects.iter().copied()))
+                            .and_where(Expr::col(OBJECT_ID).is_in(objects.clone()))
                             .and_where(Expr::col(grantee_column).is_in(grantees))
                             .to_owned();
                         removed += txn.execute(&delete).await?.rows_affected();

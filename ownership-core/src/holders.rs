@@ -5,34 +5,49 @@ use std::collections::BTreeMap;
 
 use std::marker::PhantomData;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{Condition, ConnectionTrait, DbBackend};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoValueTuple, Query, SelectStatement};
+use sea_orm::{Condition, ConnectionTrait, DbBackend, Value};
 
 use crate::OwnedEntity;
 use crate::entity::object_grant::{NAME, OBJECT_ID};
-use crate::error::OwnershipError;
+use crate::error::{OwnershipError, check_key_type};
 use crate::grant::MAX_BOUND_VALUES;
 use crate::identity::{Identity, KeyedTable};
 use crate::key::{GroupId, Key, UserId};
 use crate::permission_sql::{self, GrantTables, HolderArm, MODEL_KEY, grant_column};
 use crate::plan::{OwnedTable, deny};
 use crate::registry;
+use crate::scope::IdOf;
 
-/// One object of one model, named by its model name and integer id.
+/// One object of one model, named by its model name and its id in the model's own key type.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectRef {
     /// The model name.
     pub model_name: String,
-    /// The object's id.
-    pub id: i64,
+    /// The object's id, or `None` for an id no [`Key`] holds (an unsigned integer above
+    /// `i64::MAX`), which no grant can name: it matches nothing.
+    pub id: Option<Key>,
 }
 
 impl ObjectRef {
     /// The row with this id of an owned entity.
-    pub fn of<E: OwnedEntity>(id: i64) -> Self {
+    pub fn of<E: OwnedEntity>(id: IdOf<E>) -> Self {
         Self {
             model_name: E::MODEL_NAME.to_owned(),
-            id,
+            id: id
+                .into_value_tuple()
+                .into_iter()
+                .next()
+                .as_ref()
+                .and_then(Key::of_value),
+        }
+    }
+
+    /// The object with this id of the model with this name.
+    pub fn new(model_name: impl Into<String>, id: impl Into<Key>) -> Self {
+        Self {
+            model_name: model_name.into(),
+            id: Some(id.into()),
         }
     }
 }
@@ -165,12 +180,10 @@ impl Holders {
             return Ok(Vec::new());
         }
         let names = || Condition::all().add(grant_column(NAME).is_in(strs(&self.names)));
-        let mut objects_by_model: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+        let mut objects_by_model: BTreeMap<&str, Vec<&Key>> = BTreeMap::new();
         for object in self.objects.iter().flatten() {
-            objects_by_model
-                .entry(&object.model_name)
-                .or_default()
-                .push(object.id);
+            let ids = objects_by_model.entry(&object.model_name).or_default();
+            ids.extend(&object.id);
         }
         let model_asked = |model_name: &str| {
             self.model_names
@@ -225,7 +238,11 @@ impl Holders {
                 let Some(ids) = objects_by_model.get(model_name) else {
                     continue;
                 };
-                grants = grants.add(grant_column(OBJECT_ID).is_in(ids.iter().copied()));
+                for id in ids {
+                    check_key_type("object id", id, table.key)?;
+                }
+                grants = grants
+                    .add(grant_column(OBJECT_ID).is_in(ids.iter().map(|&id| Value::from(id))));
             }
             arms.push(HolderArm {
                 tables: GrantTables::objects_of(&table),
@@ -297,7 +314,7 @@ pub struct HeldPermission {
     /// The model, or `None` for every model.
     pub model_name: Option<String>,
     /// The object, or `None` for every object of the model.
-    pub object_id: Option<i64>,
+    pub object_id: Option<Key>,
 }
 
 /// The permissions [`permissions_of`] finds: one statement over the grants on whole models
@@ -331,7 +348,7 @@ impl HeldPermissions {
             held.push(HeldPermission {
                 name: row.try_get_by_index(0)?,
                 model_name: Some(model_key).filter(|key| !key.is_empty()),
-                object_id: row.try_get_by_index(2)?,
+                object_id: permission_sql::held_object(&row)?,
             });
         }
         held.sort_unstable();

@@ -52,7 +52,9 @@ impl Key {
         }
     }
 
-    /// The key a column value holds: any integer that fits an `i64`, a UUID, a string.
+    /// The key a column value holds: any integer that fits an `i64`, a UUID, a string;
+    /// `None` for anything else (an unsigned integer above `i64::MAX`, which no key of
+    /// SQLite or PostgreSQL holds).
     pub(crate) fn of_value(value: &Value) -> Option<Self> {
         Some(match value {
             Value::TinyInt(Some(v)) => Key::Int((*v).into()),
@@ -167,7 +169,8 @@ impl KeyType {
             | ColumnType::BigInteger
             | ColumnType::TinyUnsigned
             | ColumnType::SmallUnsigned
-            | ColumnType::Unsigned => KeyType::Int,
+            | ColumnType::Unsigned
+            | ColumnType::BigUnsigned => KeyType::Int,
             ColumnType::Uuid => KeyType::Uuid,
             ColumnType::String(_) | ColumnType::Char(_) | ColumnType::Text => KeyType::Text,
             _ => return None,

@@ -14,6 +14,7 @@ use crate::derived::derived;
 use crate::identity::{Identity, UserFlag};
 use crate::key::Key;
 use crate::owned::OwnedEntity;
+use crate::plan::OWNER_ID;
 use crate::subject::SubjectUser;
 
 /// The asking user's row.
@@ -28,6 +29,8 @@ const OWNER_USER: &str = "ownership_owner_user";
 const SUBJECT_MEMBERSHIP: &str = "ownership_subject_membership";
 /// The union of the profiles whose rows the asking user reads by ownership.
 const READABLE_PROFILE: &str = "ownership_readable_profile";
+/// The column of the asking user's accounts.
+const ACCOUNT_ID: &str = "ownership_account_id";
 
 /// A flag of the user, for [`user_is`].
 #[derive(Clone, Copy, Debug)]
@@ -67,16 +70,16 @@ pub(crate) fn user_is(user: &SubjectUser, flag: Option<Flag>) -> Expr {
     Expr::exists(select.to_owned())
 }
 
-/// The user's profiles, selecting `column` of each (the id or the account).
+/// The user's profiles, selecting the id of each as [`OWNER_ID`], or its account.
 fn user_profiles(user: &Key, account: bool) -> SelectStatement {
     let profiles = &Identity::current().profiles;
-    let column = if account {
-        profiles.account.clone()
+    let (column, alias) = if account {
+        (profiles.account.clone(), ACCOUNT_ID)
     } else {
-        profiles.keyed.id.clone()
+        (profiles.keyed.id.clone(), OWNER_ID)
     };
     Query::select()
-        .column((SUBJECT_PROFILE, column))
+        .expr_as(Expr::col((SUBJECT_PROFILE, column)), alias)
         .from_as(profiles.keyed.table.clone(), SUBJECT_PROFILE)
         .and_where(Expr::col((SUBJECT_PROFILE, profiles.user.clone())).eq(Value::from(user)))
         .to_owned()
@@ -92,14 +95,17 @@ pub(crate) fn groups_of(user: &Key) -> SelectStatement {
     Identity::current().groups_of(user, SUBJECT_MEMBERSHIP)
 }
 
-/// `SELECT id FROM profile [JOIN its user] WHERE condition`: the owner profiles a branch
-/// accepts.
+/// `SELECT id AS OWNER_ID FROM profile [JOIN its user] WHERE condition`: the owner profiles
+/// a branch accepts.
 fn owner_profiles(condition: Expr, join_owner_user: bool) -> SelectStatement {
     let identity = Identity::current();
     let profiles = &identity.profiles;
     let mut select = Query::select();
     select
-        .column((OWNER_PROFILE, profiles.keyed.id.clone()))
+        .expr_as(
+            Expr::col((OWNER_PROFILE, profiles.keyed.id.clone())),
+            OWNER_ID,
+        )
         .from_as(profiles.keyed.table.clone(), OWNER_PROFILE);
     if join_owner_user {
         let users = &identity.users.keyed;
@@ -191,11 +197,7 @@ pub(crate) fn readable_profiles(user: &SubjectUser, arms: ReadArms) -> SelectSta
         return readable;
     }
     readable.unions(extra.into_iter().map(|arm| (UnionType::All, arm)));
-    derived(
-        readable,
-        identity.profiles.keyed.id.clone(),
-        READABLE_PROFILE,
-    )
+    derived(readable, OWNER_ID, READABLE_PROFILE)
 }
 
 #[cfg(test)]

@@ -11,15 +11,19 @@
 
 use std::marker::PhantomData;
 
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, IntoValueTuple, JoinType, Order, Query, SelectStatement, UnionType,
+};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Select, Statement, Value,
 };
 
 use crate::derived::derived;
-use crate::entity::user_profile;
-use crate::plan::{AccessPlan, CANDIDATE_ID, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, deny};
+use crate::plan::{
+    AccessPlan, CANDIDATE_ID, Keyset, OWNER_ID, OwnedTable, PAGE_PART, PAGE_ROW, deny, storable,
+};
+use crate::scope::IdOf;
 use crate::scope::{self, Permitted};
 use crate::{OwnedEntity, OwnershipError, Subject, ownership};
 
@@ -30,7 +34,7 @@ const PAGE_OWNER: &str = "ownership_page_owner";
 /// The most permission names a page reads one list each of (two with groups).
 const MAX_LISTED_NAMES: usize = 16;
 
-/// The rows of `E` owned by one of `owners` (a list of profile ids named `id`), after the
+/// The rows of `E` owned by one of `owners` (a list of profile ids named [`OWNER_ID`]), after the
 /// cursor, the first `size` of each owner: with `LATERAL` one ordered range of the (owner,
 /// id) index per profile, otherwise the first `size` of all of them.
 fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> SelectStatement {
@@ -43,9 +47,7 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
         keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
         return rows;
     }
-    rows.and_where(
-        Expr::col((PAGE_ROW, E::owner_column())).equals((PAGE_OWNER, user_profile::Column::Id)),
-    );
+    rows.and_where(Expr::col((PAGE_ROW, E::owner_column())).equals((PAGE_OWNER, OWNER_ID)));
     keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
     let mut per_owner = Query::select();
     per_owner
@@ -53,7 +55,7 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
         .from_subquery(owners, PAGE_OWNER)
         .join_lateral(JoinType::InnerJoin, rows, PAGE_PART, Expr::cust("TRUE"));
     // Skipped owners, not skipped rows: an owner's rows are not read to be thrown away.
-    keyset.skip_owned(&mut per_owner, (PAGE_OWNER, user_profile::Column::Id));
+    keyset.skip_owned(&mut per_owner, (PAGE_OWNER, OWNER_ID));
     per_owner
 }
 
@@ -126,7 +128,7 @@ enum Listed<'a> {
 pub struct ScopePage<'a, E: OwnedEntity> {
     subject: &'a Subject,
     listed: Listed<'a>,
-    after: Option<i64>,
+    after: Option<Value>,
     size: u64,
     entity: PhantomData<E>,
 }
@@ -147,15 +149,23 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
     }
 
     /// Only rows whose id is greater than `id`: the page after the one that ended with
-    /// `id`.
-    pub fn after(mut self, id: i64) -> Self {
-        self.after = Some(id);
+    /// `id`. Ids compare in their own type (a UUID or string key in the database's order).
+    pub fn after(mut self, id: IdOf<E>) -> Self {
+        self.after = id.into_value_tuple().into_iter().next();
         self
     }
 
     /// The query of the page on `backend`: the entity's rows, the scope's condition with
     /// each branch limited, `id > after`, `ORDER BY id LIMIT size`.
     fn select(&self, backend: DbBackend) -> Select<E> {
+        if self
+            .after
+            .as_ref()
+            .is_some_and(|after| !storable(after, backend))
+        {
+            // No row of this backend has an id after one it cannot store.
+            return E::find().filter(deny()).limit(self.size);
+        }
         let excluded_owners = match self.listed {
             Listed::Shared => self
                 .subject
@@ -164,7 +174,7 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             _ => None,
         };
         let keyset = Keyset {
-            after: self.after,
+            after: self.after.clone(),
             excluded_owners,
             size: self.size,
             // MariaDB and SQLite have no LATERAL; there each branch is limited as a whole.
@@ -196,8 +206,8 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             Listed::Permitted(permitted) => scope::permitted_for::<E>(self.subject, permitted),
         };
         let mut select = E::find().filter(condition);
-        if let Some(after) = self.after {
-            select = select.filter(E::id_column().gt(after));
+        if let Some(after) = &self.after {
+            select = select.filter(E::id_column().gt(after.clone()));
         }
         select.order_by_asc(E::id_column()).limit(self.size)
     }

@@ -5,13 +5,13 @@
 use sea_orm::sea_query::{
     Expr, ExprTrait, Func, IntoIden, JoinType, Query, SelectStatement, TableRef, UnionType,
 };
-use sea_orm::{Condition, DbBackend, EntityName, Value};
+use sea_orm::{Condition, DbBackend, DbErr, EntityName, QueryResult, Value};
 
 use crate::derived::derived;
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use crate::entity::{permission_group, permission_user};
 use crate::identity::Identity;
-use crate::key::{GroupId, Key, UserId};
+use crate::key::{GroupId, Key, KeyType, UserId};
 use crate::ownership;
 use crate::plan::{
     CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, as_bigint,
@@ -431,7 +431,7 @@ pub(crate) fn permissions_held(
         users,
         groups,
         grant_column(MODEL_KEY),
-        as_bigint(Expr::val(sea_orm::Value::BigInt(None)), backend),
+        object_columns(None, backend),
     );
     for table in tables {
         arms.extend(held_arms(
@@ -439,7 +439,7 @@ pub(crate) fn permissions_held(
             users,
             groups,
             Expr::val(table.model_name),
-            as_bigint(grant_column(OBJECT_ID), backend),
+            object_columns(Some(table.key), backend),
         ));
     }
     let mut arms = arms.into_iter();
@@ -450,6 +450,51 @@ pub(crate) fn permissions_held(
     Some(union)
 }
 
+/// The key types of the object columns of [`permissions_held`], in column order after the
+/// name and the model key: the object id of a grant in the column of its key type, NULL in
+/// the others, so the arms of tables keyed by different types union without casting an id
+/// to another type.
+const HELD_OBJECT_TYPES: [KeyType; 3] = [KeyType::Int, KeyType::Uuid, KeyType::Text];
+
+/// The object columns of an arm of [`permissions_held`]: the grant's object id in the column
+/// of `key`, a NULL of each column's type elsewhere (every column, for grants on whole
+/// models).
+fn object_columns(key: Option<KeyType>, backend: DbBackend) -> Vec<Expr> {
+    HELD_OBJECT_TYPES
+        .iter()
+        .map(|&column| {
+            if key == Some(column) {
+                column.select(grant_column(OBJECT_ID), backend)
+            } else {
+                typed_null(column, backend)
+            }
+        })
+        .collect()
+}
+
+/// A NULL of a key type's column, so that every arm of a union agrees on each column's type.
+fn typed_null(key: KeyType, backend: DbBackend) -> Expr {
+    let null = Expr::cust("NULL");
+    match (key, backend) {
+        (_, DbBackend::Sqlite) => null,
+        (KeyType::Int, _) => as_bigint(null, backend),
+        (KeyType::Uuid, DbBackend::MySql) => Func::cast_as(null, "BINARY(16)").into(),
+        (KeyType::Uuid, _) => Func::cast_as(null, "UUID").into(),
+        (KeyType::Text, DbBackend::MySql) => Func::cast_as(null, "CHAR").into(),
+        (KeyType::Text, _) => Func::cast_as(null, "TEXT").into(),
+    }
+}
+
+/// The object id of a row of [`permissions_held`], whichever column holds it.
+pub(crate) fn held_object(row: &QueryResult) -> Result<Option<Key>, DbErr> {
+    for (index, key) in HELD_OBJECT_TYPES.iter().enumerate() {
+        if let Some(id) = key.decode_nullable(row, 2 + index)? {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
 /// The arms of [`permissions_held`] for one pair of grant tables: the users' own grants,
 /// and the grants of the groups given or of the groups the users are members of.
 fn held_arms(
@@ -457,13 +502,20 @@ fn held_arms(
     users: &[UserId],
     groups: &[GroupId],
     model_key: Expr,
-    object_id: Expr,
+    objects: Vec<Expr>,
 ) -> Vec<SelectStatement> {
     let arm = |grants: &TableRef, grantee: Condition| {
-        Query::select()
+        let mut select = Query::select();
+        select
             .expr_as(grant_column(NAME), NAME)
-            .expr_as(model_key.clone(), MODEL_KEY)
-            .expr_as(object_id.clone(), OBJECT_ID)
+            .expr_as(model_key.clone(), MODEL_KEY);
+        for (object, key) in objects.iter().zip(HELD_OBJECT_TYPES) {
+            select.expr_as(
+                object.clone(),
+                format!("{OBJECT_ID}_{key:?}").to_lowercase(),
+            );
+        }
+        select
             .from_as(grants.clone(), GRANT)
             .cond_where(grantee)
             .to_owned()

@@ -10,8 +10,9 @@ use sea_orm::sea_query::Func;
 use sea_orm::sea_query::{
     DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, Order, SelectStatement, TableRef,
 };
-use sea_orm::{Condition, DbBackend, IdenStatic};
+use sea_orm::{ColumnTrait, Condition, DbBackend, IdenStatic, Value};
 
+use crate::key::KeyType;
 use crate::owned::OwnedEntity;
 
 /// The alias of the owned table inside a page's candidate list.
@@ -20,6 +21,8 @@ pub(crate) const PAGE_ROW: &str = "ownership_page_row";
 pub(crate) const PAGE_PART: &str = "ownership_page_part";
 /// The name every candidate list gives its id column.
 pub(crate) const CANDIDATE_ID: &str = "ownership_candidate_id";
+/// The name an owner set ([`AccessPlan::owners`]) gives its column of profile ids.
+pub(crate) const OWNER_ID: &str = "ownership_owner_id";
 
 /// `expr` as a signed 64-bit integer, the type every integer id is read back as: PostgreSQL's
 /// driver decodes an `int4` only into an `i32`, and MySQL gives a union of integer columns
@@ -30,6 +33,13 @@ pub(crate) fn as_bigint(expr: impl Into<Expr>, backend: DbBackend) -> Expr {
         _ => "BIGINT",
     };
     Func::cast_as(expr.into(), bigint).into()
+}
+
+/// Whether `backend` can bind `value`: SQLite and PostgreSQL have no unsigned 64-bit integer
+/// and their drivers panic binding one above `i64::MAX`; no row has such an id there.
+pub(crate) fn storable(value: &Value, backend: DbBackend) -> bool {
+    backend == DbBackend::MySql
+        || !matches!(value, Value::BigUnsigned(Some(v)) if i64::try_from(*v).is_err())
 }
 
 /// A condition no row satisfies; a constant the planner folds away.
@@ -46,6 +56,8 @@ pub(crate) struct OwnedTable {
     pub(crate) table: TableRef,
     /// The primary-key column.
     pub(crate) id: DynIden,
+    /// The primary key's type.
+    pub(crate) key: KeyType,
     /// The owner column.
     pub(crate) owner: DynIden,
     /// The table of grants on single rows to users.
@@ -61,6 +73,7 @@ impl OwnedTable {
             model_name: E::MODEL_NAME,
             table: E::default().table_ref(),
             id: E::id_column().as_str().into_iden(),
+            key: KeyType::of_column(E::id_column().def().get_column_type()).unwrap_or(KeyType::Int),
             owner: E::owner_column().as_str().into_iden(),
             user_grants: E::user_grant_table(),
             group_grants: E::group_grant_table(),
@@ -73,7 +86,7 @@ impl OwnedTable {
 /// whether the backend can run a limited list per owner or group (`LATERAL`).
 #[derive(Clone, Debug)]
 pub(crate) struct Keyset {
-    pub(crate) after: Option<i64>,
+    pub(crate) after: Option<Value>,
     pub(crate) excluded_owners: Option<SelectStatement>,
     pub(crate) size: u64,
     pub(crate) lateral: bool,
@@ -82,8 +95,8 @@ pub(crate) struct Keyset {
 impl Keyset {
     /// Narrows a list to ids after the cursor and takes its first `size` in id order.
     pub(crate) fn take(&self, list: &mut SelectStatement, id: impl IntoColumnRef + Clone) {
-        if let Some(after) = self.after {
-            list.and_where(Expr::col(id.clone()).gt(after));
+        if let Some(after) = &self.after {
+            list.and_where(Expr::col(id.clone()).gt(after.clone()));
         }
         list.order_by(id, Order::Asc).limit(self.size);
     }
@@ -124,7 +137,7 @@ pub(crate) struct AccessPlan<'a> {
     /// Conditions that admit every row when true (superuser, a grant on the whole model),
     /// present only when the snapshot claims them.
     pub(crate) every_row: Vec<Expr>,
-    /// The owner profiles whose rows are admitted.
+    /// The owner profiles whose rows are admitted, selected as [`OWNER_ID`].
     pub(crate) owners: Option<SelectStatement>,
     /// The sources that name candidate rows (grants), each contributing its own.
     pub(crate) candidates: Vec<Box<dyn CandidateSource + 'a>>,

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
 use sea_orm::sea_query::{FromValueTuple, IntoValueTuple};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DeleteMany, EntityTrait, PrimaryKeyTrait,
-    QueryFilter, Select, SelectExt, UpdateMany, Value,
+    QueryFilter, Select, SelectExt, UpdateMany,
 };
 
 use crate::condition::Statement;
@@ -18,7 +18,7 @@ use crate::key::Key;
 
 use crate::ownership::{self, Flag, ReadArms};
 use crate::permission_sql::Held;
-use crate::plan::{AccessPlan, deny};
+use crate::plan::{AccessPlan, deny, storable};
 use crate::subject::SubjectUser;
 use crate::{OwnedEntity, OwnershipError, Subject};
 
@@ -462,15 +462,13 @@ pub trait OwnershipChecks: OwnedEntity {
     }
 }
 
-/// Whether `id` is one `backend` can store, with the id. SQLite and PostgreSQL have no
-/// unsigned 64-bit integer, and their drivers panic binding one above `i64::MAX`; no row
-/// has such an id there, so a check answers false without asking.
+/// Whether `id` is one `backend` can store (see [`storable`]), with the id.
 fn storable_id<E: EntityTrait>(id: IdOf<E>, backend: DbBackend) -> (bool, IdOf<E>) {
     let key = id.into_value_tuple();
-    let storable = backend == DbBackend::MySql
-        || key.clone().into_iter().all(
-            |value| !matches!(value, Value::BigUnsigned(Some(v)) if i64::try_from(v).is_err()),
-        );
+    let storable = key
+        .clone()
+        .into_iter()
+        .all(|value| storable(&value, backend));
     (storable, IdOf::<E>::from_value_tuple(key))
 }
 

@@ -3,8 +3,9 @@
 //! The derive implements `OwnedEntity` from
 //! [`ownership-core`](https://docs.rs/ownership-core), which re-exports it as
 //! `ownership_core::Owned`; use it from there. It goes on the `Model` of a SeaORM entity and
-//! checks at compile time that the entity has what ownership scopes rely on: one integer
-//! primary key, a NOT NULL integer owner column, and a name column unique per owner. See
+//! checks at compile time that the entity has what ownership scopes rely on: one primary
+//! key column (an integer, a UUID or a string), a NOT NULL owner column of such a type, and
+//! a name column unique per owner. See
 //! [`Owned`](derive@Owned) for the attributes and conventions.
 
 mod ast;
@@ -54,10 +55,12 @@ use syn::{DeriveInput, parse_macro_input};
 /// # Fields
 ///
 /// - The owner is the field marked `#[owned(owner)]`, else the field `user_profile_id`. It
-///   must be a plain integer (`i64`, ...), not an `Option`: every row has an owner.
+///   has the type of the profiles' key (an integer, `Uuid` or `String`), not an `Option`:
+///   every row has an owner.
 /// - The name is the field marked `#[owned(name)]`, else the field `name`.
 /// - The version, optional, is the field marked `#[owned(version)]`.
-/// - The primary key is the single `#[sea_orm(primary_key)]` field, an integer.
+/// - The primary key is the single `#[sea_orm(primary_key)]` field: an integer, a `Uuid` or
+///   a `String`. Grants, checks, pages and holder questions take ids of that type.
 ///
 /// The owner and the name must carry the same `#[sea_orm(unique_key = "..")]`, and no other
 /// field may: SeaORM builds the unique (owner, name) index from it, and the key becomes

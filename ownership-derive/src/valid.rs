@@ -34,8 +34,11 @@ pub(crate) struct Owned<'a> {
 const OWNER_CONVENTION: &str = "user_profile_id";
 const NAME_CONVENTION: &str = "name";
 
-const INTEGERS: [&str; 8] = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"];
-const INTEGER_LIST: &str = "i8, i16, i32, i64, u8, u16, u32 or u64";
+/// The types a key (the primary key, the owner) may have: an integer, a UUID or a string.
+const KEY_TYPES: [&str; 10] = [
+    "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "Uuid", "String",
+];
+const KEY_LIST: &str = "an integer (i8 to i64, u8 to u64), Uuid or String";
 
 impl<'a> Input<'a> {
     /// Runs every check, reporting all failures together.
@@ -179,7 +182,7 @@ impl<'a> Input<'a> {
         })
     }
 
-    /// The single integer primary-key field.
+    /// The single primary-key field, of a key type.
     fn primary_key(&'a self, errors: &mut Errors) -> Option<&'a Field<'a>> {
         let mut keys = self
             .fields
@@ -188,7 +191,7 @@ impl<'a> Input<'a> {
         let Some((first, _)) = keys.next() else {
             errors.push(syn::Error::new(
                 self.ident.span(),
-                "no primary key: mark the integer id field with #[sea_orm(primary_key)]",
+                "no primary key: mark the id field with #[sea_orm(primary_key)]",
             ));
             return None;
         };
@@ -196,13 +199,13 @@ impl<'a> Input<'a> {
             errors.push(syn::Error::new(
                 span,
                 "composite primary keys are not supported: an owned entity needs a single \
-                 integer primary key",
+                 primary key column",
             ));
         }
-        if !is_integer(first.ty) {
+        if !is_key_type(first.ty) {
             errors.push(syn::Error::new_spanned(
                 first.ty,
-                format_args!("the primary key must be an integer ({INTEGER_LIST})"),
+                format_args!("the primary key must be {KEY_LIST}"),
             ));
         }
         Some(first)
@@ -301,20 +304,20 @@ fn default_model_name(table: &LitStr, schema: Option<&LitStr>) -> LitStr {
     }
 }
 
-/// The owner must be a NOT NULL integer: the id of the owning user profile.
+/// The owner must be a NOT NULL key: the id of the owning user profile.
 fn check_owner_type(ty: &Type) -> Result<()> {
-    if is_integer(ty) {
+    if is_key_type(ty) {
         Ok(())
     } else if is_option(ty) {
         Err(syn::Error::new_spanned(
             ty,
             "the owner field cannot be an Option: every owned row has an owner, so the column \
-             must be NOT NULL; use an integer such as i64",
+             must be NOT NULL; use the profiles' key type, such as i64",
         ))
     } else {
         Err(syn::Error::new_spanned(
             ty,
-            format_args!("the owner field must be an integer user profile id ({INTEGER_LIST})"),
+            format_args!("the owner field must be a user profile id: {KEY_LIST}"),
         ))
     }
 }
@@ -344,11 +347,11 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     }
 }
 
-/// Whether `ty` names a primitive integer (`i64`, `std::primitive::i64`, ...). Aliases are
-/// not resolved: a macro only sees tokens.
-fn is_integer(ty: &Type) -> bool {
+/// Whether `ty` names a key type (`i64`, `std::primitive::i64`, `Uuid`, `uuid::Uuid`,
+/// `String`, ...). Aliases are not resolved: a macro only sees tokens.
+fn is_key_type(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|segment| {
-        segment.arguments.is_none() && INTEGERS.iter().any(|int| segment.ident == int)
+        segment.arguments.is_none() && KEY_TYPES.iter().any(|key| segment.ident == key)
     })
 }
 
@@ -363,7 +366,7 @@ fn is_option(ty: &Type) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{default_model_name, is_integer, is_option};
+    use super::{default_model_name, is_key_type, is_option};
     use syn::{LitStr, Type, parse_quote};
 
     #[test]
@@ -378,20 +381,24 @@ mod tests {
     }
 
     #[test]
-    fn integers_are_recognised_by_their_last_segment() {
-        let yes: [Type; 3] = [
+    fn key_types_are_recognised_by_their_last_segment() {
+        let yes: [Type; 6] = [
             parse_quote!(i64),
             parse_quote!(std::primitive::u32),
             parse_quote!((i16)),
-        ];
-        let no: [Type; 4] = [
+            parse_quote!(Uuid),
+            parse_quote!(sea_orm::prelude::Uuid),
             parse_quote!(String),
+        ];
+        let no: [Type; 5] = [
             parse_quote!(Option<i64>),
             parse_quote!(i128),
             parse_quote!(&i64),
+            parse_quote!(bool),
+            parse_quote!(Vec<u8>),
         ];
-        assert!(yes.iter().all(is_integer));
-        assert!(!no.iter().any(is_integer));
+        assert!(yes.iter().all(is_key_type));
+        assert!(!no.iter().any(is_key_type));
     }
 
     #[test]

@@ -135,6 +135,62 @@ pub mod counter {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// An owned entity keyed by UUID (the application gives the id).
+pub mod uuid_doc {
+    use sea_orm::entity::prelude::*;
+
+    /// A document keyed by UUID.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "uuid_doc")]
+    pub struct Model {
+        /// The id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// The owner profile.
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        /// The name, unique per owner.
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An owned entity keyed by a string (a slug).
+pub mod slug_doc {
+    use sea_orm::entity::prelude::*;
+
+    /// A document keyed by a slug.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "slug_doc")]
+    pub struct Model {
+        /// The slug.
+        #[sea_orm(
+            primary_key,
+            auto_increment = false,
+            column_type = "String(StringLen::N(64))"
+        )]
+        pub slug: String,
+        /// The owner profile.
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        /// The name, unique per owner.
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Creates the test entities' tables with the migration helper.
 pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
@@ -146,7 +202,9 @@ pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
     ownership_migration::create_owned_table(&manager, hr_note::Entity).await?;
     ownership_migration::create_owned_table(&manager, admin_note::Entity).await?;
-    ownership_migration::create_owned_table(&manager, counter::Entity).await
+    ownership_migration::create_owned_table(&manager, counter::Entity).await?;
+    ownership_migration::create_owned_table(&manager, uuid_doc::Entity).await?;
+    ownership_migration::create_owned_table(&manager, slug_doc::Entity).await
 }
 
 /// The note table with the application's own identity: the entity's relation names the
@@ -182,5 +240,7 @@ pub async fn drop_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     ownership_migration::drop_owned_table(&manager, note::Entity).await?;
     ownership_migration::drop_owned_table(&manager, hr_note::Entity).await?;
     ownership_migration::drop_owned_table(&manager, admin_note::Entity).await?;
-    ownership_migration::drop_owned_table(&manager, counter::Entity).await
+    ownership_migration::drop_owned_table(&manager, counter::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, uuid_doc::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, slug_doc::Entity).await
 }

@@ -15,15 +15,15 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, Set};
 
-use crate::entities::{document, note};
+use crate::entities::{document, note, uuid_doc};
 use crate::oracle::{self, Model, Power, Row};
-use crate::world::{gid, uid};
+use crate::world::{gid, note_id, uid, uuid_doc_id};
 
 /// The permission names grants draw from.
 pub const NAMES: [&str; 4] = ["view", "change", "delete", "share"];
 
 /// The model names model-wide grants draw from: both entities' and one with no entity.
-pub const MODEL_NAMES: [&str; 3] = ["document", "notes", "other"];
+pub const MODEL_NAMES: [&str; 4] = ["document", "notes", "uuid_doc", "other"];
 
 /// The names owned rows draw from (lower case, so that no backend's collation matters).
 pub const ROW_NAMES: [&str; 5] = ["alpha", "beta", "gamma", "delta", "omega"];
@@ -127,6 +127,8 @@ pub struct GenWorld {
     pub documents: Vec<GenRow>,
     /// The notes, names unique per owner.
     pub notes: Vec<GenRow>,
+    /// The UUID-keyed documents, names unique per owner.
+    pub uuid_docs: Vec<GenRow>,
     /// The grants.
     pub grants: Vec<GenGrant>,
 }
@@ -289,7 +291,11 @@ fn grantee_choice() -> impl Strategy<Value = GranteeChoice> {
 }
 
 fn model() -> impl Strategy<Value = Model> {
-    prop_oneof![Just(Model::Document), Just(Model::Note)]
+    prop_oneof![
+        Just(Model::Document),
+        Just(Model::Note),
+        Just(Model::UuidDoc)
+    ]
 }
 
 /// Picks `index` among `len` things, or nothing when there are none.
@@ -310,7 +316,7 @@ fn rows(raw: Vec<(Index, usize)>, profiles: usize) -> Vec<GenRow> {
 }
 
 /// Generated worlds: 1-4 accounts, 1-8 users, 0-3 profiles per user in distinct accounts,
-/// 0-3 groups, 0-10 documents, 0-6 notes and 0-15 grants.
+/// 0-3 groups, 0-10 documents, 0-6 notes, 0-6 UUID-keyed documents and 0-15 grants.
 pub fn world() -> impl Strategy<Value = GenWorld> {
     let users = prop::collection::vec(
         (gen_user(), prop::collection::btree_set(0..4usize, 0..=3)),
@@ -319,8 +325,9 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
     let groups = prop::collection::vec(prop::collection::btree_set(0..8usize, 0..=4), 0..=3);
     let raw_rows = |max| prop::collection::vec((any::<Index>(), 0..ROW_NAMES.len()), 0..=max);
     let grants = prop::collection::vec((0..NAMES.len(), target_choice(), grantee_choice()), 0..=15);
-    (1..=4usize, users, groups, raw_rows(10), raw_rows(6), grants).prop_map(
-        |(accounts, users, groups, documents, notes, grants)| {
+    let raw = (raw_rows(10), raw_rows(6), raw_rows(6));
+    (1..=4usize, users, groups, raw, grants).prop_map(
+        |(accounts, users, groups, (documents, notes, uuid_docs), grants)| {
             let mut profiles = Vec::new();
             for (user, (_, in_accounts)) in users.iter().enumerate() {
                 let in_accounts: BTreeSet<usize> =
@@ -339,6 +346,7 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
                 .collect();
             let documents = rows(documents, profiles.len());
             let notes = rows(notes, profiles.len());
+            let uuid_docs = rows(uuid_docs, profiles.len());
             let grants = grants
                 .into_iter()
                 .filter_map(|(name, target, grantee)| {
@@ -348,6 +356,9 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
                         }
                         TargetChoice::Object(Model::Note, i) => {
                             GenTarget::Object(Model::Note, pick(i, notes.len())?)
+                        }
+                        TargetChoice::Object(Model::UuidDoc, i) => {
+                            GenTarget::Object(Model::UuidDoc, pick(i, uuid_docs.len())?)
                         }
                         TargetChoice::Model(m) => GenTarget::Model(MODEL_NAMES[m]),
                         TargetChoice::Everything => GenTarget::Everything,
@@ -371,6 +382,7 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
                 members: members.into_iter().collect(),
                 documents,
                 notes,
+                uuid_docs,
                 grants,
             }
         },
@@ -500,6 +512,7 @@ pub async fn clear(db: &DatabaseConnection) -> Result<(), DbErr> {
     permission::Entity::delete_many().exec(db).await?;
     note::Entity::delete_many().exec(db).await?;
     document::Entity::delete_many().exec(db).await?;
+    uuid_doc::Entity::delete_many().exec(db).await?;
     group_member::Entity::delete_many().exec(db).await?;
     user_profile::Entity::delete_many().exec(db).await?;
     group::Entity::delete_many().exec(db).await?;
@@ -512,7 +525,8 @@ pub async fn clear(db: &DatabaseConnection) -> Result<(), DbErr> {
 pub fn target(model: Model, ids: impl IntoIterator<Item = i64>) -> Target {
     match model {
         Model::Document => Target::objects::<document::Entity>(ids),
-        Model::Note => Target::objects::<note::Entity>(ids),
+        Model::Note => Target::objects::<note::Entity>(ids.into_iter().map(note_id)),
+        Model::UuidDoc => Target::objects::<uuid_doc::Entity>(ids.into_iter().map(uuid_doc_id)),
     }
 }
 
@@ -664,9 +678,24 @@ pub async fn write_world(
         .map(|n| by_key[&(profiles[n.owner], n.name.to_owned())])
         .collect();
 
+    // Handles 1, 2, ... in the generated order; the UUIDs sort as the handles do.
+    let uuid_docs: Vec<i64> = (1..=gen_world.uuid_docs.len() as i64).collect();
+    if !uuid_docs.is_empty() {
+        uuid_doc::Entity::insert_many(gen_world.uuid_docs.iter().zip(&uuid_docs).map(
+            |(row, &handle)| uuid_doc::ActiveModel {
+                id: Set(uuid_doc_id(handle)),
+                user_profile_id: Set(profiles[row.owner]),
+                name: Set(row.name.to_owned()),
+            },
+        ))
+        .exec_without_returning(db)
+        .await?;
+    }
+
     for (model, gen_rows, ids) in [
         (Model::Document, &gen_world.documents, &documents),
         (Model::Note, &gen_world.notes, &notes),
+        (Model::UuidDoc, &gen_world.uuid_docs, &uuid_docs),
     ] {
         for (row, &id) in gen_rows.iter().zip(ids) {
             world.add_row(
@@ -691,6 +720,7 @@ pub async fn write_world(
                 let id = match model {
                     Model::Document => documents[i],
                     Model::Note => notes[i],
+                    Model::UuidDoc => uuid_docs[i],
                 };
                 (
                     target(model, [id]),
@@ -757,7 +787,11 @@ pub async fn write_world(
         users,
         profiles,
         groups,
-        rows: BTreeMap::from([(Model::Document, documents), (Model::Note, notes)]),
+        rows: BTreeMap::from([
+            (Model::Document, documents),
+            (Model::Note, notes),
+            (Model::UuidDoc, uuid_docs),
+        ]),
         world,
         deleted_user: ghost,
         deleted_subject,

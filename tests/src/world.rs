@@ -5,10 +5,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
 use ownership_core::{
-    Grantees, GroupId, Identity, Key, ObjectRef, OwnedEntity, ScopePage, Subject, Target, UserId,
-    grant,
+    Grantees, GroupId, IdOf, Identity, Key, ObjectRef, OwnedEntity, ScopePage, Subject, Target,
+    UserId, Uuid, grant,
 };
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, FromValueTuple, Query};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, NotSet,
     QuerySelect, Select, Set, Value,
@@ -314,32 +314,53 @@ pub async fn ids<C: ConnectionTrait>(db: &C, select: Select<document::Entity>) -
 
 /// Every id of a scope, read page after page: `first` (made with `size`), then each next
 /// page after the last id seen, until a page is not full. An id that does not follow the
-/// previous one in ascending order is an error.
+/// previous one in ascending order is an error. For entities with integer keys.
 pub async fn walk_pages<E: OwnedEntity>(
     db: &DatabaseConnection,
     first: ScopePage<'_, E>,
     size: u64,
 ) -> Result<Vec<i64>, DbErr> {
+    let keys = walk_page_keys(db, first, size).await?;
+    keys.iter()
+        .map(|key| {
+            key.as_int()
+                .ok_or_else(|| DbErr::Custom(format!("not an integer id: {key}")))
+        })
+        .collect()
+}
+
+/// [`walk_pages`] for any key type: the ids as keys, ascending in the database's order
+/// (checked against the keys' own order, so string keys must sort alike in both).
+pub async fn walk_page_keys<E: OwnedEntity>(
+    db: &DatabaseConnection,
+    first: ScopePage<'_, E>,
+    size: u64,
+) -> Result<Vec<Key>, DbErr> {
     let mut page = first;
-    let mut ids = Vec::new();
+    let mut ids: Vec<Key> = Vec::new();
     loop {
         let rows = page.all(db).await?;
         let full = rows.len() as u64 == size;
+        let mut last = None;
         for row in rows {
-            let id = match row.get(E::id_column()) {
-                Value::BigInt(Some(id)) => id,
-                Value::Int(Some(id)) => i64::from(id),
+            let value = row.get(E::id_column());
+            let id = match &value {
+                Value::BigInt(Some(id)) => Key::Int(*id),
+                Value::Int(Some(id)) => Key::Int((*id).into()),
+                Value::Uuid(Some(id)) => Key::Uuid(*id),
+                Value::String(Some(id)) => Key::Text(id.clone()),
                 other => return Err(DbErr::Custom(format!("an id of {other:?}"))),
             };
-            if ids.last().is_some_and(|&last| last >= id) {
+            if ids.last().is_some_and(|before| *before >= id) {
                 return Err(DbErr::Custom(format!(
                     "page ids out of order: {id} after {ids:?}"
                 )));
             }
             ids.push(id);
+            last = Some(value);
         }
-        match ids.last() {
-            Some(&last) if full => page = page.after(last),
+        match last {
+            Some(last) if full => page = page.after(IdOf::<E>::from_value_tuple(last)),
             _ => return Ok(ids),
         }
     }
@@ -446,6 +467,23 @@ pub async fn give(db: &DatabaseConnection, name: &str, target: Target, grantees:
     grant(db, name, &target, &grantees)
         .await
         .unwrap_or_else(|err| panic!("grant {name:?}: {err}"));
+}
+
+/// The id of the UUID-keyed document with this integer handle: its first half is constant,
+/// so the UUIDs sort as their handles do (the database orders UUIDs bytewise).
+pub fn uuid_doc_id(handle: i64) -> Uuid {
+    Uuid::from_u64_pair(0x00D0_C000_0000_0000, handle as u64)
+}
+
+/// The handle of a UUID made by [`uuid_doc_id`].
+pub fn uuid_doc_handle(id: Uuid) -> i64 {
+    id.as_u64_pair().1 as i64
+}
+
+/// A note id of the tests' integers (notes are keyed by `i32`).
+pub fn note_id<I: TryInto<i32>>(id: I) -> i32 {
+    id.try_into()
+        .unwrap_or_else(|_| panic!("a note id fits an i32"))
 }
 
 /// A document as an object of the permission queries.

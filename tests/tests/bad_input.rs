@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::time::Instant;
 
+use ownership_core::Key;
 use ownership_core::entity::{
     account, group, group_member, permission, permission_group, permission_user, user, user_profile,
 };
@@ -16,6 +17,7 @@ use ownership_core::{
 };
 use ownership_tests::entities::{counter, document, note};
 use ownership_tests::on_every_backend;
+use ownership_tests::world::note_id;
 use ownership_tests::world::{self, Role, ids, set, walk_pages};
 use ownership_tests::world::{doc, documents, give, load, new_document, note_ids};
 use ownership_tests::world::{gid, uid};
@@ -357,7 +359,7 @@ async fn empty_lists_match_nothing_and_write_nothing(db: &DatabaseConnection) {
     }
     for target in [
         Target::object::<document::Entity>(d1),
-        Target::object::<note::Entity>(i64::from(n1)),
+        Target::object::<note::Entity>(note_id(n1)),
         Target::model::<document::Entity>(),
         Target::everything(),
     ] {
@@ -603,7 +605,7 @@ async fn long_permission_name_lists_are_answered_or_refused(db: &DatabaseConnect
     let objects: Vec<ObjectRef> = std::iter::once(doc(d1))
         .chain((0..3_000).map(|k| ObjectRef {
             model_name: format!("model{k}"),
-            id: d1,
+            id: Some(Key::Int(d1)),
         }))
         .collect();
     assert_eq!(
@@ -663,7 +665,7 @@ async fn unknown_permission_names_match_nothing(db: &DatabaseConnection) {
     give(
         db,
         "view",
-        Target::object::<note::Entity>(n1),
+        Target::object::<note::Entity>(note_id(n1)),
         Grantees::users([uid(u)]),
     )
     .await;
@@ -921,7 +923,7 @@ async fn hostile_permission_and_model_names_match_only_themselves(db: &DatabaseC
     assert_eq!(
         holder_users(
             db,
-            holders(["browse"]).objects([doc(docs[0]), ObjectRef::of::<note::Entity>(n1)])
+            holders(["browse"]).objects([doc(docs[0]), ObjectRef::of::<note::Entity>(note_id(n1))])
         )
         .await,
         set([])
@@ -1024,7 +1026,7 @@ async fn overlong_and_nul_names_are_refused_and_match_nothing(db: &DatabaseConne
                 db,
                 holders(["view"]).objects([ObjectRef {
                     model_name: name.clone(),
-                    id: d1,
+                    id: Some(Key::Int(d1)),
                 }])
             )
             .await,
@@ -1351,7 +1353,10 @@ async fn id_lists_beyond_every_bind_limit(db: &DatabaseConnection) {
         Target::objects::<document::Entity>(doc_ids.iter().copied().chain([missing_doc]));
     match grant(db, "view", &one_missing, &Grantees::users([uid(u)])).await {
         Err(OwnershipError::UnknownObjects { model, ids }) => {
-            assert_eq!((model.as_str(), ids), ("document", vec![missing_doc]));
+            assert_eq!(
+                (model.as_str(), ids),
+                ("document", vec![Key::Int(missing_doc)])
+            );
         }
         other => panic!("expected UnknownObjects, got {other:?}"),
     }
@@ -1486,8 +1491,8 @@ fn bind_limit() -> usize {
 const OTHER_VALUES: usize = 16;
 
 /// The owned entities linked into this test program, each with its own pair of grant
-/// tables: document, note, hr_note, admin_note, counter.
-const OWNED_ENTITIES: usize = 5;
+/// tables: document, note, hr_note, admin_note, counter, uuid_doc, slug_doc.
+const OWNED_ENTITIES: usize = 7;
 
 /// A list of the accepted length is answered in full, on every backend.
 async fn lists_at_the_bind_limit_are_answered_in_full(db: &DatabaseConnection) {
@@ -1656,21 +1661,26 @@ async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
     .await
     {
         Err(OwnershipError::UnknownObjects { model, ids }) => {
-            assert_eq!((model.as_str(), ids), ("document", EXTREME.to_vec()));
+            assert_eq!(
+                (model.as_str(), ids),
+                ("document", EXTREME.map(Key::Int).to_vec())
+            );
         }
         other => panic!("expected UnknownObjects, got {other:?}"),
     }
-    // The note's id is an i32: ids beyond it are unknown, not an error of the cast.
+    // The note's id is an i32, and its targets take i32 ids: its extremes are unknown.
+    let note_extremes = [i32::MIN, -1, 0, i32::MAX];
     match grant(
         db,
         "view",
-        &Target::objects::<note::Entity>(EXTREME),
+        &Target::objects::<note::Entity>(note_extremes),
         &Grantees::users([uid(u)]),
     )
     .await
     {
         Err(OwnershipError::UnknownObjects { model, ids }) => {
-            assert_eq!((model.as_str(), ids), ("notes", EXTREME.to_vec()));
+            let expected = note_extremes.map(|id| Key::Int(id.into())).to_vec();
+            assert_eq!((model.as_str(), ids), ("notes", expected));
         }
         other => panic!("expected UnknownObjects, got {other:?}"),
     }
@@ -2030,7 +2040,7 @@ async fn users_without_a_profile_get_only_their_grants(db: &DatabaseConnection) 
     give(
         db,
         "view",
-        Target::object::<note::Entity>(of_regular_note),
+        Target::object::<note::Entity>(note_id(of_regular_note)),
         Grantees::users([uid(lone)]),
     )
     .await;
@@ -2455,7 +2465,7 @@ async fn model_wide_grants_on_unknown_models_give_nothing(db: &DatabaseConnectio
     assert_eq!(
         holder_users(
             db,
-            holders(["view"]).objects([doc(d1), ObjectRef::of::<note::Entity>(n1)])
+            holders(["view"]).objects([doc(d1), ObjectRef::of::<note::Entity>(note_id(n1))])
         )
         .await,
         set([])

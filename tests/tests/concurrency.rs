@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use ownership_core::Key;
 use ownership_core::entity::object_grant::OBJECT_ID;
 use ownership_core::entity::{permission, permission_group, permission_user, user};
 use ownership_core::{
@@ -605,7 +606,10 @@ async fn failed_grants_leave_nothing_behind(db: &DatabaseConnection) {
     .await
     {
         Err(OwnershipError::UnknownObjects { model, ids }) => {
-            assert_eq!((model.as_str(), ids), ("document", vec![missing_doc]));
+            assert_eq!(
+                (model.as_str(), ids),
+                ("document", vec![Key::Int(missing_doc)])
+            );
         }
         other => panic!("expected UnknownObjects, got {other:?}"),
     }
@@ -768,7 +772,7 @@ async fn a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object(db: &Databa
     let outcome = granting.await.expect("the grant task");
     match &outcome {
         Ok(()) => {}
-        Err(OwnershipError::UnknownObjects { ids, .. }) => assert_eq!(ids, &[doomed]),
+        Err(OwnershipError::UnknownObjects { ids, .. }) => assert_eq!(ids, &[Key::Int(doomed)]),
         Err(err) => panic!("grant racing a delete: {err:?}"),
     }
     granter.close().await;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use ownership_core::Key;
 use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
     Grantees, HeldPermission, Holders, ObjectRef, OwnershipChecks, OwnershipError, OwnershipScopes,
@@ -10,6 +11,7 @@ use ownership_core::{
 };
 use ownership_tests::entities::{document, note};
 use ownership_tests::on_every_backend;
+use ownership_tests::world::note_id;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use ownership_tests::world::{doc, documents, give, int_keys, load, note_ids};
 use ownership_tests::world::{gid, uid};
@@ -537,7 +539,7 @@ async fn edgy_holders_and_permissions_of(db: &DatabaseConnection) {
     assert_eq!(
         holder_users(
             db,
-            holders(["view"]).objects([ObjectRef::of::<note::Entity>(n1)])
+            holders(["view"]).objects([ObjectRef::of::<note::Entity>(note_id(n1))])
         )
         .await,
         set([])
@@ -546,7 +548,7 @@ async fn edgy_holders_and_permissions_of(db: &DatabaseConnection) {
     let held = |name: &str, model_name: Option<&str>, object_id: Option<i64>| HeldPermission {
         name: name.to_owned(),
         model_name: model_name.map(str::to_owned),
-        object_id,
+        object_id: object_id.map(Key::Int),
     };
     let viewing_d1 = held("view", Some("document"), Some(d1));
     assert_eq!(
@@ -1212,7 +1214,10 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
     .await
     {
         Err(OwnershipError::UnknownObjects { model, ids }) => {
-            assert_eq!((model.as_str(), ids), ("document", vec![missing_doc]));
+            assert_eq!(
+                (model.as_str(), ids),
+                ("document", vec![Key::Int(missing_doc)])
+            );
         }
         other => panic!("expected UnknownObjects, got {other:?}"),
     }
@@ -1220,7 +1225,7 @@ async fn bad_grants_are_errors_and_write_nothing(db: &DatabaseConnection) {
     let missing_note = Target::object::<note::Entity>(1);
     assert!(matches!(
         grant(db, "view", &missing_note, &Grantees::users([uid(u)])).await,
-        Err(OwnershipError::UnknownObjects { model, ids }) if model == "notes" && ids == [1]
+        Err(OwnershipError::UnknownObjects { model, ids }) if model == "notes" && ids == [Key::Int(1)]
     ));
     assert_eq!(rows(db).await, before);
 
@@ -1491,7 +1496,7 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
     give(
         db,
         "view",
-        Target::object::<note::Entity>(n),
+        Target::object::<note::Entity>(note_id(n)),
         Grantees::users([uid(u)]),
     )
     .await;
@@ -1506,7 +1511,7 @@ async fn deleting_objects_users_and_groups_removes_grants(db: &DatabaseConnectio
     give(
         db,
         "view",
-        Target::object::<note::Entity>(d3),
+        Target::object::<note::Entity>(note_id(d3)),
         Grantees::users([uid(u)]),
     )
     .await;
@@ -1781,7 +1786,7 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
     give(
         db,
         "view",
-        Target::object::<note::Entity>(n1),
+        Target::object::<note::Entity>(note_id(n1)),
         Grantees::users([uid(reader)]),
     )
     .await;
@@ -1807,7 +1812,7 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
         holder_users(
             db,
             holders(["view"])
-                .objects([ObjectRef::of::<note::Entity>(n1)])
+                .objects([ObjectRef::of::<note::Entity>(note_id(n1))])
                 .include_null_object(false)
         )
         .await,
@@ -1827,7 +1832,7 @@ async fn bulk_grants_and_dense_entities(db: &DatabaseConnection) {
         take(
             db,
             "view",
-            Target::object::<note::Entity>(n1),
+            Target::object::<note::Entity>(note_id(n1)),
             Grantees::users([uid(reader)])
         )
         .await,

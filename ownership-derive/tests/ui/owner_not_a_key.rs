@@ -4,10 +4,10 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Owned)]
 #[sea_orm(table_name = "doc")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: String,
+    #[sea_orm(primary_key)]
+    pub id: i64,
     #[sea_orm(unique_key = "owner_name")]
-    pub user_profile_id: i64,
+    pub user_profile_id: bool,
     #[sea_orm(unique_key = "owner_name")]
     pub name: String,
 }
