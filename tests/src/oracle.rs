@@ -48,17 +48,21 @@ pub enum Model {
     Document,
     /// `entities::note`: model name `notes`, read `view`, manage `change`.
     Note,
+    /// `entities::uuid_doc`, keyed by UUID: model name `uuid_doc`, read `view`, manage
+    /// `change`. Its rows are named here by integer handles (see `world::uuid_doc_id`).
+    UuidDoc,
 }
 
 impl Model {
-    /// Both models.
-    pub const ALL: [Model; 2] = [Model::Document, Model::Note];
+    /// Every model.
+    pub const ALL: [Model; 3] = [Model::Document, Model::Note, Model::UuidDoc];
 
     /// The model name permissions are narrowed by.
     pub fn name(self) -> &'static str {
         match self {
             Model::Document => "document",
             Model::Note => "notes",
+            Model::UuidDoc => "uuid_doc",
         }
     }
 

@@ -29,10 +29,10 @@ use ownership_core::entity::{
 use ownership_core::{
     CloneOptions, Grantees, HeldPermission, HolderIds, Key, ObjectRef, OwnedActiveModelExt,
     OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
-    OwnershipScopes, Permitted, ProfileId, ScopePage, Subject, Target, grant, holders,
+    OwnershipScopes, Permitted, ProfileId, ScopePage, Subject, Target, Uuid, grant, holders,
     permissions_of, revoke,
 };
-use ownership_tests::entities::{document, note};
+use ownership_tests::entities::{document, note, uuid_doc};
 use ownership_tests::oracle::{
     self, Ask, Grantee, HoldersQuestion, Model, Power, Profile, Refusal, Row, Who, World,
 };
@@ -40,8 +40,8 @@ use ownership_tests::random_world::{
     GenHolders, GenOp, GenUser, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario,
     TargetChoice, Written, clear, scenario, write_world,
 };
-use ownership_tests::world::walk_pages;
 use ownership_tests::world::{gid, uid};
+use ownership_tests::world::{uuid_doc_handle, uuid_doc_id, walk_page_keys};
 use ownership_tests::{Backend, TestDb};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
@@ -88,6 +88,12 @@ fn the_oracle_names_the_entities_models_and_permissions() {
             note::Entity::MODEL_NAME,
             note::Entity::READ_PERMISSION,
             note::Entity::MANAGE_PERMISSION,
+        ),
+        (
+            Model::UuidDoc,
+            uuid_doc::Entity::MODEL_NAME,
+            uuid_doc::Entity::READ_PERMISSION,
+            uuid_doc::Entity::MANAGE_PERMISSION,
         ),
     ] {
         assert_eq!(model.name(), name);
@@ -368,10 +374,7 @@ impl Question {
     }
 
     fn describe(&self, model: Model) -> String {
-        let entity = match model {
-            Model::Document => "document",
-            Model::Note => "note",
-        };
+        let entity = entity_name(model);
         let scope = match self {
             Question::Owned => "owned_by(&s)".to_owned(),
             Question::Read => "with_read_permission_for(&s)".to_owned(),
@@ -423,6 +426,16 @@ fn id_of(model: Model, row: &sea_orm::QueryResult, index: usize) -> Result<i64, 
     match model {
         Model::Document => row.try_get_by_index::<i64>(index),
         Model::Note => row.try_get_by_index::<i32>(index).map(i64::from),
+        Model::UuidDoc => row.try_get_by_index::<Uuid>(index).map(uuid_doc_handle),
+    }
+}
+
+/// The integer the oracle names a row by, of the library's key of it.
+fn handle_of(key: &Key) -> i64 {
+    match key {
+        Key::Int(id) => *id,
+        Key::Uuid(id) => uuid_doc_handle(*id),
+        Key::Text(text) => panic!("no oracle entity has string keys: {text:?}"),
     }
 }
 
@@ -493,7 +506,8 @@ async fn pages_of<E: OwnedEntity>(
             _ => None,
         };
         if let Some(first) = question.page::<E>(subject, &permitted, PAGE_SIZE) {
-            pages.push((k, walk_pages(db, first, PAGE_SIZE).await?));
+            let keys = walk_page_keys(db, first, PAGE_SIZE).await?;
+            pages.push((k, keys.iter().map(handle_of).collect()));
         }
     }
     Ok(pages)
@@ -543,6 +557,8 @@ async fn can(
         (Model::Document, true) => document::Entity::can_manage(db, subject, id).await,
         (Model::Note, false) => note::Entity::can_read(db, subject, note_id(id)).await,
         (Model::Note, true) => note::Entity::can_manage(db, subject, note_id(id)).await,
+        (Model::UuidDoc, false) => uuid_doc::Entity::can_read(db, subject, uuid_doc_id(id)).await,
+        (Model::UuidDoc, true) => uuid_doc::Entity::can_manage(db, subject, uuid_doc_id(id)).await,
     }
 }
 
@@ -571,6 +587,13 @@ async fn subject_answers(
                 answers_of::<note::Entity>(&db, model, &subject, &questions).await?,
                 pages_of::<note::Entity>(&db, &subject, &questions).await?,
                 counts_of::<note::Entity>(&db, &subject, &questions)
+                    .await
+                    .map_err(DbErr::from)?,
+            ),
+            Model::UuidDoc => (
+                answers_of::<uuid_doc::Entity>(&db, model, &subject, &questions).await?,
+                pages_of::<uuid_doc::Entity>(&db, &subject, &questions).await?,
+                counts_of::<uuid_doc::Entity>(&db, &subject, &questions)
                     .await
                     .map_err(DbErr::from)?,
             ),
@@ -736,7 +759,7 @@ fn refused_as_expected(err: &OwnershipError, refusals: &[Refusal]) -> bool {
         (
             Refusal::UnknownObjects(model, ids),
             OwnershipError::UnknownObjects { model: m, ids: got },
-        ) => model.name() == m && ids == got,
+        ) => model.name() == m && ids.iter().map(|&id| Key::Int(id)).eq(got.iter().cloned()),
         (
             Refusal::DuplicateName { owner, name },
             OwnershipError::DuplicateName {
@@ -940,11 +963,10 @@ impl Case<'_> {
                 let (permission, grantee) = grants[i.index(grants.len())].clone();
                 let target = match (&permission.model_name, permission.object) {
                     (Some(m), Some(o)) => {
-                        let model = if m == "document" {
-                            Model::Document
-                        } else {
-                            Model::Note
-                        };
+                        let model = Model::ALL
+                            .into_iter()
+                            .find(|model| model.name() == m)
+                            .expect("a grant on an object names one of the models");
                         oracle::Target::Objects(model, BTreeSet::from([o]))
                     }
                     (Some(m), None) => oracle::Target::Model(m.clone()),
@@ -964,6 +986,11 @@ impl Case<'_> {
                 let got = match model {
                     Model::Document => document::Entity::delete_by_id(id).exec(self.db).await,
                     Model::Note => note::Entity::delete_by_id(id as i32).exec(self.db).await,
+                    Model::UuidDoc => {
+                        uuid_doc::Entity::delete_by_id(uuid_doc_id(id))
+                            .exec(self.db)
+                            .await
+                    }
                 }
                 .map(|deleted| deleted.rows_affected);
                 let expected = self.world.delete_objects(*model, &BTreeSet::from([id]));
@@ -1452,6 +1479,10 @@ impl Case<'_> {
                     note::Entity::user_grant_table(),
                     note::Entity::group_grant_table(),
                 ),
+                Model::UuidDoc => (
+                    uuid_doc::Entity::user_grant_table(),
+                    uuid_doc::Entity::group_grant_table(),
+                ),
             };
             for (table, grantee, kind) in [
                 (user_grants, USER_ID, Grantee::User as fn(i64) -> Grantee),
@@ -1463,11 +1494,7 @@ impl Case<'_> {
                     .to_owned();
                 for row in db.query_all(&select).await.map_err(err)? {
                     // Each object column has the type of its entity's key.
-                    let object = match model {
-                        Model::Document => row.try_get_by_index::<i64>(1),
-                        Model::Note => row.try_get_by_index::<i32>(1).map(i64::from),
-                    }
-                    .map_err(err)?;
+                    let object = id_of(model, &row, 1).map_err(err)?;
                     let permission = oracle::Permission {
                         name: row.try_get_by_index(0).map_err(err)?,
                         model_name: Some(model.name().to_owned()),
@@ -1685,6 +1712,11 @@ impl Case<'_> {
                         Model::Note => {
                             sql_for_id(question.select::<note::Entity>(&asker.subject), id, backend)
                         }
+                        Model::UuidDoc => sql_for_id(
+                            question.select::<uuid_doc::Entity>(&asker.subject),
+                            id,
+                            backend,
+                        ),
                     };
                     let call = if manage { "can_manage" } else { "can_read" };
                     return Err(self.failure(
@@ -1719,6 +1751,11 @@ impl Case<'_> {
             }
             Model::Note => {
                 let select = question.select::<note::Entity>(&asker.subject);
+                let sql = select.build(backend).to_string();
+                (ids_of(self.db, model, select).await, sql)
+            }
+            Model::UuidDoc => {
+                let select = question.select::<uuid_doc::Entity>(&asker.subject);
                 let sql = select.build(backend).to_string();
                 (ids_of(self.db, model, select).await, sql)
             }
@@ -1767,7 +1804,11 @@ impl Case<'_> {
             if let Some(objects) = &question.objects {
                 asked = asked.objects(objects.iter().map(|(model_name, id)| ObjectRef {
                     model_name: model_name.clone(),
-                    id: *id,
+                    id: Some(if model_name == Model::UuidDoc.name() {
+                        Key::Uuid(uuid_doc_id(*id))
+                    } else {
+                        Key::Int(*id)
+                    }),
                 }));
             }
             if question.direct_only {
@@ -1859,6 +1900,7 @@ fn entity_name(model: Model) -> &'static str {
     match model {
         Model::Document => "document",
         Model::Note => "note",
+        Model::UuidDoc => "uuid_doc",
     }
 }
 
@@ -1867,7 +1909,7 @@ fn to_oracle_permission(held: HeldPermission) -> oracle::Permission {
     oracle::Permission {
         name: held.name,
         model_name: held.model_name,
-        object: held.object_id,
+        object: held.object_id.as_ref().map(handle_of),
     }
 }
 
