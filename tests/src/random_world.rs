@@ -7,17 +7,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ownership_core::entity::{
-    account, group, group_member, permission, permission_group, permission_user, user, user_profile,
-};
+use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{Grantees, OwnershipError, Subject, Target, grant};
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Set};
 
 use crate::entities::{document, note, uuid_doc};
 use crate::oracle::{self, Model, Power, Row};
-use crate::world::{gid, note_id, uid, uuid_doc_id};
+use crate::world::{self, Flags, gid, note_id, uid, uuid_doc_id};
 
 /// The permission names grants draw from.
 pub const NAMES: [&str; 4] = ["view", "change", "delete", "share"];
@@ -40,15 +38,9 @@ pub struct GenUser {
 }
 
 impl GenUser {
-    /// The user to insert, its id and security stamp left to the database.
-    pub fn active_model(&self, username: String) -> user::ActiveModel {
-        user::ActiveModel {
-            username: Set(username),
-            is_active: Set(self.is_active),
-            is_staff: Set(self.is_staff),
-            is_superuser: Set(self.is_superuser),
-            ..Default::default()
-        }
+    /// The user's flags: active, staff, superuser.
+    pub fn flags(&self) -> Flags {
+        (self.is_active, self.is_staff, self.is_superuser)
     }
 
     /// The user as the oracle sees it.
@@ -513,12 +505,7 @@ pub async fn clear(db: &DatabaseConnection) -> Result<(), DbErr> {
     note::Entity::delete_many().exec(db).await?;
     document::Entity::delete_many().exec(db).await?;
     uuid_doc::Entity::delete_many().exec(db).await?;
-    group_member::Entity::delete_many().exec(db).await?;
-    user_profile::Entity::delete_many().exec(db).await?;
-    group::Entity::delete_many().exec(db).await?;
-    account::Entity::delete_many().exec(db).await?;
-    user::Entity::delete_many().exec(db).await?;
-    Ok(())
+    world::clear_identity(db).await
 }
 
 /// The library's target for a generated one.
@@ -538,99 +525,37 @@ pub async fn write_world(
 ) -> Result<Written, OwnershipError> {
     let mut world = oracle::World::default();
 
-    account::Entity::insert_many((0..gen_world.accounts).map(|i| account::ActiveModel {
-        name: Set(format!("a{i}")),
-        ..Default::default()
-    }))
-    .exec_without_returning(db)
-    .await?;
-    let by_name: BTreeMap<String, i64> = account::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.name, a.id))
-        .collect();
-    let accounts: Vec<i64> = (0..gen_world.accounts)
-        .map(|i| by_name[&format!("a{i}")])
-        .collect();
+    // Identity rows one at a time, through the identity in use (the embedded tables or the
+    // application's).
+    let mut accounts = Vec::new();
+    for i in 0..gen_world.accounts {
+        accounts.push(world::account(db, &format!("a{i}")).await);
+    }
     world.accounts = accounts.iter().copied().collect();
 
-    user::Entity::insert_many(
-        gen_world
-            .users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| u.active_model(format!("u{i}"))),
-    )
-    .exec_without_returning(db)
-    .await?;
-    let by_name: BTreeMap<String, i64> = user::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.username, u.id))
-        .collect();
-    let users: Vec<i64> = (0..gen_world.users.len())
-        .map(|i| by_name[&format!("u{i}")])
-        .collect();
-    for (u, flags) in users.iter().zip(&gen_world.users) {
-        world.users.insert(*u, flags.oracle_user());
+    let mut users = Vec::new();
+    for (i, u) in gen_world.users.iter().enumerate() {
+        let id = world::try_user_with_flags(db, None, &format!("u{i}"), u.flags()).await?;
+        world.users.insert(id, u.oracle_user());
+        users.push(id);
     }
 
-    user_profile::Entity::insert_many(gen_world.profiles.iter().map(|p| {
-        user_profile::ActiveModel {
-            user_id: Set(users[p.user]),
-            account_id: Set(accounts[p.account]),
-            ..Default::default()
-        }
-    }))
-    .exec_without_returning(db)
-    .await?;
-    let by_key: BTreeMap<(i64, i64), i64> = user_profile::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| ((p.user_id, p.account_id), p.id))
-        .collect();
-    let profiles: Vec<i64> = gen_world
-        .profiles
-        .iter()
-        .map(|p| by_key[&(users[p.user], accounts[p.account])])
-        .collect();
-    for (id, p) in profiles.iter().zip(&gen_world.profiles) {
-        world.profiles.insert(
-            *id,
-            oracle::Profile {
-                user: users[p.user],
-                account: accounts[p.account],
-            },
-        );
+    let mut profiles = Vec::new();
+    for p in &gen_world.profiles {
+        let (user, account) = (users[p.user], accounts[p.account]);
+        let id = world::try_profile(db, user, account).await?;
+        world.profiles.insert(id, oracle::Profile { user, account });
+        profiles.push(id);
     }
 
-    group::Entity::insert_many((0..gen_world.groups).map(|i| group::ActiveModel {
-        name: Set(format!("g{i}")),
-        ..Default::default()
-    }))
-    .exec_without_returning(db)
-    .await?;
-    let by_name: BTreeMap<String, i64> = group::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.name, g.id))
-        .collect();
-    let groups: Vec<i64> = (0..gen_world.groups)
-        .map(|i| by_name[&format!("g{i}")])
-        .collect();
+    let mut groups = Vec::new();
+    for i in 0..gen_world.groups {
+        groups.push(world::group(db, &format!("g{i}"), &[]).await);
+    }
     world.groups = groups.iter().copied().collect();
-    group_member::Entity::insert_many(gen_world.members.iter().map(|&(g, u)| {
-        group_member::ActiveModel {
-            group_id: Set(groups[g]),
-            user_id: Set(users[u]),
-        }
-    }))
-    .exec_without_returning(db)
-    .await?;
+    for &(g, u) in &gen_world.members {
+        world::join_group(db, groups[g], users[u]).await;
+    }
     world.members = gen_world
         .members
         .iter()
@@ -747,29 +672,11 @@ pub async fn write_world(
     }
 
     // A user with every power, loaded and then deleted: its subject must get nothing.
-    let ghost = user::ActiveModel {
-        username: Set("deleted".to_owned()),
-        is_active: Set(true),
-        is_staff: Set(true),
-        is_superuser: Set(true),
-        ..Default::default()
+    let ghost = world::try_user_with_flags(db, None, "deleted", (true, true, true)).await?;
+    world::try_profile(db, ghost, accounts[0]).await?;
+    for &g in &groups {
+        world::join_group(db, g, ghost).await;
     }
-    .insert(db)
-    .await?
-    .id;
-    user_profile::ActiveModel {
-        user_id: Set(ghost),
-        account_id: Set(accounts[0]),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    group_member::Entity::insert_many(groups.iter().map(|&g| group_member::ActiveModel {
-        group_id: Set(g),
-        user_id: Set(ghost),
-    }))
-    .exec_without_returning(db)
-    .await?;
     for name in NAMES {
         grant(
             db,
@@ -780,7 +687,7 @@ pub async fn write_world(
         .await?;
     }
     let deleted_subject = Subject::load(db, uid(ghost)).await?;
-    user::Entity::delete_by_id(ghost).exec(db).await?;
+    world::try_delete_user(db, ghost).await?;
 
     Ok(Written {
         accounts,

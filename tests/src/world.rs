@@ -1,6 +1,6 @@
 //! Building worlds: accounts, users, profiles, groups and owned documents.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
@@ -10,8 +10,8 @@ use ownership_core::{
 };
 use sea_orm::sea_query::{Expr, FromValueTuple, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, ModelTrait, NotSet,
-    QuerySelect, Select, Set, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ModelTrait, NotSet, QueryFilter, QueryResult, QuerySelect, Select, Set, Value,
 };
 
 use crate::app_identity::{self, app_user, team, team_member, tenant, tenant_member};
@@ -176,6 +176,277 @@ pub async fn delete_user(db: &DatabaseConnection, user_id: i64) {
             .await
             .expect("delete user");
     }
+}
+
+/// The user flags of the embedded tables, as the application's identity stores them: a
+/// role for every combination of staff and superuser, and `disabled`.
+fn app_role(is_staff: bool, is_superuser: bool) -> &'static str {
+    match (is_staff, is_superuser) {
+        (false, false) => "member",
+        (true, false) => "staff",
+        (true, true) => "admin",
+        (false, true) => "root",
+    }
+}
+
+/// A user's flags: active, staff, superuser.
+pub type Flags = (bool, bool, bool);
+
+/// Creates a user with these flags, under `id` if given (a deleted user's, say), and returns
+/// its handle.
+pub async fn try_user_with_flags(
+    db: &DatabaseConnection,
+    id: Option<i64>,
+    username: &str,
+    (is_active, is_staff, is_superuser): Flags,
+) -> Result<i64, DbErr> {
+    if app_mode() {
+        let handle = id.unwrap_or_else(next_handle);
+        app_user::ActiveModel {
+            id: Set(app_identity::user_key(handle)),
+            email: Set(format!("{username}@example.test")),
+            role: Set(app_role(is_staff, is_superuser).to_owned()),
+            disabled: Set(!is_active),
+            login_token: Set(format!("{:032x}", next_handle())),
+        }
+        .insert(db)
+        .await?;
+        return Ok(handle);
+    }
+    let mut row = user::ActiveModel {
+        username: Set(username.to_owned()),
+        is_active: Set(is_active),
+        is_staff: Set(is_staff),
+        is_superuser: Set(is_superuser),
+        ..Default::default()
+    };
+    if let Some(id) = id {
+        row.id = Set(id);
+    }
+    Ok(row.insert(db).await?.id)
+}
+
+/// Every user's flags, by handle.
+pub async fn user_flags(db: &DatabaseConnection) -> Result<BTreeMap<i64, Flags>, DbErr> {
+    if app_mode() {
+        return Ok(app_user::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| {
+                let staff = matches!(u.role.as_str(), "staff" | "admin");
+                let superuser = matches!(u.role.as_str(), "admin" | "root");
+                (
+                    app_identity::user_handle(u.id),
+                    (!u.disabled, staff, superuser),
+                )
+            })
+            .collect());
+    }
+    Ok(user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, (u.is_active, u.is_staff, u.is_superuser)))
+        .collect())
+}
+
+/// Sets a user's flags, as the database sees them from then on; how many users changed.
+pub async fn try_set_flags(
+    db: &DatabaseConnection,
+    user_id: i64,
+    (is_active, is_staff, is_superuser): Flags,
+) -> Result<u64, DbErr> {
+    if app_mode() {
+        return Ok(app_user::Entity::update_many()
+            .col_expr(
+                app_user::Column::Role,
+                Expr::value(app_role(is_staff, is_superuser)),
+            )
+            .col_expr(app_user::Column::Disabled, Expr::value(!is_active))
+            .filter(app_user::Column::Id.eq(app_identity::user_key(user_id)))
+            .exec(db)
+            .await?
+            .rows_affected);
+    }
+    Ok(user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(is_active))
+        .col_expr(user::Column::IsStaff, Expr::value(is_staff))
+        .col_expr(user::Column::IsSuperuser, Expr::value(is_superuser))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Deletes a user; how many went.
+pub async fn try_delete_user(db: &DatabaseConnection, user_id: i64) -> Result<u64, DbErr> {
+    Ok(if app_mode() {
+        app_user::Entity::delete_by_id(app_identity::user_key(user_id))
+            .exec(db)
+            .await?
+    } else {
+        user::Entity::delete_by_id(user_id).exec(db).await?
+    }
+    .rows_affected)
+}
+
+/// Deletes a profile; how many went.
+pub async fn try_delete_profile(db: &DatabaseConnection, id: i64) -> Result<u64, DbErr> {
+    Ok(if app_mode() {
+        tenant_member::Entity::delete_by_id(id).exec(db).await?
+    } else {
+        user_profile::Entity::delete_by_id(id).exec(db).await?
+    }
+    .rows_affected)
+}
+
+/// Gives a user a profile in an account; the profile's id.
+pub async fn try_profile(
+    db: &DatabaseConnection,
+    user_id: i64,
+    account_id: i64,
+) -> Result<i64, DbErr> {
+    if app_mode() {
+        return Ok(tenant_member::ActiveModel {
+            person_id: Set(app_identity::user_key(user_id)),
+            tenant_id: Set(account_id),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?
+        .id);
+    }
+    Ok(user_profile::ActiveModel {
+        user_id: Set(user_id),
+        account_id: Set(account_id),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?
+    .id)
+}
+
+/// Every profile: id, user handle, account.
+pub async fn profiles(db: &DatabaseConnection) -> Result<Vec<(i64, i64, i64)>, DbErr> {
+    if app_mode() {
+        return Ok(tenant_member::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, app_identity::user_handle(p.person_id), p.tenant_id))
+            .collect());
+    }
+    Ok(user_profile::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.user_id, p.account_id))
+        .collect())
+}
+
+/// Deletes a group; how many went.
+pub async fn try_delete_group(db: &DatabaseConnection, group_id: i64) -> Result<u64, DbErr> {
+    Ok(if app_mode() {
+        team::Entity::delete_by_id(app_identity::group_key(group_id))
+            .exec(db)
+            .await?
+    } else {
+        group::Entity::delete_by_id(group_id).exec(db).await?
+    }
+    .rows_affected)
+}
+
+/// Removes a user from a group; how many memberships went.
+pub async fn try_leave_group(
+    db: &DatabaseConnection,
+    group_id: i64,
+    user_id: i64,
+) -> Result<u64, DbErr> {
+    Ok(if app_mode() {
+        team_member::Entity::delete_many()
+            .filter(team_member::Column::TeamSlug.eq(app_identity::group_key(group_id)))
+            .filter(team_member::Column::PersonId.eq(app_identity::user_key(user_id)))
+            .exec(db)
+            .await?
+    } else {
+        group_member::Entity::delete_many()
+            .filter(group_member::Column::GroupId.eq(group_id))
+            .filter(group_member::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?
+    }
+    .rows_affected)
+}
+
+/// Every group's handle, and every membership as (group, user).
+pub async fn groups_and_members(
+    db: &DatabaseConnection,
+) -> Result<(BTreeSet<i64>, BTreeSet<(i64, i64)>), DbErr> {
+    if app_mode() {
+        let groups = team::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| app_identity::group_handle(&t.slug))
+            .collect();
+        let members = team_member::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| {
+                (
+                    app_identity::group_handle(&m.team_slug),
+                    app_identity::user_handle(m.person_id),
+                )
+            })
+            .collect();
+        return Ok((groups, members));
+    }
+    let groups = group::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    let members = group_member::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.group_id, m.user_id))
+        .collect();
+    Ok((groups, members))
+}
+
+/// The handle of a user (`user`) or group id in column `index` of a row of a grant table.
+pub fn grantee_handle(row: &QueryResult, index: usize, user: bool) -> Result<i64, DbErr> {
+    match (app_mode(), user) {
+        (false, _) => row.try_get_by_index(index),
+        (true, true) => row
+            .try_get_by_index::<Uuid>(index)
+            .map(app_identity::user_handle),
+        (true, false) => row
+            .try_get_by_index::<String>(index)
+            .map(|slug| app_identity::group_handle(&slug)),
+    }
+}
+
+/// Deletes every user, profile, account, group and membership of the identity in use.
+pub async fn clear_identity(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if app_mode() {
+        team_member::Entity::delete_many().exec(db).await?;
+        tenant_member::Entity::delete_many().exec(db).await?;
+        team::Entity::delete_many().exec(db).await?;
+        tenant::Entity::delete_many().exec(db).await?;
+        app_user::Entity::delete_many().exec(db).await?;
+    } else {
+        group_member::Entity::delete_many().exec(db).await?;
+        user_profile::Entity::delete_many().exec(db).await?;
+        group::Entity::delete_many().exec(db).await?;
+        account::Entity::delete_many().exec(db).await?;
+        user::Entity::delete_many().exec(db).await?;
+    }
+    Ok(())
 }
 
 /// Gives a user a profile in an account.

@@ -23,9 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
-use ownership_core::entity::{
-    group, group_member, permission, permission_group, permission_user, user, user_profile,
-};
+use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
     CloneOptions, Grantees, HeldPermission, HolderIds, Key, ObjectRef, OwnedActiveModelExt,
     OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
@@ -40,16 +38,16 @@ use ownership_tests::random_world::{
     GenHolders, GenOp, GenUser, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario,
     TargetChoice, Written, clear, scenario, write_world,
 };
-use ownership_tests::world::{gid, uid};
+use ownership_tests::world::{self, gid, uid};
 use ownership_tests::world::{uuid_doc_handle, uuid_doc_id, walk_page_keys};
 use ownership_tests::{Backend, TestDb};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
-use sea_orm::sea_query::{Expr, Query, UnionType};
+use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityName,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
 };
 
 /// The name lists every scenario asks `permitted_for` with, besides its two random ones.
@@ -743,12 +741,11 @@ fn is_foreign_key_violation(err: &DbErr) -> bool {
     ) || err.to_string().contains("FOREIGN KEY constraint failed")
 }
 
-/// Whether the typed ids of an error are these integer ids, in order.
+/// Whether the typed ids of an error are the ids of these handles, in order.
 fn same_ids<I: AsRef<Key>>(ids: &[i64], got: &[I]) -> bool {
     ids.iter()
         .copied()
-        .map(Some)
-        .eq(got.iter().map(|id| id.as_ref().as_int()))
+        .eq(got.iter().map(|id| world::handle(id.as_ref())))
 }
 
 /// Whether a library error is one of the refusals the oracle expects.
@@ -1009,7 +1006,7 @@ impl Case<'_> {
             }
             GenOp::DeleteUser(i) => {
                 let id = pick(*i, &self.written.users).expect("a world has users");
-                let got = user::Entity::delete_by_id(id).exec(self.db).await;
+                let got = world::try_delete_user(self.db, id).await;
                 let expected = self.world.delete_user(id);
                 self.deleted("user", id, got, expected)
             }
@@ -1032,7 +1029,7 @@ impl Case<'_> {
                     self.log.push(format!("skipped {op:?}: nothing to pick"));
                     return Ok(());
                 };
-                let got = user_profile::Entity::delete_by_id(id).exec(self.db).await;
+                let got = world::try_delete_profile(self.db, id).await;
                 let expected = self.world.delete_profile(id);
                 self.deleted("user profile", id, got, expected)
             }
@@ -1049,21 +1046,13 @@ impl Case<'_> {
                     ));
                     return Ok(());
                 }
-                let added = user_profile::ActiveModel {
-                    user_id: Set(user),
-                    account_id: Set(account),
-                    ..Default::default()
-                }
-                .insert(self.db)
-                .await
-                .map_err(|err| self.db_failure("adding a profile", &err))?;
-                self.world
-                    .profiles
-                    .insert(added.id, Profile { user, account });
-                self.written.profiles.push(added.id);
+                let added = world::try_profile(self.db, user, account)
+                    .await
+                    .map_err(|err| self.db_failure("adding a profile", &err))?;
+                self.world.profiles.insert(added, Profile { user, account });
+                self.written.profiles.push(added);
                 self.log.push(format!(
-                    "user {user} gets profile {} in account {account}",
-                    added.id
+                    "user {user} gets profile {added} in account {account}"
                 ));
                 Ok(())
             }
@@ -1072,28 +1061,30 @@ impl Case<'_> {
                     self.log.push(format!("skipped {op:?}: nothing to pick"));
                     return Ok(());
                 };
-                let got = group::Entity::delete_by_id(id).exec(self.db).await;
+                let got = world::try_delete_group(self.db, id).await;
                 let expected = self.world.delete_group(id);
                 self.deleted("group", id, got, Ok(expected))
             }
             GenOp::Withdraw(i, power) => {
                 let id = pick(*i, &self.written.users).expect("a world has users");
-                let column = match power {
-                    Power::Active => user::Column::IsActive,
-                    Power::Staff => user::Column::IsStaff,
-                    Power::Superuser => user::Column::IsSuperuser,
+                let err = |err: DbErr| self.db_failure("updating a user", &err);
+                let flags = world::user_flags(self.db).await.map_err(err)?;
+                let got = match flags.get(&id) {
+                    Some(&(active, staff, superuser)) => {
+                        let flags = match power {
+                            Power::Active => (false, staff, superuser),
+                            Power::Staff => (active, false, superuser),
+                            Power::Superuser => (active, staff, false),
+                        };
+                        world::try_set_flags(self.db, id, flags)
+                            .await
+                            .map_err(err)?
+                    }
+                    None => 0,
                 };
-                let got = user::Entity::update_many()
-                    .col_expr(column, Expr::value(false))
-                    .filter(user::Column::Id.eq(id))
-                    .exec(self.db)
-                    .await
-                    .map_err(|err| self.db_failure("updating a user", &err))?;
                 self.world.withdraw(id, *power);
-                self.log.push(format!(
-                    "take {power:?} from user {id} -> {} row(s)",
-                    got.rows_affected
-                ));
+                self.log
+                    .push(format!("take {power:?} from user {id} -> {got} row(s)"));
                 Ok(())
             }
             GenOp::LeaveGroup(i) => {
@@ -1104,13 +1095,9 @@ impl Case<'_> {
                     return Ok(());
                 };
                 let (group, member) = members[k];
-                let got = group_member::Entity::delete_many()
-                    .filter(group_member::Column::GroupId.eq(group))
-                    .filter(group_member::Column::UserId.eq(member))
-                    .exec(self.db)
-                    .await;
+                let got = world::try_leave_group(self.db, group, member).await;
                 let expected = self.world.leave_group(group, member);
-                let shown = got.as_ref().map(|r| r.rows_affected);
+                let shown = got.as_ref().copied();
                 self.log
                     .push(format!("user {member} leaves group {group} -> {shown:?}"));
                 self.count(1);
@@ -1198,14 +1185,14 @@ impl Case<'_> {
         &mut self,
         what: &str,
         id: i64,
-        got: Result<sea_orm::DeleteResult, DbErr>,
+        got: Result<u64, DbErr>,
         expected: Result<u64, Refusal>,
     ) -> Result<(), TestCaseError> {
-        let shown = got.as_ref().map(|r| r.rows_affected);
+        let shown = got.as_ref().copied();
         self.log.push(format!("delete {what} {id} -> {shown:?}"));
         self.count(1);
         let agrees = match (&got, &expected) {
-            (Ok(r), Ok(n)) => r.rows_affected == *n,
+            (Ok(r), Ok(n)) => r == n,
             (Err(err), Err(Refusal::StillOwnsRows)) => is_foreign_key_violation(err),
             _ => false,
         };
@@ -1221,32 +1208,28 @@ impl Case<'_> {
 
     /// Deletes a user and creates a new one with its id, given explicitly.
     async fn replace_user(&mut self, id: i64, flags: &GenUser) -> Result<(), TestCaseError> {
-        let deleted = user::Entity::delete_by_id(id)
-            .exec(self.db)
+        let deleted = world::try_delete_user(self.db, id)
             .await
             .map_err(|err| self.db_failure(&format!("deleting user {id}"), &err))?;
-        let mut new_user = flags.active_model(format!("u{id} again"));
-        new_user.id = Set(id);
-        let created = new_user
-            .insert(self.db)
-            .await
-            .map_err(|err| self.db_failure(&format!("creating a user with id {id}"), &err))?;
+        let created =
+            world::try_user_with_flags(self.db, Some(id), &format!("u{id} again"), flags.flags())
+                .await
+                .map_err(|err| self.db_failure(&format!("creating a user with id {id}"), &err))?;
         self.world
             .replace_user(id, flags.oracle_user())
             .expect("the user may be deleted");
         self.log.push(format!(
             "delete user {id} -> {} row(s), then create {flags:?} with its id -> id {}",
-            deleted.rows_affected, created.id
+            deleted, created
         ));
         self.count(1);
-        if (deleted.rows_affected, created.id) == (1, id) {
+        if (deleted, created) == (1, id) {
             Ok(())
         } else {
             Err(self.failure(
                 &format!("replacing user {id}"),
                 &format!(
-                    "library: {} row(s) deleted, id {} created\noracle:  1 row deleted, id {id} created",
-                    deleted.rows_affected, created.id
+                    "library: {deleted} row(s) deleted, id {created} created\noracle:  1 row deleted, id {id} created"
                 ),
             ))
         }
@@ -1357,51 +1340,28 @@ impl Case<'_> {
     async fn check_tables(&self) -> Result<(), TestCaseError> {
         let db = self.db;
         let err = |e: DbErr| self.db_failure("reading the tables", &e);
-        let users: BTreeMap<i64, oracle::User> = user::Entity::find()
-            .all(db)
+        let users: BTreeMap<i64, oracle::User> = world::user_flags(db)
             .await
             .map_err(err)?
             .into_iter()
-            .map(|u| {
+            .map(|(id, (is_active, is_staff, is_superuser))| {
                 (
-                    u.id,
+                    id,
                     oracle::User {
-                        is_active: u.is_active,
-                        is_staff: u.is_staff,
-                        is_superuser: u.is_superuser,
+                        is_active,
+                        is_staff,
+                        is_superuser,
                     },
                 )
             })
             .collect();
-        let profiles: BTreeMap<i64, oracle::Profile> = user_profile::Entity::find()
-            .all(db)
+        let profiles: BTreeMap<i64, oracle::Profile> = world::profiles(db)
             .await
             .map_err(err)?
             .into_iter()
-            .map(|p| {
-                (
-                    p.id,
-                    oracle::Profile {
-                        user: p.user_id,
-                        account: p.account_id,
-                    },
-                )
-            })
+            .map(|(id, user, account)| (id, oracle::Profile { user, account }))
             .collect();
-        let groups: BTreeSet<i64> = group::Entity::find()
-            .all(db)
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(|g| g.id)
-            .collect();
-        let members: BTreeSet<(i64, i64)> = group_member::Entity::find()
-            .all(db)
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(|m| (m.group_id, m.user_id))
-            .collect();
+        let (groups, members) = world::groups_and_members(db).await.map_err(err)?;
         let documents: BTreeMap<i64, Row> = document::Entity::find()
             .all(db)
             .await
@@ -1453,21 +1413,24 @@ impl Case<'_> {
             ));
         }
         let mut grants = BTreeSet::new();
-        for g in permission_user::Entity::find().all(db).await.map_err(err)? {
-            grants.insert((
-                permissions[&g.permission_id].clone(),
-                Grantee::User(g.user_id),
-            ));
-        }
-        for g in permission_group::Entity::find()
-            .all(db)
-            .await
-            .map_err(err)?
-        {
-            grants.insert((
-                permissions[&g.permission_id].clone(),
-                Grantee::Group(g.group_id),
-            ));
+        for (table, grantee, user) in [
+            (permission_user::Entity.table_ref(), USER_ID, true),
+            (permission_group::Entity.table_ref(), GROUP_ID, false),
+        ] {
+            let select = Query::select()
+                .columns([Alias::new("permission_id"), Alias::new(grantee)])
+                .from(table)
+                .to_owned();
+            for row in db.query_all(&select).await.map_err(err)? {
+                let permission = permissions[&row.try_get_by_index::<i64>(0).map_err(err)?].clone();
+                let holder = world::grantee_handle(&row, 1, user).map_err(err)?;
+                let holder = if user {
+                    Grantee::User(holder)
+                } else {
+                    Grantee::Group(holder)
+                };
+                grants.insert((permission, holder));
+            }
         }
         for model in Model::ALL {
             let (user_grants, group_grants) = match model {
@@ -1484,9 +1447,14 @@ impl Case<'_> {
                     uuid_doc::Entity::group_grant_table(),
                 ),
             };
-            for (table, grantee, kind) in [
-                (user_grants, USER_ID, Grantee::User as fn(i64) -> Grantee),
-                (group_grants, GROUP_ID, Grantee::Group),
+            for (table, grantee, kind, user) in [
+                (
+                    user_grants,
+                    USER_ID,
+                    Grantee::User as fn(i64) -> Grantee,
+                    true,
+                ),
+                (group_grants, GROUP_ID, Grantee::Group, false),
             ] {
                 let select = Query::select()
                     .columns([NAME, OBJECT_ID, grantee])
@@ -1500,7 +1468,8 @@ impl Case<'_> {
                         model_name: Some(model.name().to_owned()),
                         object: Some(object),
                     };
-                    grants.insert((permission, kind(row.try_get_by_index(2).map_err(err)?)));
+                    let holder = world::grantee_handle(&row, 2, user).map_err(err)?;
+                    grants.insert((permission, kind(holder)));
                 }
             }
         }
@@ -1844,7 +1813,7 @@ impl Case<'_> {
             .await
             .map_err(|err| self.db_failure(what, &err))?
             .iter()
-            .map(|id| id.as_ref().as_int().expect("an integer id"))
+            .map(|id| world::handle(id.as_ref()))
             .collect();
         if got != expected {
             return Err(self.failure(
