@@ -308,6 +308,7 @@ impl IdentityProblem {
     }
 }
 
+/// The table of the key column `id`, with the key's type (a problem if it has none).
 fn keyed(
     id: &impl ColumnTrait,
     part: &'static str,
