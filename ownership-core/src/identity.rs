@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, EntityName, Value};
 use crate::entity::{group, group_member, user, user_profile};
 use crate::error::{IdentityProblem, OwnershipError, check_key_type};
 use crate::key::{GroupId, Key, KeyType, UserId};
+use crate::registry;
 
 /// How a flag of a user (`is_active`, `is_staff`, `is_superuser`) is read from the user's
 /// row: a boolean column, a condition on a column (a `role` column, say), or a fixed value
@@ -595,9 +596,11 @@ impl Identity {
     /// Asks the database for every table and column of the identity, with a value of each
     /// key's type and of each flag's condition, reading no row: a table or column that
     /// does not exist, or (on PostgreSQL, which compares types strictly) a column of
-    /// another type, is [`OwnershipError::InvalidIdentity`] naming it. Call it at startup.
+    /// another type, is [`OwnershipError::InvalidIdentity`] naming it, as is an owned
+    /// entity of the program whose owner column is not of the profiles' key type. Call it
+    /// at startup.
     pub async fn verify<C: ConnectionTrait>(&self, db: &C) -> Result<(), OwnershipError> {
-        let mut problems = Vec::new();
+        let mut problems = self.owner_problems()?;
         for (part, (table, name), column, probe) in self.probes() {
             let select = Query::select()
                 .expr(Expr::cust("1"))
@@ -618,6 +621,25 @@ impl Identity {
         } else {
             Err(OwnershipError::InvalidIdentity(problems))
         }
+    }
+
+    /// The owned entities of the program whose owner column is not of the profiles' key
+    /// type: their owners could never be one of the profiles.
+    fn owner_problems(&self) -> Result<Vec<IdentityProblem>, OwnershipError> {
+        let expected = self.profiles.keyed.key;
+        Ok(registry::owned_tables()?
+            .into_values()
+            .filter(|table| table.owner_key != Some(expected))
+            .map(|table| IdentityProblem {
+                part: "owned entities",
+                column: format!("{}.{}", table.model_name, table.owner),
+                problem: format!(
+                    "is the owner column, of key type {:?}, but the profiles are keyed by \
+                     {expected:?}",
+                    table.owner_key
+                ),
+            })
+            .collect())
     }
 
     /// One condition per column of the identity, each naming it with a value of its type.

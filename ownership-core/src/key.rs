@@ -5,12 +5,21 @@
 
 use std::fmt;
 
-use sea_orm::sea_query::{ColumnType, Expr};
+use sea_orm::sea_query::{ColumnType, Expr, Func};
 use sea_orm::{DbBackend, DbErr, QueryResult, Value};
 
-use crate::plan::as_bigint;
-
 pub use sea_orm::prelude::Uuid;
+
+/// `expr` as a signed 64-bit integer, the type every integer id is read back as: PostgreSQL's
+/// driver decodes an `int4` only into an `i32`, and MySQL gives a union of integer columns
+/// of different widths the type `DECIMAL`. MySQL spells the type `SIGNED`.
+pub(crate) fn as_bigint(expr: impl Into<Expr>, backend: DbBackend) -> Expr {
+    let bigint = match backend {
+        DbBackend::MySql => "SIGNED",
+        _ => "BIGINT",
+    };
+    Func::cast_as(expr.into(), bigint).into()
+}
 
 /// A primary-key value in its own type: an integer, a UUID or a string.
 ///

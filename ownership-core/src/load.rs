@@ -8,8 +8,8 @@ use sea_orm::{ConnectionTrait, Value};
 use crate::OwnershipError;
 use crate::identity::{Identity, UserFlag};
 use crate::key::UserId;
+use crate::key::as_bigint;
 use crate::permission_sql;
-use crate::plan::as_bigint;
 use crate::subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 
 /// The alias of the user table a load reads.

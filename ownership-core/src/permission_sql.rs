@@ -11,11 +11,9 @@ use crate::derived::derived;
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use crate::entity::{permission_group, permission_user};
 use crate::identity::Identity;
-use crate::key::{GroupId, Key, KeyType, UserId};
+use crate::key::{GroupId, Key, KeyType, UserId, as_bigint};
 use crate::ownership;
-use crate::plan::{
-    CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW, as_bigint,
-};
+use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW};
 use crate::subject::SubjectUser;
 
 /// The column of the whole-model grant tables naming the model (`""` for every model).

@@ -6,7 +6,6 @@
 //! conditions, an owner set, or candidate lists behind [`CandidateSource`], so a new source
 //! plugs in without a compiler knowing its tables.
 
-use sea_orm::sea_query::Func;
 use sea_orm::sea_query::{
     DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, Order, SelectStatement, TableRef,
 };
@@ -23,17 +22,6 @@ pub(crate) const PAGE_PART: &str = "ownership_page_part";
 pub(crate) const CANDIDATE_ID: &str = "ownership_candidate_id";
 /// The name an owner set ([`AccessPlan::owners`]) gives its column of profile ids.
 pub(crate) const OWNER_ID: &str = "ownership_owner_id";
-
-/// `expr` as a signed 64-bit integer, the type every integer id is read back as: PostgreSQL's
-/// driver decodes an `int4` only into an `i32`, and MySQL gives a union of integer columns
-/// of different widths the type `DECIMAL`. MySQL spells the type `SIGNED`.
-pub(crate) fn as_bigint(expr: impl Into<Expr>, backend: DbBackend) -> Expr {
-    let bigint = match backend {
-        DbBackend::MySql => "SIGNED",
-        _ => "BIGINT",
-    };
-    Func::cast_as(expr.into(), bigint).into()
-}
 
 /// Whether `backend` can bind `value`: SQLite and PostgreSQL have no unsigned 64-bit integer
 /// and their drivers panic binding one above `i64::MAX`; no row has such an id there.
@@ -60,6 +48,8 @@ pub(crate) struct OwnedTable {
     pub(crate) key: KeyType,
     /// The owner column.
     pub(crate) owner: DynIden,
+    /// The owner column's key type, which must be the profiles' key type.
+    pub(crate) owner_key: Option<KeyType>,
     /// The table of grants on single rows to users.
     pub(crate) user_grants: TableRef,
     /// The table of grants on single rows to groups.
@@ -75,6 +65,7 @@ impl OwnedTable {
             id: E::id_column().as_str().into_iden(),
             key: KeyType::of_column(E::id_column().def().get_column_type()).unwrap_or(KeyType::Int),
             owner: E::owner_column().as_str().into_iden(),
+            owner_key: KeyType::of_column(E::owner_column().def().get_column_type()),
             user_grants: E::user_grant_table(),
             group_grants: E::group_grant_table(),
         }
