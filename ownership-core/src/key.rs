@@ -1,7 +1,8 @@
-//! Keys: the id of a user, profile, account or group in its own type, and the typed ids the
-//! API takes so that one kind of id cannot stand in for another.
+//! Keys: the id of a user, profile, account, group or owned row in its own type, how each
+//! key type is read back, and the typed ids the API takes so that one kind of id cannot
+//! stand in for another.
 //!
-//! At the bottom of the crate with the plan: it names no table.
+//! At the bottom of the crate, below the plan: it names no table.
 
 use std::fmt;
 
