@@ -756,7 +756,7 @@ fn refused_as_expected(err: &OwnershipError, refusals: &[Refusal]) -> bool {
         (
             Refusal::UnknownObjects(model, ids),
             OwnershipError::UnknownObjects { model: m, ids: got },
-        ) => model.name() == m && ids.iter().map(|&id| Key::Int(id)).eq(got.iter().cloned()),
+        ) => model.name() == m && ids.iter().copied().eq(got.iter().map(handle_of)),
         (
             Refusal::DuplicateName { owner, name },
             OwnershipError::DuplicateName {
