@@ -45,16 +45,12 @@ impl AccessPlan<'_> {
             );
         }
         lists.extend(self.candidates.iter().map(|source| source.ids(&table)));
-        // Each row once: a row reached by several branches is merged by the union, one
-        // a single branch names several times (several grants on it) by `DISTINCT`.
-        let single = lists.len() == 1;
+        // Each row once: every list names a row once (the owner list by its primary key,
+        // a source by its contract), and the union merges a row several lists name.
         let mut lists = lists.into_iter();
         let candidates = match lists.next() {
             None => Expr::val(0i64),
             Some(mut candidates) => {
-                if single {
-                    candidates.distinct();
-                }
                 candidates.unions(lists.map(|list| (UnionType::Distinct, list)));
                 count_of(
                     Query::select()

@@ -221,10 +221,16 @@ impl CandidateSource for Held<'_> {
     /// deep as the list is long.
     fn ids(&self, table: &OwnedTable) -> SelectStatement {
         if !self.needs_several() {
-            let rows = self.object_grants(table, self.names, &[OBJECT_ID]);
+            let mut rows = self.object_grants(table, self.names, &[OBJECT_ID]);
             return if self.with_groups {
+                // The union of direct and group grants is distinct already.
                 derived(rows, OBJECT_ID, GRANTED_OBJECT)
             } else {
+                // One grant per user, name and object: an object repeats only under
+                // several names.
+                if self.names.len() > 1 {
+                    rows.distinct();
+                }
                 rows
             };
         }

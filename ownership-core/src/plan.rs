@@ -111,7 +111,8 @@ impl Keyset {
 /// later shares), named without the owned table's help.
 pub(crate) trait CandidateSource {
     /// The candidate ids of `table`'s model, as one uncorrelated subquery of one column:
-    /// each the id of an existing row, since a count takes them without reading the rows.
+    /// each the id of an existing row, since a count takes them without reading the rows,
+    /// and each once, since a count of one source counts them as they come.
     fn ids(&self, table: &OwnedTable) -> SelectStatement;
 
     /// The same candidates as lists for a page: each one ordered range of an index, limited
