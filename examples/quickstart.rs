@@ -172,7 +172,7 @@ async fn main() -> Result<(), OwnershipError> {
         );
         println!(
             "  manages: {}",
-            names(&db, find().with_ownership_permission_for(&me)).await?
+            names(&db, find().with_manage_permission_for(&me)).await?
         );
         println!("  shared:  {}", names(&db, find().shared_with(&me)).await?);
         let granted = find().permitted_for(&me, &Permitted::all_of(["view"]));

@@ -100,7 +100,7 @@ pub enum Scope {
     ReadFirstPage,
     /// `readable_count`.
     ReadCount,
-    /// `with_ownership_permission_for`, first page.
+    /// `with_manage_permission_for`, first page.
     ManageFirstPage,
     /// `shared_with`, first page.
     SharedFirstPage,
@@ -142,7 +142,7 @@ impl Scope {
             Scope::ReadPage => read_page(db, subject).await?,
             Scope::ReadFirstPage => read_first_page(db, subject).await?,
             Scope::ManageFirstPage => {
-                first_page_ids(db, find.with_ownership_permission_for(subject)).await?
+                first_page_ids(db, find.with_manage_permission_for(subject)).await?
             }
             Scope::SharedPage => shared_page(db, subject).await?,
             Scope::SharedFirstPage => shared_first_page(db, subject).await?,

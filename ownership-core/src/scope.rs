@@ -364,9 +364,17 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedS
         self.filter(readable_by::<E>(subject))
     }
 
-    /// Keep the rows the subject may manage (change, delete).
-    fn with_ownership_permission_for(self, subject: &Subject) -> Self {
+    /// Keep the rows the subject may manage (change, delete). On an `UPDATE` or `DELETE`
+    /// the scope is a filter on the written table itself, so the write touches only them.
+    fn with_manage_permission_for(self, subject: &Subject) -> Self {
         self.filter(manageable::<E>(subject, Self::STATEMENT))
+    }
+
+    /// [`with_manage_permission_for`](Self::with_manage_permission_for) under the name the
+    /// ownership rules were first written with (Smarter's `with_ownership_permission_for`),
+    /// for code ported from them.
+    fn with_ownership_permission_for(self, subject: &Subject) -> Self {
+        self.with_manage_permission_for(subject)
     }
 
     /// Keep the rows the subject may read but does not own. Only on a `SELECT`, like
@@ -397,7 +405,7 @@ mod sealed {
     #[diagnostic::on_unimplemented(
         message = "`{Self}` writes rows, and a read scope cannot narrow a write",
         label = "reading a row is no right to change or delete it",
-        note = "narrow an update or delete with `with_ownership_permission_for`, `owned_by` \
+        note = "narrow an update or delete with `with_manage_permission_for`, `owned_by` \
                 or `permitted_for` with the permission the write needs"
     )]
     pub trait ReadQuery {}
@@ -450,7 +458,7 @@ pub trait OwnershipChecks: OwnedEntity {
     ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
         let (storable, id) = storable_id::<Self>(id.into(), db.get_database_backend());
         let check = Self::find_by_id(id)
-            .with_ownership_permission_for(subject)
+            .with_manage_permission_for(subject)
             .exists(db);
         async move {
             if storable {

@@ -378,7 +378,7 @@ impl World {
             .collect()
     }
 
-    /// Rule 2: "`with_ownership_permission_for(s)` (manage): superuser: everything. Staff:
+    /// Rule 2: "`with_manage_permission_for(s)` (manage): superuser: everything. Staff:
     /// everything owned by any profile in an account where `s` holds a profile. Otherwise:
     /// what `s` owns. Plus every object for which `s`, or a group of `s`, holds the model's
     /// manage permission (default `change`), on that object, model-wide (NULL object) or

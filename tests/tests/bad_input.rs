@@ -149,7 +149,7 @@ async fn sees_nothing(db: &DatabaseConnection, subject: &Subject, probe: &[i64],
         ),
         (
             "manage",
-            document::Entity::find().with_ownership_permission_for(subject),
+            document::Entity::find().with_manage_permission_for(subject),
         ),
         ("shared_with", document::Entity::find().shared_with(subject)),
         (
@@ -1805,7 +1805,7 @@ async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
     assert_eq!(
         ids(
             db,
-            document::Entity::find().with_ownership_permission_for(&t)
+            document::Entity::find().with_manage_permission_for(&t)
         )
         .await,
         set([low, minus_one])
@@ -1851,7 +1851,7 @@ async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
     assert_eq!(
         ids(
             db,
-            document::Entity::find().with_ownership_permission_for(&t)
+            document::Entity::find().with_manage_permission_for(&t)
         )
         .await,
         set([low, minus_one])
@@ -1925,13 +1925,13 @@ async fn inactive_users_get_nothing(db: &DatabaseConnection) {
         // Bulk writes through the scopes touch nothing.
         let updated = document::Entity::update_many()
             .col_expr(document::Column::Body, Expr::value("overwritten"))
-            .with_ownership_permission_for(&s)
+            .with_manage_permission_for(&s)
             .exec(db)
             .await
             .unwrap();
         assert_eq!(updated.rows_affected, 0);
         let deleted = document::Entity::delete_many()
-            .with_ownership_permission_for(&s)
+            .with_manage_permission_for(&s)
             .exec(db)
             .await
             .unwrap();
@@ -2053,7 +2053,7 @@ async fn users_without_a_profile_get_only_their_grants(db: &DatabaseConnection) 
         assert_eq!(
             ids(
                 db,
-                document::Entity::find().with_ownership_permission_for(&s)
+                document::Entity::find().with_manage_permission_for(&s)
             )
             .await,
             set([r2])
@@ -2151,7 +2151,7 @@ async fn a_loaded_subject_keeps_nothing_the_database_no_longer_grants(db: &Datab
     assert_eq!(
         ids(
             db,
-            document::Entity::find().with_ownership_permission_for(&stale)
+            document::Entity::find().with_manage_permission_for(&stale)
         )
         .await,
         set([staff_doc])
@@ -2213,7 +2213,7 @@ async fn a_loaded_subject_keeps_nothing_the_database_no_longer_grants(db: &Datab
     );
     for select in [
         document::Entity::find().with_read_permission_for(&fresh),
-        document::Entity::find().with_ownership_permission_for(&fresh),
+        document::Entity::find().with_manage_permission_for(&fresh),
     ] {
         assert_eq!(ids(db, select).await, set(everything));
     }

@@ -347,7 +347,7 @@ impl Question {
         match self {
             Question::Owned => find.owned_by(subject),
             Question::Read => find.with_read_permission_for(subject),
-            Question::Manage => find.with_ownership_permission_for(subject),
+            Question::Manage => find.with_manage_permission_for(subject),
             Question::Shared => find.shared_with(subject),
             Question::Permitted(ask) => find.permitted_for(subject, &permitted(ask)),
         }
@@ -376,7 +376,7 @@ impl Question {
         let scope = match self {
             Question::Owned => "owned_by(&s)".to_owned(),
             Question::Read => "with_read_permission_for(&s)".to_owned(),
-            Question::Manage => "with_ownership_permission_for(&s)".to_owned(),
+            Question::Manage => "with_manage_permission_for(&s)".to_owned(),
             Question::Shared => "shared_with(&s)".to_owned(),
             Question::Permitted(ask) => {
                 let mut p = format!(

@@ -92,7 +92,7 @@ async fn pages_list_each_scope_in_order(db: &DatabaseConnection) {
     for user in [w.sa, w.a1, w.r1, w.r2, other] {
         let s = load(db, user).await;
         let read = ordered(db, find().with_read_permission_for(&s)).await;
-        let manage = ordered(db, find().with_ownership_permission_for(&s)).await;
+        let manage = ordered(db, find().with_manage_permission_for(&s)).await;
         let shared = ordered(db, find().shared_with(&s)).await;
         let asks = [
             Permitted::any_of(["view"]),
@@ -182,7 +182,7 @@ async fn pages_larger_than_any_table_list_the_whole_scope(db: &DatabaseConnectio
     for user in [w.sa, w.r1] {
         let s = load(db, user).await;
         let read = ordered(db, find().with_read_permission_for(&s)).await;
-        let manage = ordered(db, find().with_ownership_permission_for(&s)).await;
+        let manage = ordered(db, find().with_manage_permission_for(&s)).await;
         let shared = ordered(db, find().shared_with(&s)).await;
         let permitted = ordered(db, find().permitted_for(&s, &any)).await;
         // Past what SQLite's and PostgreSQL's drivers can bind: one page holds every row.
@@ -270,7 +270,7 @@ async fn counts_give_the_number_of_rows_of_each_scope(db: &DatabaseConnection) {
             s.user_id()
         );
         let manage = find()
-            .with_ownership_permission_for(s)
+            .with_manage_permission_for(s)
             .count(db)
             .await
             .unwrap();

@@ -681,7 +681,7 @@ async fn ownership_scopes_include_grants(db: &DatabaseConnection) {
     let scopes = async |s: &Subject| {
         let scopes = Scopes {
             read: ids(db, find().with_read_permission_for(s)).await,
-            manage: ids(db, find().with_ownership_permission_for(s)).await,
+            manage: ids(db, find().with_manage_permission_for(s)).await,
             shared: ids(db, find().shared_with(s)).await,
         };
         assert!(scopes.manage.is_subset(&scopes.read), "manage implies read");
@@ -928,7 +928,7 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
     assert_eq!(
         ids(
             db,
-            document::Entity::find().with_ownership_permission_for(&s)
+            document::Entity::find().with_manage_permission_for(&s)
         )
         .await,
         set([d3])
@@ -941,7 +941,7 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
     assert_eq!(
         ids(
             db,
-            document::Entity::find().with_ownership_permission_for(&s)
+            document::Entity::find().with_manage_permission_for(&s)
         )
         .await,
         set([])
@@ -1647,7 +1647,7 @@ async fn grants_die_with_their_rows_on_every_delete_path(db: &DatabaseConnection
             "scoped delete_many" => {
                 let done = document::Entity::delete_many()
                     .filter(document::Column::Id.eq(id))
-                    .with_ownership_permission_for(&owner_subject)
+                    .with_manage_permission_for(&owner_subject)
                     .exec(db)
                     .await;
                 done.unwrap().rows_affected

@@ -94,7 +94,7 @@ where
     E: OwnedEntity,
     IdOf<E>: From<i64>,
 {
-    let managed = listed(db, E::find().with_ownership_permission_for(subject)).await;
+    let managed = listed(db, E::find().with_manage_permission_for(subject)).await;
     for &id in rows {
         let can_manage = E::can_manage(db, subject, id).await.expect("check a row");
         assert_eq!(can_manage, managed.contains(&id), "can_manage({id})");

@@ -127,7 +127,7 @@ fn statements(subject: &Subject, backend: DbBackend) -> Vec<Statement> {
             .with_read_permission_for(subject)
             .build(backend),
         Archive::find()
-            .with_ownership_permission_for(subject)
+            .with_manage_permission_for(subject)
             .build(backend),
         Archive::find().shared_with(subject).build(backend),
         Archive::find_by_id(1)
@@ -135,10 +135,10 @@ fn statements(subject: &Subject, backend: DbBackend) -> Vec<Statement> {
             .build(backend),
         Archive::update_many()
             .col_expr(archived::Column::Body, Expr::value("x"))
-            .with_ownership_permission_for(subject)
+            .with_manage_permission_for(subject)
             .build(backend),
         Archive::delete_many()
-            .with_ownership_permission_for(subject)
+            .with_manage_permission_for(subject)
             .build(backend),
         Archive::readable_page(subject, 2).after(1).build(backend),
         Archive::manageable_page(subject, 2).build(backend),
@@ -218,7 +218,7 @@ async fn archive_and_documents_stay_apart(db: &DatabaseConnection) {
         nothing
     );
     assert_eq!(
-        archive_ids(db, Archive::find().with_ownership_permission_for(&me)).await,
+        archive_ids(db, Archive::find().with_manage_permission_for(&me)).await,
         nothing
     );
     assert_eq!(
@@ -260,7 +260,7 @@ async fn archive_and_documents_stay_apart(db: &DatabaseConnection) {
     assert_eq!(
         archive_ids(
             db,
-            Archive::find().with_ownership_permission_for(&owner_subject)
+            Archive::find().with_manage_permission_for(&owner_subject)
         )
         .await,
         BTreeSet::from([own, granted, elsewhere])

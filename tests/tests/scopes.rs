@@ -44,9 +44,14 @@ async fn scopes(db: &DatabaseConnection, subject: &Subject) -> Scopes {
     let scopes = Scopes {
         owned: ids(db, find().owned_by(subject)).await,
         read: ids(db, find().with_read_permission_for(subject)).await,
-        manage: ids(db, find().with_ownership_permission_for(subject)).await,
+        manage: ids(db, find().with_manage_permission_for(subject)).await,
         shared: ids(db, find().shared_with(subject)).await,
     };
+    assert_eq!(
+        ids(db, find().with_ownership_permission_for(subject)).await,
+        scopes.manage,
+        "Smarter's name for the manage scope is the manage scope"
+    );
     assert!(scopes.manage.is_subset(&scopes.read), "manage implies read");
     assert!(
         scopes.owned.is_subset(&scopes.manage),
@@ -242,7 +247,7 @@ async fn scoped_bulk_update_and_delete(db: &DatabaseConnection) {
     let a1 = load(db, w.a1).await;
     let updated = document::Entity::update_many()
         .col_expr(document::Column::Body, Expr::value("edited"))
-        .with_ownership_permission_for(&a1)
+        .with_manage_permission_for(&a1)
         .exec(db)
         .await
         .unwrap();
@@ -256,7 +261,7 @@ async fn scoped_bulk_update_and_delete(db: &DatabaseConnection) {
 
     let r2 = load(db, w.r2).await;
     let deleted = document::Entity::delete_many()
-        .with_ownership_permission_for(&r2)
+        .with_manage_permission_for(&r2)
         .exec(db)
         .await
         .unwrap();
@@ -266,7 +271,7 @@ async fn scoped_bulk_update_and_delete(db: &DatabaseConnection) {
 
     let anonymous = Subject::anonymous();
     let deleted = document::Entity::delete_many()
-        .with_ownership_permission_for(&anonymous)
+        .with_manage_permission_for(&anonymous)
         .exec(db)
         .await
         .unwrap();
@@ -338,7 +343,7 @@ async fn one_statement_per_scope_and_three_to_load(db: &DatabaseConnection) {
     for query in [
         document::Entity::find().owned_by(&r1),
         document::Entity::find().with_read_permission_for(&r1),
-        document::Entity::find().with_ownership_permission_for(&r1),
+        document::Entity::find().with_manage_permission_for(&r1),
         document::Entity::find().shared_with(&r1),
     ] {
         query.all(&counted).await.unwrap();
