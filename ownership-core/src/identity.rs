@@ -175,6 +175,7 @@ pub struct Users {
     pub(crate) staff: UserFlag,
     pub(crate) superuser: UserFlag,
     pub(crate) security_stamp: Option<DynIden>,
+    ids_never_reused: bool,
     problems: Vec<IdentityProblem>,
 }
 
@@ -189,6 +190,7 @@ impl Users {
             staff: UserFlag::always(false),
             superuser: UserFlag::always(false),
             security_stamp: None,
+            ids_never_reused: false,
             problems,
         }
     }
@@ -216,10 +218,23 @@ impl Users {
     /// the value the subject was loaded with: a user created with the id of a deleted one
     /// (integer keys reused by SQLite, say) is then still another user, and rotating the
     /// value makes every subject loaded before get nothing. Without one, a subject is the
-    /// row with its id, whoever that is when the scope runs.
+    /// row with its id, whoever that is when the scope runs: users keyed by integers or
+    /// strings need a stamp, or [`ids_never_reused`](Self::ids_never_reused).
     pub fn security_stamp(mut self, column: impl ColumnTrait) -> Self {
         self.check_table(&column, "users.security_stamp");
         self.security_stamp = Some(column.into_iden());
+        self
+    }
+
+    /// Says that the database never gives a new user the id of a deleted one, so users
+    /// keyed by integers or strings need no [`security_stamp`](Self::security_stamp).
+    /// True of a PostgreSQL sequence or identity column; not of SQLite's `INTEGER PRIMARY
+    /// KEY` without `AUTOINCREMENT`, which reuses the highest id after a delete, nor of
+    /// MySQL before 8.0 and MariaDB, whose `AUTO_INCREMENT` restarts after the highest id
+    /// when the server restarts, nor of usernames or e-mail addresses a new account may
+    /// take. Users keyed by UUID need neither.
+    pub fn ids_never_reused(mut self) -> Self {
+        self.ids_never_reused = true;
         self
     }
 
@@ -452,6 +467,23 @@ impl Identity {
             }
         }
         let user_key = users.keyed.key;
+        if users.security_stamp.is_none()
+            && !users.ids_never_reused
+            && matches!(
+                KeyType::of_column(&users.keyed.column_type),
+                Some(KeyType::Int | KeyType::Text)
+            )
+        {
+            // A subject loaded for a deleted user would reach the new user given its id.
+            problems.push(IdentityProblem {
+                part: "users.security_stamp",
+                column: format!("{}.{}", users.keyed.name, users.keyed.id),
+                problem: "is a key a new user may take after a deleted one: name a \
+                          security stamp column, or say ids_never_reused() if the database \
+                          never reuses them"
+                    .to_owned(),
+            });
+        }
         let mut refers = |part: &'static str,
                           table: &str,
                           column: &DynIden,

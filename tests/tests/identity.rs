@@ -253,9 +253,57 @@ fn an_identity_that_cannot_work_is_refused_when_built() {
     let found = problems(refused);
     assert_eq!(
         parts(&found),
-        ["groups", "profiles.user", "group memberships.user"],
+        [
+            "groups",
+            "users.security_stamp",
+            "profiles.user",
+            "group memberships.user"
+        ],
         "{found:?}"
     );
+}
+
+#[test]
+fn users_whose_ids_may_come_back_need_a_stamp_or_say_they_do_not() {
+    use declared::{crew, crew_member, membership, person};
+    // Integer user ids, no stamp: a subject loaded for a deleted user would reach the next
+    // user given its id.
+    let crews_as_users = |users: Users| {
+        Identity::new(
+            users,
+            Profiles::new(
+                membership::Column::Id,
+                membership::Column::TenantId,
+                membership::Column::TenantId,
+            ),
+            Groups::new(
+                crew::Column::Id,
+                crew_member::Column::CrewId,
+                crew_member::Column::CrewId,
+            ),
+        )
+    };
+    let found = problems(crews_as_users(Users::new(crew::Column::Id)));
+    assert_eq!(parts(&found), ["users.security_stamp"], "{found:?}");
+    assert_eq!(columns(&found), ["crews.id"]);
+    assert!(found[0].to_string().contains("ids_never_reused()"), "{}", found[0]);
+    crews_as_users(Users::new(crew::Column::Id).ids_never_reused())
+        .expect("ids the database never reuses need no stamp");
+    // UUIDs are not reused: no stamp needed.
+    Identity::new(
+        Users::new(person::Column::Id),
+        Profiles::new(
+            membership::Column::Id,
+            membership::Column::PersonId,
+            membership::Column::TenantId,
+        ),
+        Groups::new(
+            crew::Column::Id,
+            crew_member::Column::PersonId,
+            crew_member::Column::CrewId,
+        ),
+    )
+    .expect("UUID user ids need no stamp");
 }
 
 async fn an_id_of_another_key_type_is_refused(db: &DatabaseConnection) {
