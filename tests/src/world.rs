@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use ownership_core::entity::{account, group, group_member, user, user_profile};
 use ownership_core::{
-    Grantees, GroupId, IdOf, Identity, Key, ObjectRef, OwnedEntity, ScopePage, Subject, Target,
-    UserId, Uuid, grant,
+    Grantees, GroupId, Holders, IdOf, Identity, Key, ObjectRef, OwnedEntity, ScopePage, Subject,
+    Target, UserId, Uuid, grant,
 };
 use sea_orm::sea_query::{Expr, FromValueTuple, Query};
 use sea_orm::{
@@ -74,6 +74,28 @@ pub fn handle(key: &Key) -> i64 {
 /// The handles of typed ids.
 pub fn int_keys<I: AsRef<Key>>(ids: impl IntoIterator<Item = I>) -> BTreeSet<i64> {
     ids.into_iter().map(|id| handle(id.as_ref())).collect()
+}
+
+/// The users a holders question answers, by handle, or the database's error.
+pub async fn try_holder_users(
+    db: &DatabaseConnection,
+    question: &Holders,
+) -> Result<BTreeSet<i64>, DbErr> {
+    let users = question.users().expect("build the holders query");
+    Ok(int_keys(users.all(db).await?))
+}
+
+/// The users a holders question answers, by handle.
+pub async fn holder_users(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
+    try_holder_users(db, &question)
+        .await
+        .expect("run the holders query")
+}
+
+/// The groups a holders question answers, by handle.
+pub async fn holder_groups(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
+    let groups = question.groups().expect("build the holders query");
+    int_keys(groups.all(db).await.expect("run the holders query"))
 }
 
 /// Creates an account.
@@ -226,29 +248,45 @@ pub async fn try_user_with_flags(
     Ok(row.insert(db).await?.id)
 }
 
+/// An application user's flags, read from its `role` and `disabled` columns.
+fn app_user_flags(u: &app_user::Model) -> Flags {
+    let staff = matches!(u.role.as_str(), "staff" | "admin");
+    let superuser = matches!(u.role.as_str(), "admin" | "root");
+    (!u.disabled, staff, superuser)
+}
+
+fn embedded_user_flags(u: &user::Model) -> Flags {
+    (u.is_active, u.is_staff, u.is_superuser)
+}
+
 /// Every user's flags, by handle.
 pub async fn user_flags(db: &DatabaseConnection) -> Result<BTreeMap<i64, Flags>, DbErr> {
     if app_mode() {
         return Ok(app_user::Entity::find()
             .all(db)
             .await?
-            .into_iter()
-            .map(|u| {
-                let staff = matches!(u.role.as_str(), "staff" | "admin");
-                let superuser = matches!(u.role.as_str(), "admin" | "root");
-                (
-                    app_identity::user_handle(u.id),
-                    (!u.disabled, staff, superuser),
-                )
-            })
+            .iter()
+            .map(|u| (app_identity::user_handle(u.id), app_user_flags(u)))
             .collect());
     }
     Ok(user::Entity::find()
         .all(db)
         .await?
-        .into_iter()
-        .map(|u| (u.id, (u.is_active, u.is_staff, u.is_superuser)))
+        .iter()
+        .map(|u| (u.id, embedded_user_flags(u)))
         .collect())
+}
+
+/// One user's flags, if the user exists.
+pub async fn flags_of(db: &DatabaseConnection, user_id: i64) -> Result<Option<Flags>, DbErr> {
+    if app_mode() {
+        let found = app_user::Entity::find_by_id(app_identity::user_key(user_id))
+            .one(db)
+            .await?;
+        return Ok(found.as_ref().map(app_user_flags));
+    }
+    let found = user::Entity::find_by_id(user_id).one(db).await?;
+    Ok(found.as_ref().map(embedded_user_flags))
 }
 
 /// Sets a user's flags, as the database sees them from then on; how many users changed.

@@ -11,7 +11,7 @@ use ownership_core::entity::{
     account, group, group_member, permission, permission_group, permission_user, user, user_profile,
 };
 use ownership_core::{
-    CloneOptions, Grantees, GroupId, Holders, ObjectRef, OwnedActiveModelExt, OwnedModelExt,
+    CloneOptions, Grantees, GroupId, ObjectRef, OwnedActiveModelExt, OwnedModelExt,
     OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject, Target,
     UserId, grant, holders, permissions_of, revoke,
 };
@@ -20,11 +20,11 @@ use ownership_tests::on_every_backend;
 use ownership_tests::world::note_id;
 use ownership_tests::world::{self, Role, ids, set, walk_pages};
 use ownership_tests::world::{doc, documents, give, load, new_document, note_ids};
-use ownership_tests::world::{gid, uid};
+use ownership_tests::world::{gid, holder_groups, holder_users, try_holder_users, uid};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 on_every_backend!(
@@ -90,37 +90,6 @@ async fn counts(db: &DatabaseConnection) -> Counts {
 /// The documents `permitted_for` keeps.
 async fn permitted(db: &DatabaseConnection, subject: &Subject, p: Permitted) -> BTreeSet<i64> {
     ids(db, document::Entity::find().permitted_for(subject, &p)).await
-}
-
-/// The users a holders question answers, or the database's error.
-async fn try_holder_users(
-    db: &DatabaseConnection,
-    question: &Holders,
-) -> Result<BTreeSet<i64>, DbErr> {
-    let users = question
-        .users()
-        .expect("build the holders query")
-        .all(db)
-        .await?;
-    Ok(users.iter().map(|id| id.key().as_int().unwrap()).collect())
-}
-
-async fn holder_users(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
-    try_holder_users(db, &question)
-        .await
-        .expect("run the holders query")
-}
-
-async fn holder_groups(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
-    question
-        .groups()
-        .expect("build the holders query")
-        .all(db)
-        .await
-        .expect("run the holders query")
-        .iter()
-        .map(|id| id.key().as_int().unwrap())
-        .collect()
 }
 
 /// The permission names `permissions_of` answers for these sources.
@@ -1803,11 +1772,7 @@ async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
         set([d1, high])
     );
     assert_eq!(
-        ids(
-            db,
-            document::Entity::find().with_manage_permission_for(&t)
-        )
-        .await,
+        ids(db, document::Entity::find().with_manage_permission_for(&t)).await,
         set([low, minus_one])
     );
     assert!(document::Entity::can_read(db, &s, high).await.unwrap());
@@ -1849,11 +1814,7 @@ async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
         set([d1])
     );
     assert_eq!(
-        ids(
-            db,
-            document::Entity::find().with_manage_permission_for(&t)
-        )
-        .await,
+        ids(db, document::Entity::find().with_manage_permission_for(&t)).await,
         set([low, minus_one])
     );
 }
@@ -2051,11 +2012,7 @@ async fn users_without_a_profile_get_only_their_grants(db: &DatabaseConnection) 
             set([r1, r2])
         );
         assert_eq!(
-            ids(
-                db,
-                document::Entity::find().with_manage_permission_for(&s)
-            )
-            .await,
+            ids(db, document::Entity::find().with_manage_permission_for(&s)).await,
             set([r2])
         );
         assert_eq!(

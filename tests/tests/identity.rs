@@ -286,7 +286,11 @@ fn users_whose_ids_may_come_back_need_a_stamp_or_say_they_do_not() {
     let found = problems(crews_as_users(Users::new(crew::Column::Id)));
     assert_eq!(parts(&found), ["users.security_stamp"], "{found:?}");
     assert_eq!(columns(&found), ["crews.id"]);
-    assert!(found[0].to_string().contains("ids_never_reused()"), "{}", found[0]);
+    assert!(
+        found[0].to_string().contains("ids_never_reused()"),
+        "{}",
+        found[0]
+    );
     crews_as_users(Users::new(crew::Column::Id).ids_never_reused())
         .expect("ids the database never reuses need no stamp");
     // UUIDs are not reused: no stamp needed.

@@ -1068,9 +1068,8 @@ impl Case<'_> {
             GenOp::Withdraw(i, power) => {
                 let id = pick(*i, &self.written.users).expect("a world has users");
                 let err = |err: DbErr| self.db_failure("updating a user", &err);
-                let flags = world::user_flags(self.db).await.map_err(err)?;
-                let got = match flags.get(&id) {
-                    Some(&(active, staff, superuser)) => {
+                let got = match world::flags_of(self.db, id).await.map_err(err)? {
+                    Some((active, staff, superuser)) => {
                         let flags = match power {
                             Power::Active => (false, staff, superuser),
                             Power::Staff => (active, false, superuser),

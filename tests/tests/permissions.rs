@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use ownership_core::Key;
 use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
-    Grantees, HeldPermission, Holders, ObjectRef, OwnershipChecks, OwnershipError, OwnershipScopes,
+    Grantees, HeldPermission, ObjectRef, OwnershipChecks, OwnershipError, OwnershipScopes,
     Permitted, Subject, Target, grant, holders, permissions_of, revoke,
 };
 use ownership_tests::entities::{document, note};
@@ -14,7 +14,7 @@ use ownership_tests::on_every_backend;
 use ownership_tests::world::note_id;
 use ownership_tests::world::{self, Role, SmarterWorld, ids, set};
 use ownership_tests::world::{doc, documents, give, int_keys, load, note_ids};
-use ownership_tests::world::{gid, uid};
+use ownership_tests::world::{gid, holder_groups, holder_users, uid};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -59,30 +59,6 @@ async fn permitted(
         document::Entity::find().permitted_for(subject, &permitted),
     )
     .await
-}
-
-/// The users a holders question answers.
-async fn holder_users(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
-    int_keys(
-        question
-            .users()
-            .expect("build the holders query")
-            .all(db)
-            .await
-            .expect("run the holders query"),
-    )
-}
-
-/// The groups a holders question answers.
-async fn holder_groups(db: &DatabaseConnection, question: Holders) -> BTreeSet<i64> {
-    int_keys(
-        question
-            .groups()
-            .expect("build the holders query")
-            .all(db)
-            .await
-            .expect("run the holders query"),
-    )
 }
 
 /// The permissions `permissions_of` finds, ordered.
@@ -926,11 +902,7 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
         set([d3])
     );
     assert_eq!(
-        ids(
-            db,
-            document::Entity::find().with_manage_permission_for(&s)
-        )
-        .await,
+        ids(db, document::Entity::find().with_manage_permission_for(&s)).await,
         set([d3])
     );
     world::leave_group(db, crew, x).await;
@@ -939,11 +911,7 @@ async fn grants_are_idempotent_and_revocable(db: &DatabaseConnection) {
         set([])
     );
     assert_eq!(
-        ids(
-            db,
-            document::Entity::find().with_manage_permission_for(&s)
-        )
-        .await,
+        ids(db, document::Entity::find().with_manage_permission_for(&s)).await,
         set([])
     );
     assert_eq!(
