@@ -14,11 +14,13 @@ use std::future::Future;
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{Condition, ConnectionTrait};
 
+use crate::error::OwnershipError;
+use crate::owned::OwnedEntity;
 use crate::ownership;
 use crate::plan::{AccessPlan, CANDIDATE_ID, OwnedTable};
 use crate::scope::{self, Permitted};
+use crate::subject::Subject;
 use crate::subject::SubjectUser;
-use crate::{OwnedEntity, OwnershipError, Subject};
 
 /// The alias of the union of the candidate ids.
 const COUNTED: &str = "ownership_counted";

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use sea_orm::{DbErr, IdenStatic, SqlErr, TransactionError};
 
-use crate::OwnedEntity;
 use crate::key::{GroupId, Key, KeyType, ProfileId, UserId};
+use crate::owned::OwnedEntity;
 
 /// The error of this crate's operations (loading a subject, checks, pages, writes and
 /// clones, grants, holder questions): typed where a caller can act on it,

@@ -21,12 +21,12 @@ use sea_orm::{
     TransactionSession, TransactionTrait, Value,
 };
 
-use crate::OwnedEntity;
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use crate::entity::{permission, permission_group, permission_user};
 use crate::error::OwnershipError;
 use crate::identity::Identity;
 use crate::key::{GroupId, Key, KeyType, UserId};
+use crate::owned::OwnedEntity;
 use crate::plan::OwnedTable;
 use crate::scope::IdOf;
 

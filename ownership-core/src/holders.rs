@@ -8,12 +8,12 @@ use std::marker::PhantomData;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoValueTuple, Query, SelectStatement};
 use sea_orm::{Condition, ConnectionTrait, DbBackend, Value};
 
-use crate::OwnedEntity;
 use crate::entity::object_grant::{NAME, OBJECT_ID};
 use crate::error::{OwnershipError, check_key_type};
 use crate::grant::MAX_BOUND_VALUES;
 use crate::identity::{Identity, KeyedTable};
 use crate::key::{GroupId, Key, UserId};
+use crate::owned::OwnedEntity;
 use crate::permission_sql::{self, GrantTables, HolderArm, MODEL_KEY, grant_column};
 use crate::plan::{OwnedTable, deny};
 use crate::registry;

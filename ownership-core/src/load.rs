@@ -5,7 +5,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{ConnectionTrait, Value};
 
-use crate::OwnershipError;
+use crate::error::OwnershipError;
 use crate::identity::{Identity, UserFlag};
 use crate::key::UserId;
 use crate::key::as_bigint;

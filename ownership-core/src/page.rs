@@ -20,12 +20,15 @@ use sea_orm::{
 };
 
 use crate::derived::derived;
+use crate::error::OwnershipError;
+use crate::owned::OwnedEntity;
+use crate::ownership;
 use crate::plan::{
     AccessPlan, CANDIDATE_ID, Keyset, OWNER_ID, OwnedTable, PAGE_PART, PAGE_ROW, deny, storable,
 };
 use crate::scope::IdOf;
 use crate::scope::{self, Permitted};
-use crate::{OwnedEntity, OwnershipError, Subject, ownership};
+use crate::subject::Subject;
 
 /// The alias of the union of the candidate lists.
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";

@@ -16,11 +16,13 @@ use sea_orm::{
 use crate::condition::Statement;
 use crate::key::Key;
 
+use crate::error::OwnershipError;
+use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag, ReadArms};
 use crate::permission_sql::Held;
 use crate::plan::{AccessPlan, deny, storable};
+use crate::subject::Subject;
 use crate::subject::SubjectUser;
-use crate::{OwnedEntity, OwnershipError, Subject};
 
 /// The branches `build` returns for the subject's user, ANDed with "the user exists with
 /// the snapshot's security stamp and is active" checked in the database; nothing for an

@@ -10,9 +10,9 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
-use crate::OwnedEntity;
 use crate::error::{OwnershipError, is_owner_name_conflict};
 use crate::key::{Key, ProfileId};
+use crate::owned::OwnedEntity;
 
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
