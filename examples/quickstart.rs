@@ -193,6 +193,8 @@ async fn main() -> Result<(), OwnershipError> {
     let bob = Subject::load(&db, users[2].1.into()).await?;
     // A long list page by page: one statement a page, each after the last id shown.
     println!();
+    let readable = document::Entity::readable_count(&db, &bob).await?;
+    println!("bob reads {readable} documents:");
     let mut page = document::Entity::readable_page(&bob, 2);
     for number in 1.. {
         let rows = page.all(&db).await?;

@@ -54,8 +54,8 @@ pub mod __private {
 pub mod prelude {
     pub use crate::{
         AccountId, CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt,
-        OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipPages,
-        OwnershipScopes, Permitted, ProfileId, Subject, Target, UserId, grant, holders,
-        permissions_of, revoke,
+        OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError,
+        OwnershipPages, OwnershipScopes, Permitted, ProfileId, Subject, Target, UserId, grant,
+        holders, permissions_of, revoke,
     };
 }
