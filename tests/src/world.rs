@@ -11,7 +11,7 @@ use ownership_core::{
 use sea_orm::sea_query::{Expr, FromValueTuple, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    ModelTrait, NotSet, QueryFilter, QueryResult, QuerySelect, Select, Set, Value,
+    ModelTrait, NotSet, PaginatorTrait, QueryFilter, QueryResult, QuerySelect, Select, Set, Value,
 };
 
 use crate::app_identity::{self, app_user, team, team_member, tenant, tenant_member};
@@ -187,17 +187,39 @@ pub async fn set_role(db: &DatabaseConnection, user_id: i64, role: Role) {
 
 /// Deletes a user (its profiles and memberships go with it).
 pub async fn delete_user(db: &DatabaseConnection, user_id: i64) {
+    try_delete_user(db, user_id).await.expect("delete user");
+}
+
+/// Takes a user's activity away, keeping its other flags.
+pub async fn deactivate(db: &DatabaseConnection, user_id: i64) {
+    let (_, staff, superuser) = flags_of(db, user_id)
+        .await
+        .expect("read the user")
+        .expect("the user exists");
+    try_set_flags(db, user_id, (false, staff, superuser))
+        .await
+        .expect("deactivate the user");
+}
+
+/// How many rows the identity's tables hold: accounts, users, profiles, groups and group
+/// memberships.
+pub async fn identity_counts(db: &DatabaseConnection) -> Result<[u64; 5], DbErr> {
     if app_mode() {
-        app_user::Entity::delete_by_id(app_identity::user_key(user_id))
-            .exec(db)
-            .await
-            .expect("delete app user");
-    } else {
-        user::Entity::delete_by_id(user_id)
-            .exec(db)
-            .await
-            .expect("delete user");
+        return Ok([
+            tenant::Entity::find().count(db).await?,
+            app_user::Entity::find().count(db).await?,
+            tenant_member::Entity::find().count(db).await?,
+            team::Entity::find().count(db).await?,
+            team_member::Entity::find().count(db).await?,
+        ]);
     }
+    Ok([
+        account::Entity::find().count(db).await?,
+        user::Entity::find().count(db).await?,
+        user_profile::Entity::find().count(db).await?,
+        group::Entity::find().count(db).await?,
+        group_member::Entity::find().count(db).await?,
+    ])
 }
 
 /// The user flags of the embedded tables, as the application's identity stores them: a

@@ -7,13 +7,11 @@ use std::fmt::Debug;
 use std::time::Instant;
 
 use ownership_core::Key;
-use ownership_core::entity::{
-    account, group, group_member, permission, permission_group, permission_user, user, user_profile,
-};
+use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
-    CloneOptions, Grantees, GroupId, ObjectRef, OwnedActiveModelExt, OwnedModelExt,
-    OwnershipChecks, OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject, Target,
-    UserId, grant, holders, permissions_of, revoke,
+    CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt, OwnedModelExt, OwnershipChecks,
+    OwnershipError, OwnershipPages, OwnershipScopes, Permitted, Subject, Target, grant, holders,
+    permissions_of, revoke,
 };
 use ownership_tests::entities::{counter, document, note};
 use ownership_tests::on_every_backend;
@@ -23,8 +21,8 @@ use ownership_tests::world::{doc, documents, give, load, new_document, note_ids}
 use ownership_tests::world::{gid, holder_groups, holder_users, try_holder_users, uid};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 on_every_backend!(
@@ -69,12 +67,14 @@ struct Counts {
 }
 
 async fn counts(db: &DatabaseConnection) -> Counts {
+    let [accounts, users, profiles, groups, memberships] =
+        world::identity_counts(db).await.unwrap();
     Counts {
-        accounts: account::Entity::find().count(db).await.unwrap(),
-        users: user::Entity::find().count(db).await.unwrap(),
-        profiles: user_profile::Entity::find().count(db).await.unwrap(),
-        groups: group::Entity::find().count(db).await.unwrap(),
-        memberships: group_member::Entity::find().count(db).await.unwrap(),
+        accounts,
+        users,
+        profiles,
+        groups,
+        memberships,
         documents: document::Entity::find().count(db).await.unwrap(),
         notes: note::Entity::find().count(db).await.unwrap(),
         object_grants: {
@@ -1296,7 +1296,7 @@ async fn id_lists_beyond_every_bind_limit(db: &DatabaseConnection) {
     {
         Err(OwnershipError::UnknownUsers(unknown)) => {
             assert_eq!(unknown.len(), MANY - 1);
-            assert_eq!(unknown.first(), Some(&(u + 1_001).into()));
+            assert_eq!(unknown.first(), Some(&uid(u + 1_001)));
         }
         other => panic!(
             "expected UnknownUsers, got {:?}",
@@ -1565,6 +1565,14 @@ async fn lists_at_the_bind_limit_are_answered_in_full(db: &DatabaseConnection) {
 
 const EXTREME: [i64; 6] = [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX];
 
+/// The ids in their keys' order: the extremes' UUIDs and slugs sort otherwise than the
+/// integers they are made from.
+fn sorted<T: Ord>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut ids: Vec<T> = ids.into_iter().collect();
+    ids.sort();
+    ids
+}
+
 async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
     let (owner_id, owner) = owner_profile(db).await;
     let [d1] = documents(db, owner, "d").await;
@@ -1657,12 +1665,12 @@ async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
         db,
         "view",
         &Target::everything(),
-        &Grantees::users(EXTREME.into_iter().chain([u]).map(UserId::from)),
+        &Grantees::users(EXTREME.into_iter().chain([u]).map(uid)),
     )
     .await
     {
         Err(OwnershipError::UnknownUsers(unknown)) => {
-            assert_eq!(unknown, EXTREME.map(Into::into).to_vec())
+            assert_eq!(sorted(unknown), sorted(EXTREME.map(uid)))
         }
         other => panic!("expected UnknownUsers, got {other:?}"),
     }
@@ -1670,12 +1678,12 @@ async fn extreme_ids_are_unknown_or_exact(db: &DatabaseConnection) {
         db,
         "view",
         &Target::model::<document::Entity>(),
-        &Grantees::users([uid(u)]).and_groups(EXTREME.into_iter().chain([g]).map(GroupId::from)),
+        &Grantees::users([uid(u)]).and_groups(EXTREME.into_iter().chain([g]).map(gid)),
     )
     .await
     {
         Err(OwnershipError::UnknownGroups(unknown)) => {
-            assert_eq!(unknown, EXTREME.map(Into::into).to_vec())
+            assert_eq!(sorted(unknown), sorted(EXTREME.map(gid)))
         }
         other => panic!("expected UnknownGroups, got {other:?}"),
     }
@@ -1833,14 +1841,7 @@ async fn inactive_users_get_nothing(db: &DatabaseConnection) {
     let idle_staff = world::user(db, "idle_staff", Role::Staff).await;
     for id in [idle_root, idle_staff] {
         world::profile(db, id, acme).await;
-        user::ActiveModel {
-            id: Set(id),
-            is_active: Set(false),
-            ..Default::default()
-        }
-        .update(db)
-        .await
-        .unwrap();
+        world::deactivate(db, id).await;
     }
     let boss_profile = world::profile(db, boss, acme).await;
     let own = world::document(db, idle_profile, "own").await;
@@ -1935,14 +1936,7 @@ async fn inactive_users_get_nothing(db: &DatabaseConnection) {
         .await,
         set([own, bosses, shared])
     );
-    user::ActiveModel {
-        id: Set(active),
-        is_active: Set(false),
-        ..Default::default()
-    }
-    .update(db)
-    .await
-    .unwrap();
+    world::deactivate(db, active).await;
     sees_nothing(db, &snapshot, &[own, bosses, shared], "deactivated").await;
 }
 
@@ -2070,17 +2064,14 @@ async fn a_loaded_subject_keeps_nothing_the_database_no_longer_grants(db: &Datab
     );
 
     // The group is deleted: its grant goes with it.
-    group::Entity::delete_by_id(g).exec(db).await.unwrap();
+    world::delete_group(db, g).await;
     assert_eq!(readable().await, set([owned, staff_doc, granted_doc]));
     assert_eq!(
         permitted(db, &s, Permitted::all_of(["view"])).await,
         set([granted_doc])
     );
     // The profile in the staff's account is deleted: the staff's rows are no longer read.
-    user_profile::Entity::delete_by_id(x_side)
-        .exec(db)
-        .await
-        .unwrap();
+    world::try_delete_profile(db, x_side).await.unwrap();
     assert_eq!(readable().await, set([owned, granted_doc]));
     assert!(!document::Entity::can_read(db, &s, staff_doc).await.unwrap());
 
@@ -2114,7 +2105,7 @@ async fn a_loaded_subject_keeps_nothing_the_database_no_longer_grants(db: &Datab
         set([staff_doc])
     );
     let grants_before = counts(db).await.user_grants;
-    user::Entity::delete_by_id(y).exec(db).await.unwrap();
+    world::delete_user(db, y).await;
     sees_nothing(
         db,
         &stale,
@@ -2130,14 +2121,10 @@ async fn a_loaded_subject_keeps_nothing_the_database_no_longer_grants(db: &Datab
     // A new user given y's id (an explicit id: sequences never hand one out twice, but an
     // import may) is another user. The stale snapshot names that id, yet gets nothing the
     // new superuser holds, owns or is granted; the new user's own snapshot gets it all.
-    let again = user::ActiveModel {
-        id: Set(y),
-        ..world::new_user("y again", Role::Superuser)
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    assert_eq!(again.id, y);
+    let again = world::try_user_with_flags(db, Some(y), "y again", (true, true, true))
+        .await
+        .unwrap();
+    assert_eq!(again, y);
     let again_p = world::profile(db, y, side).await;
     let again_doc = world::document(db, again_p, "y again's").await;
     let g3 = world::group(db, "g3", &[y]).await;
@@ -2196,14 +2183,8 @@ async fn grants_to_missing_users_or_groups_write_nothing(db: &DatabaseConnection
     let g = world::group(db, "g", &[u]).await;
     let gone_user = world::user(db, "gone", Role::Regular).await;
     let gone_group = world::group(db, "gone", &[]).await;
-    user::Entity::delete_by_id(gone_user)
-        .exec(db)
-        .await
-        .unwrap();
-    group::Entity::delete_by_id(gone_group)
-        .exec(db)
-        .await
-        .unwrap();
+    world::delete_user(db, gone_user).await;
+    world::delete_group(db, gone_group).await;
     let before = counts(db).await;
     let targets = [
         Target::objects::<document::Entity>([d1, d2]),
