@@ -1,16 +1,18 @@
 //! Compiles an access plan into one condition for a `SELECT`, an `UPDATE` or a `DELETE`.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 
 use crate::derived::derived;
 use crate::owned::OwnedEntity;
-use crate::plan::{AccessPlan, CANDIDATE_ID, OwnedTable, deny};
+use crate::plan::{AccessPlan, CANDIDATE_ID, OwnedTable, deny, union};
 
 /// The alias of the owned table inside a candidate subquery.
 const CANDIDATE: &str = "ownership_candidate";
 /// The alias of the union of the candidate ids.
 const CANDIDATES: &str = "ownership_candidates";
+/// The alias of the union of the user's candidate ids, beside public ones.
+const USER_CANDIDATES: &str = "ownership_user_candidates";
 
 /// The statement a condition goes into. A `SELECT` gets the candidate form; an `UPDATE` or
 /// `DELETE` the filter form, since MySQL refuses a subquery on the table being written.
@@ -30,59 +32,105 @@ impl AccessPlan<'_> {
 
     /// One condition, in one of two forms with the same meaning.
     ///
-    /// - Filter form, `every_row OR owner IN (..) OR id IN (..)`: the table is read in the
-    ///   query's order and each row tested. Taken when a branch admits every row (the
-    ///   subject likely sees all of the table, so an ordered first page stops early), and
-    ///   for an `UPDATE` or `DELETE`, since MySQL refuses a subquery on the table written.
+    /// - Filter form, `(user check AND (every_row OR owner IN (..) OR id IN (..))) OR id IN
+    ///   (public ids)`: the table is read in the query's order and each row tested. Taken
+    ///   when a branch admits every row (the subject likely sees all of the table, so an
+    ///   ordered first page stops early), and for an `UPDATE` or `DELETE`, since MySQL
+    ///   refuses a subquery on the table written.
     /// - Candidate form, `id IN (ids owned UNION candidate ids)`: the database collects
     ///   the candidate ids from the owner and grant indexes and fetches only those rows.
     ///   An `OR` of subqueries cannot be planned that way, hence the union. It is a
     ///   `UNION`, not `UNION ALL`: a subquery known to be duplicate-free lets PostgreSQL
     ///   turn the semi-join into a join and walk the sorted candidates against the primary
-    ///   key in the query's order, so a first page stops after its last row.
+    ///   key in the query's order, so a first page stops after its last row. Public ids
+    ///   join the union; the user's part of it is read only while the user check holds.
+    ///   A single branch is tested on its own (`owner IN (..)` reads the owner index).
     pub(crate) fn condition<E: OwnedEntity>(self, statement: Statement) -> Condition {
         if self.is_empty() {
             return deny();
         }
         let table = OwnedTable::of::<E>();
-        let candidate_ids: Vec<SelectStatement> = self
-            .candidates
+        let user_check = self.user_check().cloned();
+        let public: Vec<SelectStatement> = self
+            .public
             .iter()
             .map(|source| source.ids(&table))
             .collect();
-        match self.owners {
-            Some(owners)
-                if !candidate_ids.is_empty()
-                    && self.every_row.is_empty()
-                    && statement == Statement::Select =>
-            {
-                let mut candidates = Query::select();
-                candidates
-                    .expr_as(Expr::col((CANDIDATE, E::id_column())), CANDIDATE_ID)
-                    .from_as(E::default().table_ref(), CANDIDATE)
-                    .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners))
-                    .unions(
-                        candidate_ids
-                            .into_iter()
-                            .map(|ids| (UnionType::Distinct, ids)),
-                    );
-                // A union's column is named by its first arm.
-                let candidates = derived(candidates, CANDIDATE_ID, CANDIDATES);
-                Condition::all().add(E::id_column().in_subquery(candidates))
+        let candidate_ids: Vec<SelectStatement> = match user_check {
+            Some(_) => self
+                .candidates
+                .iter()
+                .map(|source| source.ids(&table))
+                .collect(),
+            None => Vec::new(),
+        };
+        let owners = self.owners.filter(|_| user_check.is_some());
+        let every_row = match user_check {
+            Some(_) => self.every_row,
+            None => Vec::new(),
+        };
+        let user_lists = usize::from(owners.is_some()) + candidate_ids.len();
+        let candidate_form = statement == Statement::Select
+            && every_row.is_empty()
+            && (user_lists > 1 || (user_lists == 1 && !public.is_empty()) || user_lists == 0);
+        if candidate_form {
+            let mut lists = Vec::new();
+            if let Some(owners) = owners {
+                lists.push(owned_ids::<E>(owners));
             }
-            owners => {
-                let mut any = Condition::any();
-                for every_row in self.every_row {
-                    any = any.add(every_row);
+            lists.extend(candidate_ids);
+            let mut arms = Vec::new();
+            match (user_check, union(lists)) {
+                (Some(user_check), Some(user)) if public.is_empty() => {
+                    let candidates = derived(user, CANDIDATE_ID, CANDIDATES);
+                    return Condition::all()
+                        .add(user_check)
+                        .add(E::id_column().in_subquery(candidates));
                 }
-                if let Some(owners) = owners {
-                    any = any.add(E::owner_column().in_subquery(owners));
+                (Some(user_check), Some(user)) => {
+                    // Read only while the user is confirmed; the public ids are not gated.
+                    let mut gated = derived(user, CANDIDATE_ID, USER_CANDIDATES);
+                    gated.and_where(user_check);
+                    arms.push(gated);
                 }
-                for ids in candidate_ids {
-                    any = any.add(E::id_column().in_subquery(ids));
-                }
-                any
+                _ => {}
             }
+            arms.extend(public);
+            return match union(arms) {
+                Some(candidates) => Condition::all().add(E::id_column().in_subquery(derived(
+                    candidates,
+                    CANDIDATE_ID,
+                    CANDIDATES,
+                ))),
+                None => deny(),
+            };
         }
+        let mut any = Condition::any();
+        if let Some(user_check) = user_check {
+            let mut branches = Condition::any();
+            for every_row in every_row {
+                branches = branches.add(every_row);
+            }
+            if let Some(owners) = owners {
+                branches = branches.add(E::owner_column().in_subquery(owners));
+            }
+            for ids in candidate_ids {
+                branches = branches.add(E::id_column().in_subquery(ids));
+            }
+            any = any.add(Condition::all().add(user_check).add(branches));
+        }
+        for ids in public {
+            any = any.add(E::id_column().in_subquery(ids));
+        }
+        any
     }
+}
+
+/// The ids of the rows of `E` owned by one of `owners`, from the (owner, id) index.
+pub(crate) fn owned_ids<E: OwnedEntity>(owners: SelectStatement) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::col((CANDIDATE, E::id_column())), CANDIDATE_ID)
+        .from_as(E::default().table_ref(), CANDIDATE)
+        .and_where(Expr::col((CANDIDATE, E::owner_column())).in_subquery(owners))
+        .to_owned()
 }

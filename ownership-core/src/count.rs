@@ -11,56 +11,47 @@
 
 use std::future::Future;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{Condition, ConnectionTrait};
 
+use crate::condition::owned_ids;
 use crate::error::OwnershipError;
 use crate::owned::OwnedEntity;
-use crate::ownership;
-use crate::plan::{AccessPlan, CANDIDATE_ID, OwnedTable};
+use crate::plan::{AccessPlan, OwnedTable, union};
 use crate::scope::{self, Permitted};
 use crate::subject::Subject;
-use crate::subject::SubjectUser;
 
 /// The alias of the union of the candidate ids.
 const COUNTED: &str = "ownership_counted";
-/// The alias of the owned table in the owner branch's list.
-const COUNTED_ROW: &str = "ownership_counted_row";
 
 impl AccessPlan<'_> {
-    /// `SELECT CASE WHEN <the user exists with the snapshot's stamp and is active> THEN
-    /// <count> ELSE 0 END`, where the count is `SELECT COUNT(*) FROM (owned ids UNION each
-    /// source's candidate ids)`, or, when the snapshot claims a branch that admits every
+    /// `SELECT CASE WHEN <the user check> THEN <count> ELSE <count of the public ids> END`,
+    /// where the count is `SELECT COUNT(*) FROM (owned ids UNION each source's candidate
+    /// ids UNION the public ids)`, or, when the snapshot claims a branch that admits every
     /// row, `CASE WHEN <that branch holds> THEN (SELECT COUNT(*) FROM table) ELSE <the
     /// candidates' count> END`. Every part is an uncorrelated subquery, evaluated only when
     /// its `CASE` arm is taken: a subject who sees every row costs a count of the table.
-    fn count_statement<E: OwnedEntity>(self, user: &SubjectUser) -> SelectStatement {
+    fn count_statement<E: OwnedEntity>(self) -> Option<SelectStatement> {
+        if self.is_empty() {
+            return None;
+        }
         let table = OwnedTable::of::<E>();
+        let public: Vec<SelectStatement> = self
+            .public
+            .iter()
+            .map(|source| source.ids(&table))
+            .collect();
+        let public_count = count_of_union(public.clone());
+        let Some(user_check) = self.user_check().cloned() else {
+            return Some(Query::select().expr(public_count).to_owned());
+        };
         let mut lists: Vec<SelectStatement> = Vec::new();
         if let Some(owners) = self.owners {
-            lists.push(
-                Query::select()
-                    .expr_as(Expr::col((COUNTED_ROW, E::id_column())), CANDIDATE_ID)
-                    .from_as(E::default().table_ref(), COUNTED_ROW)
-                    .and_where(Expr::col((COUNTED_ROW, E::owner_column())).in_subquery(owners))
-                    .to_owned(),
-            );
+            lists.push(owned_ids::<E>(owners));
         }
         lists.extend(self.candidates.iter().map(|source| source.ids(&table)));
-        // Each row once: every list names a row once (the owner list by its primary key,
-        // a source by its contract), and the union merges a row several lists name.
-        let mut lists = lists.into_iter();
-        let candidates = match lists.next() {
-            None => Expr::val(0i64),
-            Some(mut candidates) => {
-                candidates.unions(lists.map(|list| (UnionType::Distinct, list)));
-                count_of(
-                    Query::select()
-                        .from_subquery(candidates, COUNTED)
-                        .to_owned(),
-                )
-            }
-        };
+        lists.extend(public);
+        let candidates = count_of_union(lists);
         let admitted = if self.every_row.is_empty() {
             candidates
         } else {
@@ -73,9 +64,25 @@ impl AccessPlan<'_> {
                 .finally(candidates)
                 .into()
         };
-        Query::select()
-            .expr(Expr::case(ownership::user_is(user, None), admitted).finally(Expr::val(0i64)))
-            .to_owned()
+        Some(
+            Query::select()
+                .expr(Expr::case(user_check, admitted).finally(public_count))
+                .to_owned(),
+        )
+    }
+}
+
+/// `(SELECT COUNT(*) FROM (lists' union))`, or 0 for no list. Each row once: every list
+/// names a row once (the owner list by its primary key, a source by its contract), and the
+/// union merges a row several lists name.
+fn count_of_union(lists: Vec<SelectStatement>) -> Expr {
+    match union(lists) {
+        None => Expr::val(0i64),
+        Some(candidates) => count_of(
+            Query::select()
+                .from_subquery(candidates, COUNTED)
+                .to_owned(),
+        ),
     }
 }
 
@@ -84,16 +91,17 @@ fn count_of(mut rows: SelectStatement) -> Expr {
     Expr::from(rows.expr(Expr::cust("COUNT(*)")).to_owned())
 }
 
-/// Counts the rows of `E` the subject's plan admits, in one statement.
+/// Counts the rows a plan admits, in one statement; none, without a statement, for a plan
+/// with no branch. The statement is built before the first `await`, so the future holds
+/// no plan.
 async fn count<C: ConnectionTrait>(
     db: &C,
-    subject: &Subject,
-    count_statement: impl FnOnce(&SubjectUser) -> SelectStatement,
+    statement: Option<SelectStatement>,
 ) -> Result<u64, OwnershipError> {
-    let Some(user) = subject.active_user() else {
+    let Some(statement) = statement else {
         return Ok(0);
     };
-    let counted: i64 = match db.query_one(&count_statement(user)).await? {
+    let counted: i64 = match db.query_one(&statement).await? {
         Some(row) => row.try_get_by_index(0)?,
         None => 0,
     };
@@ -114,9 +122,10 @@ pub trait OwnershipCounts: OwnedEntity {
     ) -> impl Future<Output = Result<u64, OwnershipError>> + Send + 'a {
         async move {
             let names = scope::read_names::<Self>();
-            count(db, subject, |user| {
-                scope::read_plan::<Self>(user, &names).count_statement::<Self>(user)
-            })
+            count(
+                db,
+                scope::read_plan::<Self>(subject, &names).count_statement::<Self>(),
+            )
             .await
         }
     }
@@ -128,9 +137,10 @@ pub trait OwnershipCounts: OwnedEntity {
     ) -> impl Future<Output = Result<u64, OwnershipError>> + Send + 'a {
         async move {
             let names = scope::manage_names::<Self>();
-            count(db, subject, |user| {
-                scope::manage_plan::<Self>(user, &names).count_statement::<Self>(user)
-            })
+            count(
+                db,
+                scope::manage_plan::<Self>(subject, &names).count_statement::<Self>(),
+            )
             .await
         }
     }
@@ -146,11 +156,12 @@ pub trait OwnershipCounts: OwnedEntity {
                 return Ok(0);
             }
             let names = permitted.names();
-            count(db, subject, |user| {
+            count(
+                db,
                 permitted
-                    .plan::<Self>(user, &names)
-                    .count_statement::<Self>(user)
-            })
+                    .plan::<Self>(subject, &names)
+                    .count_statement::<Self>(),
+            )
             .await
         }
     }

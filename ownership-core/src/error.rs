@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::{DbErr, IdenStatic, SqlErr, TransactionError};
 
-use crate::key::{GroupId, Key, KeyType, ProfileId, UserId};
+use crate::key::{GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 use crate::owned::OwnedEntity;
 
 /// The error of this crate's operations (loading a subject, checks, pages, writes and
@@ -131,6 +131,66 @@ pub enum OwnershipError {
         expected: KeyType,
         /// The key type given.
         given: KeyType,
+    },
+    /// The row, or the share, does not exist for the asking subject: it does not exist, or
+    /// the subject may not read it (a share: is not one of its receivers). The two are not
+    /// told apart, so an answer gives no hint that a hidden row exists; nothing was written.
+    #[error("{model}: no such {what}")]
+    NotFound {
+        /// The model name of the entity.
+        model: &'static str,
+        /// What was looked for (`object`, `share`).
+        what: &'static str,
+    },
+    /// The subject may read the row (or receives the share) but may not do this to it;
+    /// nothing was written.
+    #[error("{model}: not allowed to {action}")]
+    PermissionDenied {
+        /// The model name of the entity.
+        model: &'static str,
+        /// What was refused (`share the object`, `revoke the share`, ...).
+        action: &'static str,
+    },
+    /// The entity declares no root grants (`#[owned(share(..))]`): its rows cannot be
+    /// shared.
+    #[error(
+        "{model}: the entity declares no #[owned(share(..))] root grants, its rows cannot be shared"
+    )]
+    NotShareable {
+        /// The model name of the entity.
+        model: &'static str,
+    },
+    /// A share would hold no permission name: every name asked for is outside the root
+    /// grants, or, passing a share on, held at depth 0. Nothing was written.
+    #[error(
+        "{model}: nothing left to share (names outside the root grants, or at depth 0, cannot be passed on)"
+    )]
+    NothingToShare {
+        /// The model name of the entity.
+        model: &'static str,
+    },
+    /// A share's expiry is not after the current time; nothing was written.
+    #[error("{model}: a share must expire after the current time")]
+    ExpiryNotInFuture {
+        /// The model name of the entity.
+        model: &'static str,
+    },
+    /// The share has expired: it gives nothing and cannot be passed on.
+    #[error("{model}: share {uuid} has expired")]
+    ShareExpired {
+        /// The model name of the entity.
+        model: &'static str,
+        /// The share.
+        uuid: Uuid,
+    },
+    /// The receiver already has a share of this object from the same origin (or, for a
+    /// first share, from the object itself); nothing was written.
+    #[error("{model}: the receiver already holds share {existing} from the same origin")]
+    DuplicateShare {
+        /// The model name of the entity.
+        model: &'static str,
+        /// The share the receiver holds.
+        existing: Uuid,
     },
     /// Any other database error.
     #[error(transparent)]

@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+mod clock;
 mod condition;
 mod count;
 mod derived;
@@ -18,9 +19,11 @@ mod permission_sql;
 mod plan;
 mod registry;
 mod scope;
+mod share;
 mod subject;
 mod write;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use count::OwnershipCounts;
 pub use error::{IdentityProblem, OwnershipError};
 pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, revoke};
@@ -36,6 +39,7 @@ pub use scope::{
     IdOf, OwnershipChecks, OwnershipScopes, Permitted, manageable_by, owned_by, permitted_for,
     readable_by, shared_with,
 };
+pub use share::MAX_SHARE_DEPTH;
 pub use subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 pub use write::{CloneOptions, OwnedActiveModelExt, OwnedModelExt};
 

@@ -37,8 +37,13 @@ pub trait OwnedEntity: EntityTrait {
     /// grant on it, and, when the superuser is staff too, by the members of that account as
     /// [`STAFF_ROWS_READABLE_BY_ACCOUNT`](Self::STAFF_ROWS_READABLE_BY_ACCOUNT) says.
     const SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS: bool = true;
+    /// The root grants of a share (`#[owned(share(view = 2, change = 1, delete = 0))]`):
+    /// each permission name a share of a row may hold, with how many more times it may be
+    /// passed on from a share made by someone who manages the row. Empty (the default):
+    /// the rows cannot be shared. Depths are at most [`MAX_SHARE_DEPTH`](crate::MAX_SHARE_DEPTH).
+    const SHARE_ROOT: &'static [(&'static str, u32)] = &[];
 
-    /// The single integer primary-key column.
+    /// The single primary-key column (an integer, UUID or string key).
     fn id_column() -> Self::Column;
     /// The owner column: a user profile id.
     fn owner_column() -> Self::Column;
@@ -54,13 +59,25 @@ pub trait OwnedEntity: EntityTrait {
     /// `ON DELETE CASCADE`, so a grant never outlives either (see
     /// `ownership_migration::create_owned_table`).
     fn user_grant_table() -> TableRef {
-        grant_table::<Self>("user_grant")
+        table_beside::<Self>("user_grant")
     }
 
     /// The table of grants on single rows of this entity to groups: `<table>_group_grant`,
     /// like [`user_grant_table`](Self::user_grant_table).
     fn group_grant_table() -> TableRef {
-        grant_table::<Self>("group_grant")
+        table_beside::<Self>("group_grant")
+    }
+
+    /// The table of this entity's shares: `<table>_share`, in the entity's schema, laid out
+    /// as [`object_share`](crate::entity::object_share) describes. Only an entity with
+    /// root grants ([`SHARE_ROOT`](Self::SHARE_ROOT)) has one.
+    fn share_table() -> TableRef {
+        table_beside::<Self>("share")
+    }
+
+    /// The table of the permission names each share holds: `<table>_share_name`.
+    fn share_name_table() -> TableRef {
+        table_beside::<Self>("share_name")
     }
 
     /// The name SeaORM gives the unique (owner, name) index: `idx-<table>-<key>`.
@@ -73,8 +90,8 @@ pub trait OwnedEntity: EntityTrait {
     }
 }
 
-/// `<table>_<suffix>`, in the entity's schema.
-fn grant_table<E: OwnedEntity>(suffix: &str) -> TableRef {
+/// `<table>_<suffix>`, in the entity's schema: the tables that go with an owned table.
+fn table_beside<E: OwnedEntity>(suffix: &str) -> TableRef {
     let entity = E::default();
     let table = format!("{}_{suffix}", entity.table_name());
     match entity.schema_name() {

@@ -12,7 +12,7 @@
 use std::marker::PhantomData;
 
 use sea_orm::sea_query::{
-    Expr, ExprTrait, IntoValueTuple, JoinType, Order, Query, SelectStatement, UnionType,
+    Expr, ExprTrait, IntoValueTuple, JoinType, Order, Query, SelectStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryFilter, QueryOrder, QuerySelect,
@@ -25,6 +25,7 @@ use crate::owned::OwnedEntity;
 use crate::ownership;
 use crate::plan::{
     AccessPlan, CANDIDATE_ID, Keyset, OWNER_ID, OwnedTable, PAGE_PART, PAGE_ROW, deny, storable,
+    union,
 };
 use crate::scope::IdOf;
 use crate::scope::{self, Permitted};
@@ -32,6 +33,8 @@ use crate::subject::Subject;
 
 /// The alias of the union of the candidate lists.
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";
+/// The alias of the union of the user's candidate lists, beside public ones.
+const PAGE_USER_CANDIDATES: &str = "ownership_page_user_candidates";
 /// The alias of the owner profiles a lateral owner list runs over.
 const PAGE_OWNER: &str = "ownership_page_owner";
 /// The most permission names a page reads one list each of (two with groups).
@@ -75,33 +78,59 @@ impl AccessPlan<'_> {
         if self.is_empty() {
             return deny();
         }
-        if !self.every_row.is_empty() {
+        let user_check = self.user_check().cloned();
+        if user_check.is_some() && !self.every_row.is_empty() {
             let mut condition = Condition::all().add(self.select_condition::<E>());
             if let Some(not_owned) = keyset.not_owned(E::owner_column()) {
                 condition = condition.add(not_owned);
             }
             return condition;
         }
-        let mut lists = Vec::new();
-        if let Some(owners) = self.owners {
-            lists.push(owned_list::<E>(owners, keyset));
-        }
         let table = OwnedTable::of::<E>();
-        for source in self.candidates {
-            lists.extend(source.page_lists(&table, keyset));
+        let mut user_lists = Vec::new();
+        if user_check.is_some() {
+            if let Some(owners) = self.owners {
+                user_lists.push(owned_list::<E>(owners, keyset));
+            }
+            for source in &self.candidates {
+                user_lists.extend(source.page_lists(&table, keyset));
+            }
         }
-        let mut arms = lists
+        let public_lists: Vec<SelectStatement> = self
+            .public
+            .iter()
+            .flat_map(|source| source.page_lists(&table, keyset))
+            .collect();
+        let public_count = public_lists.len();
+        let mut arms: Vec<SelectStatement> = user_lists
             .into_iter()
+            .chain(public_lists)
             .enumerate()
-            .map(|(k, list)| derived(list, CANDIDATE_ID, format!("ownership_page_arm{k}")));
-        let Some(mut candidates) = arms.next() else {
+            .map(|(k, list)| derived(list, CANDIDATE_ID, format!("ownership_page_arm{k}")))
+            .collect();
+        let user_arms = arms.len() - public_count;
+        let gate = match user_check {
+            // The user's lists count only while the user is confirmed; public ones always.
+            Some(user_check) if public_count > 0 && user_arms > 0 => {
+                let public = arms.split_off(user_arms);
+                let mut gated = derived(
+                    union(arms).expect("the user has a list"),
+                    CANDIDATE_ID,
+                    PAGE_USER_CANDIDATES,
+                );
+                gated.and_where(user_check);
+                arms = std::iter::once(gated).chain(public).collect();
+                None
+            }
+            user_check => user_check.filter(|_| user_arms > 0),
+        };
+        let Some(candidates) = union(arms) else {
             return deny();
         };
-        candidates.unions(arms.map(|arm| (UnionType::Distinct, arm)));
-        // Every candidate is a row of the table (owner lists read it, a grant cannot
-        // outlive its row), so the page is the first `size` candidates: limiting them here lets the
-        // database fetch just those rows by primary key, whatever it guessed about how
-        // many candidates there would be.
+        // Every candidate is a row of the table (owner lists read it, a grant or share
+        // cannot outlive its row), so the page is the first `size` candidates: limiting them
+        // here lets the database fetch just those rows by primary key, whatever it guessed
+        // about how many candidates there would be.
         let mut first = Query::select();
         first
             .column((PAGE_CANDIDATES, CANDIDATE_ID))
@@ -109,7 +138,11 @@ impl AccessPlan<'_> {
             .order_by((PAGE_CANDIDATES, CANDIDATE_ID), Order::Asc)
             .limit(keyset.size);
         let first = derived(first, CANDIDATE_ID, PAGE_CANDIDATES);
-        Condition::all().add(E::id_column().in_subquery(first))
+        let mut condition = Condition::all();
+        if let Some(user_check) = gate {
+            condition = condition.add(user_check);
+        }
+        condition.add(E::id_column().in_subquery(first))
     }
 }
 
@@ -184,23 +217,21 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             lateral: backend == DbBackend::Postgres,
         };
         let condition = match self.listed {
-            Listed::Read | Listed::Shared => scope::for_active_user(self.subject, |user| {
+            Listed::Read | Listed::Shared => {
                 let names = scope::read_names::<E>();
-                scope::read_plan::<E>(user, &names).page_condition::<E>(&keyset)
-            }),
-            Listed::Manage => scope::for_active_user(self.subject, |user| {
+                scope::read_plan::<E>(self.subject, &names).page_condition::<E>(&keyset)
+            }
+            Listed::Manage => {
                 let names = scope::manage_names::<E>();
-                scope::manage_plan::<E>(user, &names).page_condition::<E>(&keyset)
-            }),
+                scope::manage_plan::<E>(self.subject, &names).page_condition::<E>(&keyset)
+            }
             Listed::Permitted(permitted)
                 if permitted.is_one_union() && permitted.names().len() <= MAX_LISTED_NAMES =>
             {
-                scope::for_active_user(self.subject, |user| {
-                    let names = permitted.names();
-                    permitted
-                        .plan::<E>(user, &names)
-                        .page_condition::<E>(&keyset)
-                })
+                let names = permitted.names();
+                permitted
+                    .plan::<E>(self.subject, &names)
+                    .page_condition::<E>(&keyset)
             }
             // All of several names is an intersection, which per-branch limits would cut
             // short, no name permits nothing, and a list per name of a long list of names

@@ -13,7 +13,9 @@ use crate::entity::{permission_group, permission_user};
 use crate::identity::Identity;
 use crate::key::{GroupId, Key, KeyType, UserId, as_bigint};
 use crate::ownership;
-use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, OwnedTable, PAGE_PART, PAGE_ROW};
+use crate::plan::{
+    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, PAGE_ROW,
+};
 use crate::subject::SubjectUser;
 
 /// The column of the whole-model grant tables naming the model (`""` for every model).
@@ -111,7 +113,6 @@ fn grants_of_user(
 }
 
 /// Which grants a scope branch counts: whose, of which names, and how.
-#[derive(Clone, Copy, Debug)]
 pub(crate) struct Held<'a> {
     /// The user, as loaded.
     pub(crate) user: &'a SubjectUser,
@@ -121,6 +122,9 @@ pub(crate) struct Held<'a> {
     pub(crate) whole_model: bool,
     /// Whether an object must be held under every one of the names, not under one of them.
     pub(crate) every_name: bool,
+    /// The names another source holds on single rows, counted with the grants when every
+    /// one of several names is needed.
+    pub(crate) also: Option<Box<dyn NameSource + 'a>>,
 }
 
 impl Held<'_> {
@@ -234,13 +238,18 @@ impl CandidateSource for Held<'_> {
                 rows
             };
         }
+        let mut held = self.object_grants(table, self.names, &[OBJECT_ID, NAME]);
+        if let Some(also) = &self.also {
+            held.unions(
+                also.held_names(table)
+                    .into_iter()
+                    .map(|pairs| (UnionType::Distinct, pairs)),
+            );
+        }
         let mut objects = Query::select();
         objects
             .column((HELD_NAME, OBJECT_ID))
-            .from_subquery(
-                self.object_grants(table, self.names, &[OBJECT_ID, NAME]),
-                HELD_NAME,
-            )
+            .from_subquery(held, HELD_NAME)
             .group_by_col((HELD_NAME, OBJECT_ID));
         let every_name = self.names.len() as i64;
         let claimed = if self.whole_model {

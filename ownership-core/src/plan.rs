@@ -7,7 +7,7 @@
 //! plugs in without a compiler knowing its tables.
 
 use sea_orm::sea_query::{
-    DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, Order, SelectStatement, TableRef,
+    DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, Order, SelectStatement, TableRef, UnionType,
 };
 use sea_orm::{ColumnTrait, Condition, DbBackend, IdenStatic, Value};
 
@@ -35,6 +35,15 @@ pub(crate) fn deny() -> Condition {
     Condition::all().add(Expr::cust("1 = 0"))
 }
 
+/// The `UNION` (without duplicates) of `lists`, named by the first one's column; `None` for
+/// no list.
+pub(crate) fn union(lists: Vec<SelectStatement>) -> Option<SelectStatement> {
+    let mut lists = lists.into_iter();
+    let mut first = lists.next()?;
+    first.unions(lists.map(|list| (UnionType::Distinct, list)));
+    Some(first)
+}
+
 /// The owned table a plan is compiled against: what a source needs to name its rows.
 #[derive(Clone, Debug)]
 pub(crate) struct OwnedTable {
@@ -54,6 +63,10 @@ pub(crate) struct OwnedTable {
     pub(crate) user_grants: TableRef,
     /// The table of grants on single rows to groups.
     pub(crate) group_grants: TableRef,
+    /// The table of shares.
+    pub(crate) shares: TableRef,
+    /// The table of the names each share holds.
+    pub(crate) share_names: TableRef,
 }
 
 impl OwnedTable {
@@ -68,6 +81,8 @@ impl OwnedTable {
             owner_key: KeyType::of_column(E::owner_column().def().get_column_type()),
             user_grants: E::user_grant_table(),
             group_grants: E::group_grant_table(),
+            shares: E::share_table(),
+            share_names: E::share_name_table(),
         }
     }
 }
@@ -122,22 +137,57 @@ pub(crate) trait CandidateSource {
     fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement>;
 }
 
+/// A source of the permission names a user holds on single rows (grants, shares): what a
+/// question for every one of several names counts across sources, so that names held
+/// through different sources together hold the set.
+pub(crate) trait NameSource {
+    /// `(object_id, name)` rows: each name of the question held on a row of `table`, as
+    /// uncorrelated subqueries whose columns are named [`OBJECT_ID`](crate::entity::object_grant::OBJECT_ID)
+    /// and [`NAME`](crate::entity::object_grant::NAME).
+    fn held_names(&self, table: &OwnedTable) -> Vec<SelectStatement>;
+}
+
 /// The ways a scope admits a row, before a compiler puts them together. Every part is an
 /// uncorrelated subquery, evaluated once per statement.
+///
+/// The branches of the asking user (every row, owners, candidates) count only while
+/// `user_check` holds in the database; the public sources count whoever asks.
 #[derive(Default)]
 pub(crate) struct AccessPlan<'a> {
+    /// `EXISTS (the asking user exists with the snapshot's stamp and is active)`: ANDed with
+    /// every branch of the user; without it, the plan has no branch of a user.
+    pub(crate) user_check: Option<Expr>,
     /// Conditions that admit every row when true (superuser, a grant on the whole model),
     /// present only when the snapshot claims them.
     pub(crate) every_row: Vec<Expr>,
     /// The owner profiles whose rows are admitted, selected as [`OWNER_ID`].
     pub(crate) owners: Option<SelectStatement>,
-    /// The sources that name candidate rows (grants), each contributing its own.
+    /// The sources that name candidate rows for the user (grants, shares it receives), each
+    /// contributing its own.
     pub(crate) candidates: Vec<Box<dyn CandidateSource + 'a>>,
+    /// The sources that name candidate rows for anyone asking, signed in or not (shares
+    /// with anyone).
+    pub(crate) public: Vec<Box<dyn CandidateSource + 'a>>,
 }
 
-impl AccessPlan<'_> {
+impl<'a> AccessPlan<'a> {
+    /// A plan for a user, whose branches count while `user_check` holds.
+    pub(crate) fn for_user(user_check: Expr) -> Self {
+        Self {
+            user_check: Some(user_check),
+            ..Self::default()
+        }
+    }
+
+    /// The user's check, if the plan has a branch of the user.
+    pub(crate) fn user_check(&self) -> Option<&Expr> {
+        let has_branch =
+            !self.every_row.is_empty() || self.owners.is_some() || !self.candidates.is_empty();
+        self.user_check.as_ref().filter(|_| has_branch)
+    }
+
     /// Whether no branch admits anything.
     pub(crate) fn is_empty(&self) -> bool {
-        self.every_row.is_empty() && self.owners.is_none() && self.candidates.is_empty()
+        self.user_check().is_none() && self.public.is_empty()
     }
 }

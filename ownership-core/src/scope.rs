@@ -21,35 +21,41 @@ use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag, ReadArms};
 use crate::permission_sql::Held;
 use crate::plan::{AccessPlan, deny, storable};
+use crate::share::Received;
 use crate::subject::Subject;
 use crate::subject::SubjectUser;
 
-/// The branches `build` returns for the subject's user, ANDed with "the user exists with
-/// the snapshot's security stamp and is active" checked in the database; nothing for an
-/// anonymous or inactive snapshot, or when there is no branch.
-pub(crate) fn for_active_user(
-    subject: &Subject,
-    build: impl FnOnce(&SubjectUser) -> Condition,
-) -> Condition {
-    let Some(user) = subject.active_user() else {
-        return deny();
+/// The access plan of a scope for the subject: the branches `build` adds for an active
+/// user, which count while the database confirms that user (it exists with the snapshot's
+/// security stamp and is active), and the shares with anyone holding `names` (one of them,
+/// or `every_name`), which count for every subject, signed in or not.
+pub(crate) fn subject_plan<'a, E: OwnedEntity>(
+    subject: &'a Subject,
+    names: &'a [&'a str],
+    every_name: bool,
+    build: impl FnOnce(&'a SubjectUser, &mut AccessPlan<'a>),
+) -> AccessPlan<'a> {
+    let mut plan = match subject.active_user() {
+        Some(user) => {
+            let mut plan = AccessPlan::for_user(ownership::user_is(user, None));
+            build(user, &mut plan);
+            plan
+        }
+        None => AccessPlan::default(),
     };
-    let branches = build(user);
-    if branches.is_empty() {
-        return deny();
+    if let Some(shared) = Received::by_anyone(E::SHARE_ROOT, names, every_name, subject.now_ms()) {
+        plan.public.push(Box::new(shared));
     }
-    Condition::all()
-        .add(ownership::user_is(user, None))
-        .add(branches)
+    plan
 }
 
 /// Adds the grants `held` counts to `plan`: on the row itself, and on the entity's model
 /// or on everything, when the snapshot holds such a grant and `held` counts it.
 fn add_granted<'a, E: OwnedEntity>(plan: &mut AccessPlan<'a>, held: Held<'a>) {
-    plan.candidates.push(Box::new(held));
     if held.whole_model && held.claims_whole_model(E::MODEL_NAME) {
         plan.every_row.push(held.on_whole_model(E::MODEL_NAME));
     }
+    plan.candidates.push(Box::new(held));
 }
 
 /// Adds the superuser branch, for a subject loaded as a superuser.
@@ -62,25 +68,26 @@ fn add_superuser(plan: &mut AccessPlan, user: &SubjectUser) {
 
 /// Rows owned by one of the subject's profiles (rule 1).
 pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
-    for_active_user(subject, |user| {
-        let mut any = Condition::any();
-        if !user.profiles.is_empty() {
-            any = any.add(E::owner_column().in_subquery(ownership::profiles_of(user.id.key())));
-        }
-        any
-    })
+    match subject.active_user() {
+        Some(user) if !user.profiles.is_empty() => Condition::all()
+            .add(ownership::user_is(user, None))
+            .add(E::owner_column().in_subquery(ownership::profiles_of(user.id.key()))),
+        _ => deny(),
+    }
 }
 
 /// Rules 2 and 3 share a shape: the superuser branch, the rows of the owner profiles
-/// `owners` gives for the user, and grants of `names` on the row, the model or everything,
-/// directly or through groups.
+/// `owners` gives for the user, grants of `names` on the row, the model or everything,
+/// directly or through groups, and shares of the row holding one of `names` to the user
+/// or its groups.
 fn ownership_and_grants<'a, E: OwnedEntity>(
+    plan: &mut AccessPlan<'a>,
     user: &'a SubjectUser,
     owners: impl FnOnce(&SubjectUser) -> SelectStatement,
     names: &'a [&'a str],
-) -> AccessPlan<'a> {
-    let mut plan = AccessPlan::default();
-    add_superuser(&mut plan, user);
+    now_ms: i64,
+) {
+    add_superuser(plan, user);
     if !user.profiles.is_empty() {
         plan.owners = Some(owners(user));
     }
@@ -90,9 +97,20 @@ fn ownership_and_grants<'a, E: OwnedEntity>(
         with_groups: true,
         whole_model: true,
         every_name: false,
+        also: None,
     };
-    add_granted::<E>(&mut plan, held);
-    plan
+    add_granted::<E>(plan, held);
+    if let Some(shared) = Received::by_user(
+        E::SHARE_ROOT,
+        user.id.key(),
+        true,
+        false,
+        names,
+        false,
+        now_ms,
+    ) {
+        plan.candidates.push(Box::new(shared));
+    }
 }
 
 /// The names whose grants admit a row to the manage scope.
@@ -106,35 +124,45 @@ pub(crate) fn read_names<E: OwnedEntity>() -> [&'static str; 2] {
     [E::READ_PERMISSION, E::MANAGE_PERMISSION]
 }
 
-/// The access plan of the manage scope (rule 2) for an active user.
+/// The access plan of the manage scope (rule 2).
 pub(crate) fn manage_plan<'a, E: OwnedEntity>(
-    user: &'a SubjectUser,
+    subject: &'a Subject,
     names: &'a [&'a str],
 ) -> AccessPlan<'a> {
-    ownership_and_grants::<E>(user, ownership::managed_profiles, names)
+    let now_ms = subject.now_ms();
+    subject_plan::<E>(subject, names, false, |user, plan| {
+        ownership_and_grants::<E>(plan, user, ownership::managed_profiles, names, now_ms);
+    })
 }
 
-/// The access plan of the read scope (rule 3) for an active user, with the ownership
-/// branches `E`'s read options ask for. Every read list, page and check goes through here.
+/// The access plan of the read scope (rule 3), with the ownership branches `E`'s read
+/// options ask for. Every read list, page and check goes through here.
 pub(crate) fn read_plan<'a, E: OwnedEntity>(
-    user: &'a SubjectUser,
+    subject: &'a Subject,
     names: &'a [&'a str],
 ) -> AccessPlan<'a> {
+    let now_ms = subject.now_ms();
     let arms = ReadArms::of::<E>();
-    ownership_and_grants::<E>(user, |user| ownership::readable_profiles(user, arms), names)
+    subject_plan::<E>(subject, names, false, |user, plan| {
+        ownership_and_grants::<E>(
+            plan,
+            user,
+            |user| ownership::readable_profiles(user, arms),
+            names,
+            now_ms,
+        );
+    })
 }
 
 /// The condition of [`manageable_by`] for a statement.
 fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
-    for_active_user(subject, |user| {
-        manage_plan::<E>(user, &manage_names::<E>()).condition::<E>(statement)
-    })
+    manage_plan::<E>(subject, &manage_names::<E>()).condition::<E>(statement)
 }
 
 /// Rows the subject may manage (rule 2): everything for a superuser; for staff, what any
 /// profile in the subject's accounts owns; otherwise what the subject owns; plus every row
 /// the subject or one of its groups holds the entity's manage permission on (on the row, on
-/// the model or on everything).
+/// the model or on everything, or by an unexpired share, which may be to anyone).
 ///
 /// The condition is shaped for a `SELECT`; the [`OwnershipScopes`] methods shape it for
 /// `update_many` and `delete_many` too.
@@ -144,16 +172,16 @@ pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 
 /// Rows the subject may read (rule 3): what it may manage, plus what staff users of its
 /// accounts own, plus what superusers own, plus every row the subject or one of its groups
-/// holds the entity's read permission on. The staff branch counts only while the entity's
-/// [`OwnedEntity::STAFF_ROWS_READABLE_BY_ACCOUNT`] is true, the superuser branch only while
-/// its [`OwnedEntity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS`] is (both are by default).
+/// holds the entity's read permission on (or an unexpired share of it holding the read or
+/// manage permission; a share to anyone counts for an anonymous subject too). The staff
+/// branch counts only while the entity's [`OwnedEntity::STAFF_ROWS_READABLE_BY_ACCOUNT`]
+/// is true, the superuser branch only while its
+/// [`OwnedEntity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS`] is (both are by default).
 ///
 /// A read scope narrows only a `SELECT`: a write takes the manage scope (see
 /// [`OwnershipScopes`]).
 pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
-    for_active_user(subject, |user| {
-        read_plan::<E>(user, &read_names::<E>()).select_condition::<E>()
-    })
+    read_plan::<E>(subject, &read_names::<E>()).select_condition::<E>()
 }
 
 /// `owner NOT IN (the user's profiles)`, read from the database when the statement runs:
@@ -165,12 +193,11 @@ fn not_owned_by(owner: impl IntoColumnRef, user: &Key) -> Expr {
 
 /// Rows the subject may read but does not own (rule 4).
 pub fn shared_with<E: OwnedEntity>(subject: &Subject) -> Condition {
-    let Some(user) = subject.active_user() else {
-        return deny();
-    };
-    Condition::all()
-        .add(readable_by::<E>(subject))
-        .add(not_owned_by(E::owner_column(), user.id.key()))
+    let readable = Condition::all().add(readable_by::<E>(subject));
+    match subject.active_user() {
+        Some(user) => readable.add(not_owned_by(E::owner_column(), user.id.key())),
+        None => readable,
+    }
 }
 
 /// Which permissions [`permitted_for`] asks for, and how (django-guardian's
@@ -273,26 +300,47 @@ impl Permitted {
         !self.names.is_empty() && (self.any || self.names.len() == 1)
     }
 
-    /// The access plan admitting a row on which the user holds `names` (the names asked for),
-    /// under the options asked for: one of them, or every one for all-of.
+    /// The access plan admitting a row on which the subject holds `names` (the names asked
+    /// for), under the options asked for: one of them, or every one for all-of, whether
+    /// granted or shared (a grant and a share may together hold the set).
     pub(crate) fn plan<'a, E: OwnedEntity>(
         &self,
-        user: &'a SubjectUser,
+        subject: &'a Subject,
         names: &'a [&'a str],
     ) -> AccessPlan<'a> {
-        let mut plan = AccessPlan::default();
-        if self.superuser_bypass {
-            add_superuser(&mut plan, user);
-        }
-        let held = Held {
-            user,
-            names,
-            with_groups: self.with_groups,
-            whole_model: self.accept_model_wide,
-            every_name: !self.any,
-        };
-        add_granted::<E>(&mut plan, held);
-        plan
+        let now_ms = subject.now_ms();
+        let every_name = !self.any;
+        subject_plan::<E>(subject, names, every_name, |user, plan| {
+            if self.superuser_bypass {
+                add_superuser(plan, user);
+            }
+            let several = every_name && names.len() > 1;
+            // For every one of several names the user's shares, those with anyone among
+            // them, are counted with its grants; otherwise they are a source of their own.
+            let shared = Received::by_user(
+                E::SHARE_ROOT,
+                user.id.key(),
+                self.with_groups,
+                several,
+                names,
+                every_name,
+                now_ms,
+            );
+            let mut held = Held {
+                user,
+                names,
+                with_groups: self.with_groups,
+                whole_model: self.accept_model_wide,
+                every_name,
+                also: None,
+            };
+            match shared {
+                Some(shared) if several => held.also = Some(Box::new(shared)),
+                Some(shared) => plan.candidates.push(Box::new(shared)),
+                None => {}
+            }
+            add_granted::<E>(plan, held);
+        })
     }
 }
 
@@ -305,10 +353,10 @@ fn permitted<E: OwnedEntity>(
     if permitted.names.is_empty() || permitted.check().is_err() {
         return deny();
     }
-    for_active_user(subject, |user| {
-        let names = permitted.names();
-        permitted.plan::<E>(user, &names).condition::<E>(statement)
-    })
+    let names = permitted.names();
+    permitted
+        .plan::<E>(subject, &names)
+        .condition::<E>(statement)
 }
 
 /// Rows on which the subject holds the permissions `permitted` asks for (rule 5).

@@ -1,5 +1,8 @@
 //! Who is asking: resolved once per request, passed by reference to every scope.
 
+use std::sync::Arc;
+
+use crate::clock::{Clock, SubjectClock};
 use crate::key::{AccountId, GroupId, ProfileId, UserId};
 
 /// Who is asking: anonymous, or a user with their flags, profiles and groups.
@@ -14,6 +17,7 @@ use crate::key::{AccountId, GroupId, ProfileId, UserId};
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Subject {
     user: Option<SubjectUser>,
+    clock: SubjectClock,
 }
 
 /// The user behind a [`Subject`], as loaded.
@@ -72,12 +76,27 @@ pub struct SubjectProfile {
 impl Subject {
     /// Nobody: every scope is empty for an anonymous subject.
     pub fn anonymous() -> Self {
-        Self { user: None }
+        Self::default()
     }
 
     /// The subject of a loaded user.
     pub(crate) fn of_user(user: SubjectUser) -> Self {
-        Self { user: Some(user) }
+        Self {
+            user: Some(user),
+            clock: SubjectClock::System,
+        }
+    }
+
+    /// The same subject, reading the current time from `clock` instead of the system's:
+    /// its scopes count a share as unexpired until that clock passes the share's expiry.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = SubjectClock::Given(clock);
+        self
+    }
+
+    /// The current time by the subject's clock, in milliseconds since the Unix epoch.
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// The user, or `None` for an anonymous subject.

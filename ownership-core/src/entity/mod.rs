@@ -1,6 +1,6 @@
 //! The plugin's tables: the identity tables it ships as its embedded default (like Django's
 //! auth tables), the permission tables of grants on whole models and on everything, and the
-//! layout of each owned entity's own tables of grants on single rows ([`object_grant`]).
+//! layout of each owned entity's own tables of grants on single rows ([`object_grant`]) and of shares ([`object_share`]).
 //!
 //! Every table name starts with `ownership_`, so none collides with an application's own
 //! `user` or `group` table (both are reserved words in SQL, too). The entities use SeaORM's
@@ -13,6 +13,7 @@ pub mod account;
 pub mod group;
 pub mod group_member;
 pub mod object_grant;
+pub mod object_share;
 pub mod permission;
 pub mod permission_group;
 pub mod permission_user;

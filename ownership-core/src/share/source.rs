@@ -1,0 +1,243 @@
+//! Shares as a source of access: the rows a subject receives unexpired shares of, holding
+//! some permission names, as the plan's candidate lists.
+//!
+//! A share counts like a grant of its names on its row to its receiver: a user, the
+//! members of a group (read from the memberships when the statement runs), or anyone.
+//! Expiry is compared inside the statement with the subject's clock, read when the scope
+//! is built.
+
+use sea_orm::Condition;
+use sea_orm::Value;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
+
+use crate::derived::derived;
+use crate::entity::object_share::{
+    EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, SHARE_ID,
+};
+use crate::identity::Identity;
+use crate::key::Key;
+use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_ROW, union};
+
+/// A share, in every statement of this source.
+pub(crate) const SHARE: &str = "ownership_share";
+/// A name row of a share.
+const SHARE_NAME: &str = "ownership_share_name";
+/// A group membership of the receiving user.
+const MEMBERSHIP: &str = "ownership_share_membership";
+/// The (object, name) pairs counted per object for a question of every name.
+const HELD_PAIR: &str = "ownership_shared_pair";
+/// The objects shared under every name, or the union of the receivers' objects.
+const SHARED_OBJECT: &str = "ownership_shared_object";
+
+/// Who a share is addressed to, as one arm of this source.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Receiver<'a> {
+    /// This user.
+    User(&'a Key),
+    /// The groups this user is a member of when the statement runs.
+    GroupsOf(&'a Key),
+    /// Anyone.
+    Anyone,
+}
+
+impl Receiver<'_> {
+    /// The condition on a share (aliased `alias`) that it is addressed to this receiver.
+    pub(crate) fn addressed(self, alias: &'static str) -> Condition {
+        let user = Expr::col((alias, RECEIVER_USER_ID));
+        let group = Expr::col((alias, RECEIVER_GROUP_ID));
+        match self {
+            Receiver::User(id) => Condition::all().add(user.eq(Value::from(id))),
+            Receiver::GroupsOf(id) => Condition::all()
+                .add(group.in_subquery(Identity::current().groups_of(id, MEMBERSHIP))),
+            Receiver::Anyone => Condition::all().add(user.is_null()).add(group.is_null()),
+        }
+    }
+}
+
+/// A share (aliased `alias`) not expired at `now_ms`.
+pub(crate) fn unexpired(alias: &'static str, now_ms: i64) -> Condition {
+    let expires = Expr::col((alias, EXPIRES_UNIX_MS));
+    Condition::any()
+        .add(expires.clone().is_null())
+        .add(expires.gt(now_ms))
+}
+
+/// The unexpired shares a subject receives that hold some of `names`: a source of candidate
+/// rows, and of held names for a question of every name.
+#[derive(Clone, Debug)]
+pub(crate) struct Received<'a> {
+    /// Who receives: the user, its groups, anyone; never none.
+    receivers: Vec<Receiver<'a>>,
+    names: &'a [&'a str],
+    /// Whether a row must be shared under every one of the names, not one of them.
+    every_name: bool,
+    /// The subject's time, in milliseconds since the Unix epoch.
+    now_ms: i64,
+}
+
+impl<'a> Received<'a> {
+    /// The shares of rows with the user, `with_groups` with the groups it is a member of
+    /// when the statement runs, and `with_anyone` with anyone; `None` for an entity whose
+    /// rows cannot be shared (`root`, its root grants, is empty or names none of `names`).
+    pub(crate) fn by_user(
+        root: &[(&str, u32)],
+        user: &'a Key,
+        with_groups: bool,
+        with_anyone: bool,
+        names: &'a [&'a str],
+        every_name: bool,
+        now_ms: i64,
+    ) -> Option<Self> {
+        let mut receivers = vec![Receiver::User(user)];
+        if with_groups {
+            receivers.push(Receiver::GroupsOf(user));
+        }
+        if with_anyone {
+            receivers.push(Receiver::Anyone);
+        }
+        Self::of(root, receivers, names, every_name, now_ms)
+    }
+
+    /// The shares with anyone; `None` for an entity whose rows cannot be shared.
+    pub(crate) fn by_anyone(
+        root: &[(&str, u32)],
+        names: &'a [&'a str],
+        every_name: bool,
+        now_ms: i64,
+    ) -> Option<Self> {
+        Self::of(root, vec![Receiver::Anyone], names, every_name, now_ms)
+    }
+
+    fn of(
+        root: &[(&str, u32)],
+        receivers: Vec<Receiver<'a>>,
+        names: &'a [&'a str],
+        every_name: bool,
+        now_ms: i64,
+    ) -> Option<Self> {
+        // A share holds only names of the root grants: a name outside them is held by none.
+        let shareable = names
+            .iter()
+            .any(|name| root.iter().any(|(root, _)| root == name));
+        shareable.then_some(Self {
+            receivers,
+            names,
+            every_name,
+            now_ms,
+        })
+    }
+
+    /// Whether a row must be held under several names at once.
+    fn needs_several(&self) -> bool {
+        self.every_name && self.names.len() > 1
+    }
+
+    /// One select per receiver: `SELECT share.object_id AS object_alias [, name.name] FROM
+    /// share JOIN name WHERE <addressed to the receiver> AND <unexpired> AND name IN
+    /// (names)`.
+    fn arms(
+        &self,
+        table: &OwnedTable,
+        object_alias: &'static str,
+        with_name: bool,
+    ) -> Vec<SelectStatement> {
+        self.receivers
+            .iter()
+            .map(|receiver| {
+                let mut arm = Query::select();
+                arm.expr_as(Expr::col((SHARE, OBJECT_ID)), object_alias);
+                if with_name {
+                    arm.expr_as(Expr::col((SHARE_NAME, NAME)), NAME);
+                }
+                arm.from_as(table.shares.clone(), SHARE)
+                    .join_as(
+                        JoinType::InnerJoin,
+                        table.share_names.clone(),
+                        SHARE_NAME,
+                        Expr::col((SHARE_NAME, SHARE_ID)).equals((SHARE, ID)),
+                    )
+                    .cond_where(receiver.addressed(SHARE))
+                    .cond_where(unexpired(SHARE, self.now_ms))
+                    .and_where(Expr::col((SHARE_NAME, NAME)).is_in(self.names.iter().copied()));
+                arm
+            })
+            .collect()
+    }
+}
+
+impl NameSource for Received<'_> {
+    fn held_names(&self, table: &OwnedTable) -> Vec<SelectStatement> {
+        self.arms(table, OBJECT_ID, true)
+    }
+}
+
+impl CandidateSource for Received<'_> {
+    /// The rows shared under one of the names (each once, however many shares name it), or
+    /// under every one of them: one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT
+    /// name) = n`.
+    fn ids(&self, table: &OwnedTable) -> SelectStatement {
+        if self.needs_several() {
+            let pairs =
+                union(self.arms(table, OBJECT_ID, true)).expect("a share source has a receiver");
+            let mut objects = Query::select();
+            objects
+                .column((HELD_PAIR, OBJECT_ID))
+                .from_subquery(pairs, HELD_PAIR)
+                .group_by_col((HELD_PAIR, OBJECT_ID))
+                .and_having(
+                    Expr::expr(Func::count_distinct(Expr::col((HELD_PAIR, NAME))))
+                        .eq(self.names.len() as i64),
+                );
+            return derived(objects, OBJECT_ID, SHARED_OBJECT);
+        }
+        let mut arms = self.arms(table, OBJECT_ID, false);
+        if arms.len() == 1 {
+            // A row may be shared with a receiver several times, from different origins.
+            let mut arm = arms.remove(0);
+            arm.distinct();
+            return arm;
+        }
+        derived(
+            union(arms).expect("a share source has a receiver"),
+            OBJECT_ID,
+            SHARED_OBJECT,
+        )
+    }
+
+    /// One limited list per receiver (shares to the user, to its groups, to anyone), each
+    /// read in object order; or, for every one of several names, the first rows of the
+    /// grouped question. A share never outlives its row, so a list joins the owned table
+    /// only to leave out the rows of excluded owners.
+    fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement> {
+        let skip_owned = |list: &mut SelectStatement, object_id: Expr| {
+            if keyset.excluded_owners.is_some() {
+                list.join_as(
+                    JoinType::InnerJoin,
+                    table.table.clone(),
+                    PAGE_ROW,
+                    Expr::col((PAGE_ROW, table.id.clone())).eq(object_id),
+                );
+                keyset.skip_owned(list, (PAGE_ROW, table.owner.clone()));
+            }
+        };
+        if self.needs_several() {
+            let mut list = Query::select();
+            list.expr_as(Expr::col((SHARED_OBJECT, OBJECT_ID)), CANDIDATE_ID)
+                .from_subquery(self.ids(table), SHARED_OBJECT);
+            skip_owned(&mut list, Expr::col((SHARED_OBJECT, OBJECT_ID)));
+            keyset.take(&mut list, (SHARED_OBJECT, OBJECT_ID));
+            return vec![list];
+        }
+        self.arms(table, CANDIDATE_ID, false)
+            .into_iter()
+            .map(|mut list| {
+                // A row may be shared with a receiver several times, and a duplicate would
+                // take the place of another row under the limit.
+                list.distinct();
+                skip_owned(&mut list, Expr::col((SHARE, OBJECT_ID)));
+                keyset.take(&mut list, (SHARE, OBJECT_ID));
+                list
+            })
+            .collect()
+    }
+}
