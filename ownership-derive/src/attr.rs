@@ -1,10 +1,12 @@
 //! Parsing of the `#[owned(..)]` helper attribute and of the few `#[sea_orm(..)]` keys the
 //! derive needs to read.
 
-use proc_macro2::{Ident, Span};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, Lit, LitBool, LitStr, Result, Token};
+use syn::{Attribute, Expr, ExprLit, Lit, LitBool, LitInt, LitStr, Result, Token, token};
 
 /// What a field is to the derive, as marked by `#[owned(..)]`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -42,6 +44,15 @@ pub(crate) struct RoleMark {
     pub(crate) span: Span,
 }
 
+/// One `name = depth` of `#[owned(share(..))]`: a root grant of the entity's shares.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) struct ShareGrant {
+    /// The permission name, without a raw-identifier prefix.
+    pub(crate) name: String,
+    /// How many more times a share holding the permission may be passed on.
+    pub(crate) depth: u32,
+}
+
 /// What the derive reads from a field's attributes.
 #[derive(Default)]
 pub(crate) struct FieldAttrs {
@@ -66,6 +77,8 @@ pub(crate) struct StructAttrs {
     pub(crate) read: Option<LitStr>,
     /// `#[owned(manage = "..")]`.
     pub(crate) manage: Option<LitStr>,
+    /// `#[owned(share(..))]`, in the order written.
+    pub(crate) share: Option<Vec<ShareGrant>>,
     /// `#[owned(staff_rows_readable_by_account = ..)]`.
     pub(crate) staff_rows_readable_by_account: Option<LitBool>,
     /// `#[owned(superuser_rows_readable_by_all_accounts = ..)]`.
@@ -103,7 +116,8 @@ impl Errors {
     }
 }
 
-const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `staff_rows_readable_by_account` or \
+const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `share`, \
+                           `staff_rows_readable_by_account` or \
                            `superuser_rows_readable_by_all_accounts`";
 const FIELD_KEYS: &str = "`owner`, `name` or `version`";
 
@@ -161,6 +175,13 @@ impl StructAttrs {
                 return Err(meta.error(format_args!("duplicate #[owned({key} = ..)]")));
             }
             *slot = Some(bool_value(meta, &key)?);
+        } else if meta.path.is_ident("share") {
+            if self.share.is_some() {
+                return Err(meta.error("duplicate #[owned(share(..))]"));
+            }
+            // Set even when the list is malformed, so a second `share` is reported too.
+            let share = self.share.insert(Vec::new());
+            return share_grants(meta, share);
         } else {
             return Err(unknown_key(meta, "struct", STRUCT_KEYS));
         }
@@ -193,6 +214,160 @@ impl StructAttrs {
             None
         }
     }
+}
+
+/// The deepest a root grant may be: `ownership_core::MAX_SHARE_DEPTH`, repeated because the
+/// core depends on this crate and cannot be imported here.
+const MAX_SHARE_DEPTH: u32 = 10;
+/// The longest permission name: `ownership_core::MAX_NAME_CHARS`, repeated for that reason.
+const MAX_NAME_CHARS: usize = 150;
+
+const SHARE_NEEDS_GRANTS: &str =
+    "#[owned(share(..))] needs at least one `name = depth`, such as `share(view = 1)`";
+
+/// Reads the list of `share(..)` into `grants`, checking each entry; a bad entry is
+/// reported and skipped, so every bad entry of the list is reported.
+fn share_grants(meta: &ParseNestedMeta<'_>, grants: &mut Vec<ShareGrant>) -> Result<()> {
+    if !meta.input.peek(token::Paren) {
+        return Err(meta.error(SHARE_NEEDS_GRANTS));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    if content.is_empty() {
+        return Err(meta.error(SHARE_NEEDS_GRANTS));
+    }
+    let mut errors = Errors::default();
+    // Every well-formed name, kept apart from `grants` so that a name repeated after a bad
+    // depth is still reported.
+    let mut seen = Vec::new();
+    while !content.is_empty() {
+        match share_entry(&content) {
+            Ok((name, span, depth)) => {
+                let name = check_share_name(&name, span).and_then(|()| {
+                    if seen.contains(&name) {
+                        return Err(syn::Error::new(
+                            span,
+                            format_args!("duplicate permission \"{name}\" in #[owned(share(..))]"),
+                        ));
+                    }
+                    seen.push(name.clone());
+                    Ok(name)
+                });
+                let name = errors.take(name);
+                let depth = errors.take(share_depth(depth));
+                if let (Some(name), Some(depth)) = (name, depth) {
+                    grants.push(ShareGrant { name, depth });
+                }
+            }
+            Err(error) => {
+                errors.push(error);
+                skip_to_comma(&content)?;
+            }
+        }
+        // `share_entry` and `skip_to_comma` stop at a comma or at the end.
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    errors.finish(())
+}
+
+/// One `name = depth`, up to the comma after it: the name, its span, and the depth's tokens,
+/// judged later so that any malformed depth gets the same message.
+fn share_entry(input: ParseStream<'_>) -> Result<(String, Span, TokenStream)> {
+    let (name, span) = if input.peek(LitStr) {
+        let name: LitStr = input.parse()?;
+        (name.value(), name.span())
+    } else if input.peek(Ident::peek_any) {
+        // Keywords are names too; `r#type` is `type`.
+        let name = Ident::parse_any(input)?;
+        (name.unraw().to_string(), name.span())
+    } else {
+        return Err(input.error(
+            "expected a permission name: an identifier or a string, such as `view` or \
+             `\"publish.doc\"`",
+        ));
+    };
+    if input.is_empty() || input.peek(Token![,]) {
+        return Err(syn::Error::new(
+            span,
+            format_args!("#[owned(share(..))] needs a depth for \"{name}\": `name = depth`"),
+        ));
+    }
+    let eq: Token![=] = input.parse()?;
+    let depth = input.step(|cursor| {
+        let mut depth = TokenStream::new();
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            if matches!(&tree, TokenTree::Punct(punct) if punct.as_char() == ',') {
+                break;
+            }
+            depth.extend([tree]);
+            rest = next;
+        }
+        Ok((depth, rest))
+    })?;
+    if depth.is_empty() {
+        return Err(syn::Error::new(eq.span, share_depth_message()));
+    }
+    Ok((name, span, depth))
+}
+
+fn share_depth_message() -> String {
+    format!(
+        "#[owned(share(..))] depths are whole numbers from 0 to {MAX_SHARE_DEPTH}: how many \
+         more times a share may be passed on"
+    )
+}
+
+/// The depth of a root grant: an integer literal from 0 to [`MAX_SHARE_DEPTH`].
+fn share_depth(tokens: TokenStream) -> Result<u32> {
+    // `LitInt` also takes a negative such as `-1`, caught below as not a whole number.
+    let literal = match syn::parse2::<LitInt>(tokens.clone()) {
+        Ok(literal) if is_integer_suffix(literal.suffix()) => literal,
+        _ => return Err(syn::Error::new_spanned(tokens, share_depth_message())),
+    };
+    let digits = literal.base10_digits();
+    if digits.starts_with('-') {
+        return Err(syn::Error::new_spanned(tokens, share_depth_message()));
+    }
+    match digits.parse::<u32>() {
+        Ok(depth) if depth <= MAX_SHARE_DEPTH => Ok(depth),
+        // Digits that overflow `u32` are too deep as well.
+        _ => Err(syn::Error::new_spanned(
+            tokens,
+            format_args!(
+                "#[owned(share(..))] depths are at most {MAX_SHARE_DEPTH} \
+                 (`ownership_core::MAX_SHARE_DEPTH`)"
+            ),
+        )),
+    }
+}
+
+/// Whether a literal's suffix is none or an integer type's: `2abc` lexes as an integer
+/// literal too, and an attribute's tokens are never checked by the compiler.
+fn is_integer_suffix(suffix: &str) -> bool {
+    const INTEGER_SUFFIXES: [&str; 13] = [
+        "", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    ];
+    INTEGER_SUFFIXES.contains(&suffix)
+}
+
+/// A permission name must pass the core's checks, which otherwise fail at run time.
+fn check_share_name(name: &str, span: Span) -> Result<()> {
+    let problem = if name.trim().is_empty() {
+        "cannot be empty".to_owned()
+    } else if name.contains('\0') {
+        "cannot contain a NUL character".to_owned()
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        format!("is longer than {MAX_NAME_CHARS} characters")
+    } else {
+        return Ok(());
+    };
+    Err(syn::Error::new(
+        span,
+        format_args!("#[owned(share(..))] permission name {problem}"),
+    ))
 }
 
 /// The `true` or `false` after `key =`. Written out rather than implied by the bare key:
@@ -291,10 +466,15 @@ fn unknown_key(meta: &ParseNestedMeta<'_>, level: &str, expected: &str) -> syn::
 /// Consumes whatever follows a key up to the next top-level comma: `= value`, `(..)` or
 /// nothing, so any `#[sea_orm(..)]` key is accepted whatever its form.
 fn skip_payload(meta: &ParseNestedMeta<'_>) -> Result<()> {
-    meta.input.step(|cursor| {
+    skip_to_comma(meta.input)
+}
+
+/// Consumes the tokens up to the next top-level comma.
+fn skip_to_comma(input: ParseStream<'_>) -> Result<()> {
+    input.step(|cursor| {
         let mut rest = *cursor;
         while let Some((tree, next)) = rest.token_tree() {
-            if let proc_macro2::TokenTree::Punct(punct) = &tree
+            if let TokenTree::Punct(punct) = &tree
                 && punct.as_char() == ','
             {
                 break;
@@ -307,8 +487,32 @@ fn skip_payload(meta: &ParseNestedMeta<'_>) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Role, field_attrs, struct_attrs};
+    use super::{Role, ShareGrant, field_attrs, struct_attrs};
     use syn::{Attribute, parse_quote};
+
+    /// The grants `share(..)` declares, or the messages of its errors.
+    fn share(attrs: &[Attribute]) -> Result<Vec<(String, u32)>, Vec<String>> {
+        match struct_attrs(attrs) {
+            Ok(parsed) => Ok(parsed
+                .share
+                .unwrap()
+                .into_iter()
+                .map(|ShareGrant { name, depth }| (name, depth))
+                .collect()),
+            Err(error) => Err(error.into_iter().map(|error| error.to_string()).collect()),
+        }
+    }
+
+    fn grants(list: &[(&str, u32)]) -> Vec<(String, u32)> {
+        list.iter()
+            .map(|&(name, depth)| (name.to_owned(), depth))
+            .collect()
+    }
+
+    /// The messages of the errors of `attrs`, which must fail.
+    fn share_errors(attrs: &[Attribute]) -> Vec<String> {
+        share(attrs).unwrap_err()
+    }
 
     #[test]
     fn unknown_sea_orm_keys_are_skipped_whatever_their_form() {
@@ -396,5 +600,138 @@ mod tests {
         };
         let error = struct_attrs(&attrs).err().unwrap();
         assert_eq!(error.into_iter().count(), 4);
+    }
+
+    #[test]
+    fn share_names_are_identifiers_or_strings_in_the_order_written() {
+        let attrs: Vec<Attribute> = parse_quote! {
+            #[owned(share(view = 2, "publish.doc" = 1, r#type = 0, change = 10, delete = 3u32,))]
+        };
+        assert_eq!(
+            share(&attrs).unwrap(),
+            grants(&[
+                ("view", 2),
+                ("publish.doc", 1),
+                ("type", 0),
+                ("change", 10),
+                ("delete", 3),
+            ])
+        );
+        let keyword: Vec<Attribute> = parse_quote!(#[owned(read = "see", share(match = 1))]);
+        assert_eq!(share(&keyword).unwrap(), grants(&[("match", 1)]));
+        // Without the key, nothing is set and the trait's default stays.
+        let none: Vec<Attribute> = parse_quote!(#[owned(read = "see")]);
+        assert!(struct_attrs(&none).unwrap().share.is_none());
+    }
+
+    #[test]
+    fn a_share_list_needs_entries() {
+        let bare: Vec<Attribute> = parse_quote!(#[owned(share)]);
+        let empty: Vec<Attribute> = parse_quote!(#[owned(share())]);
+        let valued: Vec<Attribute> = parse_quote!(#[owned(share = "view")]);
+        for attrs in [bare, empty, valued] {
+            let errors = share_errors(&attrs);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains("needs at least one `name = depth`"));
+        }
+    }
+
+    #[test]
+    fn share_is_given_once() {
+        let attrs: Vec<Attribute> = parse_quote! {
+            #[owned(share(view = 1))]
+            #[owned(share(change = 1))]
+        };
+        assert_eq!(share_errors(&attrs), ["duplicate #[owned(share(..))]"]);
+    }
+
+    #[test]
+    fn share_depths_are_whole_numbers_up_to_ten() {
+        let not_numbers: [Vec<Attribute>; 8] = [
+            parse_quote!(#[owned(share(view = "2"))]),
+            parse_quote!(#[owned(share(view = true))]),
+            parse_quote!(#[owned(share(view = -1))]),
+            parse_quote!(#[owned(share(view = 2.5))]),
+            parse_quote!(#[owned(share(view = 1 + 1))]),
+            parse_quote!(#[owned(share(view = MAX))]),
+            parse_quote!(#[owned(share(view = 2abc))]),
+            parse_quote!(#[owned(share(view =))]),
+        ];
+        for attrs in not_numbers {
+            let errors = share_errors(&attrs);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                errors[0].contains("depths are whole numbers from 0 to 10"),
+                "{errors:?}"
+            );
+        }
+        let too_deep: [Vec<Attribute>; 2] = [
+            parse_quote!(#[owned(share(view = 11))]),
+            parse_quote!(#[owned(share(view = 99999999999999999999))]),
+        ];
+        for attrs in too_deep {
+            let errors = share_errors(&attrs);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains("depths are at most 10"), "{errors:?}");
+        }
+        let edges: Vec<Attribute> = parse_quote!(#[owned(share(view = 0, change = 10))]);
+        assert_eq!(
+            share(&edges).unwrap(),
+            grants(&[("view", 0), ("change", 10)])
+        );
+    }
+
+    #[test]
+    fn share_names_are_checked_as_the_core_checks_them() {
+        let long = "p".repeat(151);
+        let bad_names: [(Vec<Attribute>, &str); 4] = [
+            (parse_quote!(#[owned(share("" = 1))]), "cannot be empty"),
+            (parse_quote!(#[owned(share(" " = 1))]), "cannot be empty"),
+            (
+                parse_quote!(#[owned(share("a\0b" = 1))]),
+                "cannot contain a NUL character",
+            ),
+            (
+                parse_quote!(#[owned(share(#long = 1))]),
+                "is longer than 150 characters",
+            ),
+        ];
+        for (attrs, problem) in bad_names {
+            let errors = share_errors(&attrs);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains(problem), "{errors:?}");
+        }
+        let longest = "p".repeat(150);
+        let attrs: Vec<Attribute> = parse_quote!(#[owned(share(#longest = 1))]);
+        assert_eq!(share(&attrs).unwrap(), grants(&[(&longest, 1)]));
+
+        // A string and an identifier of the same name are the same permission.
+        let twice: Vec<Attribute> = parse_quote!(#[owned(share(view = 1, "view" = 2))]);
+        assert_eq!(
+            share_errors(&twice),
+            ["duplicate permission \"view\" in #[owned(share(..))]"]
+        );
+        let not_names: [Vec<Attribute>; 3] = [
+            parse_quote!(#[owned(share(1 = 1))]),
+            parse_quote!(#[owned(share(a::b = 1))]),
+            parse_quote!(#[owned(share(view))]),
+        ];
+        for attrs in not_names {
+            assert_eq!(share_errors(&attrs).len(), 1);
+        }
+    }
+
+    #[test]
+    fn every_bad_share_entry_is_reported() {
+        let attrs: Vec<Attribute> = parse_quote! {
+            #[owned(share(view = 11, "" = 1, change = -1, view = 1, 2 = 2, ok = 1, " " = x))]
+            #[owned(share(delete = 0), wrote = "x")]
+        };
+        let errors = share_errors(&attrs);
+        assert_eq!(errors.len(), 9, "{errors:?}");
+        // The repeated name is reported although its first depth was bad.
+        assert!(errors[3].starts_with("duplicate permission \"view\""));
+        assert_eq!(errors[7], "duplicate #[owned(share(..))]");
+        assert!(errors[8].starts_with("unknown #[owned] struct attribute `wrote`"));
     }
 }

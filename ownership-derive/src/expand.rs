@@ -24,6 +24,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
         owner_name_key,
         read,
         manage,
+        share_root,
         staff_rows_readable_by_account,
         superuser_rows_readable_by_all_accounts,
         id,
@@ -35,6 +36,15 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
     // Only what was given is emitted, so the trait's defaults stay the single source.
     let read = read.map(|read| quote!(const READ_PERMISSION: &'static str = #read;));
     let manage = manage.map(|manage| quote!(const MANAGE_PERMISSION: &'static str = #manage;));
+    let share_root = share_root.map(|grants| {
+        let (names, depths): (Vec<_>, Vec<_>) = grants
+            .iter()
+            .map(|grant| (grant.name.as_str(), grant.depth))
+            .unzip();
+        quote! {
+            const SHARE_ROOT: &'static [(&'static str, u32)] = &[#((#names, #depths)),*];
+        }
+    });
     let staff_rows = staff_rows_readable_by_account
         .map(|flag| quote!(const STAFF_ROWS_READABLE_BY_ACCOUNT: bool = #flag;));
     let superuser_rows = superuser_rows_readable_by_all_accounts
@@ -55,6 +65,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
             const OWNER_NAME_KEY: &'static str = #owner_name_key;
             #read
             #manage
+            #share_root
             #staff_rows
             #superuser_rows
 

@@ -83,6 +83,14 @@ use syn::{DeriveInput, parse_macro_input};
 /// account), whoever holds a grant on them and superusers still read them.
 /// Each takes a written `true` or `false`.
 ///
+/// `#[owned(share(view = 2, change = 1, "publish.doc" = 0))]` declares `SHARE_ROOT`, the
+/// root grants of the entity's capability shares: each permission name a share of a row may
+/// hold, with its depth, how many more times the share may be passed on. A name is an
+/// identifier (`r#type` is `type`) or a string for names that are not; it cannot be blank,
+/// contain a NUL or exceed 150 characters, and is given once. A depth is a whole number
+/// from 0 to 10 (`MAX_SHARE_DEPTH`). The order written is kept. Without the key the
+/// trait's empty default stays: the rows cannot be shared.
+///
 /// Under `#[sea_orm::model]` the derive also sees the generated `ModelEx` and emits nothing
 /// for it.
 #[proc_macro_derive(Owned, attributes(owned))]

@@ -2,7 +2,7 @@
 //! that points at the culprit.
 
 use crate::ast::{Field, Input};
-use crate::attr::{Errors, Role};
+use crate::attr::{Errors, Role, ShareGrant};
 use proc_macro2::Span;
 use syn::{GenericArgument, LitBool, LitStr, PathArguments, Result, Type};
 
@@ -16,6 +16,8 @@ pub(crate) struct Owned<'a> {
     pub(crate) read: Option<&'a LitStr>,
     /// `MANAGE_PERMISSION`, if not the trait's default.
     pub(crate) manage: Option<&'a LitStr>,
+    /// `SHARE_ROOT`, if not the trait's default.
+    pub(crate) share_root: Option<&'a [ShareGrant]>,
     /// `STAFF_ROWS_READABLE_BY_ACCOUNT`, if given.
     pub(crate) staff_rows_readable_by_account: Option<&'a LitBool>,
     /// `SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS`, if given.
@@ -136,6 +138,7 @@ impl<'a> Input<'a> {
                     owner_name_key,
                     read: self.attrs.read.as_ref(),
                     manage: self.attrs.manage.as_ref(),
+                    share_root: self.attrs.share.as_deref(),
                     staff_rows_readable_by_account: self
                         .attrs
                         .staff_rows_readable_by_account
