@@ -29,11 +29,13 @@ mod m20261122_000002_permissions;
 mod m20261203_000003_read_scope_indexes;
 mod m20261204_000004_user_security_stamp;
 mod owned_table;
+mod share_tables;
 
 pub use owned_table::{
     create_grant_tables, create_owned_table, drop_grant_tables, drop_owned_table,
 };
 pub use sea_orm_migration;
+pub use share_tables::{create_share_tables, drop_share_tables};
 
 use sea_orm::{EntityTrait, Schema};
 use sea_orm_migration::prelude::*;

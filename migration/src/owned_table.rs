@@ -7,9 +7,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityName, IdenStatic, S
 use sea_orm_migration::prelude::*;
 
 use crate::m20261122_000002_permissions::exact_collation;
+use crate::share_tables::{create_share_tables, drop_share_tables};
 
-/// Creates the table of an owned entity with its indexes, from the entity, and its grant
-/// tables ([`create_grant_tables`]).
+/// Creates the table of an owned entity with its indexes, from the entity, its grant
+/// tables ([`create_grant_tables`]) and, for an entity that declares root grants
+/// (`#[owned(share(..))]`), its share tables ([`create_share_tables`]).
 ///
 /// - The unique (owner, name) index comes from the entity's shared `unique_key`, so it has
 ///   the name `schema sync` expects and sync never drops it.
@@ -152,7 +154,11 @@ pub async fn create_owned_table<E: OwnedEntity>(
             manager.create_index(index).await?;
         }
     }
-    create_grant_tables(manager, entity).await
+    create_grant_tables(manager, entity).await?;
+    if !E::SHARE_ROOT.is_empty() {
+        create_share_tables(manager, entity).await?;
+    }
+    Ok(())
 }
 
 /// Creates the tables of grants on single rows of an owned entity, for a table the
@@ -173,17 +179,7 @@ pub async fn create_grant_tables<E: OwnedEntity>(
     // On MySQL a foreign key names no database (sea-query writes none there), so one to
     // the plugin's tables from an entity in another database is added once the table exists.
     let across_databases = backend == DbBackend::MySql && entity.schema_name().is_some();
-    let name_type = match backend {
-        // Names compare exactly, as in the plugin's own grant tables.
-        DbBackend::MySql => ColumnType::custom(format!(
-            "varchar(255) CHARACTER SET utf8mb4 COLLATE {}",
-            exact_collation(manager).await?
-        )),
-        _ => permission_user::Column::Name
-            .def()
-            .get_column_type()
-            .clone(),
-    };
+    let name_type = name_column_type(manager).await?;
     let identity = Identity::current();
     for (grant_table, grantee, grantees) in [
         (E::user_grant_table(), USER_ID, identity.user_id_column()),
@@ -253,6 +249,21 @@ pub async fn create_grant_tables<E: OwnedEntity>(
     Ok(())
 }
 
+/// The type of a permission-name column: names compare exactly, as in the plugin's own
+/// grant tables.
+pub(crate) async fn name_column_type(manager: &SchemaManager<'_>) -> Result<ColumnType, DbErr> {
+    Ok(match manager.get_database_backend() {
+        DbBackend::MySql => ColumnType::custom(format!(
+            "varchar(255) CHARACTER SET utf8mb4 COLLATE {}",
+            exact_collation(manager).await?
+        )),
+        _ => permission_user::Column::Name
+            .def()
+            .get_column_type()
+            .clone(),
+    })
+}
+
 /// Drops the grant tables of an owned entity (the reverse of [`create_grant_tables`]).
 pub async fn drop_grant_tables<E: OwnedEntity>(
     manager: &SchemaManager<'_>,
@@ -269,7 +280,7 @@ pub async fn drop_grant_tables<E: OwnedEntity>(
 /// The table a foreign key of a table of `entity`'s schema references `entity` by: on
 /// MySQL unqualified (sea-query writes no database there, and MySQL reads the name in the
 /// child table's database, which is the entity's).
-fn referenced_table<E: EntityName>(backend: DbBackend, entity: E) -> TableRef {
+pub(crate) fn referenced_table<E: EntityName>(backend: DbBackend, entity: E) -> TableRef {
     match backend {
         DbBackend::MySql => entity.into_table_ref(),
         _ => entity.table_ref(),
@@ -277,7 +288,7 @@ fn referenced_table<E: EntityName>(backend: DbBackend, entity: E) -> TableRef {
 }
 
 /// The name of a table, without its schema.
-fn unqualified(table: &TableRef) -> String {
+pub(crate) fn unqualified(table: &TableRef) -> String {
     match table {
         TableRef::Table(name, _) => name.1.to_string(),
         _ => unreachable!("a foreign key references a table"),
@@ -287,7 +298,7 @@ fn unqualified(table: &TableRef) -> String {
 /// On MySQL, a foreign key from `table` in another database to a plugin table in the
 /// connection's database, written out since sea-query names no database there. Every name
 /// comes from an entity or the server, and is quoted.
-async fn add_key_across_databases(
+pub(crate) async fn add_key_across_databases(
     manager: &SchemaManager<'_>,
     table: &TableRef,
     column: &str,
@@ -339,12 +350,15 @@ fn index_table<E: EntityName>(manager: &SchemaManager<'_>, entity: E) -> TableRe
     }
 }
 
-/// Drops the table of an owned entity and its grant tables (the reverse of
+/// Drops the table of an owned entity, its grant tables and its share tables (the reverse of
 /// [`create_owned_table`]).
 pub async fn drop_owned_table<E: OwnedEntity>(
     manager: &SchemaManager<'_>,
     entity: E,
 ) -> Result<(), DbErr> {
+    if !E::SHARE_ROOT.is_empty() {
+        drop_share_tables(manager, entity).await?;
+    }
     drop_grant_tables(manager, entity).await?;
     manager
         .drop_table(Table::drop().table(entity.table_ref()).to_owned())

@@ -131,8 +131,11 @@ mod tests {
             assert_eq!(unix_ms(from_unix_ms(ms)), ms);
         }
         assert_eq!(
-            unix_ms(UNIX_EPOCH + Duration::from_secs(u64::MAX)),
+            unix_ms(UNIX_EPOCH + Duration::from_millis(u64::MAX)),
             i64::MAX
         );
+        for ms in [i64::MAX, i64::MIN] {
+            assert_eq!(unix_ms(from_unix_ms(ms)), ms);
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Subqueries read through a derived table.
 
-use sea_orm::sea_query::{IntoIden, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, IntoIden, Query, SelectStatement};
 
 /// `SELECT alias.column FROM (select) AS alias`.
 ///
@@ -17,6 +17,19 @@ pub(crate) fn derived(
 ) -> SelectStatement {
     Query::select()
         .column((alias.clone(), column))
+        .from_subquery(select, alias)
+        .to_owned()
+}
+
+/// `SELECT alias.column AS name FROM (select) AS alias`: [`derived`], naming the column.
+pub(crate) fn derived_as(
+    select: SelectStatement,
+    column: impl IntoIden,
+    alias: impl IntoIden + Clone,
+    name: impl IntoIden,
+) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::col((alias.clone(), column)), name)
         .from_subquery(select, alias)
         .to_owned()
 }

@@ -391,7 +391,7 @@ fn chunks<T: Clone>(items: &[T], size: usize) -> impl Iterator<Item = Vec<T>> + 
 
 /// Those of `keys` with no row in `table`, ascending; the rows found stay share-locked
 /// until the transaction ends.
-async fn missing_keys(
+pub(crate) async fn missing_keys(
     txn: &impl ConnectionTrait,
     (table, id, key): (&TableRef, &DynIden, KeyType),
     keys: Vec<Key>,

@@ -20,6 +20,7 @@ mod plan;
 mod registry;
 mod scope;
 mod share;
+mod sharing;
 mod subject;
 mod write;
 
@@ -40,6 +41,7 @@ pub use scope::{
     readable_by, shared_with,
 };
 pub use share::MAX_SHARE_DEPTH;
+pub use sharing::{Agent, OwnershipShares, Share, ShareRequest, ShareScopes, SharedName};
 pub use subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 pub use write::{CloneOptions, OwnedActiveModelExt, OwnedModelExt};
 
@@ -57,9 +59,9 @@ pub mod __private {
 /// and the error.
 pub mod prelude {
     pub use crate::{
-        AccountId, CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt,
+        AccountId, Agent, CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt,
         OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError,
-        OwnershipPages, OwnershipScopes, Permitted, ProfileId, Subject, Target, UserId, grant,
-        holders, permissions_of, revoke,
+        OwnershipPages, OwnershipScopes, OwnershipShares, Permitted, ProfileId, ShareRequest,
+        ShareScopes, Subject, Target, UserId, grant, holders, permissions_of, revoke,
     };
 }

@@ -7,7 +7,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{Condition, DbBackend, DbErr, EntityName, QueryResult, Value};
 
-use crate::derived::derived;
+use crate::derived::{derived, derived_as};
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use crate::entity::{permission_group, permission_user};
 use crate::identity::Identity;
@@ -226,17 +226,12 @@ impl CandidateSource for Held<'_> {
     fn ids(&self, table: &OwnedTable) -> SelectStatement {
         if !self.needs_several() {
             let mut rows = self.object_grants(table, self.names, &[OBJECT_ID]);
-            return if self.with_groups {
-                // The union of direct and group grants is distinct already.
-                derived(rows, OBJECT_ID, GRANTED_OBJECT)
-            } else {
-                // One grant per user, name and object: an object repeats only under
-                // several names.
-                if self.names.len() > 1 {
-                    rows.distinct();
-                }
-                rows
-            };
+            if !self.with_groups && self.names.len() > 1 {
+                // One grant per user, name and object: an object repeats only under several
+                // names. (The union of direct and group grants is distinct already.)
+                rows.distinct();
+            }
+            return derived_as(rows, OBJECT_ID, GRANTED_OBJECT, CANDIDATE_ID);
         }
         let mut held = self.object_grants(table, self.names, &[OBJECT_ID, NAME]);
         if let Some(also) = &self.also {
@@ -266,7 +261,7 @@ impl CandidateSource for Held<'_> {
             Expr::val(every_name).sub(Self::count_of(on_whole_model))
         };
         objects.and_having(Expr::expr(Func::count_distinct(col(HELD_NAME, NAME))).eq(needed));
-        derived(objects.to_owned(), OBJECT_ID, HELD_OBJECT)
+        derived_as(objects.to_owned(), OBJECT_ID, HELD_OBJECT, CANDIDATE_ID)
     }
 
     /// The rows of `table` the user holds one of the names on, each by a grant on that very

@@ -125,8 +125,9 @@ impl Keyset {
 /// A source of candidate rows: the ids of the objects a subject reaches one way (grants;
 /// later shares), named without the owned table's help.
 pub(crate) trait CandidateSource {
-    /// The candidate ids of `table`'s model, as one uncorrelated subquery of one column:
-    /// each the id of an existing row, since a count takes them without reading the rows,
+    /// The candidate ids of `table`'s model, as one uncorrelated subquery of one column
+    /// named [`CANDIDATE_ID`] (a compiler unions several, and a union's column is named by
+    /// its first arm): each the id of an existing row, since a count takes them without reading the rows,
     /// and each once, since a count of one source counts them as they come.
     fn ids(&self, table: &OwnedTable) -> SelectStatement;
 

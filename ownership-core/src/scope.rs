@@ -77,15 +77,13 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 }
 
 /// Rules 2 and 3 share a shape: the superuser branch, the rows of the owner profiles
-/// `owners` gives for the user, grants of `names` on the row, the model or everything,
-/// directly or through groups, and shares of the row holding one of `names` to the user
-/// or its groups.
+/// `owners` gives for the user, and grants of `names` on the row, the model or everything,
+/// directly or through groups.
 fn ownership_and_grants<'a, E: OwnedEntity>(
     plan: &mut AccessPlan<'a>,
     user: &'a SubjectUser,
     owners: impl FnOnce(&SubjectUser) -> SelectStatement,
     names: &'a [&'a str],
-    now_ms: i64,
 ) {
     add_superuser(plan, user);
     if !user.profiles.is_empty() {
@@ -100,6 +98,16 @@ fn ownership_and_grants<'a, E: OwnedEntity>(
         also: None,
     };
     add_granted::<E>(plan, held);
+}
+
+/// Adds the unexpired shares of rows holding one of `names` to the user or its groups
+/// (those with anyone are the plan's public part).
+fn add_received<'a, E: OwnedEntity>(
+    plan: &mut AccessPlan<'a>,
+    user: &'a SubjectUser,
+    names: &'a [&'a str],
+    now_ms: i64,
+) {
     if let Some(shared) = Received::by_user(
         E::SHARE_ROOT,
         user.id.key(),
@@ -131,8 +139,23 @@ pub(crate) fn manage_plan<'a, E: OwnedEntity>(
 ) -> AccessPlan<'a> {
     let now_ms = subject.now_ms();
     subject_plan::<E>(subject, names, false, |user, plan| {
-        ownership_and_grants::<E>(plan, user, ownership::managed_profiles, names, now_ms);
+        ownership_and_grants::<E>(plan, user, ownership::managed_profiles, names);
+        add_received::<E>(plan, user, names, now_ms);
     })
+}
+
+/// Rows the subject manages in its own right: the manage scope without shares, which is
+/// what sharing a row, revoking others' shares of it and listing them take. A receiver
+/// whose share lets it manage a row passes that share on, within its depths, but cannot
+/// make a first share of the row with the depths of the root grants.
+pub(crate) fn managed_in_own_right<E: OwnedEntity>(subject: &Subject) -> Condition {
+    let names = manage_names::<E>();
+    let Some(user) = subject.active_user() else {
+        return deny();
+    };
+    let mut plan = AccessPlan::for_user(ownership::user_is(user, None));
+    ownership_and_grants::<E>(&mut plan, user, ownership::managed_profiles, &names);
+    plan.select_condition::<E>()
 }
 
 /// The access plan of the read scope (rule 3), with the ownership branches `E`'s read
@@ -149,8 +172,8 @@ pub(crate) fn read_plan<'a, E: OwnedEntity>(
             user,
             |user| ownership::readable_profiles(user, arms),
             names,
-            now_ms,
         );
+        add_received::<E>(plan, user, names, now_ms);
     })
 }
 
@@ -521,7 +544,7 @@ pub trait OwnershipChecks: OwnedEntity {
 }
 
 /// Whether `id` is one `backend` can store (see [`storable`]), with the id.
-fn storable_id<E: EntityTrait>(id: IdOf<E>, backend: DbBackend) -> (bool, IdOf<E>) {
+pub(crate) fn storable_id<E: EntityTrait>(id: IdOf<E>, backend: DbBackend) -> (bool, IdOf<E>) {
     let key = id.into_value_tuple();
     let storable = key
         .clone()

@@ -1,5 +1,5 @@
-//! Owned entities used by the tests: one in each SeaORM entity format, and one with each of
-//! the read scope's options off.
+//! Owned entities used by the tests: one in each SeaORM entity format, one with each of
+//! the read scope's options off, one of each key type, and one that can be shared.
 
 use ownership_core::Identity;
 use ownership_migration::sea_orm_migration::SchemaManager;
@@ -191,6 +191,29 @@ pub mod slug_doc {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Rows that can be shared: root grants `view` (passed on twice more), `change` (once
+/// more) and `delete` (not again).
+pub mod shared_doc {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "shared_doc")]
+    #[owned(share(view = 2, change = 1, delete = 0))]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Creates the test entities' tables with the migration helper.
 pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
@@ -204,7 +227,8 @@ pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     ownership_migration::create_owned_table(&manager, admin_note::Entity).await?;
     ownership_migration::create_owned_table(&manager, counter::Entity).await?;
     ownership_migration::create_owned_table(&manager, uuid_doc::Entity).await?;
-    ownership_migration::create_owned_table(&manager, slug_doc::Entity).await
+    ownership_migration::create_owned_table(&manager, slug_doc::Entity).await?;
+    ownership_migration::create_owned_table(&manager, shared_doc::Entity).await
 }
 
 /// The note table with the application's own identity: the entity's relation names the
@@ -242,5 +266,6 @@ pub async fn drop_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     ownership_migration::drop_owned_table(&manager, admin_note::Entity).await?;
     ownership_migration::drop_owned_table(&manager, counter::Entity).await?;
     ownership_migration::drop_owned_table(&manager, uuid_doc::Entity).await?;
-    ownership_migration::drop_owned_table(&manager, slug_doc::Entity).await
+    ownership_migration::drop_owned_table(&manager, slug_doc::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, shared_doc::Entity).await
 }

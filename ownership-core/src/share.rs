@@ -1,5 +1,6 @@
 //! Shares as a source of access: the rows a subject receives unexpired shares of, holding
-//! some permission names, as the plan's candidate lists.
+//! some permission names, as the plan's candidate lists. The operations that make and
+//! revoke shares are in `sharing`.
 //!
 //! A share counts like a grant of its names on its row to its receiver: a user, the
 //! members of a group (read from the memberships when the statement runs), or anyone.
@@ -10,13 +11,18 @@ use sea_orm::Condition;
 use sea_orm::Value;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
 
-use crate::derived::derived;
+use crate::derived::{derived, derived_as};
 use crate::entity::object_share::{
     EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, SHARE_ID,
 };
 use crate::identity::Identity;
 use crate::key::Key;
 use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_ROW, union};
+
+/// The deepest a root grant may be: how many times a share may be passed on after the
+/// first. A revocation deletes a share's whole chain through the database's cascades,
+/// which MySQL follows at most 15 levels deep.
+pub const MAX_SHARE_DEPTH: u32 = 10;
 
 /// A share, in every statement of this source.
 pub(crate) const SHARE: &str = "ownership_share";
@@ -188,9 +194,9 @@ impl CandidateSource for Received<'_> {
                     Expr::expr(Func::count_distinct(Expr::col((HELD_PAIR, NAME))))
                         .eq(self.names.len() as i64),
                 );
-            return derived(objects, OBJECT_ID, SHARED_OBJECT);
+            return derived_as(objects, OBJECT_ID, SHARED_OBJECT, CANDIDATE_ID);
         }
-        let mut arms = self.arms(table, OBJECT_ID, false);
+        let mut arms = self.arms(table, CANDIDATE_ID, false);
         if arms.len() == 1 {
             // A row may be shared with a receiver several times, from different origins.
             let mut arm = arms.remove(0);
@@ -199,7 +205,7 @@ impl CandidateSource for Received<'_> {
         }
         derived(
             union(arms).expect("a share source has a receiver"),
-            OBJECT_ID,
+            CANDIDATE_ID,
             SHARED_OBJECT,
         )
     }
@@ -222,10 +228,10 @@ impl CandidateSource for Received<'_> {
         };
         if self.needs_several() {
             let mut list = Query::select();
-            list.expr_as(Expr::col((SHARED_OBJECT, OBJECT_ID)), CANDIDATE_ID)
+            list.column((SHARED_OBJECT, CANDIDATE_ID))
                 .from_subquery(self.ids(table), SHARED_OBJECT);
-            skip_owned(&mut list, Expr::col((SHARED_OBJECT, OBJECT_ID)));
-            keyset.take(&mut list, (SHARED_OBJECT, OBJECT_ID));
+            skip_owned(&mut list, Expr::col((SHARED_OBJECT, CANDIDATE_ID)));
+            keyset.take(&mut list, (SHARED_OBJECT, CANDIDATE_ID));
             return vec![list];
         }
         self.arms(table, CANDIDATE_ID, false)

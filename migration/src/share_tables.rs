@@ -1,0 +1,201 @@
+//! Creating the share tables of an owned entity that declares root grants.
+
+use ownership_core::entity::object_share::{
+    DEPTH, EMITTER_ID, EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, ORIGIN_ID, RECEIVER_GROUP_ID,
+    RECEIVER_USER_ID, SHARE_ID, UUID,
+};
+use ownership_core::{Identity, KeyColumn, OwnedEntity};
+use sea_orm::{ColumnTrait, DbBackend};
+use sea_orm_migration::prelude::*;
+
+use crate::owned_table::{
+    add_key_across_databases, name_column_type, referenced_table, unqualified,
+};
+
+/// Creates the share tables of an owned entity, for a table the application creates itself
+/// ([`create_owned_table`](crate::create_owned_table) calls it for an entity with root
+/// grants): `<table>_share` and `<table>_share_name`, in the entity's schema, laid out as
+/// [`ownership_core::entity::object_share`] describes.
+///
+/// The cascades are the revocation: a share references its object, its origin share, its
+/// emitter and its receiver (of the identity in use) with `ON DELETE CASCADE`, and a name
+/// row its share, so deleting an object, a share, a user or a group deletes every share
+/// passed on from it, at every depth, whatever deletes it.
+pub async fn create_share_tables<E: OwnedEntity>(
+    manager: &SchemaManager<'_>,
+    entity: E,
+) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    // As for the grant tables: on MySQL a foreign key to the identity's tables from an entity
+    // in another database is added once the table exists.
+    let across_databases = backend == DbBackend::MySql && entity.schema_name().is_some();
+    let identity = Identity::current();
+    let shares = E::share_table();
+    let shares_name = unqualified(&shares);
+    let same_database = |table: &TableRef| match backend {
+        DbBackend::MySql => unqualified(table).into_table_ref(),
+        _ => table.clone(),
+    };
+
+    let mut table = Table::create();
+    table
+        .table(shares.clone())
+        .col(
+            ColumnDef::new(ID)
+                .big_integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        )
+        .col(ColumnDef::new(UUID).uuid().not_null())
+        .col(
+            ColumnDef::new_with_type(OBJECT_ID, E::id_column().def().get_column_type().clone())
+                .not_null(),
+        )
+        .col(ColumnDef::new(ORIGIN_ID).big_integer().null())
+        .col(ColumnDef::new_with_type(EMITTER_ID, identity.user_id_column().column_type).not_null())
+        .col(
+            ColumnDef::new_with_type(RECEIVER_USER_ID, identity.user_id_column().column_type)
+                .null(),
+        )
+        .col(
+            ColumnDef::new_with_type(RECEIVER_GROUP_ID, identity.group_id_column().column_type)
+                .null(),
+        )
+        .col(ColumnDef::new(EXPIRES_UNIX_MS).big_integer().null())
+        .foreign_key(
+            ForeignKey::create()
+                .name(format!("fk-{shares_name}-{OBJECT_ID}"))
+                .from(shares.clone(), OBJECT_ID)
+                .to(referenced_table(backend, entity), E::id_column())
+                .on_delete(ForeignKeyAction::Cascade)
+                .on_update(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            ForeignKey::create()
+                .name(format!("fk-{shares_name}-{ORIGIN_ID}"))
+                .from(shares.clone(), ORIGIN_ID)
+                .to(same_database(&shares), ID)
+                .on_delete(ForeignKeyAction::Cascade)
+                .on_update(ForeignKeyAction::Cascade),
+        );
+    if backend != DbBackend::MySql {
+        // A share is to a user, to a group, or (neither) to anyone: never to both. MariaDB
+        // refuses a check on a column whose foreign key cascades; there the library's
+        // writes, which name one receiver, are the only guard.
+        table.check(
+            Expr::col(RECEIVER_USER_ID)
+                .is_null()
+                .or(Expr::col(RECEIVER_GROUP_ID).is_null()),
+        );
+    }
+    let identity_keys: [(&str, KeyColumn); 3] = [
+        (EMITTER_ID, identity.user_id_column()),
+        (RECEIVER_USER_ID, identity.user_id_column()),
+        (RECEIVER_GROUP_ID, identity.group_id_column()),
+    ];
+    if !across_databases {
+        for (column, referenced) in &identity_keys {
+            table.foreign_key(
+                ForeignKey::create()
+                    .name(format!("fk-{shares_name}-{column}"))
+                    .from(shares.clone(), *column)
+                    .to(referenced.table.clone(), referenced.column.clone())
+                    .on_delete(ForeignKeyAction::Cascade)
+                    .on_update(ForeignKeyAction::Cascade),
+            );
+        }
+    }
+    let index = |suffix: &str, columns: &[&'static str]| {
+        let mut index = Index::create();
+        index.name(format!("idx-{shares_name}-{suffix}"));
+        for column in columns {
+            index.col(*column);
+        }
+        index
+    };
+    let mut indexes = vec![
+        // The public handle.
+        index("uuid", &[UUID]).unique().to_owned(),
+        // The rows shared with a user, with a group, with anyone (both NULL), in id order.
+        index("receiver-user", &[RECEIVER_USER_ID, OBJECT_ID]),
+        index("receiver-group", &[RECEIVER_GROUP_ID, OBJECT_ID]),
+        // An object's shares, and the cascade from the object.
+        index("object", &[OBJECT_ID, ORIGIN_ID]),
+        // What was passed on from a share, and the cascade from it.
+        index("origin", &[ORIGIN_ID]),
+        // The cascade from a deleted user who made shares.
+        index("emitter", &[EMITTER_ID]),
+    ];
+    let inline_indexes = backend == DbBackend::MySql;
+    if inline_indexes {
+        for index in &mut indexes {
+            table.index(index);
+        }
+    }
+    manager.create_table(table).await?;
+    if across_databases {
+        for (column, referenced) in &identity_keys {
+            add_key_across_databases(
+                manager,
+                &shares,
+                column,
+                &format!("fk-{shares_name}-{column}"),
+                &unqualified(&referenced.table),
+                &referenced.column.to_string(),
+                "CASCADE",
+            )
+            .await?;
+        }
+    }
+    if !inline_indexes {
+        for mut index in indexes {
+            index.table(index_table(backend, &shares));
+            manager.create_index(index).await?;
+        }
+    }
+
+    let names = E::share_name_table();
+    let names_name = unqualified(&names);
+    manager
+        .create_table(
+            Table::create()
+                .table(names.clone())
+                .col(ColumnDef::new(SHARE_ID).big_integer().not_null())
+                .col(ColumnDef::new_with_type(NAME, name_column_type(manager).await?).not_null())
+                .col(ColumnDef::new(DEPTH).integer().not_null())
+                .primary_key(Index::create().col(SHARE_ID).col(NAME))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name(format!("fk-{names_name}-{SHARE_ID}"))
+                        .from(names, SHARE_ID)
+                        .to(same_database(&shares), ID)
+                        .on_delete(ForeignKeyAction::Cascade)
+                        .on_update(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await
+}
+
+/// The table a `CREATE INDEX` names: qualified on PostgreSQL, where the schema goes on the
+/// table; SQLite puts it on the index instead.
+fn index_table(backend: DbBackend, table: &TableRef) -> TableRef {
+    match backend {
+        DbBackend::Postgres => table.clone(),
+        _ => unqualified(table).into_table_ref(),
+    }
+}
+
+/// Drops the share tables of an owned entity (the reverse of [`create_share_tables`]).
+pub async fn drop_share_tables<E: OwnedEntity>(
+    manager: &SchemaManager<'_>,
+    _entity: E,
+) -> Result<(), DbErr> {
+    for table in [E::share_name_table(), E::share_table()] {
+        manager
+            .drop_table(Table::drop().table(table).to_owned())
+            .await?;
+    }
+    Ok(())
+}
