@@ -1,6 +1,6 @@
 //! Quickstart: a SQLite database with a platform, two accounts, staff and regular users and
-//! their documents, and a document shared with a group; prints what each user owns, reads,
-//! manages and sees shared.
+//! their documents, a document granted to a group and one shared and passed on; prints what
+//! each user owns, reads, manages and sees shared, then revokes the share.
 //!
 //! Run with `cargo run --example quickstart` (an in-memory database; pass a SQLite URL such
 //! as `sqlite://quickstart.sqlite?mode=rwc` as the first argument to keep it).
@@ -101,6 +101,7 @@ async fn main() -> Result<(), OwnershipError> {
         ("alice", true, false, acme),    // staff of acme
         ("bob", false, false, acme),     // regular user of acme
         ("carol", false, false, globex), // regular user of globex
+        ("dan", false, false, globex),   // regular user of globex
     ];
     let mut users = Vec::new();
     for (username, staff, superuser, account) in people {
@@ -159,7 +160,29 @@ async fn main() -> Result<(), OwnershipError> {
         .into_iter()
         .map(|u| u.username)
         .collect();
-    println!("Granted `view` on bob's plan to the group reviewers: {viewers:?} hold it.\n");
+    println!("Granted `view` on bob's plan to the group reviewers: {viewers:?} hold it.");
+
+    // Bob shares his notes with carol: she may read them and pass that on once.
+    let bob = Subject::load(&db, users[2].1.into()).await?;
+    let carol = Subject::load(&db, users[3].1.into()).await?;
+    let to_carol = ShareRequest::to(Agent::User(users[3].1.into())).names([("view", 1)]);
+    let share = document::Entity::share(&db, &bob, bob_notes.id, &to_carol).await?;
+    // Carol passes it on to dan, one level down: dan cannot pass it on again.
+    let to_dan = ShareRequest::to(Agent::User(users[4].1.into()));
+    let passed = document::Entity::pass_on(&db, &carol, share.uuid, &to_dan).await?;
+    let held = |share: &Share| {
+        let names: Vec<String> = share
+            .names
+            .iter()
+            .map(|held| format!("{} to pass on {} more time(s)", held.name, held.depth))
+            .collect();
+        names.join(", ")
+    };
+    println!(
+        "Bob shared his notes with carol ({}), who passed them on to dan ({}).\n",
+        held(&share),
+        held(&passed)
+    );
 
     for (username, user_id, _) in &users {
         let me = Subject::load(&db, (*user_id).into()).await?;
@@ -190,7 +213,12 @@ async fn main() -> Result<(), OwnershipError> {
         .await?
     );
 
-    let bob = Subject::load(&db, users[2].1.into()).await?;
+    // Revoking bob's share revokes carol's to dan with it, in the database.
+    document::Entity::revoke_share(&db, &bob, share.uuid).await?;
+    let dan = Subject::load(&db, users[4].1.into()).await?;
+    let dan_reads = document::Entity::can_read(&db, &dan, bob_notes.id).await?;
+    println!("\nBob revoked his share; dan may read bob's notes: {dan_reads}");
+
     // A long list page by page: one statement a page, each after the last id shown.
     println!();
     let readable = document::Entity::readable_count(&db, &bob).await?;

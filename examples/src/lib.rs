@@ -3,12 +3,14 @@
 
 pub mod document {
     //! A document owned by a user profile: the whole integration is the `Owned` derive
-    //! and the shared unique key on the owner and name fields.
+    //! and the shared unique key on the owner and name fields. Its root grants let a
+    //! document be shared: `view` passed on up to twice more, `change` once more.
     use sea_orm::entity::prelude::*;
 
     /// A document.
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
     #[sea_orm(table_name = "document")]
+    #[owned(share(view = 2, change = 1))]
     pub struct Model {
         /// The document id.
         #[sea_orm(primary_key)]

@@ -61,7 +61,7 @@ pub mod prelude {
     pub use crate::{
         AccountId, Agent, CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt,
         OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError,
-        OwnershipPages, OwnershipScopes, OwnershipShares, Permitted, ProfileId, ShareRequest,
-        ShareScopes, Subject, Target, UserId, grant, holders, permissions_of, revoke,
+        OwnershipPages, OwnershipScopes, OwnershipShares, Permitted, ProfileId, Share,
+        ShareRequest, ShareScopes, Subject, Target, UserId, grant, holders, permissions_of, revoke,
     };
 }

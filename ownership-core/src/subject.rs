@@ -8,8 +8,8 @@ use crate::key::{AccountId, GroupId, ProfileId, UserId};
 /// Who is asking: anonymous, or a user with their flags, profiles and groups.
 ///
 /// A subject is a snapshot taken by [`Subject::load`]; the scopes use it only to *narrow*
-/// what they ask the database (an anonymous or inactive snapshot is denied everything
-/// without a query branch; a non-superuser snapshot gets no superuser branch). Every power
+/// what they ask the database (an anonymous or inactive snapshot gets no branch of a user,
+/// only the rows shared with anyone; a non-superuser snapshot gets no superuser branch). Every power
 /// the snapshot claims is confirmed by the database when the scope runs, and with it that
 /// the user row still carries the snapshot's security stamp, so a user deactivated,
 /// demoted, removed from a group or deleted after the snapshot was taken keeps none of it,
@@ -74,7 +74,7 @@ pub struct SubjectProfile {
 }
 
 impl Subject {
-    /// Nobody: every scope is empty for an anonymous subject.
+    /// Nobody: an anonymous subject reaches only rows shared with anyone.
     pub fn anonymous() -> Self {
         Self::default()
     }
