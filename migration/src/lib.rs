@@ -30,6 +30,7 @@ mod m20261203_000003_read_scope_indexes;
 mod m20261204_000004_user_security_stamp;
 mod owned_table;
 mod share_tables;
+mod table_parts;
 
 pub use owned_table::{
     create_grant_tables, create_owned_table, drop_grant_tables, drop_owned_table,

@@ -8,7 +8,7 @@ use ownership_core::{Identity, KeyColumn, OwnedEntity};
 use sea_orm::{ColumnTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
-use crate::owned_table::{
+use crate::table_parts::{
     add_key_across_databases, name_column_type, referenced_table, unqualified,
 };
 
