@@ -478,19 +478,30 @@ async fn locked_share(
     uuid: Uuid,
     narrow: Condition,
 ) -> Result<Option<(i64, Share)>, OwnershipError> {
-    // The share's row alone is locked: PostgreSQL locks no row of an outer join's
-    // nullable side, and MariaDB cannot name the table to lock.
-    let lock = Query::select()
+    let find = Query::select()
         .column((SHARE, ID))
         .from_as(table.shares.clone(), SHARE)
         .and_where(Expr::col((SHARE, UUID)).eq(uuid))
         .cond_where(narrow)
-        .lock_exclusive()
         .to_owned();
-    let Some(row) = txn.query_one(&lock).await? else {
+    let Some(row) = txn.query_one(&find).await? else {
         return Ok(None);
     };
     let id: i64 = row.try_get_by_index(0)?;
+    // Locked by its primary key alone: InnoDB locks a record found through the uuid index
+    // with the gap before it, where a concurrent pass-on inserts its own uuid, and the two
+    // deadlock. Only the share's row is locked: PostgreSQL locks no row of an outer join's
+    // nullable side, and MariaDB cannot name the table to lock.
+    let lock = Query::select()
+        .column(ID)
+        .from(table.shares.clone())
+        .and_where(Expr::col(ID).eq(id))
+        .lock_exclusive()
+        .to_owned();
+    if txn.query_one(&lock).await?.is_none() {
+        // Revoked since it was found.
+        return Ok(None);
+    }
     let mut select = share_select(table, txn);
     select.and_where(Expr::col((SHARE, ID)).eq(id));
     Ok(read_shares(txn, table, select)

@@ -1,5 +1,6 @@
 //! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
-//! same rows, inserts racing on the same (owner, name), and transactions that fail half-way.
+//! same rows, inserts racing on the same (owner, name), shares racing on one row and a
+//! revocation, and transactions that fail half-way.
 //! SQLite serialises writers, so these scenarios run on the server backends only.
 
 use std::collections::BTreeSet;
@@ -12,17 +13,18 @@ use ownership_core::Key;
 use ownership_core::entity::object_grant::OBJECT_ID;
 use ownership_core::entity::{permission, permission_group, permission_user, user};
 use ownership_core::{
-    CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt, OwnedEntity, OwnedModelExt,
-    OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Target, grant, holders, revoke,
+    Agent, CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt, OwnedEntity, OwnedModelExt,
+    OwnershipChecks, OwnershipError, OwnershipScopes, OwnershipShares, Permitted, Share,
+    ShareRequest, Target, grant, holders, revoke,
 };
-use ownership_tests::entities::document;
+use ownership_tests::entities::{document, shared_doc};
 use ownership_tests::world::{self, Role, ids, set};
 use ownership_tests::world::{gid, uid};
 use ownership_tests::world::{load, new_document};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    EntityTrait, PaginatorTrait, Set, Statement, TransactionTrait,
 };
 use tokio::sync::{Barrier, Mutex};
 use tokio::task::JoinHandle;
@@ -64,6 +66,7 @@ on_server_backends!(
     inserts_of_one_name_race,
     failed_grants_leave_nothing_behind,
     a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object,
+    shares_of_one_row_race,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -795,4 +798,104 @@ async fn a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object(db: &Databa
          restored row is readable",
         if blocked { "waited" } else { "did not wait" }
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Shares of one row, and a revocation racing the shares passed on from it
+// ---------------------------------------------------------------------------------------
+
+/// The shares stored.
+async fn stored_shares(db: &DatabaseConnection) -> i64 {
+    scalar(db, "SELECT COUNT(*) FROM shared_doc_share", vec![]).await
+}
+
+async fn shares_of_one_row_race(db: &DatabaseConnection) {
+    let wide = pool(db, TASKS as u32).await;
+    let (owner, profile) = owner_profile(db).await;
+    let row = shared_doc::ActiveModel {
+        user_profile_id: Set(profile),
+        name: Set("contested".to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert a shared doc")
+    .id;
+    let mut receivers = Vec::new();
+    for task in 0..TASKS {
+        receivers.push(world::user(db, &format!("receiver{task}"), Role::Regular).await);
+    }
+    let owner = Arc::new(load(db, owner).await);
+    let first = receivers[0];
+
+    // Every caller shares the row with the same receiver at once: one share, and typed
+    // duplicates.
+    let outcomes = all_at_once(|_| {
+        let (wide, owner) = (wide.clone(), owner.clone());
+        async move {
+            let request = ShareRequest::to(Agent::User(uid(first)));
+            shared_doc::Entity::share(&wide, &owner, row, &request).await
+        }
+    })
+    .await;
+    let shared: Vec<&Share> = outcomes
+        .iter()
+        .filter_map(|(_, outcome)| outcome.as_ref().ok())
+        .collect();
+    assert_eq!(shared.len(), 1, "one share: {:#?}", failures(&outcomes));
+    let root = shared[0].uuid;
+    let others: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(task, outcome)| match outcome {
+            Ok(_) | Err(OwnershipError::DuplicateShare { .. }) => None,
+            Err(err) => Some(format!("task {task}: {err:?}")),
+        })
+        .collect();
+    assert!(others.is_empty(), "the others are duplicates: {others:#?}");
+    assert_eq!(stored_shares(db).await, 1);
+
+    // The receiver passes the share on to every other user while the owner revokes it:
+    // each pass is done or finds the share gone, and nothing passed on outlives the
+    // revocation.
+    let receiver = Arc::new(load(db, first).await);
+    let outcomes = all_at_once(|task| {
+        let (wide, owner, receiver) = (wide.clone(), owner.clone(), receiver.clone());
+        let to = receivers[task];
+        async move {
+            if task == 0 {
+                shared_doc::Entity::revoke_share(&wide, &owner, root)
+                    .await
+                    .map(|()| None)
+            } else {
+                let request = ShareRequest::to(Agent::User(uid(to)));
+                shared_doc::Entity::pass_on(&wide, &receiver, root, &request)
+                    .await
+                    .map(Some)
+            }
+        }
+    })
+    .await;
+    let unexpected: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(task, outcome)| match outcome {
+            Ok(_) | Err(OwnershipError::NotFound { .. }) if *task > 0 => None,
+            Ok(None) if *task == 0 => None,
+            other => Some(format!("task {task}: {other:?}")),
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    assert_eq!(
+        stored_shares(db).await,
+        0,
+        "the revocation took every pass with it"
+    );
+    for &user in &receivers {
+        let subject = load(db, user).await;
+        assert!(
+            !shared_doc::Entity::can_read(db, &subject, row)
+                .await
+                .unwrap()
+        );
+    }
+    wide.close().await.unwrap();
 }
