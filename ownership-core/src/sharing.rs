@@ -526,6 +526,26 @@ fn received_by(subject: &Subject) -> Condition {
     any
 }
 
+/// Whether the subject is a user the database confirms: it exists with the snapshot's
+/// stamp and is active.
+async fn is_confirmed(
+    txn: &impl ConnectionTrait,
+    subject: &Subject,
+) -> Result<bool, OwnershipError> {
+    let Some(user) = subject.active_user() else {
+        return Ok(false);
+    };
+    // A `CASE` rather than a `WHERE`: MySQL takes no `WHERE` without a `FROM`.
+    let select = Query::select()
+        .expr(Expr::case(ownership::user_is(user, None), 1i64).finally(0i64))
+        .to_owned();
+    let confirmed: Option<i64> = match txn.query_one(&select).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    Ok(confirmed == Some(1))
+}
+
 /// Shares made by the subject's user, while the database confirms it.
 fn emitted_by(subject: &Subject) -> Condition {
     match subject.active_user() {
@@ -650,7 +670,9 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
             else {
                 return Err(not_found::<E>("share"));
             };
-            if subject.active_user().is_none() {
+            // A share needs an emitter the database confirms: a receiver of a share with
+            // anyone may be anonymous, or a user deactivated or deleted since loading.
+            if !is_confirmed(&txn, subject).await? {
                 return Err(denied::<E>("pass a share on without signing in"));
             }
             if share.expires_at.is_some_and(|at| unix_ms(at) <= now_ms) {

@@ -656,11 +656,11 @@ async fn a_group_share_reaches_members_and_a_share_with_anyone_everyone(db: &Dat
         ShareRequest::to(Agent::Group(gid(w.team))).names([("view", 0)]),
     )
     .await;
-    share(
+    let public = share(
         db,
         &owner,
         w.docs[1],
-        ShareRequest::to(Agent::Anyone).names([("view", 0)]),
+        ShareRequest::to(Agent::Anyone).names([("view", 1)]),
     )
     .await;
     let bob = load(db, w.bob).await;
@@ -685,12 +685,26 @@ async fn a_group_share_reaches_members_and_a_share_with_anyone_everyone(db: &Dat
     // Leaving the group ends its share at the next query of a subject loaded before.
     world::leave_group(db, w.team, w.bob).await;
     assert_eq!(reach(db, &bob, &w.docs).await.0, set(&[w.docs[1]]));
-    // An inactive user, and one deleted after loading, keep only what anyone gets.
+    // An inactive user, and a snapshot of one deactivated after loading, keep only what
+    // anyone gets.
     let carol = load(db, w.carol).await;
     world::deactivate(db, w.carol).await;
     let inactive = load(db, w.carol).await;
     assert_eq!(reach(db, &inactive, &w.docs).await.0, set(&[w.docs[1]]));
     assert_eq!(reach(db, &carol, &w.docs).await.0, set(&[w.docs[1]]));
+    // Passing a share on needs a user the database confirms: not anonymous, not a user
+    // deactivated since it was loaded.
+    let before = stored(db).await;
+    for subject in [&Subject::anonymous(), &carol, &inactive] {
+        let passed =
+            shared_doc::Entity::pass_on(db, subject, public.uuid, &to_user(w.alice)).await;
+        assert!(
+            matches!(passed, Err(OwnershipError::PermissionDenied { .. })),
+            "{passed:?}"
+        );
+    }
+    assert_eq!(stored(db).await, before);
+    pass_on(db, &alice, public.uuid, to_user(w.bob)).await;
 }
 
 async fn capabilities_stay_within_the_root_grants(db: &DatabaseConnection) {
