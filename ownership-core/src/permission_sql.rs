@@ -13,9 +13,7 @@ use crate::entity::{permission_group, permission_user};
 use crate::identity::Identity;
 use crate::key::{GroupId, Key, KeyType, UserId, as_bigint};
 use crate::ownership;
-use crate::plan::{
-    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, PAGE_ROW,
-};
+use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART};
 use crate::subject::SubjectUser;
 
 /// The column of the whole-model grant tables naming the model (`""` for every model).
@@ -276,15 +274,7 @@ impl CandidateSource for Held<'_> {
             list.expr_as(object_id.clone(), CANDIDATE_ID)
                 .from_as(grant_table.clone(), grants)
                 .and_where(col(grants, NAME).eq(name));
-            if keyset.excluded_owners.is_some() {
-                list.join_as(
-                    JoinType::InnerJoin,
-                    table.table.clone(),
-                    PAGE_ROW,
-                    Expr::col((PAGE_ROW, table.id.clone())).eq(object_id),
-                );
-                keyset.skip_owned(&mut list, (PAGE_ROW, table.owner.clone()));
-            }
+            keyset.skip_owned_rows(&mut list, table, object_id);
             list
         };
         let mut lists = Vec::new();

@@ -7,7 +7,8 @@
 //! plugs in without a compiler knowing its tables.
 
 use sea_orm::sea_query::{
-    DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, Order, SelectStatement, TableRef, UnionType,
+    DynIden, Expr, ExprTrait, IntoColumnRef, IntoIden, JoinType, Order, SelectStatement, TableRef,
+    UnionType,
 };
 use sea_orm::{ColumnTrait, Condition, DbBackend, IdenStatic, Value};
 
@@ -118,6 +119,26 @@ impl Keyset {
     pub(crate) fn skip_owned(&self, list: &mut SelectStatement, owner: impl IntoColumnRef) {
         if let Some(not_owned) = self.not_owned(owner) {
             list.and_where(not_owned);
+        }
+    }
+
+    /// Narrows a list of `table`'s ids (`object_id`, read from another table) to rows whose
+    /// owner passes [`not_owned`](Self::not_owned): the list joins the owned table only
+    /// when there are owners to leave out.
+    pub(crate) fn skip_owned_rows(
+        &self,
+        list: &mut SelectStatement,
+        table: &OwnedTable,
+        object_id: Expr,
+    ) {
+        if self.excluded_owners.is_some() {
+            list.join_as(
+                JoinType::InnerJoin,
+                table.table.clone(),
+                PAGE_ROW,
+                Expr::col((PAGE_ROW, table.id.clone())).eq(object_id),
+            );
+            self.skip_owned(list, (PAGE_ROW, table.owner.clone()));
         }
     }
 }

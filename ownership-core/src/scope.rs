@@ -102,7 +102,7 @@ fn ownership_and_grants<'a, E: OwnedEntity>(
 
 /// Adds the unexpired shares of rows holding one of `names` to the user or its groups
 /// (those with anyone are the plan's public part).
-fn add_received<'a, E: OwnedEntity>(
+pub(crate) fn add_received<'a, E: OwnedEntity>(
     plan: &mut AccessPlan<'a>,
     user: &'a SubjectUser,
     names: &'a [&'a str],
@@ -510,17 +510,7 @@ pub trait OwnershipChecks: OwnedEntity {
         subject: &Subject,
         id: impl Into<IdOf<Self>>,
     ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
-        let (storable, id) = storable_id::<Self>(id.into(), db.get_database_backend());
-        let check = Self::find_by_id(id)
-            .with_read_permission_for(subject)
-            .exists(db);
-        async move {
-            if storable {
-                Ok(check.await?)
-            } else {
-                Ok(false)
-            }
-        }
+        row_in_scope::<Self, C>(db, id.into(), |row| row.with_read_permission_for(subject))
     }
 
     /// Whether the subject may manage the row with this id (false if it does not exist).
@@ -529,22 +519,31 @@ pub trait OwnershipChecks: OwnedEntity {
         subject: &Subject,
         id: impl Into<IdOf<Self>>,
     ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
-        let (storable, id) = storable_id::<Self>(id.into(), db.get_database_backend());
-        let check = Self::find_by_id(id)
-            .with_manage_permission_for(subject)
-            .exists(db);
-        async move {
-            if storable {
-                Ok(check.await?)
-            } else {
-                Ok(false)
-            }
+        row_in_scope::<Self, C>(db, id.into(), |row| row.with_manage_permission_for(subject))
+    }
+}
+
+/// Whether the row with this id is in the scope `narrow` adds to its query: the scope's
+/// own condition on one id, so a check and a list never disagree. An id the database
+/// cannot store names no row, and is answered without a statement.
+pub(crate) fn row_in_scope<'a, E: OwnedEntity, C: ConnectionTrait>(
+    db: &'a C,
+    id: IdOf<E>,
+    narrow: impl FnOnce(Select<E>) -> Select<E>,
+) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
+    let (storable, id) = storable_id::<E>(id, db.get_database_backend());
+    let check = narrow(E::find_by_id(id)).exists(db);
+    async move {
+        if storable {
+            Ok(check.await?)
+        } else {
+            Ok(false)
         }
     }
 }
 
 /// Whether `id` is one `backend` can store (see [`storable`]), with the id.
-pub(crate) fn storable_id<E: EntityTrait>(id: IdOf<E>, backend: DbBackend) -> (bool, IdOf<E>) {
+fn storable_id<E: EntityTrait>(id: IdOf<E>, backend: DbBackend) -> (bool, IdOf<E>) {
     let key = id.into_value_tuple();
     let storable = key
         .clone()

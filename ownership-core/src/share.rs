@@ -17,7 +17,7 @@ use crate::entity::object_share::{
 };
 use crate::identity::Identity;
 use crate::key::Key;
-use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_ROW, union};
+use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, union};
 
 /// The deepest a root grant may be: how many times a share may be passed on after the
 /// first. A revocation deletes a share's whole chain through the database's cascades,
@@ -215,22 +215,11 @@ impl CandidateSource for Received<'_> {
     /// grouped question. A share never outlives its row, so a list joins the owned table
     /// only to leave out the rows of excluded owners.
     fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement> {
-        let skip_owned = |list: &mut SelectStatement, object_id: Expr| {
-            if keyset.excluded_owners.is_some() {
-                list.join_as(
-                    JoinType::InnerJoin,
-                    table.table.clone(),
-                    PAGE_ROW,
-                    Expr::col((PAGE_ROW, table.id.clone())).eq(object_id),
-                );
-                keyset.skip_owned(list, (PAGE_ROW, table.owner.clone()));
-            }
-        };
         if self.needs_several() {
             let mut list = Query::select();
             list.column((SHARED_OBJECT, CANDIDATE_ID))
                 .from_subquery(self.ids(table), SHARED_OBJECT);
-            skip_owned(&mut list, Expr::col((SHARED_OBJECT, CANDIDATE_ID)));
+            keyset.skip_owned_rows(&mut list, table, Expr::col((SHARED_OBJECT, CANDIDATE_ID)));
             keyset.take(&mut list, (SHARED_OBJECT, CANDIDATE_ID));
             return vec![list];
         }
@@ -240,7 +229,7 @@ impl CandidateSource for Received<'_> {
                 // A row may be shared with a receiver several times, and a duplicate would
                 // take the place of another row under the limit.
                 list.distinct();
-                skip_owned(&mut list, Expr::col((SHARE, OBJECT_ID)));
+                keyset.skip_owned_rows(&mut list, table, Expr::col((SHARE, OBJECT_ID)));
                 keyset.take(&mut list, (SHARE, OBJECT_ID));
                 list
             })

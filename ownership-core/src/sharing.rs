@@ -28,8 +28,10 @@ use crate::key::{GroupId, Key, KeyType, UserId, Uuid};
 use crate::owned::OwnedEntity;
 use crate::ownership;
 use crate::plan::{AccessPlan, OwnedTable};
-use crate::scope::{IdOf, managed_in_own_right, readable_by, storable_id, subject_plan};
-use crate::share::{Received, Receiver, SHARE, unexpired};
+use crate::scope::{
+    IdOf, add_received, managed_in_own_right, readable_by, row_in_scope, subject_plan,
+};
+use crate::share::{Receiver, SHARE, unexpired};
 use crate::subject::Subject;
 
 /// The share a share was passed on from, joined to read its uuid.
@@ -222,17 +224,7 @@ pub trait OwnershipShares: OwnedEntity {
         name: &str,
         id: impl Into<IdOf<Self>>,
     ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
-        let (storable, id) = storable_id::<Self>(id.into(), db.get_database_backend());
-        let check = Self::find_by_id(id)
-            .with_capability_for(subject, name)
-            .exists(db);
-        async move {
-            if storable {
-                Ok(check.await?)
-            } else {
-                Ok(false)
-            }
-        }
+        row_in_scope::<Self, C>(db, id.into(), |row| row.with_capability_for(subject, name))
     }
 }
 
@@ -270,17 +262,7 @@ fn owned_and_shared<E: OwnedEntity>(subject: &Subject, names: &[&str]) -> Condit
         if !user.profiles.is_empty() {
             plan.owners = Some(ownership::profiles_of(user.id.key()));
         }
-        if let Some(shared) = Received::by_user(
-            E::SHARE_ROOT,
-            user.id.key(),
-            true,
-            false,
-            names,
-            false,
-            now_ms,
-        ) {
-            plan.candidates.push(Box::new(shared));
-        }
+        add_received::<E>(plan, user, names, now_ms);
     });
     plan.select_condition::<E>()
 }
