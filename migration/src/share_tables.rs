@@ -117,8 +117,9 @@ pub async fn create_share_tables<E: OwnedEntity>(
     let mut indexes = vec![
         // The public handle.
         index("uuid", &[UUID]).unique().to_owned(),
-        // The rows shared with a user, with a group, with anyone (both NULL), in id order.
-        index("receiver-user", &[RECEIVER_USER_ID, OBJECT_ID]),
+        // The rows shared with a user (its group NULL) or with anyone (both NULL), and with
+        // a group, each in id order: the receiver's candidates are one range.
+        index("receiver", &[RECEIVER_USER_ID, RECEIVER_GROUP_ID, OBJECT_ID]),
         index("receiver-group", &[RECEIVER_GROUP_ID, OBJECT_ID]),
         // An object's shares, and the cascade from the object.
         index("object", &[OBJECT_ID, ORIGIN_ID]),

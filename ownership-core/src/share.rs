@@ -47,12 +47,16 @@ pub(crate) enum Receiver<'a> {
 }
 
 impl Receiver<'_> {
-    /// The condition on a share (aliased `alias`) that it is addressed to this receiver.
+    /// The condition on a share (aliased `alias`) that it is addressed to this receiver;
+    /// a share to a user or to anyone names no group, which makes its receiver one prefix
+    /// of the (user, group, object) index.
     pub(crate) fn addressed(self, alias: &'static str) -> Condition {
         let user = Expr::col((alias, RECEIVER_USER_ID));
         let group = Expr::col((alias, RECEIVER_GROUP_ID));
         match self {
-            Receiver::User(id) => Condition::all().add(user.eq(Value::from(id))),
+            Receiver::User(id) => Condition::all()
+                .add(user.eq(Value::from(id)))
+                .add(group.is_null()),
             Receiver::GroupsOf(id) => Condition::all()
                 .add(group.in_subquery(Identity::current().groups_of(id, MEMBERSHIP))),
             Receiver::Anyone => Condition::all().add(user.is_null()).add(group.is_null()),
