@@ -9,11 +9,17 @@
 //!   model-wide grants do not count.
 //! - Q4: the users holding any per-object grant on the document (directly, or as members of
 //!   a group holding one) and the owner's user; superusers are not added.
+//!
+//! With shares, an unexpired share holding `view` counts in Q1-Q3 like a per-object `view`
+//! grant to its receiver: the user, the members of the group, or anyone. A share holding
+//! only `change` does not: `permitted_for` asks for the name itself. Q4 is unchanged, as
+//! holders are read from the grants.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::answers::Answers;
 use crate::dataset::{Dataset, Grant};
+use crate::shares::{self, Received};
 
 /// The first page size of Q1.
 pub const PAGE: usize = 50;
@@ -59,8 +65,9 @@ impl Grants {
     }
 }
 
-/// Computes the expected answers for the data set's bench users and documents.
-pub fn answers(data: &Dataset) -> Answers {
+/// Computes the expected answers for the data set's bench users and documents, counting
+/// the shares `received`, if given.
+pub fn answers(data: &Dataset, received: Option<&Received>) -> Answers {
     let user_grants = Grants::index(&data.user_grants);
     let group_grants = Grants::index(&data.group_grants);
     let superusers: HashSet<i64> = data
@@ -99,6 +106,9 @@ pub fn answers(data: &Dataset) -> Answers {
             .flatten();
         let owned = owned_by_user.get(&user).into_iter().flatten();
         viewable.extend(direct.chain(via_groups).chain(owned).copied());
+        if let Some(received) = received {
+            viewable.extend(received.objects(user, shares::VIEW));
+        }
 
         let is_superuser = superusers.contains(&user);
         let sees_all = is_superuser
@@ -137,6 +147,7 @@ pub fn answers(data: &Dataset) -> Answers {
 mod tests {
     use super::*;
     use crate::dataset::{Document, Profile, Sample, User};
+    use crate::shares::{Receiver, Share};
 
     fn user(id: i64, is_superuser: bool) -> User {
         User {
@@ -197,7 +208,7 @@ mod tests {
 
     #[test]
     fn follows_the_guardian_semantics() {
-        let a = answers(&small());
+        let a = answers(&small(), None);
         assert_eq!(a.q1[&1], vec![10, 11, 12, 13, 14]);
         assert_eq!(a.q1[&2], vec![10, 11, 13]);
         assert_eq!(a.q1[&3], vec![10, 11, 12, 13, 14]);
@@ -213,5 +224,57 @@ mod tests {
         assert_eq!(a.q4[&12], vec![1, 2]);
         assert_eq!(a.q4[&13], vec![1, 2]);
         assert_eq!(a.q4[&14], vec![1]);
+    }
+
+    #[test]
+    fn a_share_holding_view_counts_like_a_view_grant_on_its_document() {
+        let data = small();
+        let share = |id, object, receiver, expires_ms, names: &[(&'static str, u32)]| Share {
+            id,
+            uuid: Default::default(),
+            object,
+            origin: None,
+            emitter: 1,
+            receiver,
+            expires_ms,
+            names: names.to_vec(),
+            chain: 1,
+        };
+        let now = 1_000;
+        let shares = [
+            share(1, 14, Receiver::User(2), None, &[("view", 0)]),
+            share(2, 12, Receiver::User(2), Some(now + 1), &[("change", 1)]),
+            share(
+                3,
+                12,
+                Receiver::Group(8),
+                None,
+                &[("change", 0), ("view", 2)],
+            ),
+            share(4, 12, Receiver::Anyone, Some(now), &[("view", 0)]),
+        ];
+        let received = Received::at(&data, &shares, now);
+        let a = answers(&data, Some(&received));
+        assert_eq!(
+            a.q1[&2],
+            vec![10, 11, 13, 14],
+            "change alone does not count"
+        );
+        assert_eq!(a.q2[&2], 4);
+        assert_eq!(
+            a.q3[&2],
+            vec![10, 13, 14],
+            "an expired share does not count"
+        );
+        assert_eq!(
+            a.q3[&3],
+            vec![12],
+            "a share to a group counts for its members"
+        );
+        assert_eq!(
+            a.q4,
+            answers(&data, None).q4,
+            "holders are read from grants"
+        );
     }
 }

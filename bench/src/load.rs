@@ -1,11 +1,13 @@
 //! Loading the data set: into the ownership tables and `document` (PostgreSQL: `COPY`;
 //! elsewhere multi-row `INSERT`s in one transaction), the grants through staging tables and
-//! `INSERT ... SELECT`, and on PostgreSQL the reference schema `ref` as its script says.
+//! `INSERT ... SELECT`, the generated shares into the share tables as they are, and on
+//! PostgreSQL the reference schema `ref` as its script says.
 
 use std::fmt::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use ownership_core::Uuid;
 use sea_orm::sqlx::postgres::PgPoolCopyExt;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
@@ -15,13 +17,17 @@ use sea_orm::{
 use crate::dataset::{Dataset, Grant};
 use crate::error::{BenchError, Context, Result};
 use crate::reference;
+use crate::shares::{Receiver, Share};
 
 /// One value of a row to load.
 #[derive(Clone, Copy, Debug)]
 enum Cell<'a> {
     Int(i64),
+    /// An integer column that may be NULL.
+    MaybeInt(Option<i64>),
     Text(&'a str),
     Bool(bool),
+    Uuid(Uuid),
 }
 
 /// Rows for one table.
@@ -66,7 +72,12 @@ impl Sink<'_> {
 /// Appends a CSV field for `COPY ... (FORMAT csv)`.
 fn csv_field(out: &mut String, cell: Cell<'_>) {
     match cell {
-        Cell::Int(v) => write!(out, "{v}").expect("writing to a String cannot fail"),
+        Cell::Int(v) | Cell::MaybeInt(Some(v)) => {
+            write!(out, "{v}").expect("writing to a String cannot fail")
+        }
+        // An unquoted empty field is NULL.
+        Cell::MaybeInt(None) => {}
+        Cell::Uuid(v) => write!(out, "{v}").expect("writing to a String cannot fail"),
         Cell::Bool(v) => out.push(if v { 't' } else { 'f' }),
         Cell::Text(v) if v.is_empty() || v.contains([',', '"', '\n', '\r']) => {
             out.push('"');
@@ -125,8 +136,11 @@ async fn insert(tx: &DatabaseTransaction, rows: Rows<'_>) -> Result<()> {
         for row in rows.by_ref().take(per_statement) {
             values.extend(row.into_iter().map(|cell| match cell {
                 Cell::Int(v) => Value::BigInt(Some(v)),
+                Cell::MaybeInt(v) => Value::BigInt(v),
                 Cell::Text(v) => Value::String(Some(v.to_owned())),
                 Cell::Bool(v) => Value::Bool(Some(v)),
+                // Bound as the library binds a share's uuid, in each backend's own form.
+                Cell::Uuid(v) => Value::from(v),
             }));
             count += 1;
         }
@@ -182,7 +196,7 @@ const BUILD: [&str; 7] = [
 const STAGING_TABLES: [&str; 2] = ["bench_user_grant", "bench_group_grant"];
 
 /// The tables the benchmark fills, analyzed after the load.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 13] = [
     "ownership_account",
     "ownership_user",
     "ownership_user_profile",
@@ -194,6 +208,8 @@ const TABLES: [&str; 11] = [
     "ownership_permission",
     "ownership_permission_user",
     "ownership_permission_group",
+    "document_share",
+    "document_share_name",
 ];
 
 fn grant_rows<'a>(table: &'static str, grants: &'a [Grant]) -> Rows<'a> {
@@ -210,11 +226,67 @@ fn grant_rows<'a>(table: &'static str, grants: &'a [Grant]) -> Rows<'a> {
     }
 }
 
+/// The rows of `document_share`, in id order: an origin before the shares passed on from it.
+fn share_rows(shares: &[Share]) -> Rows<'_> {
+    Rows {
+        table: "document_share",
+        columns: &[
+            "id",
+            "uuid",
+            "object_id",
+            "origin_id",
+            "emitter_id",
+            "receiver_user_id",
+            "receiver_group_id",
+            "expires_unix_ms",
+        ],
+        rows: Box::new(shares.iter().map(|s| {
+            let (user, group) = match s.receiver {
+                Receiver::User(user) => (Some(user), None),
+                Receiver::Group(group) => (None, Some(group)),
+                Receiver::Anyone => (None, None),
+            };
+            vec![
+                Cell::Int(s.id),
+                Cell::Uuid(s.uuid),
+                Cell::Int(s.object),
+                Cell::MaybeInt(s.origin),
+                Cell::Int(s.emitter),
+                Cell::MaybeInt(user),
+                Cell::MaybeInt(group),
+                Cell::MaybeInt(s.expires_ms),
+            ]
+        })),
+    }
+}
+
+/// The rows of `document_share_name`.
+fn share_name_rows(shares: &[Share]) -> Rows<'_> {
+    Rows {
+        table: "document_share_name",
+        columns: &["share_id", "name", "depth"],
+        rows: Box::new(shares.iter().flat_map(|s| {
+            s.names.iter().map(|(name, depth)| {
+                vec![
+                    Cell::Int(s.id),
+                    Cell::Text(name),
+                    Cell::Int(i64::from(*depth)),
+                ]
+            })
+        })),
+    }
+}
+
 /// A step of the load and how long it took.
 pub type Step = (String, Duration);
 
-/// Loads the data set into the ownership tables and `document`, then analyzes them.
-pub async fn library_tables(db: &DatabaseConnection, data: &Dataset) -> Result<Vec<Step>> {
+/// Loads the data set into the ownership tables and `document`, and `shares` into the
+/// share tables, then analyzes them.
+pub async fn library_tables(
+    db: &DatabaseConnection,
+    data: &Dataset,
+    shares: &[Share],
+) -> Result<Vec<Step>> {
     let backend = db.get_database_backend();
     let mut steps = Vec::new();
     let mut clock = Instant::now();
@@ -308,6 +380,10 @@ pub async fn library_tables(db: &DatabaseConnection, data: &Dataset) -> Result<V
     })
     .await?;
     lap(&mut steps, "documents");
+
+    sink.write(share_rows(shares)).await?;
+    sink.write(share_name_rows(shares)).await?;
+    lap(&mut steps, "shares");
 
     sink.write(grant_rows("bench_user_grant", &data.user_grants))
         .await?;
@@ -404,10 +480,16 @@ mod tests {
             Cell::Text("plain"),
             Cell::Text("a,\"b\""),
             Cell::Text(""),
+            Cell::MaybeInt(None),
+            Cell::MaybeInt(Some(7)),
+            Cell::Uuid(Uuid::from_u128(1)),
         ] {
             csv_field(&mut out, cell);
             out.push('|');
         }
-        assert_eq!(out, "-3|t|plain|\"a,\"\"b\"\"\"|\"\"|");
+        assert_eq!(
+            out,
+            "-3|t|plain|\"a,\"\"b\"\"\"|\"\"||7|00000000-0000-0000-0000-000000000001|"
+        );
     }
 }

@@ -4,11 +4,13 @@
 //! cargo run --release -p ownership-bench -- --data DIR --database-url URL [--out DIR] [--quick]
 //! ```
 //!
-//! Loads the data set into a fresh schema, times the four guardian-equivalent queries
-//! answered by the library's public API (and, on PostgreSQL, by the hand-written reference
-//! SQL on the same connection), times the library's own scopes with the full rules, checks
-//! every answer against the ones computed in memory from the CSV files, and writes the
-//! result files, a markdown table and the plans of the library's statements.
+//! Loads the data set into a fresh schema, with shares generated from it, times the four
+//! guardian-equivalent queries answered by the library's public API (and, on PostgreSQL, by
+//! the hand-written reference SQL on the same connection), times the library's own scopes
+//! with the full rules, times Q1-Q4 and the read page again through an entity on the same
+//! table that counts the shares, checks every answer against the ones computed in memory
+//! from the CSV files and the shares, and writes the result files, a markdown table and the
+//! plans of the library's statements.
 
 mod answers;
 mod args;
@@ -22,13 +24,14 @@ mod load;
 mod queries;
 mod reference;
 mod report;
+mod shares;
 mod timing;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use ownership_core::Subject;
 use sea_orm::{DatabaseConnection, Statement};
@@ -36,9 +39,10 @@ use sea_orm::{DatabaseConnection, Statement};
 use crate::answers::Answers;
 use crate::args::{Args, Command, USAGE};
 use crate::dataset::{Dataset, Sample};
+use crate::document::{Documents, shareable};
 use crate::error::{BenchError, Context, Result};
 use crate::queries::{BenchUser, Scope};
-use crate::report::{QUERIES, Run, ScopeTimings};
+use crate::report::{QUERIES, Run, ScopeTimings, WithShares};
 use crate::timing::{Item, Measured, Runner, Stats};
 
 /// Timed runs per item (the README's timing rule), and in `--quick` mode.
@@ -50,6 +54,13 @@ const QUICK_SCALE: f64 = 0.01;
 
 /// At most this many differences are printed per engine.
 const SHOWN_DIFFERENCES: usize = 20;
+
+/// Milliseconds since the Unix epoch, as the library compares a share's expiry.
+fn unix_ms(time: SystemTime) -> i64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+    })
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -97,8 +108,11 @@ impl Item for Sample {
     }
 }
 
+/// The statement of one item per kind.
+type Statements = BTreeMap<String, Statement>;
+
 /// Plans to write: file stem (`q1_first_page`) and the statement of one item per kind.
-type Plans = Vec<(String, BTreeMap<String, Statement>)>;
+type Plans = Vec<(String, Statements)>;
 
 /// Prints a line for a finished measurement.
 fn progress(name: &str, stats: &Stats) {
@@ -108,22 +122,40 @@ fn progress(name: &str, stats: &Stats) {
     );
 }
 
-/// Times the library's Q1-Q4, each followed by the reference's when there is one; returns
-/// the timings and answers of both, and the library's statements.
+/// Timings and answers of Q1-Q4 by one engine.
+type Engine = (Vec<Stats>, Answers);
+
+/// What [`guardian_queries`] measured.
+struct Guardian {
+    /// The library, through the plain entity.
+    library: Engine,
+    /// The reference SQL, where there is one.
+    reference: Option<Engine>,
+    /// The library, through the shareable entity.
+    shares: Engine,
+    /// Whether Q4 ran the same statement through both entities, for each document kind.
+    q4_same_statement: bool,
+}
+
+/// Times Q1-Q4: each through the plain entity, then by the reference when there is one,
+/// then through the shareable entity; returns their timings and answers, and keeps the
+/// library's statements.
 async fn guardian_queries(
     runner: &Runner,
     users: &[BenchUser],
     docs: &[Sample],
     reference: Option<&reference::Queries>,
     plans: &mut Plans,
-) -> Result<((Vec<Stats>, Answers), Option<(Vec<Stats>, Answers)>)> {
+) -> Result<Guardian> {
     let pairs: Vec<Pair<'_>> = users
         .iter()
         .flat_map(|user| docs.iter().map(move |d| Pair { user, doc: d.id }))
         .collect();
     let mut library = (Vec::new(), Answers::default());
     let mut by_reference = reference.map(|_| (Vec::new(), Answers::default()));
+    let mut shared = (Vec::new(), Answers::default());
     let user_ids = || users.iter().map(|u| u.id);
+    let doc_ids = || docs.iter().map(|d| d.id);
     let allowed = |answers: Vec<bool>| {
         let mut allowed: BTreeMap<i64, Vec<i64>> = user_ids().map(|id| (id, vec![])).collect();
         for (pair, yes) in pairs.iter().zip(answers) {
@@ -134,83 +166,142 @@ async fn guardian_queries(
         allowed.values_mut().for_each(|docs| docs.sort_unstable());
         allowed
     };
-    let mut keep = |name: &str, stats: &Stats, statements: BTreeMap<String, Statement>| {
-        progress(&format!("library {name}"), stats);
-        plans.push((name.to_owned(), statements));
+    // Progress, and the statements of the library's calls for their plans.
+    let mut keep = |engine: &str, name: &str, stats: &Stats, statements: &Statements| {
+        progress(&format!("{engine} {name}"), stats);
+        match engine {
+            "library" => plans.push((name.to_owned(), statements.clone())),
+            "shares" => plans.push((format!("{name}_with_shares"), statements.clone())),
+            _ => {}
+        }
     };
 
     let (q1, q2, q3, q4) = (QUERIES[0].0, QUERIES[1].0, QUERIES[2].0, QUERIES[3].0);
     let m = runner
-        .measure(q1, users, async |db, u| queries::q1(db, &u.subject).await)
+        .measure(q1, users, async |db, u| {
+            queries::q1::<document::Entity>(db, &u.subject).await
+        })
         .await?;
-    keep(q1, &m.stats, m.statements);
+    keep("library", q1, &m.stats, &m.statements);
     library.0.push(m.stats);
     library.1.q1 = user_ids().zip(m.answers).collect();
     if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
         let m = runner
             .measure(q1, users, async |db, u| sql.q1(db, u.id).await)
             .await?;
-        progress(&format!("reference {q1}"), &m.stats);
+        keep("reference", q1, &m.stats, &m.statements);
         out.0.push(m.stats);
         out.1.q1 = user_ids().zip(m.answers).collect();
     }
+    let m = runner
+        .measure(q1, users, async |db, u| {
+            queries::q1::<shareable::Entity>(db, &u.subject).await
+        })
+        .await?;
+    keep("shares", q1, &m.stats, &m.statements);
+    shared.0.push(m.stats);
+    shared.1.q1 = user_ids().zip(m.answers).collect();
 
     let m = runner
-        .measure(q2, users, async |db, u| queries::q2(db, &u.subject).await)
+        .measure(q2, users, async |db, u| {
+            queries::q2::<document::Entity>(db, &u.subject).await
+        })
         .await?;
-    keep(q2, &m.stats, m.statements);
+    keep("library", q2, &m.stats, &m.statements);
     library.0.push(m.stats);
     library.1.q2 = user_ids().zip(m.answers).collect();
     if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
         let m = runner
             .measure(q2, users, async |db, u| sql.q2(db, u.id).await)
             .await?;
-        progress(&format!("reference {q2}"), &m.stats);
+        keep("reference", q2, &m.stats, &m.statements);
         out.0.push(m.stats);
         out.1.q2 = user_ids().zip(m.answers).collect();
     }
+    let m = runner
+        .measure(q2, users, async |db, u| {
+            queries::q2::<shareable::Entity>(db, &u.subject).await
+        })
+        .await?;
+    keep("shares", q2, &m.stats, &m.statements);
+    shared.0.push(m.stats);
+    shared.1.q2 = user_ids().zip(m.answers).collect();
 
     let m = runner
         .measure(q3, &pairs, async |db, p| {
-            queries::q3(db, &p.user.subject, p.doc).await
+            queries::q3::<document::Entity>(db, &p.user.subject, p.doc).await
         })
         .await?;
-    keep(q3, &m.stats, m.statements);
+    keep("library", q3, &m.stats, &m.statements);
     library.0.push(m.stats);
     library.1.q3 = allowed(m.answers);
     if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
         let m = runner
             .measure(q3, &pairs, async |db, p| sql.q3(db, p.user.id, p.doc).await)
             .await?;
-        progress(&format!("reference {q3}"), &m.stats);
+        keep("reference", q3, &m.stats, &m.statements);
         out.0.push(m.stats);
         out.1.q3 = allowed(m.answers);
     }
+    let m = runner
+        .measure(q3, &pairs, async |db, p| {
+            queries::q3::<shareable::Entity>(db, &p.user.subject, p.doc).await
+        })
+        .await?;
+    keep("shares", q3, &m.stats, &m.statements);
+    shared.0.push(m.stats);
+    shared.1.q3 = allowed(m.answers);
 
     let m = runner
-        .measure(q4, docs, async |db, d| queries::q4(db, d.id).await)
+        .measure(q4, docs, async |db, d| {
+            queries::q4::<document::Entity>(db, d.id).await
+        })
         .await?;
-    keep(q4, &m.stats, m.statements);
+    keep("library", q4, &m.stats, &m.statements);
+    let plain_statements = m.statements;
     library.0.push(m.stats);
-    library.1.q4 = docs.iter().map(|d| d.id).zip(m.answers).collect();
+    library.1.q4 = doc_ids().zip(m.answers).collect();
     if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
         let m = runner
             .measure(q4, docs, async |db, d| sql.q4(db, d.id).await)
             .await?;
-        progress(&format!("reference {q4}"), &m.stats);
+        keep("reference", q4, &m.stats, &m.statements);
         out.0.push(m.stats);
-        out.1.q4 = docs.iter().map(|d| d.id).zip(m.answers).collect();
+        out.1.q4 = doc_ids().zip(m.answers).collect();
     }
-    Ok((library, by_reference))
+    // Holders are read from the grants, so Q4 asks the same question through the shareable
+    // entity; timed all the same, to show it costs the same.
+    let m = runner
+        .measure(q4, docs, async |db, d| {
+            queries::q4::<shareable::Entity>(db, d.id).await
+        })
+        .await?;
+    progress(&format!("shares {q4}"), &m.stats);
+    let q4_same_statement = m.statements.iter().all(|(kind, statement)| {
+        plain_statements
+            .get(kind)
+            .is_some_and(|plain| plain.to_string() == statement.to_string())
+    });
+    shared.0.push(m.stats);
+    shared.1.q4 = doc_ids().zip(m.answers).collect();
+    Ok(Guardian {
+        library,
+        reference: by_reference,
+        shares: shared,
+        q4_same_statement,
+    })
 }
 
-/// Times the library's full-rules scopes per bench user.
+/// Times the library's full-rules scopes per bench user, the read page through the
+/// shareable entity right after the plain one; returns the scopes' timings, and the
+/// timings and pages of the read page with shares.
 async fn scopes(
     runner: &Runner,
     users: &[BenchUser],
     plans: &mut Plans,
-) -> Result<Vec<ScopeTimings>> {
+) -> Result<(Vec<ScopeTimings>, (Stats, BTreeMap<i64, Vec<i64>>))> {
     let mut out = Vec::new();
+    let mut with_shares = None;
     for scope in Scope::ALL {
         let Measured {
             answers,
@@ -218,7 +309,7 @@ async fn scopes(
             statements,
         } = runner
             .measure(scope.name(), users, async |db, u| {
-                scope.run(db, &u.subject).await
+                scope.run::<document::Entity>(db, &u.subject).await
             })
             .await?;
         progress(&format!("library {}", scope.name()), &stats);
@@ -228,37 +319,57 @@ async fn scopes(
             stats,
             users.iter().map(|u| u.id).zip(answers).collect(),
         ));
+        if scope == Scope::ReadPage {
+            let m = runner
+                .measure(scope.name(), users, async |db, u| {
+                    queries::read_page::<shareable::Entity>(db, &u.subject).await
+                })
+                .await?;
+            progress(&format!("shares {}", scope.name()), &m.stats);
+            plans.push((format!("{}_with_shares", scope.name()), m.statements));
+            with_shares = Some((m.stats, users.iter().map(|u| u.id).zip(m.answers).collect()));
+        }
     }
-    Ok(out)
+    let with_shares = with_shares.expect("the scopes include the read page");
+    Ok((out, with_shares))
 }
 
-/// The bench users whose keyset read or shared page differs from the scope's first page.
-async fn page_differences(db: &DatabaseConnection, users: &[BenchUser]) -> Result<Vec<String>> {
+/// The bench users whose keyset read or shared page through the entity `E` differs from
+/// the scope's first page; with the keyset read pages, by user.
+async fn page_differences<E: Documents>(
+    db: &DatabaseConnection,
+    users: &[BenchUser],
+    entity: &str,
+) -> Result<(Vec<String>, BTreeMap<i64, Vec<i64>>)> {
     let mut differences = Vec::new();
+    let mut read_pages = BTreeMap::new();
     for user in users {
         let s = &user.subject;
         for (scope, page, first_page) in [
             (
                 "read",
-                queries::read_page(db, s).await?,
-                queries::read_first_page(db, s).await?,
+                queries::read_page::<E>(db, s).await?,
+                queries::read_first_page::<E>(db, s).await?,
             ),
             (
                 "shared",
-                queries::shared_page(db, s).await?,
-                queries::shared_first_page(db, s).await?,
+                queries::shared_page::<E>(db, s).await?,
+                queries::shared_first_page::<E>(db, s).await?,
             ),
         ] {
             if page != first_page {
                 differences.push(format!(
-                    "{scope} page of user {} ({}): keyset page {page:?}, scope's first page \
-                     {first_page:?}",
+                    "{entity}: {scope} page of user {} ({}): keyset page {page:?}, scope's \
+                     first page {first_page:?}",
                     user.id, user.kind
                 ));
             }
+            if scope == "read" {
+                read_pages.insert(user.id, page);
+            }
         }
     }
-    Ok(differences)
+    Ok((differences, read_pages))
 }
 
 /// Writes `explain/<query>-<kind>.txt` for every recorded library statement.
@@ -302,6 +413,13 @@ fn print_differences(engine: &str, differences: &[String]) {
     }
 }
 
+/// How many keys `with` answers otherwise than `without`.
+fn changed_answers<V: PartialEq>(with: &BTreeMap<i64, V>, without: &BTreeMap<i64, V>) -> usize {
+    with.iter()
+        .filter(|(key, value)| without.get(key) != Some(value))
+        .count()
+}
+
 /// Runs the benchmark; `Ok(false)` when an answer differs from the expected one.
 async fn run(args: &Args) -> Result<bool> {
     let started = Instant::now();
@@ -314,7 +432,21 @@ async fn run(args: &Args) -> Result<bool> {
             data.scale
         );
     }
-    let expected = expected::answers(&data);
+    // Shares expire against this time: before it, or at least a day after.
+    let start_ms = unix_ms(SystemTime::now());
+    let generated = shares::generate(&data, start_ms);
+    let summary = shares::summary(&generated, start_ms);
+    println!(
+        "generated shares: {}",
+        summary
+            .iter()
+            .map(|(name, count)| format!("{name} {count}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let received = shares::Received::at(&data, &generated, start_ms);
+    let expected = expected::answers(&data, None);
+    let expected_with_shares = expected::answers(&data, Some(&received));
 
     let reference = if args.database_url.starts_with("postgres") {
         Some((
@@ -329,10 +461,11 @@ async fn run(args: &Args) -> Result<bool> {
     let bench = db::fresh(&args.database_url, &args.out).await?;
     let db = &bench.db;
     println!("loading into {} (scale {})", bench.server, data.scale);
-    let mut load_steps = load::library_tables(db, &data).await?;
+    let mut load_steps = load::library_tables(db, &data, &generated).await?;
     if let Some((schema, _)) = &reference {
         load_steps.extend(load::reference_schema(db, schema, &args.data).await?);
     }
+    let read_back = shares::read_back(db, &data, &generated).await?;
 
     let mut users = Vec::with_capacity(data.bench_users.len());
     for sample in &data.bench_users {
@@ -359,14 +492,16 @@ async fn run(args: &Args) -> Result<bool> {
     let runner = Runner::new(db, runs);
     let mut plans = Plans::new();
     let queries = reference.as_ref().map(|(_, queries)| queries);
-    let ((library, library_answers), by_reference) =
-        guardian_queries(&runner, &users, &data.bench_docs, queries, &mut plans).await?;
-    let scopes = scopes(&runner, &users, &mut plans).await?;
+    let guardian = guardian_queries(&runner, &users, &data.bench_docs, queries, &mut plans).await?;
+    let (scopes, (read_page_with_shares, read_pages_with_shares)) =
+        scopes(&runner, &users, &mut plans).await?;
 
-    let mut differences = expected.differences(&library_answers);
-    differences.extend(page_differences(db, &users).await?);
+    let mut differences = expected.differences(&guardian.library.1);
+    let (plain_pages, plain_read_pages) =
+        page_differences::<document::Entity>(db, &users, "plain").await?;
+    differences.extend(plain_pages);
     print_differences("library", &differences);
-    if let Some((_, answers)) = &by_reference {
+    if let Some((_, answers)) = &guardian.reference {
         let reference_differences = expected.differences(answers);
         print_differences("reference", &reference_differences);
         differences.extend(
@@ -375,7 +510,60 @@ async fn run(args: &Args) -> Result<bool> {
                 .map(|line| format!("reference {line}")),
         );
     }
+    let mut share_differences = read_back;
+    share_differences.extend(expected_with_shares.differences(&guardian.shares.1));
+    let (shared_pages, shared_read_pages) =
+        page_differences::<shareable::Entity>(db, &users, "shareable").await?;
+    share_differences.extend(shared_pages);
+    let expected_pages = shares::read_pages(&plain_read_pages, &received, expected::PAGE);
+    // How many answers the shares change: a check that shares could not fail says little.
+    let changed = vec![
+        (
+            "Q1",
+            changed_answers(&expected_with_shares.q1, &expected.q1),
+        ),
+        (
+            "Q2",
+            changed_answers(&expected_with_shares.q2, &expected.q2),
+        ),
+        (
+            "Q3",
+            changed_answers(&expected_with_shares.q3, &expected.q3),
+        ),
+        (
+            "read page",
+            changed_answers(&expected_pages, &plain_read_pages),
+        ),
+    ];
+    println!(
+        "bench users whose answers the shares change: {}",
+        changed
+            .iter()
+            .map(|(question, n)| format!("{question} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (user, want) in &expected_pages {
+        for (how, got) in [
+            ("timed", read_pages_with_shares.get(user)),
+            ("checked", shared_read_pages.get(user)),
+        ] {
+            if got != Some(want) {
+                share_differences.push(format!(
+                    "read page of user {user} ({how}): expected {want:?}, got {got:?}"
+                ));
+            }
+        }
+    }
+    print_differences("library with shares", &share_differences);
+    differences.extend(
+        share_differences
+            .into_iter()
+            .map(|line| format!("with shares: {line}")),
+    );
 
+    let mut share_timings = guardian.shares.0;
+    share_timings.push(read_page_with_shares);
     let run = Run {
         data: &data,
         slug: bench.slug(),
@@ -383,10 +571,17 @@ async fn run(args: &Args) -> Result<bool> {
         sea_orm: db::SEA_ORM_VERSION,
         runs,
         load: load_steps,
-        library,
-        library_answers,
-        reference: by_reference,
+        library: guardian.library.0,
+        library_answers: guardian.library.1,
+        reference: guardian.reference,
         scopes,
+        shares: WithShares {
+            summary,
+            timings: share_timings,
+            answers: guardian.shares.1,
+            changed,
+            q4_same_statement: guardian.q4_same_statement,
+        },
         differences,
     };
     let date = report::utc_now();

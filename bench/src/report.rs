@@ -1,5 +1,6 @@
 //! The result files: `library-<engine>.json` and `reference-<engine>.json` in the shared
-//! result shape, and `results-<engine>.md`, a table of the library against the reference.
+//! result shape, and `results-<engine>.md`, a table of the library against the reference
+//! and of the library with shares against itself without them.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -31,8 +32,34 @@ pub const QUERY_BAR: f64 = 1.5;
 /// bar.
 pub const READ_BAR: f64 = 2.0;
 
+/// The questions timed with shares: Q1-Q4, then the full read scope's first page.
+pub const WITH_SHARES: [(&str, &str); 5] = [
+    QUERIES[0],
+    QUERIES[1],
+    QUERIES[2],
+    QUERIES[3],
+    ("read_page", "read page"),
+];
+
+/// Within this factor of its median without shares, a question with shares meets its bar.
+pub const SHARES_BAR: f64 = 1.2;
+
 /// Timings of one engine: one [`Stats`] per query of [`QUERIES`], in that order.
 pub type Timings = Vec<Stats>;
+
+/// The questions asked again through the shareable entity.
+pub struct WithShares {
+    /// The generated shares' counts, in report order.
+    pub summary: Vec<(&'static str, usize)>,
+    /// One [`Stats`] per question of [`WITH_SHARES`], in that order.
+    pub timings: Timings,
+    /// The answers to Q1-Q4 with shares.
+    pub answers: Answers,
+    /// Per question, how many bench users' expected answers the shares change.
+    pub changed: Vec<(&'static str, usize)>,
+    /// Whether Q4 ran the same statement through both entities.
+    pub q4_same_statement: bool,
+}
 
 /// One full-rules scope: its name, its timings, and per bench user the rows of its page
 /// (or its count).
@@ -60,6 +87,8 @@ pub struct Run<'a> {
     pub reference: Option<(Timings, Answers)>,
     /// The library's full-rules scopes.
     pub scopes: Vec<ScopeTimings>,
+    /// Q1-Q4 and the read page with shares.
+    pub shares: WithShares,
     /// Differences from the expected answers, one line each (empty: all equal).
     pub differences: Vec<String>,
 }
@@ -148,6 +177,7 @@ impl Run<'_> {
             rows.insert(name.to_string(), Json::Object(per_user));
         }
         library.insert("full_rules_rows".into(), Json::Object(rows));
+        library.insert("with_shares".into(), self.shares_json());
         library.insert(
             "load_s".into(),
             Json::Object(
@@ -173,6 +203,153 @@ impl Run<'_> {
         }
         save(format!("results-{}.md", self.slug), self.markdown(date))?;
         Ok(written)
+    }
+
+    /// The timings without shares of the questions of [`WITH_SHARES`], in that order: Q1-Q4
+    /// through the plain entity, then its read page.
+    fn without_shares(&self) -> Vec<Option<&Stats>> {
+        let read = self
+            .scopes
+            .iter()
+            .find(|(name, _, _)| *name == Scope::ReadPage.name())
+            .map(|(_, stats, _)| stats);
+        self.library.iter().map(Some).chain([read]).collect()
+    }
+
+    /// The `with_shares` object of the library's result file: the shares' counts, the
+    /// timings with shares, their ratios to those without (overall and per kind), and the
+    /// answers with shares.
+    fn shares_json(&self) -> Json {
+        let mut results = Map::new();
+        let mut ratios = Map::new();
+        let without = self.without_shares();
+        for (((name, _), with), without) in
+            WITH_SHARES.iter().zip(&self.shares.timings).zip(without)
+        {
+            results.insert(name.to_string(), with.to_json());
+            if let Some(without) = without {
+                let by_kind: Map<String, Json> = with
+                    .by_kind
+                    .iter()
+                    .filter_map(|(kind, w)| {
+                        let ratio = w / without.by_kind.get(kind)?;
+                        Some((kind.clone(), json!(round_ratio(ratio))))
+                    })
+                    .collect();
+                ratios.insert(
+                    name.to_string(),
+                    json!({
+                        "median": round_ratio(with.median_ms / without.median_ms),
+                        "by_kind": by_kind,
+                    }),
+                );
+            }
+        }
+        json!({
+            "shares": crate::shares::summary_json(&self.shares.summary),
+            "results": results,
+            "with_over_without": ratios,
+            "bar": SHARES_BAR,
+            "q4_same_statement": self.shares.q4_same_statement,
+            "answers": self.shares.answers.to_json(),
+            "users_whose_answers_shares_change": Json::Object(
+                self.shares
+                    .changed
+                    .iter()
+                    .map(|(question, n)| ((*question).to_owned(), json!(n)))
+                    .collect(),
+            ),
+        })
+    }
+
+    /// The questions with shares against themselves without: overall, then per kind.
+    fn against_no_shares(&self, w: &mut String) {
+        let summary: Vec<String> = self
+            .shares
+            .summary
+            .iter()
+            .map(|(name, count)| format!("{} {count}", name.replace('_', " ")))
+            .collect();
+        let _ = writeln!(
+            w,
+            "\n## With shares (bar: within {SHARES_BAR}× of the same question without them)\n"
+        );
+        let changed: Vec<String> = self
+            .shares
+            .changed
+            .iter()
+            .map(|(question, n)| format!("{question} {n}"))
+            .collect();
+        let _ = writeln!(
+            w,
+            "Generated from the data set, expiries against the run's start: {}. Bench users \
+             whose expected answers the shares change: {} (of {}).\n",
+            summary.join(", "),
+            changed.join(", "),
+            self.data.bench_users.len()
+        );
+        let _ = writeln!(
+            w,
+            "*Without*: the plain `document` entity, whose scopes read no shares. *With*: the \
+             same table declared with root grants (`view = 2, change = 1`), whose scopes also \
+             count every unexpired share to the user, its groups or anyone. Same rows, grants \
+             and connection, each question timed through both one after the other. Q4 lists \
+             holders, which are read from the grants only: with shares it is the same \
+             question{}.\n",
+            if self.shares.q4_same_statement {
+                " and the same statement"
+            } else {
+                ", though **not the same statement**"
+            }
+        );
+        let _ = writeln!(
+            w,
+            "| question | without median | with median | without p95 | with p95 | with / without | \
+             within {SHARES_BAR}× |"
+        );
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---|");
+        let without = self.without_shares();
+        for (((_, title), with), without) in
+            WITH_SHARES.iter().zip(&self.shares.timings).zip(&without)
+        {
+            let Some(without) = without else { continue };
+            let ratio = with.median_ms / without.median_ms;
+            let _ = writeln!(
+                w,
+                "| {title} | {} | {} | {} | {} | {ratio:.2} | {} |",
+                ms(without.median_ms),
+                ms(with.median_ms),
+                ms(without.p95_ms),
+                ms(with.p95_ms),
+                verdict_mark(ratio <= SHARES_BAR)
+            );
+        }
+        let _ = writeln!(
+            w,
+            "\n### Per kind (medians; Q4 by document kind, the others by user kind)\n"
+        );
+        let _ = writeln!(
+            w,
+            "| question | kind | without | with | with / without | within {SHARES_BAR}× |"
+        );
+        let _ = writeln!(w, "|---|---|---:|---:|---:|---|");
+        for (((_, title), with), without) in
+            WITH_SHARES.iter().zip(&self.shares.timings).zip(&without)
+        {
+            let Some(without) = without else { continue };
+            for (kind, with) in &with.by_kind {
+                if let Some(without) = without.by_kind.get(kind) {
+                    let ratio = with / without;
+                    let _ = writeln!(
+                        w,
+                        "| {title} | {kind} | {} | {} | {ratio:.2} | {} |",
+                        ms(*without),
+                        ms(*with),
+                        verdict_mark(ratio <= SHARES_BAR)
+                    );
+                }
+            }
+        }
     }
 
     /// The library's Q1-Q4 against the reference: overall, then per kind.
@@ -238,7 +415,8 @@ impl Run<'_> {
             self.runs
         );
         let verdict = if self.differences.is_empty() {
-            "equal to the expected answers on Q1-Q4 for every bench user and document"
+            "equal to the expected answers on Q1-Q4 for every bench user and document, with \
+             and without shares, and on the read page with shares"
         } else {
             "**different from the expected answers** (see the run's output)"
         };
@@ -308,6 +486,8 @@ impl Run<'_> {
             }
         }
 
+        self.against_no_shares(w);
+
         let _ = writeln!(w, "\n## Load\n\n| step | seconds |\n|---|---:|");
         for (step, took) in &self.load {
             let _ = writeln!(w, "| {step} | {:.1} |", took.as_secs_f64());
@@ -353,6 +533,11 @@ fn ms(value: f64) -> String {
     } else {
         format!("{value:.3}")
     }
+}
+
+/// A ratio to the second decimal, for the result files.
+fn round_ratio(ratio: f64) -> f64 {
+    (ratio * 100.0).round() / 100.0
 }
 
 fn verdict_mark(ok: bool) -> &'static str {
