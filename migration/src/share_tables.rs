@@ -119,7 +119,10 @@ pub async fn create_share_tables<E: OwnedEntity>(
         index("uuid", &[UUID]).unique().to_owned(),
         // The rows shared with a user (its group NULL) or with anyone (both NULL), and with
         // a group, each in id order: the receiver's candidates are one range.
-        index("receiver", &[RECEIVER_USER_ID, RECEIVER_GROUP_ID, OBJECT_ID]),
+        index(
+            "receiver",
+            &[RECEIVER_USER_ID, RECEIVER_GROUP_ID, OBJECT_ID],
+        ),
         index("receiver-group", &[RECEIVER_GROUP_ID, OBJECT_ID]),
         // An object's shares, and the cascade from the object.
         index("object", &[OBJECT_ID, ORIGIN_ID]),
