@@ -9,8 +9,10 @@ use sea_orm::sea_query::{IntoTableRef, TableRef};
 /// (scopes, checks, clone, typed duplicate errors) is generic over it. Implementing it by
 /// hand is possible but the derive also validates the entity at compile time.
 pub trait OwnedEntity: EntityTrait {
-    /// The model name permissions are scoped by. No two entities may share one: a grant on
-    /// an object admits the row with its id in every entity of its model name. The derive's
+    /// The model name permissions are scoped by. No two entities on different tables may
+    /// share one: a grant on an object admits the row with its id in every entity of its
+    /// model name (two entities of one table, say one that declares root grants and one
+    /// that does not, are the same rows and may). The derive's
     /// default is the table name, `"<schema>.<table>"` when the entity has
     /// `#[sea_orm(schema_name = "..")]`.
     const MODEL_NAME: &'static str;
