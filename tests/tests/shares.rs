@@ -696,8 +696,7 @@ async fn a_group_share_reaches_members_and_a_share_with_anyone_everyone(db: &Dat
     // deactivated since it was loaded.
     let before = stored(db).await;
     for subject in [&Subject::anonymous(), &carol, &inactive] {
-        let passed =
-            shared_doc::Entity::pass_on(db, subject, public.uuid, &to_user(w.alice)).await;
+        let passed = shared_doc::Entity::pass_on(db, subject, public.uuid, &to_user(w.alice)).await;
         assert!(
             matches!(passed, Err(OwnershipError::PermissionDenied { .. })),
             "{passed:?}"
