@@ -90,6 +90,16 @@ pub(crate) fn profiles_of(user: &Key) -> SelectStatement {
     user_profiles(user, false)
 }
 
+/// The ids of the user's profiles while the database confirms the user (see [`user_is`]),
+/// none otherwise: the rows a subject owns, to leave out of what is shared with it. A
+/// snapshot the database no longer confirms owns nothing, as a fresh load of that user
+/// does not, so it keeps the rows shared with anyone that it once owned.
+pub(crate) fn confirmed_profiles_of(user: &SubjectUser) -> SelectStatement {
+    let mut profiles = profiles_of(user.id.key());
+    profiles.and_where(user_is(user, None));
+    profiles
+}
+
 /// The ids of the groups the user is a member of.
 pub(crate) fn groups_of(user: &Key) -> SelectStatement {
     Identity::current().groups_of(user, SUBJECT_MEMBERSHIP)

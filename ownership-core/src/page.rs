@@ -206,7 +206,7 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             Listed::Shared => self
                 .subject
                 .active_user()
-                .map(|user| ownership::profiles_of(user.id.key())),
+                .map(ownership::confirmed_profiles_of),
             _ => None,
         };
         let keyset = Keyset {

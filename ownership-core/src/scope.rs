@@ -14,7 +14,6 @@ use sea_orm::{
 };
 
 use crate::condition::Statement;
-use crate::key::Key;
 
 use crate::error::OwnershipError;
 use crate::owned::OwnedEntity;
@@ -209,16 +208,16 @@ pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 
 /// `owner NOT IN (the user's profiles)`, read from the database when the statement runs:
 /// a snapshot taken before the user got a profile must not count that profile's rows as
-/// someone else's.
-fn not_owned_by(owner: impl IntoColumnRef, user: &Key) -> Expr {
-    Expr::col(owner).not_in_subquery(ownership::profiles_of(user))
+/// someone else's, and one the database no longer confirms owns nothing.
+fn not_owned_by(owner: impl IntoColumnRef, user: &SubjectUser) -> Expr {
+    Expr::col(owner).not_in_subquery(ownership::confirmed_profiles_of(user))
 }
 
 /// Rows the subject may read but does not own (rule 4).
 pub fn shared_with<E: OwnedEntity>(subject: &Subject) -> Condition {
     let readable = Condition::all().add(readable_by::<E>(subject));
     match subject.active_user() {
-        Some(user) => readable.add(not_owned_by(E::owner_column(), user.id.key())),
+        Some(user) => readable.add(not_owned_by(E::owner_column(), user)),
         None => readable,
     }
 }
