@@ -2,14 +2,17 @@
 //! rules (`The rules`, `Invariants`) and the decisions recorded in the README, to check the
 //! library's SQL against.
 //!
-//! A [`World`] holds accounts, users, profiles, groups, memberships, owned rows and grants,
-//! keyed by their database ids. Each rule is one method, with the rule it implements quoted
-//! in its doc comment; the answers are plain sets, computed by walking the world, never by
+//! A [`World`] holds accounts, users, profiles, groups, memberships, owned rows, grants and
+//! capability shares, keyed by their database ids (shares by their uuids), and the time of
+//! the subjects' clock. Each rule is one method, with the rule it implements quoted in its
+//! doc comment; the answers are plain sets, computed by walking the world, never by
 //! building SQL. A subject is a [`Who`]: its user id (`None` is anonymous, and an id with no
 //! user is a user that no longer exists), which of the users ever given that id it was
 //! loaded for, and the whole-model grants it held when loaded.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use ownership_core::Uuid;
 
 /// Who is asking: the user id, and the grants on a whole model or on everything that the
 /// subject held when loaded. README: "A grant on a whole model or on everything is part of
@@ -51,11 +54,20 @@ pub enum Model {
     /// `entities::uuid_doc`, keyed by UUID: model name `uuid_doc`, read `view`, manage
     /// `change`. Its rows are named here by integer handles (see `world::uuid_doc_id`).
     UuidDoc,
+    /// `entities::shared_doc`, keyed by `i64`, the one whose rows can be shared: model name
+    /// `shared_doc`, read `view`, manage `change`, root grants `view: 2, change: 1,
+    /// delete: 0`.
+    SharedDoc,
 }
 
 impl Model {
     /// Every model.
-    pub const ALL: [Model; 3] = [Model::Document, Model::Note, Model::UuidDoc];
+    pub const ALL: [Model; 4] = [
+        Model::Document,
+        Model::Note,
+        Model::UuidDoc,
+        Model::SharedDoc,
+    ];
 
     /// The model name permissions are narrowed by.
     pub fn name(self) -> &'static str {
@@ -63,7 +75,23 @@ impl Model {
             Model::Document => "document",
             Model::Note => "notes",
             Model::UuidDoc => "uuid_doc",
+            Model::SharedDoc => "shared_doc",
         }
+    }
+
+    /// Rule 6: "An owned entity that allows sharing declares its root grants: permission
+    /// name → depth (how many more times it may be passed on), e.g. `view: 2, change: 1,
+    /// delete: 0`"; the other entities declare none.
+    pub fn root_grants(self) -> &'static [(&'static str, u32)] {
+        match self {
+            Model::SharedDoc => &[("view", 2), ("change", 1), ("delete", 0)],
+            Model::Document | Model::Note | Model::UuidDoc => &[],
+        }
+    }
+
+    /// Whether `name` is one of the root grants.
+    pub fn is_root_name(self, name: &str) -> bool {
+        self.root_grants().iter().any(|(root, _)| *root == name)
     }
 
     /// "the read permission (default `view`)".
@@ -193,6 +221,50 @@ pub struct HoldersQuestion {
     pub direct_only: bool,
 }
 
+/// Vocabulary: "**Agent**: who a share is addressed to: a user, a group, or anonymous
+/// (everyone)."
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Agent {
+    /// One user.
+    User(i64),
+    /// The members of a group.
+    Group(i64),
+    /// Anyone, signed in or not.
+    Anyone,
+}
+
+/// Vocabulary: "**Share**: a capability handed from one agent to another on one object:
+/// permission names with a depth each, an optional expiry, a random uuid, an origin
+/// share." Shares are of `shared_doc` rows, the one model with root grants; the world keys
+/// them by their uuids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// The shared row.
+    pub object: i64,
+    /// The share it was passed on from; `None` for a first share.
+    pub origin: Option<Uuid>,
+    /// The user who made it.
+    pub emitter: i64,
+    /// Who receives it.
+    pub receiver: Agent,
+    /// When it stops counting, in milliseconds since the Unix epoch; `None`: never.
+    pub expires_ms: Option<i64>,
+    /// The names it holds, each with how many more times it may be passed on.
+    pub names: BTreeMap<String, u32>,
+}
+
+/// What a new share asks for: its receiver, its names with a depth each (`None`: every
+/// name that may be handed on, at the deepest depth allowed), and its expiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareAsk {
+    /// Who is to receive it.
+    pub receiver: Agent,
+    /// The names asked for, each at most at this depth.
+    pub names: Option<BTreeMap<String, u32>>,
+    /// The expiry asked for, in milliseconds since the Unix epoch.
+    pub expires_ms: Option<i64>,
+}
+
 /// A power a user can lose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Power {
@@ -224,6 +296,20 @@ pub enum Refusal {
     },
     /// A row cannot be given to a profile that does not exist.
     NoSuchProfile(i64),
+    /// Rule 9: "A row the subject may not read is `NotFound`"; rule 6: a share "for
+    /// anyone else [than its receivers] does not exist".
+    NotFound,
+    /// Rule 9: a row "it may read but not manage is `PermissionDenied`".
+    PermissionDenied,
+    /// Rule 6: "If nothing is left to pass, the share is refused with an error, never
+    /// created empty."
+    NothingToShare,
+    /// Rule 6: "One share per (origin, receiver, object)": the share already there.
+    DuplicateShare(Uuid),
+    /// Rule 6: "an expired share cannot be passed on".
+    ShareExpired(Uuid),
+    /// An expiry not after the current time: "Every bad input ... is a typed error".
+    ExpiryNotInFuture,
 }
 
 /// A world: everything the rules look at, by database id.
@@ -246,6 +332,10 @@ pub struct World {
     /// How many times each user id was given to a new user after its user was deleted;
     /// absent for never.
     pub incarnations: BTreeMap<i64, u32>,
+    /// The shares, by uuid.
+    pub shares: BTreeMap<Uuid, Share>,
+    /// The time the subjects' clock shows, in milliseconds since the Unix epoch.
+    pub now_ms: i64,
 }
 
 impl World {
@@ -382,8 +472,18 @@ impl World {
     /// everything owned by any profile in an account where `s` holds a profile. Otherwise:
     /// what `s` owns. Plus every object for which `s`, or a group of `s`, holds the model's
     /// manage permission (default `change`), on that object, model-wide (NULL object) or
-    /// globally (NULL model name and NULL object)."
+    /// globally (NULL model name and NULL object), or through an unexpired share (rule 6)."
     pub fn manage(&self, who: &Who, model: Model) -> BTreeSet<i64> {
+        let mut rows = self.managed_in_own_right(who, model);
+        rows.extend(self.shared_rows(who, model, &[model.manage_permission()], true));
+        rows
+    }
+
+    /// Rule 2 without its shares: what the subject manages "in its own right", as owner,
+    /// staff, superuser or by a grant. Rule 6: "A subject who may manage an object (rule 2)
+    /// may share it"; a share that lets its receiver manage the row is passed on instead,
+    /// within its depths ("A receiver ... may pass it on").
+    pub fn managed_in_own_right(&self, who: &Who, model: Model) -> BTreeSet<i64> {
         let Some((user, flags)) = self.entitled(who) else {
             return BTreeSet::new();
         };
@@ -420,18 +520,26 @@ impl World {
     /// of: what `s` may manage; what is owned by a staff profile in one of `s`'s accounts;
     /// what is owned by a superuser's profile; every object for which `s`, or a group of
     /// `s`, holds the read permission (default `view`), on that object, model-wide or
-    /// globally." Rule 0: the ownership branches "need at least one profile". The owners'
-    /// flags count as they are: the rule does not ask whether the staff or superuser owner
-    /// is active.
+    /// globally, or through an unexpired share." Rule 0: the ownership branches "need at
+    /// least one profile". The owners' flags count as they are: the rule does not ask
+    /// whether the staff or superuser owner is active. "Manage implies read": a share
+    /// holding the manage permission admits the row too.
     pub fn read(&self, who: &Who, model: Model) -> BTreeSet<i64> {
+        let mut rows = self.shared_rows(
+            who,
+            model,
+            &[model.read_permission(), model.manage_permission()],
+            true,
+        );
         let Some((user, flags)) = self.entitled(who) else {
-            return BTreeSet::new();
+            return rows;
         };
         // The read and manage permissions are asked about together.
         let model_wide = who.claims(&[model.read_permission(), model.manage_permission()], model);
         let accounts = self.accounts_of(user);
         let has_profile = who.has_profiles && !accounts.is_empty();
-        self.rows_of(model)
+        let granted = self
+            .rows_of(model)
             .filter(|&(id, row)| {
                 let owner = self.owner_user(row.owner);
                 let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
@@ -443,12 +551,15 @@ impl World {
                     || (has_profile && owner.is_some_and(|o| o.is_superuser))
                     || self.holds(user, model.read_permission(), model, id, true, model_wide)
             })
-            .map(|(id, _)| id)
-            .collect()
+            .map(|(id, _)| id);
+        rows.extend(granted);
+        rows
     }
 
     /// Rule 4: "`shared_with(s)`: readable by `s` and not owned by `s`", owned as the
-    /// database says now, whatever profiles the snapshot holds.
+    /// database says now, whatever profiles the snapshot holds. Rule 0 gives a subject that
+    /// is anonymous, inactive or no longer exists nothing, ownership included: what it
+    /// reads (shares with anyone) is all shared with it.
     pub fn shared_with(&self, who: &Who, model: Model) -> BTreeSet<i64> {
         let owned = self.owned_now(who, model);
         self.read(who, model)
@@ -463,39 +574,50 @@ impl World {
     /// object)." `Permitted`: "An empty list permits nothing", "a superuser is permitted
     /// everything" unless `without_superuser_bypass`; `without_groups` counts only the
     /// subject's own grants, `objects_only` only grants on the objects themselves.
+    ///
+    /// Rule 6: "An unexpired share counts in the scopes like a grant of its names on that
+    /// object to its receiver (rules 2, 3, 5)": a grant's names and the shares' names
+    /// together may hold the set ("a direct grant and a group grant may together hold the
+    /// set"); `without_groups` leaves out the shares to the subject's groups as it leaves out
+    /// their grants; a share is on the object itself, so `objects_only` keeps it. Rule 0:
+    /// a subject given nothing else still receives the shares with anyone, which must then
+    /// hold every name themselves.
     pub fn permitted_for(&self, who: &Who, model: Model, ask: &Ask) -> BTreeSet<i64> {
-        let Some((user, flags)) = self.entitled(who) else {
-            return BTreeSet::new();
-        };
         if ask.names.is_empty() {
             return BTreeSet::new();
         }
-        if ask.superuser_bypass && flags.is_superuser {
+        let entitled = self.entitled(who);
+        if ask.superuser_bypass && entitled.is_some_and(|(_, flags)| flags.is_superuser) {
             return self.ids_of(model);
         }
         // Any-of asks about the names together, all-of about each name on its own.
         let claims_any = who.claims(&ask.names, model);
-        let held = |id: i64, name: &String| {
+        let held = |id: i64, shared: &BTreeSet<&str>, name: &String| {
             let claimed = if ask.any {
                 claims_any
             } else {
                 who.claims(std::slice::from_ref(name), model)
             };
-            self.holds(
-                user,
-                name,
-                model,
-                id,
-                ask.with_groups,
-                ask.model_wide && claimed,
-            )
+            shared.contains(name.as_str())
+                || entitled.is_some_and(|(user, _)| {
+                    self.holds(
+                        user,
+                        name,
+                        model,
+                        id,
+                        ask.with_groups,
+                        ask.model_wide && claimed,
+                    )
+                })
         };
         self.rows_of(model)
             .filter(|&(id, _)| {
+                let shared = self.shared_names(who, model, id, ask.with_groups);
+                let held = |name: &String| held(id, &shared, name);
                 if ask.any {
-                    ask.names.iter().any(|name| held(id, name))
+                    ask.names.iter().any(held)
                 } else {
-                    ask.names.iter().all(|name| held(id, name))
+                    ask.names.iter().all(held)
                 }
             })
             .map(|(id, _)| id)
@@ -510,6 +632,332 @@ impl World {
     /// "A single-object check answers exactly 'is this row in the scope'": `can_manage`.
     pub fn can_manage(&self, who: &Who, model: Model, id: i64) -> bool {
         self.manage(who, model).contains(&id)
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Shares (rule 6)
+    // -----------------------------------------------------------------------------------
+
+    /// Rule 6: "Expiry is compared inside the statement with a time the library reads from
+    /// a clock the application can replace": a share counts while it never expires or its
+    /// expiry is after the subjects' clock, in milliseconds.
+    pub fn unexpired(&self, share: &Share) -> bool {
+        share.expires_ms.is_none_or(|expires| expires > self.now_ms)
+    }
+
+    /// Rule 6: "A receiver (the user, a member of the receiving group, anyone for an
+    /// anonymous share)", expired or not. Rule 0: "Every rule gives nothing to an anonymous
+    /// subject, to an inactive user, and to a user that no longer exists, except what is
+    /// shared with ... anonymous": a share to a user or a group reaches only an entitled
+    /// subject, its groups as the memberships are now. `with_groups` off (rule 5's
+    /// `without_groups`): not through a group.
+    pub fn receives(&self, who: &Who, share: &Share, with_groups: bool) -> bool {
+        match share.receiver {
+            Agent::Anyone => true,
+            Agent::User(receiver) => self.entitled(who).is_some_and(|(user, _)| user == receiver),
+            Agent::Group(group) => {
+                with_groups
+                    && self
+                        .entitled(who)
+                        .is_some_and(|(user, _)| self.members.contains(&(group, user)))
+            }
+        }
+    }
+
+    /// The unexpired shares of a row of `model` that `who` receives.
+    fn received_on(
+        &self,
+        who: &Who,
+        model: Model,
+        id: i64,
+        with_groups: bool,
+    ) -> impl Iterator<Item = &Share> {
+        let shareable = model == Model::SharedDoc;
+        self.shares.values().filter(move |share| {
+            shareable
+                && share.object == id
+                && self.unexpired(share)
+                && self.receives(who, share, with_groups)
+        })
+    }
+
+    /// Rule 6: "A receiver uses every name it holds, whatever the depth": the names `who`
+    /// holds on a row through unexpired shares. "Outside its root grants nobody ... holds a
+    /// capability": a share holds only root names.
+    pub fn shared_names(
+        &self,
+        who: &Who,
+        model: Model,
+        id: i64,
+        with_groups: bool,
+    ) -> BTreeSet<&str> {
+        self.received_on(who, model, id, with_groups)
+            .flat_map(|share| share.names.keys().map(String::as_str))
+            .collect()
+    }
+
+    /// Rule 6: "An unexpired share counts in the scopes like a grant of its names on that
+    /// object to its receiver": the rows of `model` on which `who` holds one of `names`
+    /// through a share.
+    pub fn shared_rows(
+        &self,
+        who: &Who,
+        model: Model,
+        names: &[&str],
+        with_groups: bool,
+    ) -> BTreeSet<i64> {
+        self.rows_of(model)
+            .map(|(id, _)| id)
+            .filter(|&id| {
+                let held = self.shared_names(who, model, id, with_groups);
+                names.iter().any(|name| held.contains(name))
+            })
+            .collect()
+    }
+
+    /// django-caps' `available`: the rows the subject owns (rule 1) and those shared with
+    /// it (to it, to one of its groups, to anyone) by an unexpired share, whatever root
+    /// name it holds.
+    pub fn available_to(&self, who: &Who, model: Model) -> BTreeSet<i64> {
+        let roots: Vec<&str> = model.root_grants().iter().map(|(name, _)| *name).collect();
+        let mut rows = self.owned_by(who, model);
+        rows.extend(self.shared_rows(who, model, &roots, true));
+        rows
+    }
+
+    /// The rows on which the subject holds the capability `name`: rule 6, "Outside its root
+    /// grants nobody, the owner included, holds a capability (the owner's rights on shares
+    /// are bounded by the root grants)"; within them the owner (rule 1) holds every one,
+    /// and a receiver those its unexpired shares hold.
+    pub fn with_capability_for(&self, who: &Who, model: Model, name: &str) -> BTreeSet<i64> {
+        if !model.is_root_name(name) {
+            return BTreeSet::new();
+        }
+        let mut rows = self.owned_by(who, model);
+        rows.extend(self.shared_rows(who, model, &[name], true));
+        rows
+    }
+
+    /// `has_capability`: a single-object check, "is this row in the scope" of
+    /// [`World::with_capability_for`].
+    pub fn has_capability(&self, who: &Who, model: Model, name: &str, id: i64) -> bool {
+        self.with_capability_for(who, model, name).contains(&id)
+    }
+
+    /// Rule 6: "Looking a share up by its uuid answers only its receivers; for anyone else
+    /// it does not exist (no hint that it does)"; django-caps' `access` finds only an
+    /// unexpired share.
+    pub fn access(&self, who: &Who, uuid: &Uuid) -> Option<&Share> {
+        self.shares
+            .get(uuid)
+            .filter(|share| self.unexpired(share) && self.receives(who, share, true))
+    }
+
+    /// Whether a share's receiver exists: a grant "names users that do not exist" or
+    /// groups is refused, and so is a share to them.
+    fn check_receiver(&self, receiver: Agent) -> Result<(), Refusal> {
+        match receiver {
+            Agent::User(user) if !self.users.contains_key(&user) => {
+                Err(Refusal::UnknownUsers(vec![user]))
+            }
+            Agent::Group(group) if !self.groups.contains(&group) => {
+                Err(Refusal::UnknownGroups(vec![group]))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Rule 6: "the names asked for, each capped at its root depth (no names asked: the
+    /// root grants as declared); names not in the root grants are dropped", and for a share
+    /// passed on "each name held with depth ≥ 1, at most at depth − 1 (no names asked:
+    /// every such name at depth − 1)": of the names `available` (name → deepest depth
+    /// allowed), those asked for, at most at the depth asked. "If nothing is left to pass,
+    /// the share is refused with an error, never created empty."
+    fn names_to_share(
+        available: &BTreeMap<String, u32>,
+        asked: Option<&BTreeMap<String, u32>>,
+    ) -> Result<BTreeMap<String, u32>, Refusal> {
+        let names: BTreeMap<String, u32> = match asked {
+            None => available.clone(),
+            Some(asked) => asked
+                .iter()
+                .filter_map(|(name, &depth)| {
+                    available
+                        .get(name)
+                        .map(|&allowed| (name.clone(), depth.min(allowed)))
+                })
+                .collect(),
+        };
+        if names.is_empty() {
+            Err(Refusal::NothingToShare)
+        } else {
+            Ok(names)
+        }
+    }
+
+    /// An expiry asked for must be after the subject's time: "Every bad input ... is a
+    /// typed error".
+    fn check_expiry(&self, ask: &ShareAsk) -> Result<(), Refusal> {
+        match ask.expires_ms {
+            Some(expires) if expires <= self.now_ms => Err(Refusal::ExpiryNotInFuture),
+            _ => Ok(()),
+        }
+    }
+
+    /// `share`: rule 6, "A subject who may manage an object (rule 2) may share it with an
+    /// agent", in its own right ([`World::managed_in_own_right`]); rule 9, "A row the
+    /// subject may not read is `NotFound`; one it may read but not manage is
+    /// `PermissionDenied`; nothing is written in either case"; "One share per (origin,
+    /// receiver, object)": a first share has no origin. On success the share to add, made
+    /// by the subject's user (see [`World::add_share`]).
+    pub fn share(
+        &self,
+        who: &Who,
+        model: Model,
+        id: i64,
+        ask: &ShareAsk,
+    ) -> Result<Share, Refusal> {
+        self.check_expiry(ask)?;
+        if !self.ids_of(model).contains(&id) {
+            return Err(Refusal::NotFound);
+        }
+        if !self.managed_in_own_right(who, model).contains(&id) {
+            return Err(if self.can_read(who, model, id) {
+                Refusal::PermissionDenied
+            } else {
+                Refusal::NotFound
+            });
+        }
+        let (emitter, _) = self.entitled(who).expect("who manages a row is entitled");
+        let root = model
+            .root_grants()
+            .iter()
+            .map(|&(name, depth)| (name.to_owned(), depth))
+            .collect();
+        let names = Self::names_to_share(&root, ask.names.as_ref())?;
+        self.check_receiver(ask.receiver)?;
+        let duplicate = self.shares.iter().find(|(_, share)| {
+            share.object == id && share.origin.is_none() && share.receiver == ask.receiver
+        });
+        if let Some((&existing, _)) = duplicate {
+            return Err(Refusal::DuplicateShare(existing));
+        }
+        Ok(Share {
+            object: id,
+            origin: None,
+            emitter,
+            receiver: ask.receiver,
+            expires_ms: ask.expires_ms,
+            names,
+        })
+    }
+
+    /// `pass_on`: rule 6, "A receiver ... of an unexpired share may pass it on"; for
+    /// anyone else the share "does not exist"; "an expired share cannot be passed on";
+    /// "The new share's expiry is at most its origin's"; "One share per (origin,
+    /// receiver, object)". Rule 0: a subject that is anonymous, inactive or no longer
+    /// exists receives the shares with anyone, but is given no right of its own to make a
+    /// share (anonymous is refused: a share is made by a user).
+    pub fn pass_on(&self, who: &Who, uuid: &Uuid, ask: &ShareAsk) -> Result<Share, Refusal> {
+        self.check_expiry(ask)?;
+        let Some(origin) = self
+            .shares
+            .get(uuid)
+            .filter(|share| self.receives(who, share, true))
+        else {
+            return Err(Refusal::NotFound);
+        };
+        let Some((emitter, _)) = self.entitled(who) else {
+            return Err(Refusal::PermissionDenied);
+        };
+        if !self.unexpired(origin) {
+            return Err(Refusal::ShareExpired(*uuid));
+        }
+        let passable = origin
+            .names
+            .iter()
+            .filter(|&(_, &depth)| depth >= 1)
+            .map(|(name, &depth)| (name.clone(), depth - 1))
+            .collect();
+        let names = Self::names_to_share(&passable, ask.names.as_ref())?;
+        self.check_receiver(ask.receiver)?;
+        let duplicate = self
+            .shares
+            .iter()
+            .find(|(_, share)| share.origin == Some(*uuid) && share.receiver == ask.receiver);
+        if let Some((&existing, _)) = duplicate {
+            return Err(Refusal::DuplicateShare(existing));
+        }
+        let expires_ms = match (ask.expires_ms, origin.expires_ms) {
+            (Some(asked), Some(theirs)) => Some(asked.min(theirs)),
+            (asked, theirs) => asked.or(theirs),
+        };
+        Ok(Share {
+            object: origin.object,
+            origin: Some(*uuid),
+            emitter,
+            receiver: ask.receiver,
+            expires_ms,
+            names,
+        })
+    }
+
+    /// Adds a share the library made under `uuid`.
+    pub fn add_share(&mut self, uuid: Uuid, share: Share) {
+        self.shares.insert(uuid, share);
+    }
+
+    /// `revoke_share`: by the user who made the share (entitled, rule 0) or by a subject
+    /// who manages its row in its own right. Rule 6: "Deleting (revoking) a share deletes
+    /// every share passed on from it, at every depth"; "Looking a share up by its uuid
+    /// answers only its receivers; for anyone else it does not exist": a receiver (expired
+    /// or not) is refused, anyone else finds nothing. Returns how many shares went.
+    pub fn revoke_share(&mut self, who: &Who, uuid: &Uuid) -> Result<usize, Refusal> {
+        let Some(share) = self.shares.get(uuid) else {
+            return Err(Refusal::NotFound);
+        };
+        let by_emitter = self
+            .entitled(who)
+            .is_some_and(|(user, _)| user == share.emitter);
+        let by_manager = self
+            .managed_in_own_right(who, Model::SharedDoc)
+            .contains(&share.object);
+        if !(by_emitter || by_manager) {
+            return Err(if self.receives(who, share, true) {
+                Refusal::PermissionDenied
+            } else {
+                Refusal::NotFound
+            });
+        }
+        let uuid = *uuid;
+        Ok(self.remove_shares(|found, _| found == uuid))
+    }
+
+    /// Removes the shares `doomed` picks and, rule 6, "every share passed on from it, at
+    /// every depth"; returns how many went.
+    fn remove_shares(&mut self, doomed: impl Fn(Uuid, &Share) -> bool) -> usize {
+        let mut gone: BTreeSet<Uuid> = self
+            .shares
+            .iter()
+            .filter(|&(&uuid, share)| doomed(uuid, share))
+            .map(|(&uuid, _)| uuid)
+            .collect();
+        loop {
+            let passed_on: Vec<Uuid> = self
+                .shares
+                .iter()
+                .filter(|(uuid, share)| {
+                    !gone.contains(uuid) && share.origin.is_some_and(|o| gone.contains(&o))
+                })
+                .map(|(&uuid, _)| uuid)
+                .collect();
+            if passed_on.is_empty() {
+                break;
+            }
+            gone.extend(passed_on);
+        }
+        self.shares.retain(|uuid, _| !gone.contains(uuid));
+        gone.len()
     }
 
     // -----------------------------------------------------------------------------------
@@ -723,8 +1171,9 @@ impl World {
     }
 
     /// Deleting rows (SeaORM's `delete_by_id`); invariant: "Deleting an owned object, by
-    /// whatever path, removes its grants; an id used again never inherits them." Returns
-    /// how many rows went.
+    /// whatever path (the library, SeaORM's own `delete_by_id` ...), removes its grants and
+    /// shares in the database; an id used again never inherits them", and with a share,
+    /// rule 6, every share passed on from it. Returns how many rows went.
     pub fn delete_objects(&mut self, model: Model, ids: &BTreeSet<i64>) -> u64 {
         let rows = self.rows.entry(model).or_default();
         let mut deleted = 0;
@@ -737,6 +1186,9 @@ impl World {
             !(permission.model_name.as_deref() == Some(model.name())
                 && permission.object.is_some_and(|o| ids.contains(&o)))
         });
+        if model == Model::SharedDoc {
+            self.remove_shares(|_, share| ids.contains(&share.object));
+        }
         deleted
     }
 
@@ -759,9 +1211,10 @@ impl World {
         self.users.contains_key(&user) && !self.user_owns_rows(user)
     }
 
-    /// Deleting a user: its profiles, memberships and grants go with it. Invariant:
-    /// "Deleting a user, profile or group never widens anyone's access and never leaves a
-    /// grant pointing at nothing"; README: "deleting a user, account or profile that still
+    /// Deleting a user: its profiles, memberships and grants go with it, and the shares
+    /// it made or received with everything passed on from them. Invariant: "Deleting a
+    /// user, profile or group never widens anyone's access and never leaves a grant
+    /// pointing at nothing"; README: "deleting a user, account or profile that still
     /// owns rows fails instead of deleting the rows or leaving them ownerless". Returns how
     /// many users went.
     pub fn delete_user(&mut self, user: i64) -> Result<u64, Refusal> {
@@ -776,6 +1229,7 @@ impl World {
         self.members.retain(|&(_, member)| member != user);
         self.grants
             .retain(|(_, grantee)| *grantee != Grantee::User(user));
+        self.remove_shares(|_, share| share.emitter == user || share.receiver == Agent::User(user));
         Ok(1)
     }
 
@@ -812,8 +1266,9 @@ impl World {
                 .any(|p| p.user == user && p.account == account)
     }
 
-    /// Deleting a group: its memberships and grants go with it, so "a deleted group never
-    /// keeps lending its permissions to anyone".
+    /// Deleting a group: its memberships, grants and the shares to it (with everything
+    /// passed on from them) go with it, so "a deleted group never keeps lending its
+    /// permissions to anyone".
     pub fn delete_group(&mut self, group: i64) -> u64 {
         if !self.groups.remove(&group) {
             return 0;
@@ -821,6 +1276,7 @@ impl World {
         self.members.retain(|&(g, _)| g != group);
         self.grants
             .retain(|(_, grantee)| *grantee != Grantee::Group(group));
+        self.remove_shares(|_, share| share.receiver == Agent::Group(group));
         1
     }
 

@@ -1,6 +1,7 @@
 //! Random worlds for the oracle suite: a proptest [`Strategy`] generating accounts, users,
-//! profiles, groups, owned rows and grants, followed by a few operations, and the code
-//! writing a generated world to a database through the public API.
+//! profiles, groups, owned rows and grants, followed by a few operations (shares among
+//! them) and moves of the subjects' clock, and the code writing a generated world to a
+//! database through the public API.
 //!
 //! Generated entities are numbered from 0 in creation order; [`write_world`] maps those
 //! numbers to the ids the database gave them and returns the oracle's copy of the world.
@@ -13,15 +14,19 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Set};
 
-use crate::entities::{document, note, uuid_doc};
+use crate::entities::{document, note, shared_doc, uuid_doc};
 use crate::oracle::{self, Model, Power, Row};
 use crate::world::{self, Flags, gid, note_id, uid, uuid_doc_id};
 
 /// The permission names grants draw from.
 pub const NAMES: [&str; 4] = ["view", "change", "delete", "share"];
 
-/// The model names model-wide grants draw from: both entities' and one with no entity.
-pub const MODEL_NAMES: [&str; 4] = ["document", "notes", "uuid_doc", "other"];
+/// The model names model-wide grants draw from: the entities' and one with no entity.
+pub const MODEL_NAMES: [&str; 5] = ["document", "notes", "uuid_doc", "shared_doc", "other"];
+
+/// The names share requests draw from: the root grants of `shared_doc` and one outside
+/// them.
+pub const SHARE_NAMES: [&str; 4] = ["view", "change", "delete", "publish"];
 
 /// The names owned rows draw from (lower case, so that no backend's collation matters).
 pub const ROW_NAMES: [&str; 5] = ["alpha", "beta", "gamma", "delta", "omega"];
@@ -121,6 +126,8 @@ pub struct GenWorld {
     pub notes: Vec<GenRow>,
     /// The UUID-keyed documents, names unique per owner.
     pub uuid_docs: Vec<GenRow>,
+    /// The documents that can be shared, names unique per owner.
+    pub shared_docs: Vec<GenRow>,
     /// The grants.
     pub grants: Vec<GenGrant>,
 }
@@ -221,6 +228,87 @@ pub enum GenOp {
         /// The new owner profile.
         to: Index,
     },
+    /// Shares made, passed on and revoked, one after the other.
+    Shares(Vec<GenShareOp>),
+}
+
+/// Who a share is to, drawn before the world is known.
+#[derive(Clone, Copy, Debug)]
+pub enum AgentChoice {
+    /// A user, picked among all users ever created (the one deleted after loading
+    /// included).
+    User(Index),
+    /// A group, picked among all groups ever created.
+    Group(Index),
+    /// Anyone.
+    Anyone,
+}
+
+/// Who makes a share operation: one of the subjects of the step.
+#[derive(Clone, Copy, Debug)]
+pub enum ActorChoice {
+    /// Picked among the subjects the oracle expects to be allowed (a manager of the row,
+    /// a receiver of the share, its emitter), or among all when there is none.
+    Allowed(Index),
+    /// Picked among all subjects.
+    Any(Index),
+}
+
+/// The share a pass-on or revocation names.
+#[derive(Clone, Copy, Debug)]
+pub enum ShareChoice {
+    /// Picked among the unexpired shares holding a name that may be passed on (depth 1 or
+    /// more), or among those that exist when there is none.
+    Passable(Index),
+    /// Picked among the shares that exist.
+    Live(Index),
+    /// Picked among every share ever made, revoked ones included.
+    Ever(Index),
+    /// A uuid no share has.
+    Unknown,
+}
+
+/// What a generated share asks for.
+#[derive(Clone, Debug)]
+pub struct GenShareRequest {
+    /// Who receives it.
+    pub receiver: AgentChoice,
+    /// Names from [`SHARE_NAMES`] with the depth asked for; `None`: every name that may be
+    /// handed on.
+    pub names: Option<Vec<(usize, u32)>>,
+    /// The expiry, in milliseconds after the subjects' clock (0: now, refused); `None`:
+    /// never, or the origin's.
+    pub expires_in_ms: Option<i64>,
+}
+
+/// A share operation on `shared_doc`.
+#[derive(Clone, Debug)]
+pub enum GenShareOp {
+    /// `share` of a row, picked among all rows ever created.
+    Share {
+        /// The row.
+        row: Index,
+        /// Who shares.
+        actor: ActorChoice,
+        /// What is asked for.
+        request: GenShareRequest,
+    },
+    /// `pass_on` of a share.
+    PassOn {
+        /// The share.
+        share: ShareChoice,
+        /// Who passes it on.
+        actor: ActorChoice,
+        /// What is asked for.
+        request: GenShareRequest,
+    },
+    /// `revoke_share` of a share.
+    Revoke {
+        /// The share.
+        share: ShareChoice,
+        /// Who revokes it.
+        actor: ActorChoice,
+    },
 }
 
 /// A `holders(..)` question drawn before the world is known.
@@ -246,8 +334,12 @@ pub struct GenHolders {
 pub struct Scenario {
     /// The world.
     pub world: GenWorld,
+    /// Shares made once the world is written, before its first check.
+    pub setup_shares: Vec<GenShareOp>,
     /// The operations.
     pub ops: Vec<GenOp>,
+    /// How far the subjects' clock moves after each operation, in milliseconds.
+    pub clock_moves: Vec<u64>,
     /// The name lists `permitted_for` is asked with (each with all 16 option combinations).
     pub name_lists: Vec<Vec<&'static str>>,
     /// The `holders(..)` questions.
@@ -286,7 +378,8 @@ fn model() -> impl Strategy<Value = Model> {
     prop_oneof![
         Just(Model::Document),
         Just(Model::Note),
-        Just(Model::UuidDoc)
+        Just(Model::UuidDoc),
+        Just(Model::SharedDoc)
     ]
 }
 
@@ -308,7 +401,8 @@ fn rows(raw: Vec<(Index, usize)>, profiles: usize) -> Vec<GenRow> {
 }
 
 /// Generated worlds: 1-4 accounts, 1-8 users, 0-3 profiles per user in distinct accounts,
-/// 0-3 groups, 0-10 documents, 0-6 notes, 0-6 UUID-keyed documents and 0-15 grants.
+/// 0-3 groups, 0-10 documents, 0-6 notes, 0-6 UUID-keyed documents, 0-6 documents that can
+/// be shared and 0-15 grants.
 pub fn world() -> impl Strategy<Value = GenWorld> {
     let users = prop::collection::vec(
         (gen_user(), prop::collection::btree_set(0..4usize, 0..=3)),
@@ -317,9 +411,9 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
     let groups = prop::collection::vec(prop::collection::btree_set(0..8usize, 0..=4), 0..=3);
     let raw_rows = |max| prop::collection::vec((any::<Index>(), 0..ROW_NAMES.len()), 0..=max);
     let grants = prop::collection::vec((0..NAMES.len(), target_choice(), grantee_choice()), 0..=15);
-    let raw = (raw_rows(10), raw_rows(6), raw_rows(6));
+    let raw = (raw_rows(10), raw_rows(6), raw_rows(6), raw_rows(6));
     (1..=4usize, users, groups, raw, grants).prop_map(
-        |(accounts, users, groups, (documents, notes, uuid_docs), grants)| {
+        |(accounts, users, groups, (documents, notes, uuid_docs, shared_docs), grants)| {
             let mut profiles = Vec::new();
             for (user, (_, in_accounts)) in users.iter().enumerate() {
                 let in_accounts: BTreeSet<usize> =
@@ -339,6 +433,7 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
             let documents = rows(documents, profiles.len());
             let notes = rows(notes, profiles.len());
             let uuid_docs = rows(uuid_docs, profiles.len());
+            let shared_docs = rows(shared_docs, profiles.len());
             let grants = grants
                 .into_iter()
                 .filter_map(|(name, target, grantee)| {
@@ -351,6 +446,9 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
                         }
                         TargetChoice::Object(Model::UuidDoc, i) => {
                             GenTarget::Object(Model::UuidDoc, pick(i, uuid_docs.len())?)
+                        }
+                        TargetChoice::Object(Model::SharedDoc, i) => {
+                            GenTarget::Object(Model::SharedDoc, pick(i, shared_docs.len())?)
                         }
                         TargetChoice::Model(m) => GenTarget::Model(MODEL_NAMES[m]),
                         TargetChoice::Everything => GenTarget::Everything,
@@ -375,6 +473,7 @@ pub fn world() -> impl Strategy<Value = GenWorld> {
                 documents,
                 notes,
                 uuid_docs,
+                shared_docs,
                 grants,
             }
         },
@@ -421,6 +520,82 @@ pub fn op() -> impl Strategy<Value = GenOp> {
             .prop_map(|(document, owner, name)| GenOp::CloneDocument { document, owner, name }),
         2 => (any::<Index>(), any::<Index>())
             .prop_map(|(document, to)| GenOp::TransferDocument { document, to }),
+        8 => prop::collection::vec(share_op(3, 4, 2), 1..=4).prop_map(GenOp::Shares),
+    ]
+}
+
+fn agent_choice() -> impl Strategy<Value = AgentChoice> {
+    prop_oneof![
+        4 => any::<Index>().prop_map(AgentChoice::User),
+        2 => any::<Index>().prop_map(AgentChoice::Group),
+        2 => Just(AgentChoice::Anyone),
+    ]
+}
+
+fn actor_choice() -> impl Strategy<Value = ActorChoice> {
+    prop_oneof![
+        3 => any::<Index>().prop_map(ActorChoice::Allowed),
+        1 => any::<Index>().prop_map(ActorChoice::Any),
+    ]
+}
+
+fn share_choice() -> impl Strategy<Value = ShareChoice> {
+    prop_oneof![
+        4 => any::<Index>().prop_map(ShareChoice::Passable),
+        3 => any::<Index>().prop_map(ShareChoice::Live),
+        1 => any::<Index>().prop_map(ShareChoice::Ever),
+        1 => Just(ShareChoice::Unknown),
+    ]
+}
+
+/// Expiries: never, now (refused), a millisecond or a few seconds after the clock, so that
+/// the clock's moves ([`clock_move`]) reach them, some exactly.
+fn expiry() -> impl Strategy<Value = Option<i64>> {
+    prop_oneof![
+        8 => Just(None),
+        1 => Just(Some(0)),
+        2 => Just(Some(1)),
+        10 => (1..=4i64).prop_map(|seconds| Some(seconds * 1000)),
+    ]
+}
+
+/// How far the clock moves after a step: not at all, a millisecond, just under a second,
+/// or a few seconds.
+fn clock_move() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => Just(0u64),
+        1 => Just(1u64),
+        1 => Just(999u64),
+        3 => (1..=3u64).prop_map(|seconds| seconds * 1000),
+    ]
+}
+
+fn share_request() -> impl Strategy<Value = GenShareRequest> {
+    (
+        agent_choice(),
+        prop::option::weighted(
+            0.5,
+            prop::collection::vec((0..SHARE_NAMES.len(), 0..=3u32), 0..=3),
+        ),
+        expiry(),
+    )
+        .prop_map(|(receiver, names, expires_in_ms)| GenShareRequest {
+            receiver,
+            names,
+            expires_in_ms,
+        })
+}
+
+/// One share operation: sharing, passing on and revoking weighted `share`, `pass_on` and
+/// `revoke`.
+pub fn share_op(share: u32, pass_on: u32, revoke: u32) -> impl Strategy<Value = GenShareOp> {
+    prop_oneof![
+        share => (any::<Index>(), actor_choice(), share_request())
+            .prop_map(|(row, actor, request)| GenShareOp::Share { row, actor, request }),
+        pass_on => (share_choice(), actor_choice(), share_request())
+            .prop_map(|(share, actor, request)| GenShareOp::PassOn { share, actor, request }),
+        revoke => (share_choice(), actor_choice())
+            .prop_map(|(share, actor)| GenShareOp::Revoke { share, actor }),
     ]
 }
 
@@ -457,22 +632,32 @@ fn holders_question() -> impl Strategy<Value = GenHolders> {
         )
 }
 
-/// Scenarios: a world, 1-6 operations, two random name lists (besides the fixed ones of
-/// the suite) and 3-5 holders questions.
+/// The most operations a scenario applies.
+pub const MAX_OPS: usize = 6;
+
+/// Scenarios: a world, 0-10 share operations on it (mostly shares, then passes on), 1-6
+/// operations each followed by a move of the clock, two random name lists (besides the
+/// fixed ones of the suite) and 3-5 holders questions.
 pub fn scenario() -> impl Strategy<Value = Scenario> {
     let name = prop::sample::select(ASKED_NAMES.to_vec());
     (
         world(),
-        prop::collection::vec(op(), 1..=6),
+        prop::collection::vec(share_op(5, 4, 1), 0..=10),
+        prop::collection::vec(op(), 1..=MAX_OPS),
+        prop::collection::vec(clock_move(), MAX_OPS),
         prop::collection::vec(prop::collection::vec(name, 0..=3), 2),
         prop::collection::vec(holders_question(), 3..=5),
     )
-        .prop_map(|(world, ops, name_lists, holders)| Scenario {
-            world,
-            ops,
-            name_lists,
-            holders,
-        })
+        .prop_map(
+            |(world, setup_shares, ops, clock_moves, name_lists, holders)| Scenario {
+                world,
+                setup_shares,
+                ops,
+                clock_moves,
+                name_lists,
+                holders,
+            },
+        )
 }
 
 /// A written world: the database ids of the generated entities (by number), the oracle's
@@ -505,6 +690,8 @@ pub async fn clear(db: &DatabaseConnection) -> Result<(), DbErr> {
     note::Entity::delete_many().exec(db).await?;
     document::Entity::delete_many().exec(db).await?;
     uuid_doc::Entity::delete_many().exec(db).await?;
+    // Their shares go with the rows.
+    shared_doc::Entity::delete_many().exec(db).await?;
     world::clear_identity(db).await
 }
 
@@ -514,6 +701,7 @@ pub fn target(model: Model, ids: impl IntoIterator<Item = i64>) -> Target {
         Model::Document => Target::objects::<document::Entity>(ids),
         Model::Note => Target::objects::<note::Entity>(ids.into_iter().map(note_id)),
         Model::UuidDoc => Target::objects::<uuid_doc::Entity>(ids.into_iter().map(uuid_doc_id)),
+        Model::SharedDoc => Target::objects::<shared_doc::Entity>(ids),
     }
 }
 
@@ -617,10 +805,32 @@ pub async fn write_world(
         .await?;
     }
 
+    shared_doc::Entity::insert_many(gen_world.shared_docs.iter().map(|d| {
+        shared_doc::ActiveModel {
+            user_profile_id: Set(profiles[d.owner]),
+            name: Set(d.name.to_owned()),
+            ..Default::default()
+        }
+    }))
+    .exec_without_returning(db)
+    .await?;
+    let by_key: BTreeMap<(i64, String), i64> = shared_doc::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| ((d.user_profile_id, d.name), d.id))
+        .collect();
+    let shared_docs: Vec<i64> = gen_world
+        .shared_docs
+        .iter()
+        .map(|d| by_key[&(profiles[d.owner], d.name.to_owned())])
+        .collect();
+
     for (model, gen_rows, ids) in [
         (Model::Document, &gen_world.documents, &documents),
         (Model::Note, &gen_world.notes, &notes),
         (Model::UuidDoc, &gen_world.uuid_docs, &uuid_docs),
+        (Model::SharedDoc, &gen_world.shared_docs, &shared_docs),
     ] {
         for (row, &id) in gen_rows.iter().zip(ids) {
             world.add_row(
@@ -646,6 +856,7 @@ pub async fn write_world(
                     Model::Document => documents[i],
                     Model::Note => notes[i],
                     Model::UuidDoc => uuid_docs[i],
+                    Model::SharedDoc => shared_docs[i],
                 };
                 (
                     target(model, [id]),
@@ -698,6 +909,7 @@ pub async fn write_world(
             (Model::Document, documents),
             (Model::Note, notes),
             (Model::UuidDoc, uuid_docs),
+            (Model::SharedDoc, shared_docs),
         ]),
         world,
         deleted_user: ghost,

@@ -3,13 +3,22 @@
 //! with an in-memory model of the rules (`ownership_tests::oracle`).
 //!
 //! The subjects of a step are every user as loaded now (and as loaded before the
-//! operations, when that differs), anonymous, and a user deleted after loading. Each is
-//! asked the four scopes and `permitted_for` with all 16 option combinations of one of the
-//! scenario's name lists (a different list at each step), on both entities, in one
-//! `UNION ALL` statement per entity, and `can_read` / `can_manage` on every id the entity
-//! ever had and one it never had. The keyset pages of read, manage, shared and three of the
+//! operations, when that differs), anonymous, and a user deleted after loading, all reading
+//! the time from one manual clock per world, moved forward after each operation. Each is
+//! asked the four scopes, `permitted_for` with all 16 option combinations of one of the
+//! scenario's name lists (a different list at each step), `available_to` and
+//! `with_capability_for` with each root name of `shared_doc` and one outside them, on each
+//! entity, in one `UNION ALL` statement per entity, and `can_read` / `can_manage` on every
+//! id the entity ever had and one it never had (`has_capability` too on `shared_doc`, with
+//! one name per id). The keyset pages of read, manage, shared and three of the
 //! `permitted_for` option sets are walked two rows at a time and must list the oracle's
-//! rows in id order.
+//! rows in id order. Each subject looks a few shares up by uuid (`access`).
+//!
+//! Shares of `shared_doc` rows are made once the world is written and by the operations:
+//! `share`, `pass_on` and `revoke_share` by one of the step's subjects, mostly one the
+//! oracle expects to be allowed; each outcome (the share made, or the kind of error) must
+//! be the oracle's, and the share tables must then hold exactly the oracle's shares, so a
+//! refused operation wrote nothing.
 //!
 //! `OWNERSHIP_WORLDS` sets how many worlds each backend checks (default: 500 on SQLite, 100
 //! on PostgreSQL and MariaDB); `OWNERSHIP_WORKERS` spreads them over that many threads
@@ -18,25 +27,29 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
+use ownership_core::entity::object_share;
 use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
-    CloneOptions, Grantees, HeldPermission, HolderIds, Key, ObjectRef, OwnedActiveModelExt,
-    OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
-    OwnershipScopes, Permitted, ProfileId, ScopePage, Subject, Target, Uuid, grant, holders,
+    Agent, CloneOptions, Grantees, HeldPermission, HolderIds, Key, ManualClock, ObjectRef,
+    OwnedActiveModelExt, OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts,
+    OwnershipError, OwnershipPages, OwnershipScopes, OwnershipShares, Permitted, ProfileId,
+    ScopePage, Share, ShareRequest, ShareScopes, Subject, Target, Uuid, grant, holders,
     permissions_of, revoke,
 };
-use ownership_tests::entities::{document, note, uuid_doc};
+use ownership_tests::app_identity;
+use ownership_tests::entities::{document, note, shared_doc, uuid_doc};
 use ownership_tests::oracle::{
-    self, Ask, Grantee, HoldersQuestion, Model, Power, Profile, Refusal, Row, Who, World,
+    self, Ask, Grantee, HoldersQuestion, Model, Power, Profile, Refusal, Row, ShareAsk, Who, World,
 };
 use ownership_tests::random_world::{
-    GenHolders, GenOp, GenUser, GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, Scenario,
-    TargetChoice, Written, clear, scenario, write_world,
+    ActorChoice, AgentChoice, GenHolders, GenOp, GenShareOp, GenShareRequest, GenUser,
+    GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, SHARE_NAMES, Scenario, ShareChoice, TargetChoice,
+    Written, clear, scenario, write_world,
 };
 use ownership_tests::world::{self, gid, uid};
 use ownership_tests::world::{uuid_doc_handle, uuid_doc_id, walk_page_keys};
@@ -93,10 +106,24 @@ fn the_oracle_names_the_entities_models_and_permissions() {
             uuid_doc::Entity::READ_PERMISSION,
             uuid_doc::Entity::MANAGE_PERMISSION,
         ),
+        (
+            Model::SharedDoc,
+            shared_doc::Entity::MODEL_NAME,
+            shared_doc::Entity::READ_PERMISSION,
+            shared_doc::Entity::MANAGE_PERMISSION,
+        ),
     ] {
         assert_eq!(model.name(), name);
         assert_eq!(model.read_permission(), read);
         assert_eq!(model.manage_permission(), manage);
+    }
+    for (model, root) in [
+        (Model::Document, document::Entity::SHARE_ROOT),
+        (Model::Note, note::Entity::SHARE_ROOT),
+        (Model::UuidDoc, uuid_doc::Entity::SHARE_ROOT),
+        (Model::SharedDoc, shared_doc::Entity::SHARE_ROOT),
+    ] {
+        assert_eq!(model.root_grants(), root, "{model:?}");
     }
 }
 
@@ -106,11 +133,20 @@ struct Stats {
     worlds: AtomicU64,
     subjects: AtomicU64,
     comparisons: AtomicU64,
+    /// How many share operations ended each way ("share: Ok", "pass_on: NotFound", ...).
+    share_outcomes: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Stats {
     fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn share_outcome(&self, operation: &str, outcome: &str) {
+        let mut outcomes = self.share_outcomes.lock().expect("the share outcomes");
+        *outcomes
+            .entry(format!("{operation}: {outcome}"))
+            .or_default() += 1;
     }
 }
 
@@ -177,6 +213,9 @@ fn run(backend: Backend, default_worlds: u32) {
         stats.subjects.load(Ordering::Relaxed),
         stats.comparisons.load(Ordering::Relaxed)
     );
+    let outcomes = stats.share_outcomes.lock().expect("the share outcomes");
+    let outcomes: Vec<String> = outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!("oracle {name}: share operations: {}", outcomes.join(", "));
     println!(
         "oracle {name}: {:.1}s with {workers} worker(s), {:.1} ms per world",
         elapsed.as_secs_f64(),
@@ -312,10 +351,15 @@ enum Question {
     Manage,
     Shared,
     Permitted(Ask),
+    /// `available_to`.
+    Available,
+    /// `with_capability_for` with one name.
+    Capability(&'static str),
 }
 
 impl Question {
-    /// The four scopes, then `permitted_for` with one name list and all 16 options.
+    /// The four scopes, then `permitted_for` with one name list and all 16 options, then
+    /// `available_to` and `with_capability_for` with each of [`SHARE_NAMES`].
     fn for_names(names: &[&str]) -> Vec<Question> {
         let mut questions = vec![
             Question::Owned,
@@ -329,6 +373,8 @@ impl Question {
                 .into_iter()
                 .map(Question::Permitted),
         );
+        questions.push(Question::Available);
+        questions.extend(SHARE_NAMES.into_iter().map(Question::Capability));
         questions
     }
 
@@ -339,6 +385,8 @@ impl Question {
             Question::Manage => world.manage(who, model),
             Question::Shared => world.shared_with(who, model),
             Question::Permitted(ask) => world.permitted_for(who, model, ask),
+            Question::Available => world.available_to(who, model),
+            Question::Capability(name) => world.with_capability_for(who, model, name),
         }
     }
 
@@ -350,6 +398,8 @@ impl Question {
             Question::Manage => find.with_manage_permission_for(subject),
             Question::Shared => find.shared_with(subject),
             Question::Permitted(ask) => find.permitted_for(subject, &permitted(ask)),
+            Question::Available => find.available_to(subject),
+            Question::Capability(name) => find.with_capability_for(subject, name),
         }
     }
 
@@ -378,6 +428,8 @@ impl Question {
             Question::Read => "with_read_permission_for(&s)".to_owned(),
             Question::Manage => "with_manage_permission_for(&s)".to_owned(),
             Question::Shared => "shared_with(&s)".to_owned(),
+            Question::Available => "available_to(&s)".to_owned(),
+            Question::Capability(name) => format!("with_capability_for(&s, {name:?})"),
             Question::Permitted(ask) => {
                 let mut p = format!(
                     "permitted_for(&s, &Permitted::{}({:?})",
@@ -422,7 +474,7 @@ fn permitted(ask: &Ask) -> Permitted {
 /// An id of a model read back from a query.
 fn id_of(model: Model, row: &sea_orm::QueryResult, index: usize) -> Result<i64, DbErr> {
     match model {
-        Model::Document => row.try_get_by_index::<i64>(index),
+        Model::Document | Model::SharedDoc => row.try_get_by_index::<i64>(index),
         Model::Note => row.try_get_by_index::<i32>(index).map(i64::from),
         Model::UuidDoc => row.try_get_by_index::<Uuid>(index).map(uuid_doc_handle),
     }
@@ -541,6 +593,15 @@ struct ModelAnswers {
     counts: Vec<(usize, u64)>,
     can_read: Vec<(i64, bool)>,
     can_manage: Vec<(i64, bool)>,
+    /// `has_capability` with one of [`SHARE_NAMES`] per id (`shared_doc` only).
+    capabilities: Vec<(i64, &'static str, bool)>,
+}
+
+/// What the library answered for one subject.
+struct SubjectAnswers {
+    models: BTreeMap<Model, ModelAnswers>,
+    /// `access` of each uuid asked.
+    access: Vec<(Uuid, Result<Share, OwnershipError>)>,
 }
 
 async fn can(
@@ -557,6 +618,8 @@ async fn can(
         (Model::Note, true) => note::Entity::can_manage(db, subject, note_id(id)).await,
         (Model::UuidDoc, false) => uuid_doc::Entity::can_read(db, subject, uuid_doc_id(id)).await,
         (Model::UuidDoc, true) => uuid_doc::Entity::can_manage(db, subject, uuid_doc_id(id)).await,
+        (Model::SharedDoc, false) => shared_doc::Entity::can_read(db, subject, id).await,
+        (Model::SharedDoc, true) => shared_doc::Entity::can_manage(db, subject, id).await,
     }
 }
 
@@ -564,13 +627,22 @@ fn note_id(id: i64) -> i32 {
     i32::try_from(id).expect("note ids fit an i32")
 }
 
-/// Everything the library answers for one subject.
+/// The name `has_capability` is asked with on the `k`-th id checked, for the subject's
+/// `rotation`: each name in turn.
+fn capability_name(rotation: usize, k: usize) -> &'static str {
+    SHARE_NAMES[(rotation + k) % SHARE_NAMES.len()]
+}
+
+/// Everything the library answers for one subject: `rotation` picks the names
+/// `has_capability` is asked with, `uuids` the shares looked up.
 async fn subject_answers(
     db: DatabaseConnection,
     subject: Subject,
     questions: Arc<Vec<Question>>,
     check_ids: Arc<BTreeMap<Model, Vec<i64>>>,
-) -> Result<BTreeMap<Model, ModelAnswers>, DbErr> {
+    rotation: usize,
+    uuids: Vec<Uuid>,
+) -> Result<SubjectAnswers, DbErr> {
     let mut out = BTreeMap::new();
     for model in Model::ALL {
         let (scopes, pages, counts) = match model {
@@ -595,12 +667,27 @@ async fn subject_answers(
                     .await
                     .map_err(DbErr::from)?,
             ),
+            Model::SharedDoc => (
+                answers_of::<shared_doc::Entity>(&db, model, &subject, &questions).await?,
+                pages_of::<shared_doc::Entity>(&db, &subject, &questions).await?,
+                counts_of::<shared_doc::Entity>(&db, &subject, &questions)
+                    .await
+                    .map_err(DbErr::from)?,
+            ),
         };
         let mut can_read = Vec::new();
         let mut can_manage = Vec::new();
-        for &id in &check_ids[&model] {
+        let mut capabilities = Vec::new();
+        for (k, &id) in check_ids[&model].iter().enumerate() {
             can_read.push((id, can(&db, model, &subject, id, false).await?));
             can_manage.push((id, can(&db, model, &subject, id, true).await?));
+            if model == Model::SharedDoc {
+                let name = capability_name(rotation, k);
+                let held = shared_doc::Entity::has_capability(&db, &subject, name, id)
+                    .await
+                    .map_err(DbErr::from)?;
+                capabilities.push((id, name, held));
+            }
         }
         out.insert(
             model,
@@ -610,10 +697,18 @@ async fn subject_answers(
                 counts,
                 can_read,
                 can_manage,
+                capabilities,
             },
         );
     }
-    Ok(out)
+    let mut access = Vec::new();
+    for uuid in uuids {
+        access.push((uuid, shared_doc::Entity::access(&db, &subject, uuid).await));
+    }
+    Ok(SubjectAnswers {
+        models: out,
+        access,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -633,16 +728,22 @@ async fn check_scenario(
     clear(db)
         .await
         .map_err(|err| fail("clearing the database", &err))?;
-    let written = write_world(db, &scenario.world)
+    let mut written = write_world(db, &scenario.world)
         .await
         .map_err(|err| fail("writing the world", &err))?;
+    let clock = Arc::new(ManualClock::at(
+        UNIX_EPOCH + Duration::from_millis(CLOCK_START_MS as u64),
+    ));
+    written.deleted_subject = written.deleted_subject.clone().with_clock(clock.clone());
     let mut initial = BTreeMap::new();
     for &user in &written.users {
         let subject = Subject::load(db, uid(user))
             .await
             .map_err(|err| fail("loading a subject", &err))?;
-        initial.insert(user, subject);
+        initial.insert(user, subject.with_clock(clock.clone()));
     }
+    let mut world = written.world.clone();
+    world.now_ms = CLOCK_START_MS;
     let mut case = Case {
         db,
         backend,
@@ -654,19 +755,45 @@ async fn check_scenario(
             .chain(scenario.name_lists.iter().map(Vec::as_slice))
             .map(|names| Arc::new(Question::for_names(names)))
             .collect(),
-        world: written.world.clone(),
+        world,
         rows_ever: written.rows.clone(),
         written,
         initial,
+        clock,
+        shares_ever: Vec::new(),
+        unknown_share: Uuid::new_v4(),
         log: vec!["the generated world is written".to_owned()],
     };
+    if !scenario.setup_shares.is_empty() {
+        case.share_ops(&scenario.setup_shares).await?;
+        case.log.push(format!(
+            "{} share operation(s) on the written world",
+            scenario.setup_shares.len()
+        ));
+    }
     case.check_step().await?;
-    for op in &scenario.ops {
+    for (op, &clock_move) in scenario.ops.iter().zip(&scenario.clock_moves) {
         case.apply(op).await?;
+        if clock_move > 0 {
+            case.clock.advance(Duration::from_millis(clock_move));
+            case.world.now_ms += clock_move as i64;
+            let last = case.log.last_mut().expect("a step was logged");
+            let _ = write!(
+                last,
+                "; the clock moves {clock_move} ms to {}",
+                case.world.now_ms
+            );
+        }
         case.check_step().await?;
     }
     Ok(())
 }
+
+/// Where each world's clock starts, in milliseconds since the Unix epoch.
+const CLOCK_START_MS: i64 = 1_800_000_000_000;
+
+/// How many shares each subject looks up by uuid at each step, at most.
+const ACCESS_SAMPLE: usize = 3;
 
 /// One scenario under way: the oracle's world and what happened so far.
 struct Case<'a> {
@@ -683,6 +810,12 @@ struct Case<'a> {
     rows_ever: BTreeMap<Model, Vec<i64>>,
     /// Each user's subject as loaded before the first operation.
     initial: BTreeMap<i64, Subject>,
+    /// The clock every subject reads.
+    clock: Arc<ManualClock>,
+    /// Every share made, in order, revoked ones included.
+    shares_ever: Vec<Uuid>,
+    /// A uuid no share has.
+    unknown_share: Uuid,
     /// What was done, for the report.
     log: Vec<String>,
 }
@@ -693,8 +826,15 @@ struct Asker {
     who: Who,
     subject: Subject,
     /// The four scopes and `permitted_for` with one of the name lists, a different one at
-    /// each step.
+    /// each step, and the share scopes.
     questions: Arc<Vec<Question>>,
+}
+
+/// One of the subjects of a step: a label, who it is for the oracle, and the snapshot.
+struct Someone {
+    label: String,
+    who: Who,
+    subject: Subject,
 }
 
 /// The oracle's view of a subject: the user id it was loaded for, which user with that id
@@ -719,6 +859,10 @@ fn who_is(user: Option<i64>, incarnation: u32, subject: &Subject) -> Who {
 
 fn pick(index: Index, ids: &[i64]) -> Option<i64> {
     (!ids.is_empty()).then(|| ids[index.index(ids.len())])
+}
+
+fn pick_uuid(index: Index, uuids: &[Uuid]) -> Option<Uuid> {
+    (!uuids.is_empty()).then(|| uuids[index.index(uuids.len())])
 }
 
 fn library_target(target: &oracle::Target) -> Target {
@@ -765,8 +909,83 @@ fn refused_as_expected(err: &OwnershipError, refusals: &[Refusal]) -> bool {
         ) => ProfileId::from(*owner) == *o && name == n,
         (Refusal::NoSuchProfile(_), OwnershipError::Db(err)) => is_foreign_key_violation(err),
         (Refusal::StillOwnsRows, OwnershipError::Db(err)) => is_foreign_key_violation(err),
+        (Refusal::NotFound, OwnershipError::NotFound { .. })
+        | (Refusal::PermissionDenied, OwnershipError::PermissionDenied { .. })
+        | (Refusal::NothingToShare, OwnershipError::NothingToShare { .. })
+        | (Refusal::ExpiryNotInFuture, OwnershipError::ExpiryNotInFuture { .. }) => true,
+        (Refusal::DuplicateShare(uuid), OwnershipError::DuplicateShare { existing, .. }) => {
+            uuid == existing
+        }
+        (Refusal::ShareExpired(expected), OwnershipError::ShareExpired { uuid, .. }) => {
+            expected == uuid
+        }
         _ => false,
     })
+}
+
+/// A share operation's outcome, in a line.
+fn shown_share(outcome: &Result<Share, OwnershipError>) -> String {
+    match outcome {
+        Ok(share) => format!("{:?}", to_oracle_share(share)),
+        Err(err) => format!("{err:?}"),
+    }
+}
+
+/// The kind of a share operation's outcome, for the counts of a run.
+fn outcome_kind<T>(outcome: &Result<T, OwnershipError>) -> String {
+    match outcome {
+        Ok(_) => "Ok".to_owned(),
+        Err(err) => {
+            let shown = format!("{err:?}");
+            let end = shown.find([' ', '(', '{']).unwrap_or(shown.len());
+            shown[..end].to_owned()
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+fn unix_ms(time: SystemTime) -> i64 {
+    let after = time.duration_since(UNIX_EPOCH).expect("a time after 1970");
+    i64::try_from(after.as_millis()).expect("a time in range")
+}
+
+/// A share as the oracle names it: its uuid and the share.
+fn to_oracle_share(share: &Share) -> (Uuid, oracle::Share) {
+    let receiver = match &share.receiver {
+        Agent::User(user) => oracle::Agent::User(world::handle(user.as_ref())),
+        Agent::Group(group) => oracle::Agent::Group(world::handle(group.as_ref())),
+        Agent::Anyone => oracle::Agent::Anyone,
+    };
+    let shared = oracle::Share {
+        object: handle_of(&share.object_id),
+        origin: share.origin,
+        emitter: world::handle(share.emitter.as_ref()),
+        receiver,
+        expires_ms: share.expires_at.map(unix_ms),
+        names: share
+            .names
+            .iter()
+            .map(|held| (held.name.clone(), held.depth))
+            .collect(),
+    };
+    (share.uuid, shared)
+}
+
+/// The handle in a nullable user or group key column of the identity in use.
+fn nullable_handle(
+    row: &sea_orm::QueryResult,
+    index: usize,
+    user: bool,
+) -> Result<Option<i64>, DbErr> {
+    match (world::app_mode(), user) {
+        (false, _) => row.try_get_by_index(index),
+        (true, true) => Ok(row
+            .try_get_by_index::<Option<Uuid>>(index)?
+            .map(app_identity::user_handle)),
+        (true, false) => Ok(row
+            .try_get_by_index::<Option<String>>(index)?
+            .map(|slug| app_identity::group_handle(&slug))),
+    }
 }
 
 /// A world in a few lines.
@@ -832,6 +1051,19 @@ fn describe(world: &World) -> String {
             Grantee::Group(g) => format!("group {g}"),
         };
         let _ = writeln!(out, "  grant {:?} on {on} to {to}", p.name);
+    }
+    let _ = writeln!(out, "  clock: {} ms", world.now_ms);
+    for (uuid, share) in &world.shares {
+        let expires = match share.expires_ms {
+            Some(at) if at > world.now_ms => format!("expires at {at}"),
+            Some(at) => format!("expired at {at}"),
+            None => "never expires".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  share {uuid} of shared_doc {} from {:?} by user {} to {:?}: {:?}, {expires}",
+            share.object, share.origin, share.emitter, share.receiver, share.names
+        );
     }
     out
 }
@@ -982,6 +1214,7 @@ impl Case<'_> {
                 };
                 let got = match model {
                     Model::Document => document::Entity::delete_by_id(id).exec(self.db).await,
+                    Model::SharedDoc => shared_doc::Entity::delete_by_id(id).exec(self.db).await,
                     Model::Note => note::Entity::delete_by_id(id as i32).exec(self.db).await,
                     Model::UuidDoc => {
                         uuid_doc::Entity::delete_by_id(uuid_doc_id(id))
@@ -1131,6 +1364,7 @@ impl Case<'_> {
                 };
                 self.transfer_document(id, to).await
             }
+            GenOp::Shares(ops) => self.share_ops(ops).await,
         }
     }
 
@@ -1289,6 +1523,325 @@ impl Case<'_> {
         Ok(())
     }
 
+    /// Applies share operations one after the other, each by one of the step's subjects.
+    async fn share_ops(&mut self, ops: &[GenShareOp]) -> Result<(), TestCaseError> {
+        let subjects = self.subjects().await?;
+        for op in ops {
+            self.share_op(op, &subjects).await?;
+        }
+        Ok(())
+    }
+
+    /// The subject a share operation is made by: one of those `allowed` admits, when asked
+    /// for and there is one, else any.
+    fn actor(
+        choice: ActorChoice,
+        subjects: &[Someone],
+        allowed: impl Fn(&Who) -> bool,
+    ) -> &Someone {
+        let (index, only_allowed) = match choice {
+            ActorChoice::Allowed(index) => (index, true),
+            ActorChoice::Any(index) => (index, false),
+        };
+        let fitting: Vec<&Someone> = subjects.iter().filter(|s| allowed(&s.who)).collect();
+        if only_allowed && !fitting.is_empty() {
+            fitting[index.index(fitting.len())]
+        } else {
+            &subjects[index.index(subjects.len())]
+        }
+    }
+
+    /// The uuid a share operation names.
+    fn pick_share(&self, choice: ShareChoice) -> Uuid {
+        // In the order the shares were made, not by their random uuids, so that a scenario
+        // run again picks the same shares.
+        let among = |index: Index, keep: &dyn Fn(&oracle::Share) -> bool| {
+            let uuids: Vec<Uuid> = self
+                .shares_ever
+                .iter()
+                .copied()
+                .filter(|uuid| self.world.shares.get(uuid).is_some_and(keep))
+                .collect();
+            (!uuids.is_empty()).then(|| uuids[index.index(uuids.len())])
+        };
+        match choice {
+            ShareChoice::Passable(index) => among(index, &|share| {
+                self.world.unexpired(share) && share.names.values().any(|&depth| depth >= 1)
+            })
+            .or_else(|| among(index, &|_| true)),
+            ShareChoice::Live(index) => among(index, &|_| true),
+            ShareChoice::Ever(index) => pick_uuid(index, &self.shares_ever),
+            ShareChoice::Unknown => None,
+        }
+        .unwrap_or(self.unknown_share)
+    }
+
+    /// The library's request and the oracle's for a generated one: a receiver picked among
+    /// every user (the deleted one included) and group ever created (anyone when there is no
+    /// group), names asked for twice at the smaller depth (`ShareRequest::names`), an expiry
+    /// after the clock.
+    fn share_request(&self, request: &GenShareRequest) -> (ShareRequest, ShareAsk) {
+        let receiver = match request.receiver {
+            AgentChoice::User(i) => {
+                let mut users = self.written.users.clone();
+                users.push(self.written.deleted_user);
+                pick(i, &users).map(oracle::Agent::User)
+            }
+            AgentChoice::Group(i) => pick(i, &self.written.groups).map(oracle::Agent::Group),
+            AgentChoice::Anyone => None,
+        }
+        .unwrap_or(oracle::Agent::Anyone);
+        let mut library = ShareRequest::to(match receiver {
+            oracle::Agent::User(user) => Agent::User(uid(user)),
+            oracle::Agent::Group(group) => Agent::Group(gid(group)),
+            oracle::Agent::Anyone => Agent::Anyone,
+        });
+        let names = request.names.as_ref().map(|asked| {
+            let asked: Vec<(&str, u32)> = asked
+                .iter()
+                .map(|&(name, depth)| (SHARE_NAMES[name], depth))
+                .collect();
+            library = library.clone().names(asked.clone());
+            let mut names: BTreeMap<String, u32> = BTreeMap::new();
+            for (name, depth) in asked {
+                let at = names.entry(name.to_owned()).or_insert(depth);
+                *at = (*at).min(depth);
+            }
+            names
+        });
+        let expires_ms = request.expires_in_ms.map(|after| self.world.now_ms + after);
+        if let Some(at) = expires_ms {
+            library = library.expires_at(UNIX_EPOCH + Duration::from_millis(at as u64));
+        }
+        let ask = ShareAsk {
+            receiver,
+            names,
+            expires_ms,
+        };
+        (library, ask)
+    }
+
+    async fn share_op(
+        &mut self,
+        op: &GenShareOp,
+        subjects: &[Someone],
+    ) -> Result<(), TestCaseError> {
+        match op {
+            GenShareOp::Share {
+                row,
+                actor,
+                request,
+            } => {
+                let Some(id) = pick(*row, &self.rows_ever[&Model::SharedDoc]) else {
+                    self.log.push(format!("skipped {op:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let actor = Self::actor(*actor, subjects, |who| {
+                    self.world
+                        .managed_in_own_right(who, Model::SharedDoc)
+                        .contains(&id)
+                });
+                let (library, ask) = self.share_request(request);
+                let got = shared_doc::Entity::share(self.db, &actor.subject, id, &library).await;
+                let expected = self.world.share(&actor.who, Model::SharedDoc, id, &ask);
+                self.log.push(format!(
+                    "{}: share shared_doc {id} asking {ask:?} -> {}",
+                    actor.label,
+                    shown_share(&got)
+                ));
+                self.made("share", got, expected).await
+            }
+            GenShareOp::PassOn {
+                share,
+                actor,
+                request,
+            } => {
+                let uuid = self.pick_share(*share);
+                let actor = Self::actor(*actor, subjects, |who| {
+                    self.world
+                        .shares
+                        .get(&uuid)
+                        .is_some_and(|share| self.world.receives(who, share, true))
+                });
+                let (library, ask) = self.share_request(request);
+                let got =
+                    shared_doc::Entity::pass_on(self.db, &actor.subject, uuid, &library).await;
+                let expected = self.world.pass_on(&actor.who, &uuid, &ask);
+                self.log.push(format!(
+                    "{}: pass share {uuid} on asking {ask:?} -> {}",
+                    actor.label,
+                    shown_share(&got)
+                ));
+                self.made("pass_on", got, expected).await
+            }
+            GenShareOp::Revoke { share, actor } => {
+                let uuid = self.pick_share(*share);
+                let actor = Self::actor(*actor, subjects, |who| {
+                    self.world.shares.get(&uuid).is_some_and(|share| {
+                        self.world
+                            .entitled(who)
+                            .is_some_and(|(user, _)| user == share.emitter)
+                            || self
+                                .world
+                                .managed_in_own_right(who, Model::SharedDoc)
+                                .contains(&share.object)
+                    })
+                });
+                let got = shared_doc::Entity::revoke_share(self.db, &actor.subject, uuid).await;
+                let expected = self.world.revoke_share(&actor.who, &uuid);
+                self.log.push(format!(
+                    "{}: revoke share {uuid} -> {got:?} (oracle: {expected:?})",
+                    actor.label
+                ));
+                self.stats
+                    .share_outcome("revoke_share", &outcome_kind(&got));
+                self.count(1);
+                let agrees = match (&got, &expected) {
+                    (Ok(()), Ok(_)) => true,
+                    (Err(err), Err(refusal)) => {
+                        refused_as_expected(err, std::slice::from_ref(refusal))
+                    }
+                    _ => false,
+                };
+                if !agrees {
+                    return Err(self.failure(
+                        "revoke_share",
+                        &format!(
+                            "subject: {}: {:?}\nlibrary: {got:?}\noracle:  {expected:?}",
+                            actor.label, actor.subject
+                        ),
+                    ));
+                }
+                self.check_share_tables("revoke_share").await
+            }
+        }
+    }
+
+    /// Compares a share made (or refused) with the oracle's, records it, and compares the
+    /// share tables.
+    async fn made(
+        &mut self,
+        operation: &str,
+        got: Result<Share, OwnershipError>,
+        expected: Result<oracle::Share, Refusal>,
+    ) -> Result<(), TestCaseError> {
+        self.stats.share_outcome(operation, &outcome_kind(&got));
+        self.count(1);
+        let agrees = match (&got, &expected) {
+            (Ok(made), Ok(share)) => {
+                to_oracle_share(made).1 == *share && !self.shares_ever.contains(&made.uuid)
+            }
+            (Err(err), Err(refusal)) => refused_as_expected(err, std::slice::from_ref(refusal)),
+            _ => false,
+        };
+        if !agrees {
+            return Err(self.failure(
+                operation,
+                &format!("library: {got:?}\noracle:  {expected:?}"),
+            ));
+        }
+        if let (Ok(made), Ok(share)) = (got, expected) {
+            let mut chain = 1;
+            let mut origin = share.origin;
+            while let Some(uuid) = origin {
+                chain += 1;
+                origin = self.world.shares.get(&uuid).and_then(|share| share.origin);
+            }
+            self.stats
+                .share_outcome("shares made, chain length", &chain.to_string());
+            self.world.add_share(made.uuid, share);
+            self.shares_ever.push(made.uuid);
+        }
+        self.check_share_tables(operation).await
+    }
+
+    /// The shares the tables hold, as the oracle names them.
+    async fn stored_shares(&self) -> Result<BTreeMap<Uuid, oracle::Share>, DbErr> {
+        use object_share::{
+            DEPTH, EMITTER_ID, EXPIRES_UNIX_MS, ID, ORIGIN_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID,
+            SHARE_ID, UUID,
+        };
+        let select = Query::select()
+            .columns([
+                ID,
+                UUID,
+                object_share::OBJECT_ID,
+                ORIGIN_ID,
+                EMITTER_ID,
+                RECEIVER_USER_ID,
+                RECEIVER_GROUP_ID,
+                EXPIRES_UNIX_MS,
+            ])
+            .from(shared_doc::Entity::share_table())
+            .to_owned();
+        let mut by_id: BTreeMap<i64, (Uuid, Option<i64>, oracle::Share)> = BTreeMap::new();
+        for row in self.db.query_all(&select).await? {
+            let receiver = match (
+                nullable_handle(&row, 5, true)?,
+                nullable_handle(&row, 6, false)?,
+            ) {
+                (Some(user), None) => oracle::Agent::User(user),
+                (None, Some(group)) => oracle::Agent::Group(group),
+                (None, None) => oracle::Agent::Anyone,
+                (Some(_), Some(_)) => {
+                    return Err(DbErr::Custom("a share to a user and a group".to_owned()));
+                }
+            };
+            let share = oracle::Share {
+                object: row.try_get_by_index(2)?,
+                origin: None,
+                emitter: world::grantee_handle(&row, 4, true)?,
+                receiver,
+                expires_ms: row.try_get_by_index(7)?,
+                names: BTreeMap::new(),
+            };
+            by_id.insert(
+                row.try_get_by_index(0)?,
+                (row.try_get_by_index(1)?, row.try_get_by_index(3)?, share),
+            );
+        }
+        let names = Query::select()
+            .columns([SHARE_ID, NAME, DEPTH])
+            .from(shared_doc::Entity::share_name_table())
+            .to_owned();
+        for row in self.db.query_all(&names).await? {
+            let share_id: i64 = row.try_get_by_index(0)?;
+            let depth: i32 = row.try_get_by_index(2)?;
+            let Some((_, _, share)) = by_id.get_mut(&share_id) else {
+                return Err(DbErr::Custom(format!("a name of no share: {share_id}")));
+            };
+            share.names.insert(
+                row.try_get_by_index(1)?,
+                u32::try_from(depth).unwrap_or(u32::MAX),
+            );
+        }
+        let uuids: BTreeMap<i64, Uuid> =
+            by_id.iter().map(|(&id, (uuid, ..))| (id, *uuid)).collect();
+        Ok(by_id
+            .into_values()
+            .map(|(uuid, origin, mut share)| {
+                share.origin = origin.map(|origin| uuids.get(&origin).copied().unwrap_or_default());
+                (uuid, share)
+            })
+            .collect())
+    }
+
+    /// The share tables hold exactly the oracle's shares.
+    async fn check_share_tables(&self, after: &str) -> Result<(), TestCaseError> {
+        let stored = self
+            .stored_shares()
+            .await
+            .map_err(|err| self.db_failure("reading the share tables", &err))?;
+        self.count(1);
+        if stored != self.world.shares {
+            return Err(self.failure(
+                &format!("the share tables after {after}"),
+                &format!("library: {stored:#?}\noracle:  {:#?}", self.world.shares),
+            ));
+        }
+        Ok(())
+    }
+
     async fn transfer_document(&mut self, id: i64, to: i64) -> Result<(), TestCaseError> {
         let original = document::Entity::find_by_id(id)
             .one(self.db)
@@ -1334,8 +1887,8 @@ impl Case<'_> {
         self.check_permissions_of().await
     }
 
-    /// The tables hold what the oracle holds: identities, rows, grants (so no grant on a
-    /// row that no longer exists).
+    /// The tables hold what the oracle holds: identities, rows, grants and shares (so no
+    /// grant or share on a row that no longer exists).
     async fn check_tables(&self) -> Result<(), TestCaseError> {
         let db = self.db;
         let err = |e: DbErr| self.db_failure("reading the tables", &e);
@@ -1387,6 +1940,21 @@ impl Case<'_> {
                     Row {
                         owner: n.author_profile_id,
                         name: n.title,
+                    },
+                )
+            })
+            .collect();
+        let shared_docs: BTreeMap<i64, Row> = shared_doc::Entity::find()
+            .all(db)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|d| {
+                (
+                    d.id,
+                    Row {
+                        owner: d.user_profile_id,
+                        name: d.name,
                     },
                 )
             })
@@ -1445,6 +2013,10 @@ impl Case<'_> {
                     uuid_doc::Entity::user_grant_table(),
                     uuid_doc::Entity::group_grant_table(),
                 ),
+                Model::SharedDoc => (
+                    shared_doc::Entity::user_grant_table(),
+                    shared_doc::Entity::group_grant_table(),
+                ),
             };
             for (table, grantee, kind, user) in [
                 (
@@ -1475,7 +2047,7 @@ impl Case<'_> {
 
         let w = &self.world;
         let empty = BTreeMap::new();
-        let comparisons: [(&str, String, String); 7] = [
+        let comparisons: [(&str, String, String); 8] = [
             ("users", format!("{users:?}"), format!("{:?}", w.users)),
             (
                 "profiles",
@@ -1498,6 +2070,11 @@ impl Case<'_> {
                 format!("{notes:?}"),
                 format!("{:?}", w.rows.get(&Model::Note).unwrap_or(&empty)),
             ),
+            (
+                "shared docs",
+                format!("{shared_docs:?}"),
+                format!("{:?}", w.rows.get(&Model::SharedDoc).unwrap_or(&empty)),
+            ),
             ("grants", format!("{grants:?}"), format!("{:?}", w.grants)),
         ];
         self.count(comparisons.len() as u64 + 1);
@@ -1509,56 +2086,82 @@ impl Case<'_> {
                 ));
             }
         }
-        Ok(())
+        // No share left on a deleted row, from or to a deleted user, to a deleted group,
+        // or passed on from a revoked share.
+        self.check_share_tables("this step").await
     }
 
     /// The subjects of this step: every user as loaded now, and as loaded at the start when
     /// that differs (for an id given to a new user since, the deleted user it was then);
     /// anonymous; the deleted user.
-    async fn askers(&self) -> Result<Vec<Asker>, TestCaseError> {
+    /// Every subject reads the time from the world's clock.
+    async fn subjects(&self) -> Result<Vec<Someone>, TestCaseError> {
         let mut subjects = Vec::new();
         for &user in &self.written.users {
             let now = Subject::load(self.db, uid(user))
                 .await
-                .map_err(|err| self.db_failure("loading a subject", &err))?;
+                .map_err(|err| self.db_failure("loading a subject", &err))?
+                .with_clock(self.clock.clone());
             let initial = &self.initial[&user];
             if *initial != now {
-                subjects.push((
-                    format!("user {user} as loaded before the operations"),
-                    who_is(Some(user), 0, initial),
-                    initial.clone(),
-                ));
+                subjects.push(Someone {
+                    label: format!("user {user} as loaded before the operations"),
+                    who: who_is(Some(user), 0, initial),
+                    subject: initial.clone(),
+                });
             }
             let incarnation = self.world.incarnation(user);
-            subjects.push((
-                format!("user {user}"),
-                who_is(Some(user), incarnation, &now),
-                now,
-            ));
+            subjects.push(Someone {
+                label: format!("user {user}"),
+                who: who_is(Some(user), incarnation, &now),
+                subject: now,
+            });
         }
-        subjects.push((
-            "anonymous".to_owned(),
-            who_is(None, 0, &Subject::anonymous()),
-            Subject::anonymous(),
-        ));
+        let anonymous = Subject::anonymous().with_clock(self.clock.clone());
+        subjects.push(Someone {
+            label: "anonymous".to_owned(),
+            who: who_is(None, 0, &anonymous),
+            subject: anonymous,
+        });
         let deleted = self.written.deleted_user;
-        subjects.push((
-            format!("user {deleted} deleted after loading"),
-            who_is(Some(deleted), 0, &self.written.deleted_subject),
-            self.written.deleted_subject.clone(),
-        ));
+        subjects.push(Someone {
+            label: format!("user {deleted} deleted after loading"),
+            who: who_is(Some(deleted), 0, &self.written.deleted_subject),
+            subject: self.written.deleted_subject.clone(),
+        });
+        Ok(subjects)
+    }
+
+    /// The subjects of this step (see [`Case::subjects`]), each with its questions.
+    async fn askers(&self) -> Result<Vec<Asker>, TestCaseError> {
         let step = self.log.len();
         let sets = self.question_sets.len();
-        Ok(subjects
+        Ok(self
+            .subjects()
+            .await?
             .into_iter()
             .enumerate()
-            .map(|(k, (label, who, subject))| Asker {
-                label,
-                who,
-                subject,
+            .map(|(k, someone)| Asker {
+                label: someone.label,
+                who: someone.who,
+                subject: someone.subject,
                 questions: self.question_sets[(step + k) % sets].clone(),
             })
             .collect())
+    }
+
+    /// The shares subject `k` looks up at this step: a window of every share ever made
+    /// and a uuid no share has, moved along at each step and for each subject.
+    fn access_sample(&self, k: usize) -> Vec<Uuid> {
+        let mut pool = self.shares_ever.clone();
+        pool.push(self.unknown_share);
+        if pool.len() <= ACCESS_SAMPLE {
+            return pool;
+        }
+        let start = self.log.len() + k;
+        (0..ACCESS_SAMPLE)
+            .map(|j| pool[(start + j) % pool.len()])
+            .collect()
     }
 
     async fn check_subjects(&self) -> Result<(), TestCaseError> {
@@ -1575,12 +2178,17 @@ impl Case<'_> {
             .collect();
         let check_ids = Arc::new(check_ids);
         let mut tasks = tokio::task::JoinSet::new();
+        let step = self.log.len();
         for (k, asker) in askers.iter().enumerate() {
             let (db, subject) = (self.db.clone(), asker.subject.clone());
             let (questions, check_ids) = (asker.questions.clone(), check_ids.clone());
-            tasks.spawn(
-                async move { (k, subject_answers(db, subject, questions, check_ids).await) },
-            );
+            let uuids = self.access_sample(k);
+            let rotation = step + k;
+            tasks.spawn(async move {
+                let answers =
+                    subject_answers(db, subject, questions, check_ids, rotation, uuids).await;
+                (k, answers)
+            });
         }
         let mut answers: BTreeMap<usize, _> = BTreeMap::new();
         while let Some(joined) = tasks.join_next().await {
@@ -1593,9 +2201,40 @@ impl Case<'_> {
                 .expect("answers of every subject")
                 .map_err(|err| self.db_failure(&format!("asking for {}", asker.label), &err))?;
             for model in Model::ALL {
-                self.compare_subject(asker, model, &answers[&model]).await?;
+                self.compare_subject(asker, model, &answers.models[&model])
+                    .await?;
+            }
+            self.compare_access(asker, &answers.access)?;
+        }
+        Ok(())
+    }
+
+    /// `access(uuid)` finds the oracle's share, or `NotFound` where the oracle has none.
+    fn compare_access(
+        &self,
+        asker: &Asker,
+        found: &[(Uuid, Result<Share, OwnershipError>)],
+    ) -> Result<(), TestCaseError> {
+        for (uuid, got) in found {
+            let expected = self.world.access(&asker.who, uuid);
+            let agrees = match (got, expected) {
+                (Ok(share), Some(share_expected)) => {
+                    to_oracle_share(share) == (*uuid, share_expected.clone())
+                }
+                (Err(OwnershipError::NotFound { .. }), None) => true,
+                _ => false,
+            };
+            if !agrees {
+                return Err(self.failure(
+                    &format!("shared_doc::Entity::access(db, &s, {uuid})"),
+                    &format!(
+                        "subject: {}: {:?}\nlibrary: {got:?}\noracle:  {expected:?}",
+                        asker.label, asker.subject
+                    ),
+                ));
             }
         }
+        self.count(found.len() as u64);
         Ok(())
     }
 
@@ -1685,6 +2324,11 @@ impl Case<'_> {
                             id,
                             backend,
                         ),
+                        Model::SharedDoc => sql_for_id(
+                            question.select::<shared_doc::Entity>(&asker.subject),
+                            id,
+                            backend,
+                        ),
                     };
                     let call = if manage { "can_manage" } else { "can_read" };
                     return Err(self.failure(
@@ -1698,6 +2342,24 @@ impl Case<'_> {
             }
             self.count(checks.len() as u64);
         }
+        for &(id, name, got) in &answers.capabilities {
+            let expected = self.world.has_capability(who, model, name, id);
+            if got != expected {
+                let sql = sql_for_id(
+                    shared_doc::Entity::find().with_capability_for(&asker.subject, name),
+                    id,
+                    self.db.get_database_backend(),
+                );
+                return Err(self.failure(
+                    &format!("shared_doc::Entity::has_capability(db, &s, {name:?}, {id})"),
+                    &format!(
+                        "subject: {}: {:?}\nlibrary: {got}\noracle:  {expected}\nSQL: {sql}",
+                        asker.label, asker.subject
+                    ),
+                ));
+            }
+        }
+        self.count(answers.capabilities.len() as u64);
         Ok(())
     }
 
@@ -1724,6 +2386,11 @@ impl Case<'_> {
             }
             Model::UuidDoc => {
                 let select = question.select::<uuid_doc::Entity>(&asker.subject);
+                let sql = select.build(backend).to_string();
+                (ids_of(self.db, model, select).await, sql)
+            }
+            Model::SharedDoc => {
+                let select = question.select::<shared_doc::Entity>(&asker.subject);
                 let sql = select.build(backend).to_string();
                 (ids_of(self.db, model, select).await, sql)
             }
@@ -1869,6 +2536,7 @@ fn entity_name(model: Model) -> &'static str {
         Model::Document => "document",
         Model::Note => "note",
         Model::UuidDoc => "uuid_doc",
+        Model::SharedDoc => "shared_doc",
     }
 }
 
