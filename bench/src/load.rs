@@ -238,6 +238,7 @@ fn share_rows(shares: &[Share]) -> Rows<'_> {
             "emitter_id",
             "receiver_user_id",
             "receiver_group_id",
+            "to_anyone",
             "expires_unix_ms",
         ],
         rows: Box::new(shares.iter().map(|s| {
@@ -254,6 +255,7 @@ fn share_rows(shares: &[Share]) -> Rows<'_> {
                 Cell::Int(s.emitter),
                 Cell::MaybeInt(user),
                 Cell::MaybeInt(group),
+                Cell::Bool(matches!(s.receiver, Receiver::Anyone)),
                 Cell::MaybeInt(s.expires_ms),
             ]
         })),

@@ -2,7 +2,7 @@
 
 use ownership_core::entity::object_share::{
     DEPTH, EMITTER_ID, EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, ORIGIN_ID, RECEIVER_GROUP_ID,
-    RECEIVER_USER_ID, SHARE_ID, UUID,
+    RECEIVER_USER_ID, SHARE_ID, TO_ANYONE, UUID,
 };
 use ownership_core::{Identity, KeyColumn, OwnedEntity};
 use sea_orm::{ColumnTrait, DbBackend};
@@ -62,6 +62,12 @@ pub async fn create_share_tables<E: OwnedEntity>(
             ColumnDef::new_with_type(RECEIVER_GROUP_ID, identity.group_id_column().column_type)
                 .null(),
         )
+        .col(
+            ColumnDef::new(TO_ANYONE)
+                .boolean()
+                .not_null()
+                .default(false),
+        )
         .col(ColumnDef::new(EXPIRES_UNIX_MS).big_integer().null())
         .foreign_key(
             ForeignKey::create()
@@ -80,14 +86,20 @@ pub async fn create_share_tables<E: OwnedEntity>(
                 .on_update(ForeignKeyAction::Cascade),
         );
     if backend != DbBackend::MySql {
-        // A share is to a user, to a group, or (neither) to anyone: never to both. MariaDB
-        // refuses a check on a column whose foreign key cascades; there the library's
-        // writes, which name one receiver, are the only guard.
-        table.check(
-            Expr::col(RECEIVER_USER_ID)
-                .is_null()
-                .or(Expr::col(RECEIVER_GROUP_ID).is_null()),
-        );
+        // A share is to a user, to a group, or (neither, and flagged) to anyone: never to
+        // both. MariaDB refuses a check on a column whose foreign key cascades; there the
+        // library's writes, which name one receiver, are the only guard, and the scopes
+        // read a share with anyone only when its flag and its receivers agree.
+        let no_receiver = Expr::col(RECEIVER_USER_ID)
+            .is_null()
+            .and(Expr::col(RECEIVER_GROUP_ID).is_null());
+        table
+            .check(
+                Expr::col(RECEIVER_USER_ID)
+                    .is_null()
+                    .or(Expr::col(RECEIVER_GROUP_ID).is_null()),
+            )
+            .check(Expr::col(TO_ANYONE).eq(no_receiver));
     }
     let identity_keys: [(&str, KeyColumn); 3] = [
         (EMITTER_ID, identity.user_id_column()),

@@ -7,7 +7,9 @@
 
 use std::sync::OnceLock;
 
-use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement, TableRef};
+use sea_orm::sea_query::{
+    DynIden, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement, TableRef,
+};
 use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, EntityName, Value};
 
 use crate::entity::{group, group_member, user, user_profile};
@@ -778,6 +780,31 @@ impl Identity {
         Query::select()
             .column((alias, self.groups.group.clone()))
             .from_as(self.groups.memberships.clone(), alias)
+            .and_where(Expr::col((alias, self.groups.member.clone())).eq(Value::from(user)))
+            .to_owned()
+    }
+
+    /// The group of a membership aliased `alias`: what a list run once per group of
+    /// [`per_group_of`](Self::per_group_of) compares its group with.
+    pub(crate) fn membership_group(&self, alias: &'static str) -> Expr {
+        Expr::col((alias, self.groups.group.clone()))
+    }
+
+    /// `SELECT part.column FROM memberships AS alias JOIN LATERAL (list) AS part ON TRUE
+    /// WHERE alias.member = user`: `list` run once per group of one user, each run limited
+    /// on its own, so that a user of many groups reads a few rows of each.
+    pub(crate) fn per_group_of(
+        &self,
+        user: &Key,
+        alias: &'static str,
+        list: SelectStatement,
+        part: &'static str,
+        column: &'static str,
+    ) -> SelectStatement {
+        Query::select()
+            .expr_as(Expr::col((part, column)), column)
+            .from_as(self.groups.memberships.clone(), alias)
+            .join_lateral(JoinType::InnerJoin, list, part, Expr::cust("TRUE"))
             .and_where(Expr::col((alias, self.groups.member.clone())).eq(Value::from(user)))
             .to_owned()
     }

@@ -298,25 +298,16 @@ impl CandidateSource for Held<'_> {
                 lists.push(through_groups);
                 continue;
             }
-            let memberships = &Identity::current().groups;
-            through_groups.and_where(group.equals((MEMBERSHIP, memberships.group.clone())));
+            let identity = Identity::current();
+            through_groups.and_where(group.eq(identity.membership_group(MEMBERSHIP)));
             keyset.take(&mut through_groups, (GROUP_GRANT, OBJECT_ID));
-            lists.push(
-                Query::select()
-                    .expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID)
-                    .from_as(memberships.memberships.clone(), MEMBERSHIP)
-                    .join_lateral(
-                        JoinType::InnerJoin,
-                        through_groups,
-                        PAGE_PART,
-                        Expr::cust("TRUE"),
-                    )
-                    .and_where(
-                        Expr::col((MEMBERSHIP, memberships.member.clone()))
-                            .eq(Value::from(&self.user.id)),
-                    )
-                    .to_owned(),
-            );
+            lists.push(identity.per_group_of(
+                self.user.id.key(),
+                MEMBERSHIP,
+                through_groups,
+                PAGE_PART,
+                CANDIDATE_ID,
+            ));
         }
         lists
     }

@@ -13,11 +13,13 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement
 
 use crate::derived::{derived, derived_as};
 use crate::entity::object_share::{
-    EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, SHARE_ID,
+    EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, SHARE_ID, TO_ANYONE,
 };
 use crate::identity::Identity;
 use crate::key::Key;
-use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, union};
+use crate::plan::{
+    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, union,
+};
 
 /// The deepest a root grant may be: how many times a share may be passed on after the
 /// first. A revocation deletes a share's whole chain through the database's cascades,
@@ -59,9 +61,20 @@ impl Receiver<'_> {
                 .add(group.is_null()),
             Receiver::GroupsOf(id) => Condition::all()
                 .add(group.in_subquery(Identity::current().groups_of(id, MEMBERSHIP))),
-            Receiver::Anyone => Condition::all().add(user.is_null()).add(group.is_null()),
+            Receiver::Anyone => with_anyone(alias),
         }
     }
+}
+
+/// The condition on a share (aliased `alias`) that it is with anyone: its flag, which the
+/// planner estimates from the column's statistics (written as the column itself, not
+/// compared with a bound value, which a generic plan would take for either value), and its
+/// receivers, which the (user, group, object) index reads.
+pub(crate) fn with_anyone(alias: &'static str) -> Condition {
+    Condition::all()
+        .add(Expr::col((alias, TO_ANYONE)))
+        .add(Expr::col((alias, RECEIVER_USER_ID)).is_null())
+        .add(Expr::col((alias, RECEIVER_GROUP_ID)).is_null())
 }
 
 /// A share (aliased `alias`) not expired at `now_ms`.
@@ -153,25 +166,34 @@ impl<'a> Received<'a> {
     ) -> Vec<SelectStatement> {
         self.receivers
             .iter()
-            .map(|receiver| {
-                let mut arm = Query::select();
-                arm.expr_as(Expr::col((SHARE, OBJECT_ID)), object_alias);
-                if with_name {
-                    arm.expr_as(Expr::col((SHARE_NAME, NAME)), NAME);
-                }
-                arm.from_as(table.shares.clone(), SHARE)
-                    .join_as(
-                        JoinType::InnerJoin,
-                        table.share_names.clone(),
-                        SHARE_NAME,
-                        Expr::col((SHARE_NAME, SHARE_ID)).equals((SHARE, ID)),
-                    )
-                    .cond_where(receiver.addressed(SHARE))
-                    .cond_where(unexpired(SHARE, self.now_ms))
-                    .and_where(Expr::col((SHARE_NAME, NAME)).is_in(self.names.iter().copied()));
-                arm
-            })
+            .map(|receiver| self.arm(table, receiver.addressed(SHARE), object_alias, with_name))
             .collect()
+    }
+
+    /// The select of one arm, for the shares `addressed` selects.
+    fn arm(
+        &self,
+        table: &OwnedTable,
+        addressed: Condition,
+        object_alias: &'static str,
+        with_name: bool,
+    ) -> SelectStatement {
+        let mut arm = Query::select();
+        arm.expr_as(Expr::col((SHARE, OBJECT_ID)), object_alias);
+        if with_name {
+            arm.expr_as(Expr::col((SHARE_NAME, NAME)), NAME);
+        }
+        arm.from_as(table.shares.clone(), SHARE)
+            .join_as(
+                JoinType::InnerJoin,
+                table.share_names.clone(),
+                SHARE_NAME,
+                Expr::col((SHARE_NAME, SHARE_ID)).equals((SHARE, ID)),
+            )
+            .cond_where(addressed)
+            .cond_where(unexpired(SHARE, self.now_ms))
+            .and_where(Expr::col((SHARE_NAME, NAME)).is_in(self.names.iter().copied()));
+        arm
     }
 }
 
@@ -227,15 +249,35 @@ impl CandidateSource for Received<'_> {
             keyset.take(&mut list, (SHARED_OBJECT, CANDIDATE_ID));
             return vec![list];
         }
-        self.arms(table, CANDIDATE_ID, false)
-            .into_iter()
-            .map(|mut list| {
+        let identity = Identity::current();
+        self.receivers
+            .iter()
+            .map(|receiver| {
+                // With `LATERAL`, the shares to the user's groups are one limited range of
+                // the (group, object) index per group, as grants to groups are.
+                let per_group = match receiver {
+                    Receiver::GroupsOf(user) if keyset.lateral => Some(*user),
+                    _ => None,
+                };
+                let addressed = match per_group {
+                    Some(_) => Condition::all().add(
+                        Expr::col((SHARE, RECEIVER_GROUP_ID))
+                            .eq(identity.membership_group(MEMBERSHIP)),
+                    ),
+                    None => receiver.addressed(SHARE),
+                };
+                let mut list = self.arm(table, addressed, CANDIDATE_ID, false);
                 // A row may be shared with a receiver several times, and a duplicate would
                 // take the place of another row under the limit.
                 list.distinct();
                 keyset.skip_owned_rows(&mut list, table, Expr::col((SHARE, OBJECT_ID)));
                 keyset.take(&mut list, (SHARE, OBJECT_ID));
-                list
+                match per_group {
+                    Some(user) => {
+                        identity.per_group_of(user, MEMBERSHIP, list, PAGE_PART, CANDIDATE_ID)
+                    }
+                    None => list,
+                }
             })
             .collect()
     }

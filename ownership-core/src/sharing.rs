@@ -19,7 +19,7 @@ use sea_orm::{
 use crate::clock::{from_unix_ms, unix_ms};
 use crate::entity::object_share::{
     DEPTH, EMITTER_ID, EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, ORIGIN_ID, RECEIVER_GROUP_ID,
-    RECEIVER_USER_ID, SHARE_ID, UUID,
+    RECEIVER_USER_ID, SHARE_ID, TO_ANYONE, UUID,
 };
 use crate::error::OwnershipError;
 use crate::grant::{check_name, missing_keys};
@@ -31,7 +31,7 @@ use crate::plan::{AccessPlan, OwnedTable};
 use crate::scope::{
     IdOf, add_received, managed_in_own_right, readable_by, row_in_scope, subject_plan,
 };
-use crate::share::{Receiver, SHARE, unexpired};
+use crate::share::{Receiver, SHARE, unexpired, with_anyone};
 use crate::subject::Subject;
 
 /// The share a share was passed on from, joined to read its uuid.
@@ -605,7 +605,7 @@ fn addressed_to(receiver: &Agent) -> Condition {
         Agent::Group(id) => Condition::all()
             .add(group.eq(Value::from(id)))
             .add(user.is_null()),
-        Agent::Anyone => Condition::all().add(user.is_null()).add(group.is_null()),
+        Agent::Anyone => with_anyone(SHARE),
     }
 }
 
@@ -723,6 +723,7 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
             EMITTER_ID,
             RECEIVER_USER_ID,
             RECEIVER_GROUP_ID,
+            TO_ANYONE,
             EXPIRES_UNIX_MS,
         ])
         .values_panic([
@@ -732,6 +733,7 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
             Value::from(&emitter.id).into(),
             receiver_user.into(),
             receiver_group.into(),
+            matches!(request.receiver, Agent::Anyone).into(),
             Value::BigInt(expires_ms).into(),
         ])
         .to_owned();

@@ -1759,7 +1759,7 @@ impl Case<'_> {
     async fn stored_shares(&self) -> Result<BTreeMap<Uuid, oracle::Share>, DbErr> {
         use object_share::{
             DEPTH, EMITTER_ID, EXPIRES_UNIX_MS, ID, ORIGIN_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID,
-            SHARE_ID, UUID,
+            SHARE_ID, TO_ANYONE, UUID,
         };
         let select = Query::select()
             .columns([
@@ -1771,6 +1771,7 @@ impl Case<'_> {
                 RECEIVER_USER_ID,
                 RECEIVER_GROUP_ID,
                 EXPIRES_UNIX_MS,
+                TO_ANYONE,
             ])
             .from(shared_doc::Entity::share_table())
             .to_owned();
@@ -1787,6 +1788,12 @@ impl Case<'_> {
                     return Err(DbErr::Custom("a share to a user and a group".to_owned()));
                 }
             };
+            let to_anyone: bool = row.try_get_by_index(8)?;
+            if to_anyone != matches!(receiver, oracle::Agent::Anyone) {
+                return Err(DbErr::Custom(format!(
+                    "a share to {receiver:?} flagged as to anyone: {to_anyone}"
+                )));
+            }
             let share = oracle::Share {
                 object: row.try_get_by_index(2)?,
                 origin: None,

@@ -17,6 +17,7 @@
 //! | [`EMITTER_ID`] | the user key | who made the share, `ON DELETE CASCADE` |
 //! | [`RECEIVER_USER_ID`] | the user key, nullable | the receiving user, `ON DELETE CASCADE` |
 //! | [`RECEIVER_GROUP_ID`] | the group key, nullable | the receiving group, `ON DELETE CASCADE`; both receivers NULL: anyone |
+//! | [`TO_ANYONE`] | boolean | true exactly when both receivers are NULL: the share is with anyone |
 //! | [`EXPIRES_UNIX_MS`] | 64-bit integer, nullable | expiry in milliseconds since the Unix epoch (UTC); NULL: never |
 //!
 //! `<table>_share_name`, the permission names a share holds, primary key (share, name):
@@ -44,6 +45,11 @@ pub const EMITTER_ID: &str = "emitter_id";
 pub const RECEIVER_USER_ID: &str = "receiver_user_id";
 /// The receiving group.
 pub const RECEIVER_GROUP_ID: &str = "receiver_group_id";
+/// Whether the share is with anyone. Both receivers NULL say the same; the column is there
+/// for the query planner, which estimates the shares with anyone (usually very few) from
+/// its statistics, where it would take the two columns' NULLs as independent and expect
+/// thousands.
+pub const TO_ANYONE: &str = "to_anyone";
 /// The expiry, in milliseconds since the Unix epoch.
 pub const EXPIRES_UNIX_MS: &str = "expires_unix_ms";
 /// The share a name row belongs to, in `<table>_share_name`.
