@@ -226,6 +226,20 @@ fn grant_rows<'a>(table: &'static str, grants: &'a [Grant]) -> Rows<'a> {
     }
 }
 
+/// The receiver columns of a share: user, group, and whether it is with anyone.
+fn receiver_cells(receiver: Receiver) -> [Cell<'static>; 3] {
+    let (user, group) = match receiver {
+        Receiver::User(user) => (Some(user), None),
+        Receiver::Group(group) => (None, Some(group)),
+        Receiver::Anyone => (None, None),
+    };
+    [
+        Cell::MaybeInt(user),
+        Cell::MaybeInt(group),
+        Cell::Bool(matches!(receiver, Receiver::Anyone)),
+    ]
+}
+
 /// The rows of `document_share`, in id order: an origin before the shares passed on from it.
 fn share_rows(shares: &[Share]) -> Rows<'_> {
     Rows {
@@ -242,38 +256,45 @@ fn share_rows(shares: &[Share]) -> Rows<'_> {
             "expires_unix_ms",
         ],
         rows: Box::new(shares.iter().map(|s| {
-            let (user, group) = match s.receiver {
-                Receiver::User(user) => (Some(user), None),
-                Receiver::Group(group) => (None, Some(group)),
-                Receiver::Anyone => (None, None),
-            };
-            vec![
+            let mut row = vec![
                 Cell::Int(s.id),
                 Cell::Uuid(s.uuid),
                 Cell::Int(s.object),
                 Cell::MaybeInt(s.origin),
                 Cell::Int(s.emitter),
-                Cell::MaybeInt(user),
-                Cell::MaybeInt(group),
-                Cell::Bool(matches!(s.receiver, Receiver::Anyone)),
-                Cell::MaybeInt(s.expires_ms),
-            ]
+            ];
+            row.extend(receiver_cells(s.receiver));
+            row.push(Cell::MaybeInt(s.expires_ms));
+            row
         })),
     }
 }
 
-/// The rows of `document_share_name`.
+/// The rows of `document_share_name`, each with its share's row, receiver and expiry.
 fn share_name_rows(shares: &[Share]) -> Rows<'_> {
     Rows {
         table: "document_share_name",
-        columns: &["share_id", "name", "depth"],
+        columns: &[
+            "share_id",
+            "name",
+            "depth",
+            "object_id",
+            "receiver_user_id",
+            "receiver_group_id",
+            "to_anyone",
+            "expires_unix_ms",
+        ],
         rows: Box::new(shares.iter().flat_map(|s| {
             s.names.iter().map(|(name, depth)| {
-                vec![
+                let mut row = vec![
                     Cell::Int(s.id),
                     Cell::Text(name),
                     Cell::Int(i64::from(*depth)),
-                ]
+                    Cell::Int(s.object),
+                ];
+                row.extend(receiver_cells(s.receiver));
+                row.push(Cell::MaybeInt(s.expires_ms));
+                row
             })
         })),
     }

@@ -118,9 +118,9 @@ pub async fn create_share_tables<E: OwnedEntity>(
             );
         }
     }
-    let index = |suffix: &str, columns: &[&'static str]| {
+    let index = |table: &str, suffix: &str, columns: &[&'static str]| {
         let mut index = Index::create();
-        index.name(format!("idx-{shares_name}-{suffix}"));
+        index.name(format!("idx-{table}-{suffix}"));
         for column in columns {
             index.col(*column);
         }
@@ -128,20 +128,20 @@ pub async fn create_share_tables<E: OwnedEntity>(
     };
     let mut indexes = vec![
         // The public handle.
-        index("uuid", &[UUID]).unique().to_owned(),
-        // The rows shared with a user (its group NULL) or with anyone (both NULL), and with
-        // a group, each in id order: the receiver's candidates are one range.
+        index(&shares_name, "uuid", &[UUID]).unique().to_owned(),
+        // The cascades from a deleted receiving user or group.
         index(
+            &shares_name,
             "receiver",
-            &[RECEIVER_USER_ID, RECEIVER_GROUP_ID, OBJECT_ID],
+            &[RECEIVER_USER_ID, RECEIVER_GROUP_ID],
         ),
-        index("receiver-group", &[RECEIVER_GROUP_ID, OBJECT_ID]),
+        index(&shares_name, "receiver-group", &[RECEIVER_GROUP_ID]),
         // An object's shares, and the cascade from the object.
-        index("object", &[OBJECT_ID, ORIGIN_ID]),
+        index(&shares_name, "object", &[OBJECT_ID, ORIGIN_ID]),
         // What was passed on from a share, and the cascade from it.
-        index("origin", &[ORIGIN_ID]),
+        index(&shares_name, "origin", &[ORIGIN_ID]),
         // The cascade from a deleted user who made shares.
-        index("emitter", &[EMITTER_ID]),
+        index(&shares_name, "emitter", &[EMITTER_ID]),
     ];
     let inline_indexes = backend == DbBackend::MySql;
     if inline_indexes {
@@ -171,27 +171,79 @@ pub async fn create_share_tables<E: OwnedEntity>(
         }
     }
 
+    // A name row repeats what the scopes ask of its share (the row, the receiver, the
+    // expiry), which never changes once written: a scope's share arm is then one range of
+    // one index, like a grant list, with no join to the shares to plan and run.
     let names = E::share_name_table();
     let names_name = unqualified(&names);
-    manager
-        .create_table(
-            Table::create()
-                .table(names.clone())
-                .col(ColumnDef::new(SHARE_ID).big_integer().not_null())
-                .col(ColumnDef::new_with_type(NAME, name_column_type(manager).await?).not_null())
-                .col(ColumnDef::new(DEPTH).integer().not_null())
-                .primary_key(Index::create().col(SHARE_ID).col(NAME))
-                .foreign_key(
-                    ForeignKey::create()
-                        .name(format!("fk-{names_name}-{SHARE_ID}"))
-                        .from(names, SHARE_ID)
-                        .to(same_database(&shares), ID)
-                        .on_delete(ForeignKeyAction::Cascade)
-                        .on_update(ForeignKeyAction::Cascade),
-                )
-                .to_owned(),
+    let mut names_table = Table::create();
+    names_table
+        .table(names.clone())
+        .col(ColumnDef::new(SHARE_ID).big_integer().not_null())
+        .col(ColumnDef::new_with_type(NAME, name_column_type(manager).await?).not_null())
+        .col(ColumnDef::new(DEPTH).integer().not_null())
+        .col(
+            ColumnDef::new_with_type(OBJECT_ID, E::id_column().def().get_column_type().clone())
+                .not_null(),
         )
-        .await
+        .col(
+            ColumnDef::new_with_type(RECEIVER_USER_ID, identity.user_id_column().column_type)
+                .null(),
+        )
+        .col(
+            ColumnDef::new_with_type(RECEIVER_GROUP_ID, identity.group_id_column().column_type)
+                .null(),
+        )
+        .col(
+            ColumnDef::new(TO_ANYONE)
+                .boolean()
+                .not_null()
+                .default(false),
+        )
+        .col(ColumnDef::new(EXPIRES_UNIX_MS).big_integer().null())
+        .primary_key(Index::create().col(SHARE_ID).col(NAME))
+        .foreign_key(
+            ForeignKey::create()
+                .name(format!("fk-{names_name}-{SHARE_ID}"))
+                .from(names.clone(), SHARE_ID)
+                .to(same_database(&shares), ID)
+                .on_delete(ForeignKeyAction::Cascade)
+                .on_update(ForeignKeyAction::Cascade),
+        );
+    let mut name_indexes = vec![
+        // The rows shared with a user (its group NULL) or with anyone (both NULL), and with
+        // a group, each in id order, with the names and expiries a scope filters on: the
+        // receiver's candidates are one range, read from the index alone.
+        index(
+            &names_name,
+            "receiver",
+            &[
+                RECEIVER_USER_ID,
+                RECEIVER_GROUP_ID,
+                OBJECT_ID,
+                NAME,
+                EXPIRES_UNIX_MS,
+            ],
+        ),
+        index(
+            &names_name,
+            "receiver-group",
+            &[RECEIVER_GROUP_ID, OBJECT_ID, NAME, EXPIRES_UNIX_MS],
+        ),
+    ];
+    if inline_indexes {
+        for index in &mut name_indexes {
+            names_table.index(index);
+        }
+    }
+    manager.create_table(names_table).await?;
+    if !inline_indexes {
+        for mut index in name_indexes {
+            index.table(index_table(backend, &names));
+            manager.create_index(index).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The table a `CREATE INDEX` names: qualified on PostgreSQL, where the schema goes on the

@@ -54,13 +54,13 @@ impl AccessPlan<'_> {
         let public: Vec<SelectStatement> = self
             .public
             .iter()
-            .map(|source| source.ids(&table))
+            .flat_map(|source| source.id_lists(&table))
             .collect();
         let candidate_ids: Vec<SelectStatement> = match user_check {
             Some(_) => self
                 .candidates
                 .iter()
-                .map(|source| source.ids(&table))
+                .flat_map(|source| source.id_lists(&table))
                 .collect(),
             None => Vec::new(),
         };

@@ -39,7 +39,7 @@ impl AccessPlan<'_> {
         let public: Vec<SelectStatement> = self
             .public
             .iter()
-            .map(|source| source.ids(&table))
+            .flat_map(|source| source.id_lists(&table))
             .collect();
         let public_count = count_of_union(public.clone());
         let Some(user_check) = self.user_check().cloned() else {
@@ -49,7 +49,11 @@ impl AccessPlan<'_> {
         if let Some(owners) = self.owners {
             lists.push(owned_ids::<E>(owners));
         }
-        lists.extend(self.candidates.iter().map(|source| source.ids(&table)));
+        lists.extend(
+            self.candidates
+                .iter()
+                .flat_map(|source| source.id_lists(&table)),
+        );
         lists.extend(public);
         let candidates = count_of_union(lists);
         let admitted = if self.every_row.is_empty() {
@@ -72,9 +76,9 @@ impl AccessPlan<'_> {
     }
 }
 
-/// `(SELECT COUNT(*) FROM (lists' union))`, or 0 for no list. Each row once: every list
-/// names a row once (the owner list by its primary key, a source by its contract), and the
-/// union merges a row several lists name.
+/// `(SELECT COUNT(*) FROM (lists' union))`, or 0 for no list. Each row once: the union
+/// merges the rows lists repeat, and a list alone names a row once (the owner list by its
+/// primary key, a source's only list by the source's contract).
 fn count_of_union(lists: Vec<SelectStatement>) -> Expr {
     match union(lists) {
         None => Expr::val(0i64),

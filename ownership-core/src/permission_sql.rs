@@ -126,6 +126,54 @@ pub(crate) struct Held<'a> {
 }
 
 impl Held<'_> {
+    /// The ids of the rows of `table` the user holds the names on: one of them, or every
+    /// one when every name is needed, each by a grant on that very row (or, for every name,
+    /// by a grant on the whole model the snapshot claims and the database still holds).
+    ///
+    /// Every name is one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT name) =
+    /// n`, whatever the number of names: a conjunct per name would nest the statement as
+    /// deep as the list is long.
+    fn ids(&self, table: &OwnedTable) -> SelectStatement {
+        if !self.needs_several() {
+            let mut rows = self.object_grants(table, self.names, &[OBJECT_ID]);
+            if !self.with_groups && self.names.len() > 1 {
+                // One grant per user, name and object: an object repeats only under several
+                // names. (The union of direct and group grants is distinct already.)
+                rows.distinct();
+            }
+            return derived_as(rows, OBJECT_ID, GRANTED_OBJECT, CANDIDATE_ID);
+        }
+        let mut held = self.object_grants(table, self.names, &[OBJECT_ID, NAME]);
+        if let Some(also) = &self.also {
+            held.unions(
+                also.held_names(table)
+                    .into_iter()
+                    .map(|pairs| (UnionType::Distinct, pairs)),
+            );
+        }
+        let mut objects = Query::select();
+        objects
+            .column((HELD_NAME, OBJECT_ID))
+            .from_subquery(held, HELD_NAME)
+            .group_by_col((HELD_NAME, OBJECT_ID));
+        let every_name = self.names.len() as i64;
+        let claimed = if self.whole_model {
+            self.claimed_whole_model(table.model_name)
+        } else {
+            Vec::new()
+        };
+        let needed = if claimed.is_empty() {
+            Expr::val(every_name)
+        } else {
+            // A name held on the whole model is held on this object: count it once, there.
+            let on_whole_model = self.names_on_whole_model(&claimed, table.model_name);
+            objects.and_where(col(HELD_NAME, NAME).not_in_subquery(on_whole_model.clone()));
+            Expr::val(every_name).sub(Self::count_of(on_whole_model))
+        };
+        objects.and_having(Expr::expr(Func::count_distinct(col(HELD_NAME, NAME))).eq(needed));
+        derived_as(objects.to_owned(), OBJECT_ID, HELD_OBJECT, CANDIDATE_ID)
+    }
+
     /// Whether an object must be held under several names at once: an intersection, not a
     /// union of grants.
     fn needs_several(&self) -> bool {
@@ -214,52 +262,9 @@ impl Held<'_> {
 }
 
 impl CandidateSource for Held<'_> {
-    /// The ids of the rows of `table` the user holds the names on: one of them, or every
-    /// one when every name is needed, each by a grant on that very row (or, for every name,
-    /// by a grant on the whole model the snapshot claims and the database still holds).
-    ///
-    /// Every name is one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT name) =
-    /// n`, whatever the number of names: a conjunct per name would nest the statement as
-    /// deep as the list is long.
-    fn ids(&self, table: &OwnedTable) -> SelectStatement {
-        if !self.needs_several() {
-            let mut rows = self.object_grants(table, self.names, &[OBJECT_ID]);
-            if !self.with_groups && self.names.len() > 1 {
-                // One grant per user, name and object: an object repeats only under several
-                // names. (The union of direct and group grants is distinct already.)
-                rows.distinct();
-            }
-            return derived_as(rows, OBJECT_ID, GRANTED_OBJECT, CANDIDATE_ID);
-        }
-        let mut held = self.object_grants(table, self.names, &[OBJECT_ID, NAME]);
-        if let Some(also) = &self.also {
-            held.unions(
-                also.held_names(table)
-                    .into_iter()
-                    .map(|pairs| (UnionType::Distinct, pairs)),
-            );
-        }
-        let mut objects = Query::select();
-        objects
-            .column((HELD_NAME, OBJECT_ID))
-            .from_subquery(held, HELD_NAME)
-            .group_by_col((HELD_NAME, OBJECT_ID));
-        let every_name = self.names.len() as i64;
-        let claimed = if self.whole_model {
-            self.claimed_whole_model(table.model_name)
-        } else {
-            Vec::new()
-        };
-        let needed = if claimed.is_empty() {
-            Expr::val(every_name)
-        } else {
-            // A name held on the whole model is held on this object: count it once, there.
-            let on_whole_model = self.names_on_whole_model(&claimed, table.model_name);
-            objects.and_where(col(HELD_NAME, NAME).not_in_subquery(on_whole_model.clone()));
-            Expr::val(every_name).sub(Self::count_of(on_whole_model))
-        };
-        objects.and_having(Expr::expr(Func::count_distinct(col(HELD_NAME, NAME))).eq(needed));
-        derived_as(objects.to_owned(), OBJECT_ID, HELD_OBJECT, CANDIDATE_ID)
+    /// One list: [`Held::ids`].
+    fn id_lists(&self, table: &OwnedTable) -> Vec<SelectStatement> {
+        vec![self.ids(table)]
     }
 
     /// The rows of `table` the user holds one of the names on, each by a grant on that very

@@ -37,7 +37,7 @@ pub(crate) fn deny() -> Condition {
 }
 
 /// The `UNION` (without duplicates) of `lists`, named by the first one's column; `None` for
-/// no list.
+/// no list, and the list itself for one.
 pub(crate) fn union(lists: Vec<SelectStatement>) -> Option<SelectStatement> {
     let mut lists = lists.into_iter();
     let mut first = lists.next()?;
@@ -146,11 +146,13 @@ impl Keyset {
 /// A source of candidate rows: the ids of the objects a subject reaches one way (grants;
 /// later shares), named without the owned table's help.
 pub(crate) trait CandidateSource {
-    /// The candidate ids of `table`'s model, as one uncorrelated subquery of one column
-    /// named [`CANDIDATE_ID`] (a compiler unions several, and a union's column is named by
-    /// its first arm): each the id of an existing row, since a count takes them without reading the rows,
-    /// and each once, since a count of one source counts them as they come.
-    fn ids(&self, table: &OwnedTable) -> SelectStatement;
+    /// The candidate ids of `table`'s model, as uncorrelated subqueries of one column named
+    /// [`CANDIDATE_ID`] whose union is the candidates: a compiler unions every source's
+    /// lists at one level, so that the database merges duplicates once (and a union's
+    /// column is named by its first list). Each the id of an existing row, since a count
+    /// takes them without reading the rows; and a source that gives one list names each
+    /// row once in it, since a count of that list alone counts its ids as they come.
+    fn id_lists(&self, table: &OwnedTable) -> Vec<SelectStatement>;
 
     /// The same candidates as lists for a page: each one ordered range of an index, limited
     /// by `keyset`, selecting [`CANDIDATE_ID`], each the id of an existing row of `table`

@@ -9,11 +9,11 @@
 
 use sea_orm::Condition;
 use sea_orm::Value;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
 
-use crate::derived::{derived, derived_as};
+use crate::derived::derived_as;
 use crate::entity::object_share::{
-    EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, SHARE_ID, TO_ANYONE,
+    EXPIRES_UNIX_MS, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, TO_ANYONE,
 };
 use crate::identity::Identity;
 use crate::key::Key;
@@ -26,9 +26,7 @@ use crate::plan::{
 /// which MySQL follows at most 15 levels deep.
 pub const MAX_SHARE_DEPTH: u32 = 10;
 
-/// A share, in every statement of this source.
-pub(crate) const SHARE: &str = "ownership_share";
-/// A name row of a share.
+/// A name row of a share, in every statement of this source.
 const SHARE_NAME: &str = "ownership_share_name";
 /// A group membership of the receiving user.
 const MEMBERSHIP: &str = "ownership_share_membership";
@@ -155,9 +153,9 @@ impl<'a> Received<'a> {
         self.every_name && self.names.len() > 1
     }
 
-    /// One select per receiver: `SELECT share.object_id AS object_alias [, name.name] FROM
-    /// share JOIN name WHERE <addressed to the receiver> AND <unexpired> AND name IN
-    /// (names)`.
+    /// One select per receiver: `SELECT object_id AS object_alias [, name] FROM share_name
+    /// WHERE <addressed to the receiver> AND <unexpired> AND name IN (names)`, on the name
+    /// rows alone, which repeat their share's row, receiver and expiry.
     fn arms(
         &self,
         table: &OwnedTable,
@@ -166,11 +164,18 @@ impl<'a> Received<'a> {
     ) -> Vec<SelectStatement> {
         self.receivers
             .iter()
-            .map(|receiver| self.arm(table, receiver.addressed(SHARE), object_alias, with_name))
+            .map(|receiver| {
+                self.arm(
+                    table,
+                    receiver.addressed(SHARE_NAME),
+                    object_alias,
+                    with_name,
+                )
+            })
             .collect()
     }
 
-    /// The select of one arm, for the shares `addressed` selects.
+    /// The select of one arm, for the name rows `addressed` selects.
     fn arm(
         &self,
         table: &OwnedTable,
@@ -179,19 +184,13 @@ impl<'a> Received<'a> {
         with_name: bool,
     ) -> SelectStatement {
         let mut arm = Query::select();
-        arm.expr_as(Expr::col((SHARE, OBJECT_ID)), object_alias);
+        arm.expr_as(Expr::col((SHARE_NAME, OBJECT_ID)), object_alias);
         if with_name {
             arm.expr_as(Expr::col((SHARE_NAME, NAME)), NAME);
         }
-        arm.from_as(table.shares.clone(), SHARE)
-            .join_as(
-                JoinType::InnerJoin,
-                table.share_names.clone(),
-                SHARE_NAME,
-                Expr::col((SHARE_NAME, SHARE_ID)).equals((SHARE, ID)),
-            )
+        arm.from_as(table.share_names.clone(), SHARE_NAME)
             .cond_where(addressed)
-            .cond_where(unexpired(SHARE, self.now_ms))
+            .cond_where(unexpired(SHARE_NAME, self.now_ms))
             .and_where(Expr::col((SHARE_NAME, NAME)).is_in(self.names.iter().copied()));
         arm
     }
@@ -203,37 +202,39 @@ impl NameSource for Received<'_> {
     }
 }
 
+impl Received<'_> {
+    /// The rows shared under every one of several names: one grouped subquery, `GROUP BY
+    /// object HAVING COUNT(DISTINCT name) = n`.
+    fn shared_under_every_name(&self, table: &OwnedTable) -> SelectStatement {
+        let pairs =
+            union(self.arms(table, OBJECT_ID, true)).expect("a share source has a receiver");
+        let mut objects = Query::select();
+        objects
+            .column((HELD_PAIR, OBJECT_ID))
+            .from_subquery(pairs, HELD_PAIR)
+            .group_by_col((HELD_PAIR, OBJECT_ID))
+            .and_having(
+                Expr::expr(Func::count_distinct(Expr::col((HELD_PAIR, NAME))))
+                    .eq(self.names.len() as i64),
+            );
+        derived_as(objects, OBJECT_ID, SHARED_OBJECT, CANDIDATE_ID)
+    }
+}
+
 impl CandidateSource for Received<'_> {
-    /// The rows shared under one of the names (each once, however many shares name it), or
-    /// under every one of them: one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT
-    /// name) = n`.
-    fn ids(&self, table: &OwnedTable) -> SelectStatement {
+    /// The rows shared under one of the names, one list per receiver; or under every one of
+    /// them, one list ([`shared_under_every_name`](Received::shared_under_every_name)).
+    fn id_lists(&self, table: &OwnedTable) -> Vec<SelectStatement> {
         if self.needs_several() {
-            let pairs =
-                union(self.arms(table, OBJECT_ID, true)).expect("a share source has a receiver");
-            let mut objects = Query::select();
-            objects
-                .column((HELD_PAIR, OBJECT_ID))
-                .from_subquery(pairs, HELD_PAIR)
-                .group_by_col((HELD_PAIR, OBJECT_ID))
-                .and_having(
-                    Expr::expr(Func::count_distinct(Expr::col((HELD_PAIR, NAME))))
-                        .eq(self.names.len() as i64),
-                );
-            return derived_as(objects, OBJECT_ID, SHARED_OBJECT, CANDIDATE_ID);
+            return vec![self.shared_under_every_name(table)];
         }
         let mut arms = self.arms(table, CANDIDATE_ID, false);
-        if arms.len() == 1 {
-            // A row may be shared with a receiver several times, from different origins.
-            let mut arm = arms.remove(0);
+        if let [arm] = arms.as_mut_slice() {
+            // Alone, a list names each row once: a row may be shared with a receiver
+            // several times, from different origins, and under several names.
             arm.distinct();
-            return arm;
         }
-        derived(
-            union(arms).expect("a share source has a receiver"),
-            CANDIDATE_ID,
-            SHARED_OBJECT,
-        )
+        arms
     }
 
     /// One limited list per receiver (shares to the user, to its groups, to anyone), each
@@ -244,7 +245,7 @@ impl CandidateSource for Received<'_> {
         if self.needs_several() {
             let mut list = Query::select();
             list.column((SHARED_OBJECT, CANDIDATE_ID))
-                .from_subquery(self.ids(table), SHARED_OBJECT);
+                .from_subquery(self.shared_under_every_name(table), SHARED_OBJECT);
             keyset.skip_owned_rows(&mut list, table, Expr::col((SHARED_OBJECT, CANDIDATE_ID)));
             keyset.take(&mut list, (SHARED_OBJECT, CANDIDATE_ID));
             return vec![list];
@@ -261,17 +262,17 @@ impl CandidateSource for Received<'_> {
                 };
                 let addressed = match per_group {
                     Some(_) => Condition::all().add(
-                        Expr::col((SHARE, RECEIVER_GROUP_ID))
+                        Expr::col((SHARE_NAME, RECEIVER_GROUP_ID))
                             .eq(identity.membership_group(MEMBERSHIP)),
                     ),
-                    None => receiver.addressed(SHARE),
+                    None => receiver.addressed(SHARE_NAME),
                 };
                 let mut list = self.arm(table, addressed, CANDIDATE_ID, false);
                 // A row may be shared with a receiver several times, and a duplicate would
                 // take the place of another row under the limit.
                 list.distinct();
-                keyset.skip_owned_rows(&mut list, table, Expr::col((SHARE, OBJECT_ID)));
-                keyset.take(&mut list, (SHARE, OBJECT_ID));
+                keyset.skip_owned_rows(&mut list, table, Expr::col((SHARE_NAME, OBJECT_ID)));
+                keyset.take(&mut list, (SHARE_NAME, OBJECT_ID));
                 match per_group {
                     Some(user) => {
                         identity.per_group_of(user, MEMBERSHIP, list, PAGE_PART, CANDIDATE_ID)

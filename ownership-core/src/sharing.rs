@@ -31,8 +31,11 @@ use crate::plan::{AccessPlan, OwnedTable};
 use crate::scope::{
     IdOf, add_received, managed_in_own_right, readable_by, row_in_scope, subject_plan,
 };
-use crate::share::{Receiver, SHARE, unexpired, with_anyone};
+use crate::share::{Receiver, unexpired, with_anyone};
 use crate::subject::Subject;
+
+/// A share, in the statements of the operations.
+const SHARE: &str = "ownership_share";
 
 /// The share a share was passed on from, joined to read its uuid.
 const ORIGIN: &str = "ownership_origin_share";
@@ -713,6 +716,7 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
         Agent::Group(group) => (null_of(identity.user_key()), Value::from(group)),
         Agent::Anyone => (null_of(identity.user_key()), null_of(identity.group_key())),
     };
+    let to_anyone = matches!(request.receiver, Agent::Anyone);
     let uuid = Uuid::new_v4();
     let insert = Query::insert()
         .into_table(table.shares.clone())
@@ -731,9 +735,9 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
             Value::from(&object).into(),
             Value::BigInt(origin_id).into(),
             Value::from(&emitter.id).into(),
-            receiver_user.into(),
-            receiver_group.into(),
-            matches!(request.receiver, Agent::Anyone).into(),
+            receiver_user.clone().into(),
+            receiver_group.clone().into(),
+            to_anyone.into(),
             Value::BigInt(expires_ms).into(),
         ])
         .to_owned();
@@ -749,14 +753,26 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
         .ok_or_else(|| DbErr::RecordNotFound("the share just inserted".to_owned()))?
         .try_get_by_index(0)?;
     let mut insert_names = Query::insert();
-    insert_names
-        .into_table(table.share_names.clone())
-        .columns([SHARE_ID, NAME, DEPTH]);
+    insert_names.into_table(table.share_names.clone()).columns([
+        SHARE_ID,
+        NAME,
+        DEPTH,
+        OBJECT_ID,
+        RECEIVER_USER_ID,
+        RECEIVER_GROUP_ID,
+        TO_ANYONE,
+        EXPIRES_UNIX_MS,
+    ]);
     for (name, depth) in &names {
         insert_names.values_panic([
             share_id.into(),
             name.as_str().into(),
             i64::from(*depth).into(),
+            Value::from(&object).into(),
+            receiver_user.clone().into(),
+            receiver_group.clone().into(),
+            to_anyone.into(),
+            Value::BigInt(expires_ms).into(),
         ]);
     }
     txn.execute(&insert_names).await?;

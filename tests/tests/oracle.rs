@@ -971,6 +971,29 @@ fn to_oracle_share(share: &Share) -> (Uuid, oracle::Share) {
     (share.uuid, shared)
 }
 
+/// The receiver of a share or name row whose user, group and anyone flag are the columns
+/// from `first` on; an error for columns that disagree.
+fn stored_receiver(row: &sea_orm::QueryResult, first: usize) -> Result<oracle::Agent, DbErr> {
+    let receiver = match (
+        nullable_handle(row, first, true)?,
+        nullable_handle(row, first + 1, false)?,
+    ) {
+        (Some(user), None) => oracle::Agent::User(user),
+        (None, Some(group)) => oracle::Agent::Group(group),
+        (None, None) => oracle::Agent::Anyone,
+        (Some(_), Some(_)) => {
+            return Err(DbErr::Custom("a share to a user and a group".to_owned()));
+        }
+    };
+    let to_anyone: bool = row.try_get_by_index(first + 3)?;
+    if to_anyone != matches!(receiver, oracle::Agent::Anyone) {
+        return Err(DbErr::Custom(format!(
+            "a share to {receiver:?} flagged as to anyone: {to_anyone}"
+        )));
+    }
+    Ok(receiver)
+}
+
 /// The handle in a nullable user or group key column of the identity in use.
 fn nullable_handle(
     row: &sea_orm::QueryResult,
@@ -1777,23 +1800,7 @@ impl Case<'_> {
             .to_owned();
         let mut by_id: BTreeMap<i64, (Uuid, Option<i64>, oracle::Share)> = BTreeMap::new();
         for row in self.db.query_all(&select).await? {
-            let receiver = match (
-                nullable_handle(&row, 5, true)?,
-                nullable_handle(&row, 6, false)?,
-            ) {
-                (Some(user), None) => oracle::Agent::User(user),
-                (None, Some(group)) => oracle::Agent::Group(group),
-                (None, None) => oracle::Agent::Anyone,
-                (Some(_), Some(_)) => {
-                    return Err(DbErr::Custom("a share to a user and a group".to_owned()));
-                }
-            };
-            let to_anyone: bool = row.try_get_by_index(8)?;
-            if to_anyone != matches!(receiver, oracle::Agent::Anyone) {
-                return Err(DbErr::Custom(format!(
-                    "a share to {receiver:?} flagged as to anyone: {to_anyone}"
-                )));
-            }
+            let receiver = stored_receiver(&row, 5)?;
             let share = oracle::Share {
                 object: row.try_get_by_index(2)?,
                 origin: None,
@@ -1808,7 +1815,16 @@ impl Case<'_> {
             );
         }
         let names = Query::select()
-            .columns([SHARE_ID, NAME, DEPTH])
+            .columns([
+                SHARE_ID,
+                NAME,
+                DEPTH,
+                object_share::OBJECT_ID,
+                RECEIVER_USER_ID,
+                RECEIVER_GROUP_ID,
+                EXPIRES_UNIX_MS,
+                TO_ANYONE,
+            ])
             .from(shared_doc::Entity::share_name_table())
             .to_owned();
         for row in self.db.query_all(&names).await? {
@@ -1817,6 +1833,18 @@ impl Case<'_> {
             let Some((_, _, share)) = by_id.get_mut(&share_id) else {
                 return Err(DbErr::Custom(format!("a name of no share: {share_id}")));
             };
+            // A name row repeats its share's row, receiver and expiry for the scopes.
+            let copied = (
+                row.try_get_by_index(3)?,
+                stored_receiver(&row, 4)?,
+                row.try_get_by_index(6)?,
+            );
+            if copied != (share.object, share.receiver, share.expires_ms) {
+                return Err(DbErr::Custom(format!(
+                    "a name row of share {share_id} says {copied:?}, its share {:?}",
+                    (share.object, share.receiver, share.expires_ms)
+                )));
+            }
             share.names.insert(
                 row.try_get_by_index(1)?,
                 u32::try_from(depth).unwrap_or(u32::MAX),

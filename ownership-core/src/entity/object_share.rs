@@ -27,6 +27,12 @@
 //! | [`SHARE_ID`] | 64-bit integer | references the share, `ON DELETE CASCADE` |
 //! | [`NAME`] | text | the permission's name |
 //! | [`DEPTH`] | integer | how many more times the name may be passed on |
+//! | [`OBJECT_ID`], [`RECEIVER_USER_ID`], [`RECEIVER_GROUP_ID`], [`TO_ANYONE`], [`EXPIRES_UNIX_MS`] | as in the share | the share's own values, written with it |
+//!
+//! A share never changes once written, so its name rows carry what the scopes ask (the
+//! row, the receiver, the expiry), and a scope reads a receiver's shares as one range of
+//! the name table's (receiver, object) index, without a join to the shares. Whatever
+//! writes shares other than the library must write the same values in both tables.
 //!
 //! The cascades do the revoking: deleting an object deletes its shares, deleting a share
 //! deletes every share passed on from it, at every depth, and their names.
