@@ -48,27 +48,14 @@ pub async fn create_share_tables<E: OwnedEntity>(
                 .primary_key(),
         )
         .col(ColumnDef::new(UUID).uuid().not_null())
-        .col(
-            ColumnDef::new_with_type(OBJECT_ID, E::id_column().def().get_column_type().clone())
-                .not_null(),
-        )
         .col(ColumnDef::new(ORIGIN_ID).big_integer().null())
-        .col(ColumnDef::new_with_type(EMITTER_ID, identity.user_id_column().column_type).not_null())
         .col(
-            ColumnDef::new_with_type(RECEIVER_USER_ID, identity.user_id_column().column_type)
-                .null(),
-        )
-        .col(
-            ColumnDef::new_with_type(RECEIVER_GROUP_ID, identity.group_id_column().column_type)
-                .null(),
-        )
-        .col(
-            ColumnDef::new(TO_ANYONE)
-                .boolean()
-                .not_null()
-                .default(false),
-        )
-        .col(ColumnDef::new(EXPIRES_UNIX_MS).big_integer().null())
+            ColumnDef::new_with_type(EMITTER_ID, identity.user_id_column().column_type).not_null(),
+        );
+    for column in addressing_columns::<E>(identity) {
+        table.col(column);
+    }
+    table
         .foreign_key(
             ForeignKey::create()
                 .name(format!("fk-{shares_name}-{OBJECT_ID}"))
@@ -181,26 +168,11 @@ pub async fn create_share_tables<E: OwnedEntity>(
         .table(names.clone())
         .col(ColumnDef::new(SHARE_ID).big_integer().not_null())
         .col(ColumnDef::new_with_type(NAME, name_column_type(manager).await?).not_null())
-        .col(ColumnDef::new(DEPTH).integer().not_null())
-        .col(
-            ColumnDef::new_with_type(OBJECT_ID, E::id_column().def().get_column_type().clone())
-                .not_null(),
-        )
-        .col(
-            ColumnDef::new_with_type(RECEIVER_USER_ID, identity.user_id_column().column_type)
-                .null(),
-        )
-        .col(
-            ColumnDef::new_with_type(RECEIVER_GROUP_ID, identity.group_id_column().column_type)
-                .null(),
-        )
-        .col(
-            ColumnDef::new(TO_ANYONE)
-                .boolean()
-                .not_null()
-                .default(false),
-        )
-        .col(ColumnDef::new(EXPIRES_UNIX_MS).big_integer().null())
+        .col(ColumnDef::new(DEPTH).integer().not_null());
+    for column in addressing_columns::<E>(identity) {
+        names_table.col(column);
+    }
+    names_table
         .primary_key(Index::create().col(SHARE_ID).col(NAME))
         .foreign_key(
             ForeignKey::create()
@@ -244,6 +216,31 @@ pub async fn create_share_tables<E: OwnedEntity>(
         }
     }
     Ok(())
+}
+
+/// The columns that say which row a share is of, to whom, and until when: a share's own, and
+/// repeated in each of its name rows.
+fn addressing_columns<E: OwnedEntity>(identity: &Identity) -> [ColumnDef; 5] {
+    [
+        ColumnDef::new_with_type(OBJECT_ID, E::id_column().def().get_column_type().clone())
+            .not_null()
+            .to_owned(),
+        ColumnDef::new_with_type(RECEIVER_USER_ID, identity.user_id_column().column_type)
+            .null()
+            .to_owned(),
+        ColumnDef::new_with_type(RECEIVER_GROUP_ID, identity.group_id_column().column_type)
+            .null()
+            .to_owned(),
+        ColumnDef::new(TO_ANYONE)
+            .boolean()
+            .not_null()
+            .default(false)
+            .to_owned(),
+        ColumnDef::new(EXPIRES_UNIX_MS)
+            .big_integer()
+            .null()
+            .to_owned(),
+    ]
 }
 
 /// The table a `CREATE INDEX` names: qualified on PostgreSQL, where the schema goes on the
