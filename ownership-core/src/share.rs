@@ -194,15 +194,7 @@ impl<'a> Received<'a> {
             .and_where(Expr::col((SHARE_NAME, NAME)).is_in(self.names.iter().copied()));
         arm
     }
-}
 
-impl NameSource for Received<'_> {
-    fn held_names(&self, table: &OwnedTable) -> Vec<SelectStatement> {
-        self.arms(table, OBJECT_ID, true)
-    }
-}
-
-impl Received<'_> {
     /// The rows shared under every one of several names: one grouped subquery, `GROUP BY
     /// object HAVING COUNT(DISTINCT name) = n`.
     fn shared_under_every_name(&self, table: &OwnedTable) -> SelectStatement {
@@ -218,6 +210,12 @@ impl Received<'_> {
                     .eq(self.names.len() as i64),
             );
         derived_as(objects, OBJECT_ID, SHARED_OBJECT, CANDIDATE_ID)
+    }
+}
+
+impl NameSource for Received<'_> {
+    fn held_names(&self, table: &OwnedTable) -> Vec<SelectStatement> {
+        self.arms(table, OBJECT_ID, true)
     }
 }
 
