@@ -705,6 +705,30 @@ pub fn target(model: Model, ids: impl IntoIterator<Item = i64>) -> Target {
     }
 }
 
+/// The ids of the rows just written for `rows`, in their generated order, found by (owner,
+/// name), which a generated world keeps unique per entity; `key` reads a model's (owner,
+/// name, id).
+async fn ids_in_generated_order<E: EntityTrait>(
+    db: &DatabaseConnection,
+    rows: &[GenRow],
+    profiles: &[i64],
+    key: impl Fn(E::Model) -> (i64, String, i64),
+) -> Result<Vec<i64>, DbErr> {
+    let by_key: BTreeMap<(i64, String), i64> = E::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|model| {
+            let (owner, name, id) = key(model);
+            ((owner, name), id)
+        })
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|row| by_key[&(profiles[row.owner], row.name.to_owned())])
+        .collect())
+}
+
 /// Writes a generated world to an empty database: identity rows and owned rows in bulk
 /// with the entities' `insert_many`, grants with [`grant`].
 pub async fn write_world(
@@ -758,17 +782,11 @@ pub async fn write_world(
     }))
     .exec_without_returning(db)
     .await?;
-    let by_key: BTreeMap<(i64, String), i64> = document::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| ((d.user_profile_id, d.name), d.id))
-        .collect();
-    let documents: Vec<i64> = gen_world
-        .documents
-        .iter()
-        .map(|d| by_key[&(profiles[d.owner], d.name.to_owned())])
-        .collect();
+    let documents =
+        ids_in_generated_order::<document::Entity>(db, &gen_world.documents, &profiles, |d| {
+            (d.user_profile_id, d.name, d.id)
+        })
+        .await?;
 
     note::Entity::insert_many(gen_world.notes.iter().map(|n| note::ActiveModel {
         author_profile_id: Set(profiles[n.owner]),
@@ -779,17 +797,10 @@ pub async fn write_world(
     }))
     .exec_without_returning(db)
     .await?;
-    let by_key: BTreeMap<(i64, String), i64> = note::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|n| ((n.author_profile_id, n.title), i64::from(n.id)))
-        .collect();
-    let notes: Vec<i64> = gen_world
-        .notes
-        .iter()
-        .map(|n| by_key[&(profiles[n.owner], n.name.to_owned())])
-        .collect();
+    let notes = ids_in_generated_order::<note::Entity>(db, &gen_world.notes, &profiles, |n| {
+        (n.author_profile_id, n.title, i64::from(n.id))
+    })
+    .await?;
 
     // Handles 1, 2, ... in the generated order; the UUIDs sort as the handles do.
     let uuid_docs: Vec<i64> = (1..=gen_world.uuid_docs.len() as i64).collect();
@@ -814,17 +825,11 @@ pub async fn write_world(
     }))
     .exec_without_returning(db)
     .await?;
-    let by_key: BTreeMap<(i64, String), i64> = shared_doc::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| ((d.user_profile_id, d.name), d.id))
-        .collect();
-    let shared_docs: Vec<i64> = gen_world
-        .shared_docs
-        .iter()
-        .map(|d| by_key[&(profiles[d.owner], d.name.to_owned())])
-        .collect();
+    let shared_docs =
+        ids_in_generated_order::<shared_doc::Entity>(db, &gen_world.shared_docs, &profiles, |d| {
+            (d.user_profile_id, d.name, d.id)
+        })
+        .await?;
 
     for (model, gen_rows, ids) in [
         (Model::Document, &gen_world.documents, &documents),

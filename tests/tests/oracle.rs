@@ -971,6 +971,23 @@ fn to_oracle_share(share: &Share) -> (Uuid, oracle::Share) {
     (share.uuid, shared)
 }
 
+/// Every row of an owned entity, by id, as the oracle holds it; `row` reads a model's
+/// (id, owner, name).
+async fn rows_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    row: impl Fn(E::Model) -> (i64, i64, String),
+) -> Result<BTreeMap<i64, Row>, DbErr> {
+    Ok(E::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|model| {
+            let (id, owner, name) = row(model);
+            (id, Row { owner, name })
+        })
+        .collect())
+}
+
 /// The receiver of a share or name row whose user, group and anyone flag are the columns
 /// from `first` on; an error for columns that disagree.
 fn stored_receiver(row: &sea_orm::QueryResult, first: usize) -> Result<oracle::Agent, DbErr> {
@@ -1949,51 +1966,16 @@ impl Case<'_> {
             .map(|(id, user, account)| (id, oracle::Profile { user, account }))
             .collect();
         let (groups, members) = world::groups_and_members(db).await.map_err(err)?;
-        let documents: BTreeMap<i64, Row> = document::Entity::find()
-            .all(db)
+        let documents = rows_of::<document::Entity>(db, |d| (d.id, d.user_profile_id, d.name))
             .await
-            .map_err(err)?
-            .into_iter()
-            .map(|d| {
-                (
-                    d.id,
-                    Row {
-                        owner: d.user_profile_id,
-                        name: d.name,
-                    },
-                )
-            })
-            .collect();
-        let notes: BTreeMap<i64, Row> = note::Entity::find()
-            .all(db)
+            .map_err(err)?;
+        let notes =
+            rows_of::<note::Entity>(db, |n| (i64::from(n.id), n.author_profile_id, n.title))
+                .await
+                .map_err(err)?;
+        let shared_docs = rows_of::<shared_doc::Entity>(db, |d| (d.id, d.user_profile_id, d.name))
             .await
-            .map_err(err)?
-            .into_iter()
-            .map(|n| {
-                (
-                    i64::from(n.id),
-                    Row {
-                        owner: n.author_profile_id,
-                        name: n.title,
-                    },
-                )
-            })
-            .collect();
-        let shared_docs: BTreeMap<i64, Row> = shared_doc::Entity::find()
-            .all(db)
-            .await
-            .map_err(err)?
-            .into_iter()
-            .map(|d| {
-                (
-                    d.id,
-                    Row {
-                        owner: d.user_profile_id,
-                        name: d.name,
-                    },
-                )
-            })
-            .collect();
+            .map_err(err)?;
         let permissions = permission::Entity::find().all(db).await.map_err(err)?;
         let permissions: BTreeMap<i64, oracle::Permission> = permissions
             .into_iter()
