@@ -55,23 +55,34 @@ pub async fn create_share_tables<E: OwnedEntity>(
     for column in addressing_columns::<E>(identity) {
         table.col(column);
     }
-    table
-        .foreign_key(
-            ForeignKey::create()
-                .name(format!("fk-{shares_name}-{OBJECT_ID}"))
-                .from(shares.clone(), OBJECT_ID)
-                .to(referenced_table(backend, entity), E::id_column())
-                .on_delete(ForeignKeyAction::Cascade)
-                .on_update(ForeignKeyAction::Cascade),
+    // The row's key and the identity's keys, in the share and in each of its name rows:
+    // a deleted row, user or group deletes both, and a changed key changes both, so a name
+    // row never keeps a key its share no longer has.
+    let cascading = |from: &TableRef, column: &str, to: TableRef, to_column: DynIden| {
+        ForeignKey::create()
+            .name(format!("fk-{}-{column}", unqualified(from)))
+            .from(from.clone(), column.to_owned())
+            .to(to, to_column)
+            .on_delete(ForeignKeyAction::Cascade)
+            .on_update(ForeignKeyAction::Cascade)
+            .to_owned()
+    };
+    let object_key = |from: &TableRef| {
+        cascading(
+            from,
+            OBJECT_ID,
+            referenced_table(backend, entity),
+            E::id_column().into_iden(),
         )
-        .foreign_key(
-            ForeignKey::create()
-                .name(format!("fk-{shares_name}-{ORIGIN_ID}"))
-                .from(shares.clone(), ORIGIN_ID)
-                .to(same_database(&shares), ID)
-                .on_delete(ForeignKeyAction::Cascade)
-                .on_update(ForeignKeyAction::Cascade),
-        );
+    };
+    table.foreign_key(&mut object_key(&shares)).foreign_key(
+        ForeignKey::create()
+            .name(format!("fk-{shares_name}-{ORIGIN_ID}"))
+            .from(shares.clone(), ORIGIN_ID)
+            .to(same_database(&shares), ID)
+            .on_delete(ForeignKeyAction::Cascade)
+            .on_update(ForeignKeyAction::Cascade),
+    );
     if backend != DbBackend::MySql {
         // A share is to a user, to a group, or (neither, and flagged) to anyone: never to
         // both. MariaDB refuses a check on a column whose foreign key cascades; there the
@@ -88,21 +99,22 @@ pub async fn create_share_tables<E: OwnedEntity>(
             )
             .check(Expr::col(TO_ANYONE).eq(no_receiver));
     }
-    let identity_keys: [(&str, KeyColumn); 3] = [
-        (EMITTER_ID, identity.user_id_column()),
+    let receiver_keys: [(&str, KeyColumn); 2] = [
         (RECEIVER_USER_ID, identity.user_id_column()),
         (RECEIVER_GROUP_ID, identity.group_id_column()),
     ];
+    let share_identity_keys: Vec<(&str, KeyColumn)> = [(EMITTER_ID, identity.user_id_column())]
+        .into_iter()
+        .chain(receiver_keys.iter().cloned())
+        .collect();
     if !across_databases {
-        for (column, referenced) in &identity_keys {
-            table.foreign_key(
-                ForeignKey::create()
-                    .name(format!("fk-{shares_name}-{column}"))
-                    .from(shares.clone(), *column)
-                    .to(referenced.table.clone(), referenced.column.clone())
-                    .on_delete(ForeignKeyAction::Cascade)
-                    .on_update(ForeignKeyAction::Cascade),
-            );
+        for (column, referenced) in &share_identity_keys {
+            table.foreign_key(&mut cascading(
+                &shares,
+                column,
+                referenced.table.clone(),
+                referenced.column.clone(),
+            ));
         }
     }
     let index = |table: &str, suffix: &str, columns: &[&'static str]| {
@@ -138,18 +150,7 @@ pub async fn create_share_tables<E: OwnedEntity>(
     }
     manager.create_table(table).await?;
     if across_databases {
-        for (column, referenced) in &identity_keys {
-            add_key_across_databases(
-                manager,
-                &shares,
-                column,
-                &format!("fk-{shares_name}-{column}"),
-                &unqualified(&referenced.table),
-                &referenced.column.to_string(),
-                "CASCADE",
-            )
-            .await?;
-        }
+        add_identity_keys(manager, &shares, &share_identity_keys).await?;
     }
     if !inline_indexes {
         for mut index in indexes {
@@ -174,6 +175,7 @@ pub async fn create_share_tables<E: OwnedEntity>(
     }
     names_table
         .primary_key(Index::create().col(SHARE_ID).col(NAME))
+        .foreign_key(&mut object_key(&names))
         .foreign_key(
             ForeignKey::create()
                 .name(format!("fk-{names_name}-{SHARE_ID}"))
@@ -182,7 +184,19 @@ pub async fn create_share_tables<E: OwnedEntity>(
                 .on_delete(ForeignKeyAction::Cascade)
                 .on_update(ForeignKeyAction::Cascade),
         );
+    if !across_databases {
+        for (column, referenced) in &receiver_keys {
+            names_table.foreign_key(&mut cascading(
+                &names,
+                column,
+                referenced.table.clone(),
+                referenced.column.clone(),
+            ));
+        }
+    }
     let mut name_indexes = vec![
+        // The cascades from the row.
+        index(&names_name, "object", &[OBJECT_ID]),
         // The rows shared with a user (its group NULL) or with anyone (both NULL), and with
         // a group, each in id order, with the names and expiries a scope filters on: the
         // receiver's candidates are one range, read from the index alone.
@@ -209,11 +223,36 @@ pub async fn create_share_tables<E: OwnedEntity>(
         }
     }
     manager.create_table(names_table).await?;
+    if across_databases {
+        add_identity_keys(manager, &names, &receiver_keys).await?;
+    }
     if !inline_indexes {
         for mut index in name_indexes {
             index.table(index_table(backend, &names));
             manager.create_index(index).await?;
         }
+    }
+    Ok(())
+}
+
+/// Adds `keys` (column, referenced identity key) to `table`, cascading, once the table
+/// exists: on MySQL, a foreign key into another database.
+async fn add_identity_keys(
+    manager: &SchemaManager<'_>,
+    table: &TableRef,
+    keys: &[(&str, KeyColumn)],
+) -> Result<(), DbErr> {
+    for (column, referenced) in keys {
+        add_key_across_databases(
+            manager,
+            table,
+            column,
+            &format!("fk-{}-{column}", unqualified(table)),
+            &unqualified(&referenced.table),
+            &referenced.column.to_string(),
+            "CASCADE",
+        )
+        .await?;
     }
     Ok(())
 }

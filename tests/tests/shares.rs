@@ -30,6 +30,7 @@ on_every_backend!(
     an_expired_share_stops_counting_in_every_scope_at_once,
     revoking_a_share_removes_everything_passed_on_from_it,
     shares_die_with_their_rows_receivers_and_emitters,
+    a_share_follows_its_row_to_a_new_key,
     a_share_is_found_by_its_uuid_only_by_its_receivers,
     a_group_share_reaches_members_and_a_share_with_anyone_everyone,
     capabilities_stay_within_the_root_grants,
@@ -135,6 +136,24 @@ async fn stored(db: &DatabaseConnection) -> (i64, i64) {
         *count = row.try_get_by_index(0).expect("read a count");
     }
     (counts[0], counts[1])
+}
+
+/// Inserts a shared doc under the free key `id`, owned as the row `beside` is.
+async fn insert_beside(db: &DatabaseConnection, id: i64, beside: i64) {
+    let owner = shared_doc::Entity::find_by_id(beside)
+        .one(db)
+        .await
+        .expect("read a row")
+        .expect("the row beside")
+        .user_profile_id;
+    shared_doc::ActiveModel {
+        id: Set(id),
+        user_profile_id: Set(owner),
+        name: Set(format!("again {id}")),
+    }
+    .insert(db)
+    .await
+    .expect("insert a row under a free key");
 }
 
 async fn ids<E: OwnedEntity>(db: &DatabaseConnection, select: Select<E>) -> BTreeSet<i64> {
@@ -547,20 +566,7 @@ async fn shares_die_with_their_rows_receivers_and_emitters(db: &DatabaseConnecti
         .expect("delete a row");
     assert_eq!(stored(db).await.0, 2);
     // The same id again inherits nothing.
-    let home_profile = shared_doc::Entity::find_by_id(w.docs[1])
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .user_profile_id;
-    shared_doc::ActiveModel {
-        id: Set(w.docs[0]),
-        user_profile_id: Set(home_profile),
-        name: Set("again".to_owned()),
-    }
-    .insert(db)
-    .await
-    .expect("insert the id again");
+    insert_beside(db, w.docs[0], w.docs[1]).await;
     let bob = load(db, w.bob).await;
     assert!(
         !shared_doc::Entity::can_read(db, &alice, w.docs[0])
@@ -576,6 +582,29 @@ async fn shares_die_with_their_rows_receivers_and_emitters(db: &DatabaseConnecti
     world::delete_user(db, w.carol).await;
     world::delete_group(db, w.team).await;
     assert_eq!(stored(db).await, (0, 0));
+}
+
+/// A row whose key changes takes its shares along, in the share and in every name row
+/// the scopes read: the old key, given to a new row, inherits nothing.
+async fn a_share_follows_its_row_to_a_new_key(db: &DatabaseConnection) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let w = world(db).await;
+    let owner = load(db, w.owner).await;
+    let alice = load(db, w.alice).await;
+    share(db, &owner, w.docs[0], to_user(w.alice)).await;
+    let moved = w.docs[2] + 100;
+    shared_doc::Entity::update_many()
+        .col_expr(shared_doc::Column::Id, Expr::value(moved))
+        .filter(shared_doc::Column::Id.eq(w.docs[0]))
+        .exec(db)
+        .await
+        .expect("change a row's key");
+    let (read, _) = reach(db, &alice, &[w.docs[0], moved]).await;
+    assert_eq!(read, set(&[moved]));
+    insert_beside(db, w.docs[0], moved).await;
+    let (read, _) = reach(db, &alice, &[w.docs[0], moved]).await;
+    assert_eq!(read, set(&[moved]));
 }
 
 async fn a_share_is_found_by_its_uuid_only_by_its_receivers(db: &DatabaseConnection) {

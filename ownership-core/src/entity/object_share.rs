@@ -27,7 +27,7 @@
 //! | [`SHARE_ID`] | 64-bit integer | references the share, `ON DELETE CASCADE` |
 //! | [`NAME`] | text | the permission's name |
 //! | [`DEPTH`] | integer | how many more times the name may be passed on |
-//! | [`OBJECT_ID`], [`RECEIVER_USER_ID`], [`RECEIVER_GROUP_ID`], [`TO_ANYONE`], [`EXPIRES_UNIX_MS`] | as in the share | the share's own values, written with it |
+//! | [`OBJECT_ID`], [`RECEIVER_USER_ID`], [`RECEIVER_GROUP_ID`], [`TO_ANYONE`], [`EXPIRES_UNIX_MS`] | as in the share | the share's own values, written with it; they reference the row, user and group as the share's do, so a changed key changes both |
 //!
 //! A share never changes once written, so its name rows carry what the scopes ask (the
 //! row, the receiver, the expiry), and a scope reads a receiver's shares as one range of
