@@ -123,23 +123,76 @@ fn progress(name: &str, stats: &Stats) {
 }
 
 /// Timings and answers of Q1-Q4 by one engine.
-type Engine = (Vec<Stats>, Answers);
+type Results = (Vec<Stats>, Answers);
+
+/// A way of answering Q1-Q4.
+#[derive(Clone, Copy)]
+enum Engine<'a> {
+    /// The library, through the plain entity.
+    Library,
+    /// The hand-written reference SQL.
+    Reference(&'a reference::Queries),
+    /// The library, through the shareable entity.
+    Shares,
+}
 
 /// What [`guardian_queries`] measured.
 struct Guardian {
     /// The library, through the plain entity.
-    library: Engine,
+    library: Results,
     /// The reference SQL, where there is one.
-    reference: Option<Engine>,
+    reference: Option<Results>,
     /// The library, through the shareable entity.
-    shares: Engine,
+    shares: Results,
     /// Whether Q4 ran the same statement through both entities, for each document kind.
     q4_same_statement: bool,
 }
 
-/// Times Q1-Q4: each through the plain entity, then by the reference when there is one,
-/// then through the shareable entity; returns their timings and answers, and keeps the
-/// library's statements.
+impl Guardian {
+    /// The results of `engine`.
+    fn of(&mut self, engine: Engine<'_>) -> &mut Results {
+        match engine {
+            Engine::Library => &mut self.library,
+            Engine::Reference(_) => self.reference.get_or_insert_with(Results::default),
+            Engine::Shares => &mut self.shares,
+        }
+    }
+
+    /// Prints the progress line of each engine's measurement of the query `name`, keeps
+    /// the library's statements for their plans (Q4 through the shareable entity is the
+    /// plain statement again), its timings, and its answers by `store`.
+    fn keep<A>(
+        &mut self,
+        plans: &mut Plans,
+        name: &str,
+        engines: &[Engine<'_>],
+        measured: Vec<Measured<A>>,
+        store: impl Fn(&mut Answers, Vec<A>),
+    ) {
+        for (&engine, m) in engines.iter().zip(measured) {
+            let label = match engine {
+                Engine::Library => "library",
+                Engine::Reference(_) => "reference",
+                Engine::Shares => "shares",
+            };
+            progress(&format!("{label} {name}"), &m.stats);
+            match engine {
+                Engine::Library => plans.push((name.to_owned(), m.statements)),
+                Engine::Shares if name != QUERIES[3].0 => {
+                    plans.push((format!("{name}_with_shares"), m.statements))
+                }
+                _ => {}
+            }
+            let results = self.of(engine);
+            results.0.push(m.stats);
+            store(&mut results.1, m.answers);
+        }
+    }
+}
+
+/// Times Q1-Q4 through the plain entity, by the reference when there is one and through
+/// the shareable entity, the engines taking turns on each item; returns their timings and
+/// answers, and keeps the library's statements.
 async fn guardian_queries(
     runner: &Runner,
     users: &[BenchUser],
@@ -151,9 +204,17 @@ async fn guardian_queries(
         .iter()
         .flat_map(|user| docs.iter().map(move |d| Pair { user, doc: d.id }))
         .collect();
-    let mut library = (Vec::new(), Answers::default());
-    let mut by_reference = reference.map(|_| (Vec::new(), Answers::default()));
-    let mut shared = (Vec::new(), Answers::default());
+    let engines: Vec<Engine<'_>> = [Some(Engine::Library), reference.map(Engine::Reference)]
+        .into_iter()
+        .flatten()
+        .chain([Engine::Shares])
+        .collect();
+    let mut out = Guardian {
+        library: Results::default(),
+        reference: None,
+        shares: Results::default(),
+        q4_same_statement: false,
+    };
     let user_ids = || users.iter().map(|u| u.id);
     let doc_ids = || docs.iter().map(|d| d.id);
     let allowed = |answers: Vec<bool>| {
@@ -166,135 +227,66 @@ async fn guardian_queries(
         allowed.values_mut().for_each(|docs| docs.sort_unstable());
         allowed
     };
-    // Progress, and the statements of the library's calls for their plans.
-    let mut keep = |engine: &str, name: &str, stats: &Stats, statements: &Statements| {
-        progress(&format!("{engine} {name}"), stats);
-        match engine {
-            "library" => plans.push((name.to_owned(), statements.clone())),
-            "shares" => plans.push((format!("{name}_with_shares"), statements.clone())),
-            _ => {}
-        }
-    };
 
     let (q1, q2, q3, q4) = (QUERIES[0].0, QUERIES[1].0, QUERIES[2].0, QUERIES[3].0);
-    let m = runner
-        .measure(q1, users, async |db, u| {
-            queries::q1::<document::Entity>(db, &u.subject).await
+    let measured = runner
+        .measure_together(q1, users, &engines, async |db, u, engine| match engine {
+            Engine::Library => queries::q1::<document::Entity>(db, &u.subject).await,
+            Engine::Reference(sql) => sql.q1(db, u.id).await,
+            Engine::Shares => queries::q1::<shareable::Entity>(db, &u.subject).await,
         })
         .await?;
-    keep("library", q1, &m.stats, &m.statements);
-    library.0.push(m.stats);
-    library.1.q1 = user_ids().zip(m.answers).collect();
-    if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
-        let m = runner
-            .measure(q1, users, async |db, u| sql.q1(db, u.id).await)
-            .await?;
-        keep("reference", q1, &m.stats, &m.statements);
-        out.0.push(m.stats);
-        out.1.q1 = user_ids().zip(m.answers).collect();
-    }
-    let m = runner
-        .measure(q1, users, async |db, u| {
-            queries::q1::<shareable::Entity>(db, &u.subject).await
-        })
-        .await?;
-    keep("shares", q1, &m.stats, &m.statements);
-    shared.0.push(m.stats);
-    shared.1.q1 = user_ids().zip(m.answers).collect();
+    out.keep(plans, q1, &engines, measured, |answers, got| {
+        answers.q1 = user_ids().zip(got).collect();
+    });
 
-    let m = runner
-        .measure(q2, users, async |db, u| {
-            queries::q2::<document::Entity>(db, &u.subject).await
+    let measured = runner
+        .measure_together(q2, users, &engines, async |db, u, engine| match engine {
+            Engine::Library => queries::q2::<document::Entity>(db, &u.subject).await,
+            Engine::Reference(sql) => sql.q2(db, u.id).await,
+            Engine::Shares => queries::q2::<shareable::Entity>(db, &u.subject).await,
         })
         .await?;
-    keep("library", q2, &m.stats, &m.statements);
-    library.0.push(m.stats);
-    library.1.q2 = user_ids().zip(m.answers).collect();
-    if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
-        let m = runner
-            .measure(q2, users, async |db, u| sql.q2(db, u.id).await)
-            .await?;
-        keep("reference", q2, &m.stats, &m.statements);
-        out.0.push(m.stats);
-        out.1.q2 = user_ids().zip(m.answers).collect();
-    }
-    let m = runner
-        .measure(q2, users, async |db, u| {
-            queries::q2::<shareable::Entity>(db, &u.subject).await
-        })
-        .await?;
-    keep("shares", q2, &m.stats, &m.statements);
-    shared.0.push(m.stats);
-    shared.1.q2 = user_ids().zip(m.answers).collect();
+    out.keep(plans, q2, &engines, measured, |answers, got| {
+        answers.q2 = user_ids().zip(got).collect();
+    });
 
-    let m = runner
-        .measure(q3, &pairs, async |db, p| {
-            queries::q3::<document::Entity>(db, &p.user.subject, p.doc).await
+    let measured = runner
+        .measure_together(q3, &pairs, &engines, async |db, p, engine| match engine {
+            Engine::Library => queries::q3::<document::Entity>(db, &p.user.subject, p.doc).await,
+            Engine::Reference(sql) => sql.q3(db, p.user.id, p.doc).await,
+            Engine::Shares => queries::q3::<shareable::Entity>(db, &p.user.subject, p.doc).await,
         })
         .await?;
-    keep("library", q3, &m.stats, &m.statements);
-    library.0.push(m.stats);
-    library.1.q3 = allowed(m.answers);
-    if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
-        let m = runner
-            .measure(q3, &pairs, async |db, p| sql.q3(db, p.user.id, p.doc).await)
-            .await?;
-        keep("reference", q3, &m.stats, &m.statements);
-        out.0.push(m.stats);
-        out.1.q3 = allowed(m.answers);
-    }
-    let m = runner
-        .measure(q3, &pairs, async |db, p| {
-            queries::q3::<shareable::Entity>(db, &p.user.subject, p.doc).await
-        })
-        .await?;
-    keep("shares", q3, &m.stats, &m.statements);
-    shared.0.push(m.stats);
-    shared.1.q3 = allowed(m.answers);
+    out.keep(plans, q3, &engines, measured, |answers, got| {
+        answers.q3 = allowed(got);
+    });
 
-    let m = runner
-        .measure(q4, docs, async |db, d| {
-            queries::q4::<document::Entity>(db, d.id).await
-        })
-        .await?;
-    keep("library", q4, &m.stats, &m.statements);
-    let plain_statements = m.statements;
-    library.0.push(m.stats);
-    library.1.q4 = doc_ids().zip(m.answers).collect();
-    if let (Some(sql), Some(out)) = (reference, by_reference.as_mut()) {
-        let m = runner
-            .measure(q4, docs, async |db, d| sql.q4(db, d.id).await)
-            .await?;
-        keep("reference", q4, &m.stats, &m.statements);
-        out.0.push(m.stats);
-        out.1.q4 = doc_ids().zip(m.answers).collect();
-    }
     // Holders are read from the grants, so Q4 asks the same question through the shareable
     // entity; timed all the same, to show it costs the same.
-    let m = runner
-        .measure(q4, docs, async |db, d| {
-            queries::q4::<shareable::Entity>(db, d.id).await
+    let measured = runner
+        .measure_together(q4, docs, &engines, async |db, d, engine| match engine {
+            Engine::Library => queries::q4::<document::Entity>(db, d.id).await,
+            Engine::Reference(sql) => sql.q4(db, d.id).await,
+            Engine::Shares => queries::q4::<shareable::Entity>(db, d.id).await,
         })
         .await?;
-    progress(&format!("shares {q4}"), &m.stats);
-    let q4_same_statement = m.statements.iter().all(|(kind, statement)| {
-        plain_statements
+    let statements_of = |engine_index: usize| measured[engine_index].statements.clone();
+    let (plain, through_shares) = (statements_of(0), statements_of(engines.len() - 1));
+    out.q4_same_statement = through_shares.iter().all(|(kind, statement)| {
+        plain
             .get(kind)
             .is_some_and(|plain| plain.to_string() == statement.to_string())
     });
-    shared.0.push(m.stats);
-    shared.1.q4 = doc_ids().zip(m.answers).collect();
-    Ok(Guardian {
-        library,
-        reference: by_reference,
-        shares: shared,
-        q4_same_statement,
-    })
+    out.keep(plans, q4, &engines, measured, |answers, got| {
+        answers.q4 = doc_ids().zip(got).collect();
+    });
+    Ok(out)
 }
 
-/// Times the library's full-rules scopes per bench user, the read page through the
-/// shareable entity right after the plain one; returns the scopes' timings, and the
-/// timings and pages of the read page with shares.
+/// Times the library's full-rules scopes per bench user, the read page through the plain
+/// and the shareable entity taking turns; returns the scopes' timings, and the timings and
+/// pages of the read page with shares.
 async fn scopes(
     runner: &Runner,
     users: &[BenchUser],
@@ -302,33 +294,43 @@ async fn scopes(
 ) -> Result<(Vec<ScopeTimings>, (Stats, BTreeMap<i64, Vec<i64>>))> {
     let mut out = Vec::new();
     let mut with_shares = None;
+    let user_ids = || users.iter().map(|u| u.id);
     for scope in Scope::ALL {
-        let Measured {
-            answers,
-            stats,
-            statements,
-        } = runner
-            .measure(scope.name(), users, async |db, u| {
-                scope.run::<document::Entity>(db, &u.subject).await
-            })
-            .await?;
-        progress(&format!("library {}", scope.name()), &stats);
-        plans.push((scope.name().to_owned(), statements));
-        out.push((
-            scope.name(),
-            stats,
-            users.iter().map(|u| u.id).zip(answers).collect(),
-        ));
-        if scope == Scope::ReadPage {
-            let m = runner
-                .measure(scope.name(), users, async |db, u| {
-                    queries::read_page::<shareable::Entity>(db, &u.subject).await
+        let name = scope.name();
+        let plain = if scope == Scope::ReadPage {
+            let mut measured = runner
+                .measure_together(name, users, &[false, true], async |db, u, shareable| {
+                    if shareable {
+                        queries::read_page::<shareable::Entity>(db, &u.subject).await
+                    } else {
+                        queries::read_page::<document::Entity>(db, &u.subject).await
+                    }
                 })
                 .await?;
-            progress(&format!("shares {}", scope.name()), &m.stats);
-            plans.push((format!("{}_with_shares", scope.name()), m.statements));
-            with_shares = Some((m.stats, users.iter().map(|u| u.id).zip(m.answers).collect()));
-        }
+            let shared = measured.pop().expect("one measurement per entity");
+            progress(&format!("shares {name}"), &shared.stats);
+            plans.push((format!("{name}_with_shares"), shared.statements));
+            with_shares = Some((shared.stats, user_ids().zip(shared.answers).collect()));
+            let Measured {
+                answers,
+                stats,
+                statements,
+            } = measured.pop().expect("one measurement per entity");
+            Measured {
+                answers: answers.iter().map(|page| page.len() as u64).collect(),
+                stats,
+                statements,
+            }
+        } else {
+            runner
+                .measure(name, users, async |db, u| {
+                    scope.run::<document::Entity>(db, &u.subject).await
+                })
+                .await?
+        };
+        progress(&format!("library {name}"), &plain.stats);
+        plans.push((name.to_owned(), plain.statements));
+        out.push((name, plain.stats, user_ids().zip(plain.answers).collect()));
     }
     let with_shares = with_shares.expect("the scopes include the read page");
     Ok((out, with_shares))

@@ -293,7 +293,7 @@ impl Run<'_> {
             "*Without*: the plain `document` entity, whose scopes read no shares. *With*: the \
              same table declared with root grants (`view = 2, change = 1`), whose scopes also \
              count every unexpired share to the user, its groups or anyone. Same rows, grants \
-             and connection, each question timed through both one after the other. Q4 lists \
+             and connection, the two entities taking turns on each item. Q4 lists \
              holders, which are read from the grants only: with shares it is the same \
              question{}.\n",
             if self.shares.q4_same_statement {

@@ -133,44 +133,75 @@ impl Runner {
         items: &[I],
         call: impl AsyncFn(&DatabaseConnection, &I) -> Result<A>,
     ) -> Result<Measured<A>> {
-        let mut answers = Vec::with_capacity(items.len());
-        let mut samples = Vec::with_capacity(items.len() * self.runs);
-        let mut statements = BTreeMap::new();
+        let mut measured = self
+            .measure_together(name, items, &[()], async |db, item, ()| {
+                call(db, item).await
+            })
+            .await?;
+        Ok(measured.remove(0))
+    }
+
+    /// Times several ways of answering the same question (`engines`) on every item, taking
+    /// turns: per item each engine's warm-up, then round after round of one timed run per
+    /// engine, the first engine of each round rotating, so that whatever drifts on the
+    /// machine (caches, background work) falls on every engine alike and leaves their
+    /// ratios. Returns one measurement per engine, in the order of `engines`.
+    pub async fn measure_together<I: Item, E: Copy, A>(
+        &self,
+        name: &str,
+        items: &[I],
+        engines: &[E],
+        call: impl AsyncFn(&DatabaseConnection, &I, E) -> Result<A>,
+    ) -> Result<Vec<Measured<A>>> {
+        let mut answers: Vec<Vec<A>> = engines.iter().map(|_| Vec::new()).collect();
+        let mut samples: Vec<Vec<(String, f64)>> = engines.iter().map(|_| Vec::new()).collect();
+        let mut statements: Vec<BTreeMap<String, Statement>> =
+            engines.iter().map(|_| BTreeMap::new()).collect();
         for item in items {
             let kind = item.kind();
-            self.take_log();
             let context = || format!("{name} ({kind})");
-            let answer = call(&self.recording, item)
-                .await
-                .map_err(|err| err.context(context()))?;
-            let mut log = self.take_log();
-            if log.len() != 1 {
-                return Err(BenchError::new(format!(
-                    "{name} ({kind}) ran {} statements for one call, not one:\n{}",
-                    log.len(),
-                    log.iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                )));
-            }
-            statements
-                .entry(kind.to_owned())
-                .or_insert_with(|| log.remove(0));
-            for _ in 0..self.runs {
-                let start = Instant::now();
-                call(&self.db, item)
+            for (index, &engine) in engines.iter().enumerate() {
+                self.take_log();
+                let answer = call(&self.recording, item, engine)
                     .await
                     .map_err(|err| err.context(context()))?;
-                samples.push((kind.to_owned(), start.elapsed().as_secs_f64() * 1000.0));
+                let mut log = self.take_log();
+                if log.len() != 1 {
+                    return Err(BenchError::new(format!(
+                        "{name} ({kind}) ran {} statements for one call, not one:\n{}",
+                        log.len(),
+                        log.iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )));
+                }
+                statements[index]
+                    .entry(kind.to_owned())
+                    .or_insert_with(|| log.remove(0));
+                answers[index].push(answer);
             }
-            answers.push(answer);
+            for round in 0..self.runs {
+                for turn in 0..engines.len() {
+                    let index = (round + turn) % engines.len();
+                    let start = Instant::now();
+                    call(&self.db, item, engines[index])
+                        .await
+                        .map_err(|err| err.context(context()))?;
+                    samples[index].push((kind.to_owned(), start.elapsed().as_secs_f64() * 1000.0));
+                }
+            }
         }
-        Ok(Measured {
-            answers,
-            stats: Stats::of(&samples),
-            statements,
-        })
+        Ok(answers
+            .into_iter()
+            .zip(samples)
+            .zip(statements)
+            .map(|((answers, samples), statements)| Measured {
+                answers,
+                stats: Stats::of(&samples),
+                statements,
+            })
+            .collect())
     }
 }
 
