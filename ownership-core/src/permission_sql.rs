@@ -13,7 +13,9 @@ use crate::entity::{permission_group, permission_user};
 use crate::identity::Identity;
 use crate::key::{GroupId, Key, KeyType, UserId, as_bigint};
 use crate::ownership;
-use crate::plan::{CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART};
+use crate::plan::{
+    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, union,
+};
 use crate::subject::SubjectUser;
 
 /// The column of the whole-model grant tables naming the model (`""` for every model).
@@ -24,8 +26,6 @@ const GROUP_GRANT: &str = "ownership_pg";
 const MEMBERSHIP: &str = "ownership_gm";
 /// The grant table of one arm of a holder question, whichever table it is.
 const GRANT: &str = "ownership_grant";
-/// The union of a user's direct and group grants of a scope's names.
-const GRANTED_OBJECT: &str = "ownership_granted_object";
 /// The (object, name) pairs a user holds, counted per object for an all-of question.
 const HELD_NAME: &str = "ownership_held_name";
 /// The objects held under every name of an all-of question.
@@ -73,9 +73,6 @@ fn col(table: &'static str, column: &'static str) -> Expr {
 /// `columns` of the grants in `tables` one user holds that satisfy `narrow(alias of the
 /// grant table)`: its own and, `with_groups`, as a `UNION` (duplicate-free, like the
 /// candidate sets it goes into) with those of the groups it is a member of now.
-///
-/// The condition goes into each arm rather than around the union, so that every database
-/// reads each grant table through its indexes.
 fn grants_of_user(
     user: &Key,
     with_groups: bool,
@@ -83,10 +80,28 @@ fn grants_of_user(
     columns: &[&'static str],
     narrow: impl Fn(&'static str) -> Condition,
 ) -> SelectStatement {
+    let columns: Vec<_> = columns.iter().map(|&column| (column, column)).collect();
+    union(grant_arms(user, with_groups, tables, &columns, narrow))
+        .expect("the user's own grants are always an arm")
+}
+
+/// The arms of [`grants_of_user`], apart: the user's own grants and, `with_groups`, those
+/// of the groups it is a member of now (where two groups may hold one grant); each
+/// selecting `(column, alias)` pairs.
+///
+/// The condition goes into each arm rather than around their union, so that every
+/// database reads each grant table through its indexes.
+fn grant_arms(
+    user: &Key,
+    with_groups: bool,
+    tables: &GrantTables,
+    columns: &[(&'static str, &'static str)],
+    narrow: impl Fn(&'static str) -> Condition,
+) -> Vec<SelectStatement> {
     let arm = |grants: &'static str, table: &TableRef, grantee: Expr| {
         let mut select = Query::select();
-        for &column in columns {
-            select.expr_as(col(grants, column), column);
+        for &(column, alias) in columns {
+            select.expr_as(col(grants, column), alias);
         }
         select
             .from_as(table.clone(), grants)
@@ -94,20 +109,19 @@ fn grants_of_user(
             .and_where(grantee);
         select
     };
-    let mut direct = arm(
+    let mut arms = vec![arm(
         USER_GRANT,
         &tables.users,
         col(USER_GRANT, USER_ID).eq(Value::from(user)),
-    );
+    )];
     if with_groups {
-        let through_groups = arm(
+        arms.push(arm(
             GROUP_GRANT,
             &tables.groups,
             col(GROUP_GRANT, GROUP_ID).in_subquery(ownership::groups_of(user)),
-        );
-        direct.union(UnionType::Distinct, through_groups);
+        ));
     }
-    direct
+    arms
 }
 
 /// Which grants a scope branch counts: whose, of which names, and how.
@@ -126,23 +140,14 @@ pub(crate) struct Held<'a> {
 }
 
 impl Held<'_> {
-    /// The ids of the rows of `table` the user holds the names on: one of them, or every
-    /// one when every name is needed, each by a grant on that very row (or, for every name,
-    /// by a grant on the whole model the snapshot claims and the database still holds).
+    /// The ids of the rows of `table` the user holds every one of the names on, each by a
+    /// grant on that very row, by a grant on the whole model the snapshot claims and the
+    /// database still holds, or through another source.
     ///
-    /// Every name is one grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT name) =
-    /// n`, whatever the number of names: a conjunct per name would nest the statement as
-    /// deep as the list is long.
-    fn ids(&self, table: &OwnedTable) -> SelectStatement {
-        if !self.needs_several() {
-            let mut rows = self.object_grants(table, self.names, &[OBJECT_ID]);
-            if !self.with_groups && self.names.len() > 1 {
-                // One grant per user, name and object: an object repeats only under several
-                // names. (The union of direct and group grants is distinct already.)
-                rows.distinct();
-            }
-            return derived_as(rows, OBJECT_ID, GRANTED_OBJECT, CANDIDATE_ID);
-        }
+    /// One grouped subquery, `GROUP BY object HAVING COUNT(DISTINCT name) = n`, whatever
+    /// the number of names: a conjunct per name would nest the statement as deep as the
+    /// list is long.
+    fn held_under_every_name(&self, table: &OwnedTable) -> SelectStatement {
         let mut held = self.object_grants(table, self.names, &[OBJECT_ID, NAME]);
         if let Some(also) = &self.also {
             held.unions(
@@ -262,9 +267,28 @@ impl Held<'_> {
 }
 
 impl CandidateSource for Held<'_> {
-    /// One list: [`Held::ids`].
+    /// The rows of `table` the user holds one of the names on by a grant on that very row,
+    /// one list for its own grants and one for its groups'; or every one of them, one list
+    /// ([`held_under_every_name`](Held::held_under_every_name)).
     fn id_lists(&self, table: &OwnedTable) -> Vec<SelectStatement> {
-        vec![self.ids(table)]
+        if self.needs_several() {
+            return vec![self.held_under_every_name(table)];
+        }
+        let mut arms = grant_arms(
+            self.user.id.key(),
+            self.with_groups,
+            &GrantTables::objects_of(table),
+            &[(OBJECT_ID, CANDIDATE_ID)],
+            |grants| Condition::all().add(col(grants, NAME).is_in(self.names.iter().copied())),
+        );
+        if let [own] = arms.as_mut_slice()
+            && self.names.len() > 1
+        {
+            // Alone, a list names each row once: the user holds one grant per name and
+            // object, so a row repeats only under several names.
+            own.distinct();
+        }
+        arms
     }
 
     /// The rows of `table` the user holds one of the names on, each by a grant on that very
