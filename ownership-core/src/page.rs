@@ -33,8 +33,6 @@ use crate::subject::Subject;
 
 /// The alias of the union of the candidate lists.
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";
-/// The alias of the union of the user's candidate lists, beside public ones.
-const PAGE_USER_CANDIDATES: &str = "ownership_page_user_candidates";
 /// The alias of the owner profiles a lateral owner list runs over.
 const PAGE_OWNER: &str = "ownership_page_owner";
 /// The most permission names a page reads one list each of (two with groups).
@@ -112,14 +110,11 @@ impl AccessPlan<'_> {
         let gate = match user_check {
             // The user's lists count only while the user is confirmed; public ones always.
             Some(user_check) if public_count > 0 && user_arms > 0 => {
-                let public = arms.split_off(user_arms);
-                let mut gated = derived(
-                    union(arms).expect("the user has a list"),
-                    CANDIDATE_ID,
-                    PAGE_USER_CANDIDATES,
-                );
-                gated.and_where(user_check);
-                arms = std::iter::once(gated).chain(public).collect();
+                // Each user list gated on its own: one union of every list, whose rows the
+                // database merges once.
+                for arm in &mut arms[..user_arms] {
+                    arm.and_where(user_check.clone());
+                }
                 None
             }
             user_check => user_check.filter(|_| user_arms > 0),
