@@ -17,6 +17,7 @@ mod ownership;
 mod page;
 mod permission_sql;
 mod plan;
+mod policy;
 mod registry;
 mod scope;
 mod share;
@@ -36,6 +37,10 @@ pub use key::{AccountId, GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 pub use owned::OwnedEntity;
 pub use ownership_derive::Owned;
 pub use page::{OwnershipPages, ScopePage};
+pub use policy::{
+    AssignedClauses, Clause, Effect, MAX_PATTERN_CHARS, MAX_PATTERN_PARTS, MAX_POLICY_BODY_CHARS,
+    POLICY_VERSION, Part, Pattern, PolicyBody, PolicyProblem, ResolvedClause, path_segments,
+};
 pub use scope::{
     IdOf, OwnershipChecks, OwnershipScopes, Permitted, manageable_by, owned_by, permitted_for,
     readable_by, shared_with,
