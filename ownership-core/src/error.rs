@@ -7,6 +7,7 @@ use sea_orm::{DbErr, IdenStatic, SqlErr, TransactionError};
 
 use crate::key::{GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 use crate::owned::OwnedEntity;
+use crate::policy::PolicyProblem;
 
 /// The error of this crate's operations (loading a subject, checks, pages, writes and
 /// clones, grants, holder questions): typed where a caller can act on it,
@@ -192,6 +193,24 @@ pub enum OwnershipError {
         /// The share the receiver holds.
         existing: Uuid,
     },
+    /// A policy body that is not valid, or an assignment whose variables do not fit the
+    /// policy; nothing was written.
+    #[error("policy {policy:?}: {problem}")]
+    InvalidPolicy {
+        /// The policy's name (its first 40 characters).
+        policy: String,
+        /// What is wrong.
+        problem: PolicyProblem,
+    },
+    /// A policy with this name exists already; nothing was written.
+    #[error("a policy named {0:?} exists already")]
+    DuplicatePolicy(String),
+    /// Policies that do not exist; nothing was written.
+    #[error("no policy named {}", list(.0))]
+    UnknownPolicies(Vec<String>),
+    /// The policy is assigned to a principal, so it cannot be deleted; nothing was written.
+    #[error("policy {0:?} is assigned, it cannot be deleted")]
+    PolicyInUse(String),
     /// Any other database error.
     #[error(transparent)]
     Db(DbErr),

@@ -17,6 +17,7 @@ mod ownership;
 mod page;
 mod permission_sql;
 mod plan;
+mod policies;
 mod policy;
 mod registry;
 mod scope;
@@ -37,6 +38,10 @@ pub use key::{AccountId, GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 pub use owned::OwnedEntity;
 pub use ownership_derive::Owned;
 pub use page::{OwnershipPages, ScopePage};
+pub use policies::{
+    PolicyAssignment, Principal, assign_policies, assigned_policies, create_policy, delete_policy,
+    update_policy,
+};
 pub use policy::{
     AssignedClauses, Clause, Effect, MAX_PATTERN_CHARS, MAX_PATTERN_PARTS, MAX_POLICY_BODY_CHARS,
     POLICY_VERSION, Part, Pattern, PolicyBody, PolicyProblem, ResolvedClause, path_segments,

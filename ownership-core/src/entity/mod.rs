@@ -1,6 +1,7 @@
 //! The plugin's tables: the identity tables it ships as its embedded default (like Django's
 //! auth tables), the permission tables of grants on whole models and on everything, and the
-//! layout of each owned entity's own tables of grants on single rows ([`object_grant`]) and of shares ([`object_share`]).
+//! layout of each owned entity's own tables of grants on single rows ([`object_grant`]) and of shares ([`object_share`]),
+//! and the policy tables: the policies, their principals and the principals' ordered lists.
 //!
 //! Every table name starts with `ownership_`, so none collides with an application's own
 //! `user` or `group` table (both are reserved words in SQL, too). The entities use SeaORM's
@@ -17,5 +18,8 @@ pub mod object_share;
 pub mod permission;
 pub mod permission_group;
 pub mod permission_user;
+pub mod policy;
+pub mod policy_assignment;
+pub mod policy_principal;
 pub mod user;
 pub mod user_profile;
