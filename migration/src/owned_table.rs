@@ -1,10 +1,11 @@
 //! Creating an application's owned table from its entity.
 
 use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
-use ownership_core::{Identity, OwnedEntity};
-use sea_orm::{ColumnTrait, DbBackend, EntityName, IdenStatic, Schema};
+use ownership_core::{Identity, OwnedEntity, PathSegment};
+use sea_orm::{ColumnTrait, ColumnType, DbBackend, EntityName, IdenStatic, Schema};
 use sea_orm_migration::prelude::*;
 
+use crate::m20261122_000002_permissions::exact_collation;
 use crate::share_tables::{create_share_tables, drop_share_tables};
 use crate::table_parts::{
     add_key_across_databases, name_column_type, referenced_table, unqualified,
@@ -137,6 +138,9 @@ pub async fn create_owned_table<E: OwnedEntity>(
         manager.create_type(enum_type).await?;
     }
     manager.create_table(table).await?;
+    if manager.get_database_backend() == DbBackend::MySql {
+        exact_path_columns(manager, entity).await?;
+    }
     if !owner_has_foreign_key && across_databases {
         add_key_across_databases(
             manager,
@@ -158,6 +162,54 @@ pub async fn create_owned_table<E: OwnedEntity>(
     create_grant_tables(manager, entity).await?;
     if !E::SHARE_ROOT.is_empty() {
         create_share_tables(manager, entity).await?;
+    }
+    Ok(())
+}
+
+/// On MySQL, gives the text columns of the entity's policy path an exact collation: a
+/// policy's literal `acme` must name `acme`, not `Acme` or `acme ` as MySQL's default
+/// collations would have it (PostgreSQL and SQLite compare text exactly).
+async fn exact_path_columns<E: OwnedEntity>(
+    manager: &SchemaManager<'_>,
+    entity: E,
+) -> Result<(), DbErr> {
+    let columns: Vec<E::Column> = E::policy_path()
+        .iter()
+        .filter_map(|segment| match segment {
+            PathSegment::Column(column) => Some(*column),
+            PathSegment::Literal(_) => None,
+        })
+        .collect();
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let collation = exact_collation(manager).await?;
+    for column in columns {
+        let def = column.def();
+        let sql_type = match def.get_column_type() {
+            ColumnType::String(StringLen::N(length)) => format!("varchar({length})"),
+            ColumnType::String(_) => "varchar(255)".to_owned(),
+            ColumnType::Char(length) => format!("char({})", length.unwrap_or(1)),
+            ColumnType::Text => "text".to_owned(),
+            _ => continue,
+        };
+        let mut exact = ColumnDef::new(column);
+        exact.custom(Alias::new(format!(
+            "{sql_type} CHARACTER SET utf8mb4 COLLATE {collation}"
+        )));
+        if def.is_null() {
+            exact.null();
+        } else {
+            exact.not_null();
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(entity.table_ref())
+                    .modify_column(exact)
+                    .to_owned(),
+            )
+            .await?;
     }
     Ok(())
 }

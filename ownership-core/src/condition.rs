@@ -65,13 +65,14 @@ impl AccessPlan<'_> {
             None => Vec::new(),
         };
         let owners = self.owners.filter(|_| user_check.is_some());
-        let every_row = match user_check {
-            Some(_) => self.every_row,
-            None => Vec::new(),
+        let (every_row, row_decisions) = match user_check {
+            Some(_) => (self.every_row, self.row_decisions),
+            None => (Vec::new(), Vec::new()),
         };
         let user_lists = usize::from(owners.is_some()) + candidate_ids.len();
         let candidate_form = statement == Statement::Select
             && every_row.is_empty()
+            && row_decisions.is_empty()
             && (user_lists > 1 || (user_lists == 1 && !public.is_empty()) || user_lists == 0);
         if candidate_form {
             let mut lists = Vec::new();
@@ -116,6 +117,9 @@ impl AccessPlan<'_> {
             }
             for ids in candidate_ids {
                 branches = branches.add(E::id_column().in_subquery(ids));
+            }
+            for decision in row_decisions {
+                branches = branches.add(decision);
             }
             any = any.add(Condition::all().add(user_check).add(branches));
         }

@@ -36,6 +36,15 @@ impl AccessPlan<'_> {
             return None;
         }
         let table = OwnedTable::of::<E>();
+        if !self.row_decisions.is_empty() {
+            // Decided row by row: the rows of the table the scope's filter admits.
+            let admitted = Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(table.table.clone())
+                .cond_where(self.select_condition::<E>())
+                .to_owned();
+            return Some(admitted);
+        }
         let public: Vec<SelectStatement> = self
             .public
             .iter()
@@ -165,6 +174,22 @@ pub trait OwnershipCounts: OwnedEntity {
                 permitted
                     .plan::<Self>(subject, &names)
                     .count_statement::<Self>(),
+            )
+            .await
+        }
+    }
+
+    /// How many rows the subject's policies allow every one of `actions` on (rule 7), as
+    /// [`policy_scope`](crate::OwnershipScopes::policy_scope) keeps them.
+    fn policy_count<'a, C: ConnectionTrait>(
+        db: &'a C,
+        subject: &'a Subject,
+        actions: &'a [&'a str],
+    ) -> impl Future<Output = Result<u64, OwnershipError>> + Send + 'a {
+        async move {
+            count(
+                db,
+                scope::policy_plan::<Self>(subject, actions).count_statement::<Self>(),
             )
             .await
         }

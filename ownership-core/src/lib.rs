@@ -35,12 +35,12 @@ pub use holders::{
 };
 pub use identity::{Groups, Identity, KeyColumn, Profiles, UserFlag, Users};
 pub use key::{AccountId, GroupId, Key, KeyType, ProfileId, UserId, Uuid};
-pub use owned::OwnedEntity;
+pub use owned::{OwnedEntity, PathSegment};
 pub use ownership_derive::Owned;
 pub use page::{OwnershipPages, ScopePage};
 pub use policies::{
     PolicyAssignment, Principal, assign_policies, assigned_policies, create_policy, delete_policy,
-    update_policy,
+    policy_check, update_policy,
 };
 pub use policy::{
     AssignedClauses, Clause, Effect, MAX_PATTERN_CHARS, MAX_PATTERN_PARTS, MAX_POLICY_BODY_CHARS,

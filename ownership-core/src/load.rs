@@ -5,21 +5,91 @@
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{ConnectionTrait, Value};
 
+use crate::entity::{policy, policy_assignment, policy_principal};
 use crate::error::OwnershipError;
 use crate::identity::{Identity, UserFlag};
 use crate::key::UserId;
 use crate::key::as_bigint;
 use crate::permission_sql;
+use crate::policies::variables_of;
+use crate::policy::{AssignedClauses, LoadedPolicies, PolicyBody};
 use crate::subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 
 /// The alias of the user table a load reads.
 const LOADED: &str = "ownership_loaded";
 /// The alias of the profile table a load reads.
 const LOADED_PROFILE: &str = "ownership_loaded_profile";
+/// The aliases of the policy tables a load reads.
+const LOADED_PRINCIPAL: &str = "ownership_loaded_principal";
+const LOADED_ASSIGNMENT: &str = "ownership_loaded_assignment";
+const LOADED_POLICY: &str = "ownership_loaded_policy";
+
+/// The policies of the principal `principal` selects (a condition on the principal table
+/// aliased [`LOADED_PRINCIPAL`]), in one statement, so the stamp and the list agree: `None`
+/// for a principal without a row, or whose list no longer reads (a body or variables
+/// edited outside the library), which then decides nothing, as if it had no policy.
+async fn load_policies<C: ConnectionTrait>(
+    db: &C,
+    principal: Expr,
+) -> Result<Option<LoadedPolicies>, OwnershipError> {
+    let select = Query::select()
+        .column((LOADED_PRINCIPAL, policy_principal::Column::Id))
+        .column((LOADED_PRINCIPAL, policy_principal::Column::Stamp))
+        .column((LOADED_POLICY, policy::Column::Body))
+        .column((LOADED_ASSIGNMENT, policy_assignment::Column::Variables))
+        .from_as(policy_principal::Entity, LOADED_PRINCIPAL)
+        .join_as(
+            JoinType::LeftJoin,
+            policy_assignment::Entity,
+            LOADED_ASSIGNMENT,
+            Expr::col((LOADED_ASSIGNMENT, policy_assignment::Column::PrincipalId))
+                .equals((LOADED_PRINCIPAL, policy_principal::Column::Id)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            policy::Entity,
+            LOADED_POLICY,
+            Expr::col((LOADED_POLICY, policy::Column::Id))
+                .equals((LOADED_ASSIGNMENT, policy_assignment::Column::PolicyId)),
+        )
+        .and_where(principal)
+        .order_by(
+            (LOADED_ASSIGNMENT, policy_assignment::Column::Position),
+            Order::Asc,
+        )
+        .to_owned();
+    let rows = db.query_all(&select).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let principal: i64 = first.try_get_by_index(0)?;
+    let stamp: String = first.try_get_by_index(1)?;
+    let mut assigned = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // A principal with an empty list comes back once, with NULL assignment columns.
+        let Some(body) = row.try_get_by_index::<Option<String>>(2)? else {
+            continue;
+        };
+        let variables: String = row.try_get_by_index(3)?;
+        let Ok(body) = PolicyBody::parse(&body) else {
+            return Ok(None);
+        };
+        assigned.push((body, variables_of(&variables)));
+    }
+    let Ok(clauses) = AssignedClauses::assign(assigned.iter().map(|(body, values)| (body, values)))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(LoadedPolicies {
+        principal,
+        stamp,
+        clauses,
+    }))
+}
 
 impl Subject {
-    /// Loads a user with their flags, profiles, groups and whole-model grants in three
-    /// queries, from the tables of the [`Identity`] in use.
+    /// Loads a user with their flags, profiles, groups, whole-model grants and policies in
+    /// four queries, from the tables of the [`Identity`] in use.
     ///
     /// An unknown user id yields an anonymous subject (denied everything), not an error:
     /// a session pointing at a deleted user must not fail open or leak existence. An id of
@@ -110,6 +180,11 @@ impl Subject {
             });
         }
         whole_model_grants.sort_unstable();
+        let policies = load_policies(
+            db,
+            Expr::col((LOADED_PRINCIPAL, policy_principal::Column::UserId)).eq(Value::from(id)),
+        )
+        .await?;
         Ok(Self::of_user(SubjectUser {
             id: user_id,
             is_active,
@@ -119,6 +194,18 @@ impl Subject {
             profiles: loaded_profiles,
             group_ids,
             whole_model_grants,
-        }))
+        })
+        .with_policies(policies))
+    }
+
+    /// Anyone not signed in, deciding by the policies assigned to the anonymous principal
+    /// (one query). [`Subject::anonymous`] gets no policy at all.
+    pub async fn load_anonymous<C: ConnectionTrait>(db: &C) -> Result<Self, OwnershipError> {
+        let policies = load_policies(
+            db,
+            Expr::col((LOADED_PRINCIPAL, policy_principal::Column::Anonymous)).eq(true),
+        )
+        .await?;
+        Ok(Self::anonymous().with_policies(policies))
     }
 }

@@ -45,6 +45,18 @@ pub trait OwnedEntity: EntityTrait {
     /// the rows cannot be shared. Depths are at most [`MAX_SHARE_DEPTH`](crate::MAX_SHARE_DEPTH).
     const SHARE_ROOT: &'static [(&'static str, u32)] = &[];
 
+    /// The actions the entity's policies name (`#[owned(policy(actions(..)))]`): a policy
+    /// scope for any other action admits no row. Empty (the default): any action.
+    const POLICY_ACTIONS: &'static [&'static str] = &[];
+
+    /// The path of a row for policies (`#[owned(policy(path = "parcel/{org}/{id}"))]`):
+    /// fixed segments and columns, whose values are taken as they are (a value holding `/`
+    /// is one segment). Empty (the default): the entity has no path, and a policy scope
+    /// admits none of its rows.
+    fn policy_path() -> &'static [PathSegment<Self::Column>] {
+        &[]
+    }
+
     /// The single primary-key column (an integer, UUID or string key).
     fn id_column() -> Self::Column;
     /// The owner column: a user profile id.
@@ -90,6 +102,16 @@ pub trait OwnedEntity: EntityTrait {
             Self::OWNER_NAME_KEY
         )
     }
+}
+
+/// One segment of an entity's policy path ([`OwnedEntity::policy_path`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathSegment<C> {
+    /// A fixed segment (`parcel`).
+    Literal(&'static str),
+    /// The row's value of this column (`{org}`): text, an integer or a UUID, written as
+    /// Rust writes it (`42`, a lowercase hyphenated UUID).
+    Column(C),
 }
 
 /// `<table>_<suffix>`, in the entity's schema: the tables that go with an owned table.

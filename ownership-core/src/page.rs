@@ -77,7 +77,7 @@ impl AccessPlan<'_> {
             return deny();
         }
         let user_check = self.user_check().cloned();
-        if user_check.is_some() && !self.every_row.is_empty() {
+        if user_check.is_some() && (!self.every_row.is_empty() || !self.row_decisions.is_empty()) {
             let mut condition = Condition::all().add(self.select_condition::<E>());
             if let Some(not_owned) = keyset.not_owned(E::owner_column()) {
                 condition = condition.add(not_owned);
@@ -148,6 +148,7 @@ enum Listed<'a> {
     Manage,
     Shared,
     Permitted(&'a Permitted),
+    Policy(&'a [&'a str]),
 }
 
 /// One page of a scope in id order: the first `size` rows after a cursor, fetched in one
@@ -233,6 +234,9 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             // would make a statement too long to plan (SQLite refuses more than 500 arms
             // of a union): the page is the plain scope's.
             Listed::Permitted(permitted) => scope::permitted_for::<E>(self.subject, permitted),
+            Listed::Policy(actions) => {
+                scope::policy_plan::<E>(self.subject, actions).page_condition::<E>(&keyset)
+            }
         };
         let mut select = E::find().filter(condition);
         if let Some(after) = &self.after {
@@ -362,6 +366,16 @@ pub trait OwnershipPages: OwnedEntity {
         size: u64,
     ) -> ScopePage<'a, Self> {
         ScopePage::new(subject, Listed::Permitted(permitted), size)
+    }
+
+    /// The first `size` rows the subject's policies allow every one of `actions` on (rule
+    /// 7), by id: the policy scope's condition read in id order.
+    fn policy_page<'a>(
+        subject: &'a Subject,
+        actions: &'a [&'a str],
+        size: u64,
+    ) -> ScopePage<'a, Self> {
+        ScopePage::new(subject, Listed::Policy(actions), size)
     }
 }
 

@@ -192,6 +192,9 @@ pub(crate) struct AccessPlan<'a> {
     /// The sources that name candidate rows for anyone asking, signed in or not (shares
     /// with anyone).
     pub(crate) public: Vec<Box<dyn CandidateSource + 'a>>,
+    /// Conditions on a row's own columns that admit it (a policy decision), counted while
+    /// `user_check` holds: tested row by row, in the filter form.
+    pub(crate) row_decisions: Vec<Condition>,
 }
 
 impl<'a> AccessPlan<'a> {
@@ -205,8 +208,10 @@ impl<'a> AccessPlan<'a> {
 
     /// The user's check, if the plan has a branch of the user.
     pub(crate) fn user_check(&self) -> Option<&Expr> {
-        let has_branch =
-            !self.every_row.is_empty() || self.owners.is_some() || !self.candidates.is_empty();
+        let has_branch = !self.every_row.is_empty()
+            || self.owners.is_some()
+            || !self.candidates.is_empty()
+            || !self.row_decisions.is_empty();
         self.user_check.as_ref().filter(|_| has_branch)
     }
 

@@ -19,7 +19,9 @@ use crate::error::OwnershipError;
 use crate::grant::{check_name, missing_keys};
 use crate::identity::Identity;
 use crate::key::UserId;
+use crate::ownership;
 use crate::policy::PolicyBody;
+use crate::subject::Subject;
 
 /// Whom a list of policies is assigned to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,6 +285,48 @@ where
             })
         })
         .collect())
+}
+
+/// Whether the subject's policies allow `action` on the object at `path` (`None`: a
+/// free-floating action), in django-tutelary's path syntax (`parcel/acme/12`, a backslash
+/// taking the next character literally): the last matching clause decides, no match
+/// denies, and the answer is the one [`policy_scope`](crate::OwnershipScopes::policy_scope)
+/// gives a row with that path.
+///
+/// Decided from the subject's snapshot; an allowed answer is confirmed in one statement
+/// that the user is still active with the snapshot's stamp and that its policies are
+/// still the ones loaded. A subject without policies, an inactive user and an action or
+/// path no pattern can match are denied without a statement.
+pub async fn policy_check<C>(
+    db: &C,
+    subject: &Subject,
+    action: &str,
+    path: Option<&str>,
+) -> Result<bool, OwnershipError>
+where
+    C: ConnectionTrait,
+{
+    let Some(policies) = subject.policies() else {
+        return Ok(false);
+    };
+    if !policies.clauses.allows(action, path) {
+        return Ok(false);
+    }
+    let gate = match subject.user() {
+        None => policies.still_current(),
+        Some(user) if user.is_active => {
+            ownership::user_is(user, None).and(policies.still_current())
+        }
+        Some(_) => return Ok(false),
+    };
+    let confirmed = Query::select()
+        .expr(Expr::case(gate, 1).finally(0))
+        .to_owned();
+    let answer: i32 = match db.query_one(&confirmed).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(answer == 1)
 }
 
 /// The id of the policy `name`, locked against a concurrent change.

@@ -13,7 +13,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ColumnType, Condition, Value};
 use serde_json::Value as Json;
+
+use crate::entity::policy_principal;
+use crate::owned::{OwnedEntity, PathSegment};
+use crate::plan::deny;
 
 /// The one version of the policy format there is; a body may leave it out.
 pub const POLICY_VERSION: &str = "2015-12-10";
@@ -567,7 +573,12 @@ impl AssignedClauses {
             Some(None) => return false,
             Some(Some(segments)) => Some(segments),
         };
-        decide(&self.0, &action, segments.as_deref())
+        let known: Option<Vec<Segment<'_>>> = segments
+            .as_ref()
+            .map(|segments| segments.iter().map(|s| Segment::Known(s)).collect());
+        decide(&self.0, &action, known.as_deref())
+            .constant()
+            .unwrap_or(false)
     }
 }
 
@@ -610,19 +621,115 @@ pub fn path_segments(path: &str) -> Option<Vec<String>> {
     (!segments.is_empty() && segments.len() <= MAX_PATTERN_PARTS).then_some(segments)
 }
 
-/// Whether the object pattern matches the path: as many segments, each literal equal.
-fn object_match(pattern: &Pattern, path: &[String]) -> bool {
-    pattern.parts.len() == path.len()
-        && pattern
+/// One segment of the path a decision is taken on: known, or read from a row.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Segment<'a> {
+    /// This text.
+    Known(&'a str),
+    /// The row's value of the path's segment with this index.
+    Row(usize),
+}
+
+/// A condition on a row's path segments, kept simplified as it is built: constants fold.
+/// An empty or absent (NULL) segment value matches nothing, not even `*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Formula {
+    /// Always.
+    True,
+    /// Never.
+    False,
+    /// The row's segment `index` is present.
+    Present(usize),
+    /// The row's segment `index` is present and is this text.
+    Equals(usize, String),
+    /// Every one.
+    All(Vec<Formula>),
+    /// At least one.
+    Any(Vec<Formula>),
+    /// Not this one.
+    Not(Box<Formula>),
+}
+
+impl Formula {
+    pub(crate) fn all(items: impl IntoIterator<Item = Formula>) -> Formula {
+        let mut kept = Vec::new();
+        for item in items {
+            match item {
+                Formula::True => {}
+                Formula::False => return Formula::False,
+                Formula::All(inner) => kept.extend(inner),
+                other => kept.push(other),
+            }
+        }
+        match kept.len() {
+            0 => Formula::True,
+            1 => kept.pop().expect("one item"),
+            _ => Formula::All(kept),
+        }
+    }
+
+    fn any(items: impl IntoIterator<Item = Formula>) -> Formula {
+        let mut kept = Vec::new();
+        for item in items {
+            match item {
+                Formula::False => {}
+                Formula::True => return Formula::True,
+                Formula::Any(inner) => kept.extend(inner),
+                other => kept.push(other),
+            }
+        }
+        match kept.len() {
+            0 => Formula::False,
+            1 => kept.pop().expect("one item"),
+            _ => Formula::Any(kept),
+        }
+    }
+
+    fn not(item: Formula) -> Formula {
+        match item {
+            Formula::True => Formula::False,
+            Formula::False => Formula::True,
+            Formula::Not(inner) => *inner,
+            other => Formula::Not(Box::new(other)),
+        }
+    }
+
+    /// Whether it holds where every segment is known; `None` while it reads a row.
+    fn constant(&self) -> Option<bool> {
+        match self {
+            Formula::True => Some(true),
+            Formula::False => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// When the object pattern matches the path: as many segments, a literal equal to a known
+/// segment or to the row's, `*` any known segment or any present row segment.
+fn object_match(pattern: &Pattern, path: &[Segment<'_>]) -> Formula {
+    if pattern.parts.len() != path.len() {
+        return Formula::False;
+    }
+    Formula::all(
+        pattern
             .parts
             .iter()
             .zip(path)
-            .all(|(part, segment)| match part {
-                Part::Any => true,
-                Part::Literal(text) => text == segment,
+            .map(|(part, segment)| match (part, segment) {
+                (Part::Any, Segment::Known(_)) => Formula::True,
+                (Part::Any, Segment::Row(index)) => Formula::Present(*index),
+                (Part::Literal(text), Segment::Known(known)) => {
+                    if text == known {
+                        Formula::True
+                    } else {
+                        Formula::False
+                    }
+                }
+                (Part::Literal(text), Segment::Row(index)) => Formula::Equals(*index, text.clone()),
                 // Resolved clauses hold no variable; one left over matches nothing.
-                Part::Variable(_) => false,
-            })
+                (Part::Variable(_), _) => Formula::False,
+            }),
+    )
 }
 
 /// The decision of `clauses` (in order: policies in assignment order, clauses in policy
@@ -630,10 +737,14 @@ fn object_match(pattern: &Pattern, path: &[String]) -> bool {
 /// action and object patterns both match decides, and no match denies.
 ///
 /// Clause by clause, the decision so far `d` becomes `m OR d` after an allowing clause
-/// that matches when `m` holds, `NOT m AND d` after a denying one: the same recurrence
-/// gives a row's decision as a condition on its path columns, linear in the clauses.
-fn decide(clauses: &[ResolvedClause], action: &[&str], path: Option<&[String]>) -> bool {
-    let mut decision = false;
+/// that matches when `m` holds, `NOT m AND d` after a denying one: linear in the clauses,
+/// and on a row an allowing clause's literals are equalities on the path's columns.
+pub(crate) fn decide(
+    clauses: &[ResolvedClause],
+    action: &[&str],
+    path: Option<&[Segment<'_>]>,
+) -> Formula {
+    let mut decision = Formula::False;
     for clause in clauses {
         if !clause
             .actions
@@ -643,18 +754,157 @@ fn decide(clauses: &[ResolvedClause], action: &[&str], path: Option<&[String]>) 
             continue;
         }
         let matched = match (&clause.objects, path) {
-            (None, None) => true,
+            (None, None) => Formula::True,
             (Some(objects), Some(path)) => {
-                objects.iter().any(|pattern| object_match(pattern, path))
+                Formula::any(objects.iter().map(|pattern| object_match(pattern, path)))
             }
-            _ => false,
+            _ => Formula::False,
         };
         decision = match clause.effect {
-            Effect::Allow => matched || decision,
-            Effect::Deny => !matched && decision,
+            Effect::Allow => Formula::any([matched, decision]),
+            Effect::Deny => Formula::all([Formula::not(matched), decision]),
         };
     }
     decision
+}
+
+/// What a subject's snapshot holds of its policies: its principal, the principal's stamp
+/// when loaded, and the clauses of its assigned policies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LoadedPolicies {
+    /// The principal's id.
+    pub(crate) principal: i64,
+    /// The principal's stamp when loaded.
+    pub(crate) stamp: String,
+    /// The assigned clauses, in order.
+    pub(crate) clauses: AssignedClauses,
+}
+
+impl LoadedPolicies {
+    /// `EXISTS (the principal with the snapshot's stamp)`: the assignments and policies are
+    /// still the ones loaded.
+    pub(crate) fn still_current(&self) -> Expr {
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(policy_principal::Entity)
+                .and_where(Expr::col(policy_principal::Column::Id).eq(self.principal))
+                .and_where(Expr::col(policy_principal::Column::Stamp).eq(self.stamp.as_str()))
+                .to_owned(),
+        )
+    }
+
+    /// The condition on a row of `E` that the clauses allow every one of `actions` on its
+    /// path: none for an entity without a path, an action it does not declare, or an
+    /// action no pattern can match.
+    pub(crate) fn rows_allowed<E: OwnedEntity>(&self, actions: &[&str]) -> Condition {
+        let path = E::policy_path();
+        if path.is_empty() || actions.is_empty() {
+            return deny();
+        }
+        let segments: Vec<Segment<'_>> = path
+            .iter()
+            .enumerate()
+            .map(|(index, segment)| match segment {
+                PathSegment::Literal(text) => Segment::Known(text),
+                PathSegment::Column(_) => Segment::Row(index),
+            })
+            .collect();
+        let mut decisions = Vec::with_capacity(actions.len());
+        for action in actions {
+            let declared = E::POLICY_ACTIONS.is_empty() || E::POLICY_ACTIONS.contains(action);
+            let Some(parts) = action_parts(action).filter(|_| declared) else {
+                return deny();
+            };
+            decisions.push(decide(self.clauses.clauses(), &parts, Some(&segments)));
+        }
+        lower::<E>(&Formula::all(decisions), path)
+    }
+}
+
+/// A formula on `path`'s segments as a condition on the row's columns. Every atom is true
+/// or false, never NULL, so a `NOT` around it means what it says.
+fn lower<E: OwnedEntity>(formula: &Formula, path: &[PathSegment<E::Column>]) -> Condition {
+    let column = |index: usize| match path.get(index) {
+        Some(PathSegment::Column(column)) => Some(*column),
+        _ => None,
+    };
+    match formula {
+        Formula::True => Condition::all(),
+        Formula::False => deny(),
+        Formula::Present(index) => match column(*index) {
+            Some(column) => present(column),
+            None => deny(),
+        },
+        Formula::Equals(index, text) => match column(*index).and_then(|c| equals(c, text)) {
+            Some(condition) => condition,
+            None => deny(),
+        },
+        Formula::All(items) => items.iter().fold(Condition::all(), |all, item| {
+            all.add(lower::<E>(item, path))
+        }),
+        Formula::Any(items) => items.iter().fold(Condition::any(), |any, item| {
+            any.add(lower::<E>(item, path))
+        }),
+        Formula::Not(item) => lower::<E>(item, path).not(),
+    }
+}
+
+/// What kind of value a path column holds, by its column type; `None` for a type a path
+/// segment cannot be compared with (its rows match no pattern).
+fn value_kind(column_type: &ColumnType) -> Option<ValueKind> {
+    match column_type {
+        ColumnType::Char(_) | ColumnType::String(_) | ColumnType::Text => Some(ValueKind::Text),
+        ColumnType::TinyInteger
+        | ColumnType::SmallInteger
+        | ColumnType::Integer
+        | ColumnType::BigInteger
+        | ColumnType::TinyUnsigned
+        | ColumnType::SmallUnsigned
+        | ColumnType::Unsigned
+        | ColumnType::BigUnsigned => Some(ValueKind::Integer),
+        ColumnType::Uuid => Some(ValueKind::Uuid),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ValueKind {
+    Text,
+    Integer,
+    Uuid,
+}
+
+/// `column` holds a segment: not NULL and, for text, not empty.
+fn present<C: ColumnTrait>(column: C) -> Condition {
+    let condition = Condition::all().add(column.is_not_null());
+    match value_kind(column.def().get_column_type()) {
+        Some(ValueKind::Text) => condition.add(column.ne("")),
+        Some(_) => condition,
+        None => deny(),
+    }
+}
+
+/// `column` holds the segment `text`, compared in the column's type: an integer or UUID
+/// column only the value that Rust writes as `text` (so `042` matches no integer); `None`
+/// when no value of the column is written so.
+fn equals<C: ColumnTrait>(column: C, text: &str) -> Option<Condition> {
+    let value: Value = match value_kind(column.def().get_column_type())? {
+        ValueKind::Text => text.into(),
+        ValueKind::Integer => {
+            let number: i64 = text.parse().ok()?;
+            (number.to_string() == text).then_some(number.into())?
+        }
+        ValueKind::Uuid => {
+            let uuid = uuid::Uuid::parse_str(text).ok()?;
+            (uuid.hyphenated().to_string() == text).then_some(uuid.into())?
+        }
+    };
+    Some(
+        Condition::all()
+            .add(column.is_not_null())
+            .add(Expr::col(column).eq(value)),
+    )
 }
 
 #[cfg(test)]

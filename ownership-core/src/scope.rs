@@ -48,6 +48,27 @@ pub(crate) fn subject_plan<'a, E: OwnedEntity>(
     plan
 }
 
+/// The access plan of a policy scope: the rows the subject's policies allow `actions` on,
+/// while the database confirms the user (for a user) and the policies the snapshot holds.
+pub(crate) fn policy_plan<'a, E: OwnedEntity>(
+    subject: &'a Subject,
+    actions: &[&str],
+) -> AccessPlan<'a> {
+    let Some(policies) = subject.policies() else {
+        return AccessPlan::default();
+    };
+    let gate = match subject.user() {
+        None => policies.still_current(),
+        Some(user) if user.is_active => {
+            ownership::user_is(user, None).and(policies.still_current())
+        }
+        Some(_) => return AccessPlan::default(),
+    };
+    let mut plan = AccessPlan::for_user(gate);
+    plan.row_decisions.push(policies.rows_allowed::<E>(actions));
+    plan
+}
+
 /// Adds the grants `held` counts to `plan`: on the row itself, and on the entity's model
 /// or on everything, when the snapshot holds such a grant and `held` counts it.
 fn add_granted<'a, E: OwnedEntity>(plan: &mut AccessPlan<'a>, held: Held<'a>) {
@@ -461,6 +482,19 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedS
     /// Keep the rows on which the subject holds the permissions `permitted` asks for.
     fn permitted_for(self, subject: &Subject, permitted: &Permitted) -> Self {
         self.filter(self::permitted::<E>(subject, permitted, Self::STATEMENT))
+    }
+
+    /// Keep the rows on whose path ([`OwnedEntity::policy_path`]) the subject's policies
+    /// allow every one of `actions` (rule 7): the last matching clause of its assigned
+    /// policies decides, and no match denies. The decision is compiled into comparisons
+    /// of the path's columns with the clauses' literals, one condition of the statement.
+    ///
+    /// Nothing for a subject without policies (see [`Subject::load_anonymous`] for anyone
+    /// not signed in), an inactive user, an entity without a path, or an action the entity
+    /// does not declare; nothing either once the subject's assignments or one of their
+    /// policies changed after it was loaded, until it is loaded again.
+    fn policy_scope(self, subject: &Subject, actions: &[&str]) -> Self {
+        self.filter(policy_plan::<E>(subject, actions).condition::<E>(Self::STATEMENT))
     }
 }
 

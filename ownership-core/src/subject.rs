@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SubjectClock};
 use crate::key::{AccountId, GroupId, ProfileId, UserId};
+use crate::policy::LoadedPolicies;
 
 /// Who is asking: anonymous, or a user with their flags, profiles and groups.
 ///
@@ -18,6 +19,7 @@ use crate::key::{AccountId, GroupId, ProfileId, UserId};
 pub struct Subject {
     user: Option<SubjectUser>,
     clock: SubjectClock,
+    policies: Option<LoadedPolicies>,
 }
 
 /// The user behind a [`Subject`], as loaded.
@@ -83,8 +85,20 @@ impl Subject {
     pub(crate) fn of_user(user: SubjectUser) -> Self {
         Self {
             user: Some(user),
-            clock: SubjectClock::System,
+            ..Self::default()
         }
+    }
+
+    /// The same subject, deciding by these policies.
+    pub(crate) fn with_policies(mut self, policies: Option<LoadedPolicies>) -> Self {
+        self.policies = policies;
+        self
+    }
+
+    /// The policies the subject was loaded with: its user's, or for an anonymous subject
+    /// loaded with [`Subject::load_anonymous`] those of anyone not signed in.
+    pub(crate) fn policies(&self) -> Option<&LoadedPolicies> {
+        self.policies.as_ref()
     }
 
     /// The same subject, reading the current time from `clock` instead of the system's:

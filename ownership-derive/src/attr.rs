@@ -68,6 +68,17 @@ pub(crate) struct FieldAttrs {
     pub(crate) ignore: Option<Span>,
 }
 
+/// `#[owned(policy(path = "..", actions("..", ..)))]`: the entity's path for policies and
+/// the actions its policies name.
+pub(crate) struct PolicyAttr {
+    /// The span of `policy`, for errors about the whole.
+    pub(crate) span: Span,
+    /// `path = ".."`.
+    pub(crate) path: Option<LitStr>,
+    /// `actions(..)`, in the order written.
+    pub(crate) actions: Vec<LitStr>,
+}
+
 /// What the derive reads from the struct's attributes.
 #[derive(Default)]
 pub(crate) struct StructAttrs {
@@ -79,6 +90,8 @@ pub(crate) struct StructAttrs {
     pub(crate) manage: Option<LitStr>,
     /// `#[owned(share(..))]`, in the order written.
     pub(crate) share: Option<Vec<ShareGrant>>,
+    /// `#[owned(policy(..))]`.
+    pub(crate) policy: Option<PolicyAttr>,
     /// `#[owned(staff_rows_readable_by_account = ..)]`.
     pub(crate) staff_rows_readable_by_account: Option<LitBool>,
     /// `#[owned(superuser_rows_readable_by_all_accounts = ..)]`.
@@ -116,7 +129,7 @@ impl Errors {
     }
 }
 
-const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `share`, \
+const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `share`, `policy`, \
                            `staff_rows_readable_by_account` or \
                            `superuser_rows_readable_by_all_accounts`";
 const FIELD_KEYS: &str = "`owner`, `name` or `version`";
@@ -182,6 +195,16 @@ impl StructAttrs {
             // Set even when the list is malformed, so a second `share` is reported too.
             let share = self.share.insert(Vec::new());
             return share_grants(meta, share);
+        } else if meta.path.is_ident("policy") {
+            if self.policy.is_some() {
+                return Err(meta.error("duplicate #[owned(policy(..))]"));
+            }
+            let policy = self.policy.insert(PolicyAttr {
+                span: meta.path.span(),
+                path: None,
+                actions: Vec::new(),
+            });
+            return policy_attr(meta, policy);
         } else {
             return Err(unknown_key(meta, "struct", STRUCT_KEYS));
         }
@@ -214,6 +237,36 @@ impl StructAttrs {
             None
         }
     }
+}
+
+/// Reads the keys of `policy(..)`: `path = ".."` and `actions("..", ..)`, each once; a bad
+/// key is reported and the rest still read.
+fn policy_attr(meta: &ParseNestedMeta<'_>, policy: &mut PolicyAttr) -> Result<()> {
+    let mut errors = Errors::default();
+    let result = meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("path") {
+            let path: LitStr = inner.value()?.parse()?;
+            if policy.path.is_some() {
+                errors.push(inner.error("duplicate `path` in #[owned(policy(..))]"));
+            }
+            policy.path = Some(path);
+        } else if inner.path.is_ident("actions") {
+            let content;
+            syn::parenthesized!(content in inner.input);
+            let actions =
+                syn::punctuated::Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+            if !policy.actions.is_empty() {
+                errors.push(inner.error("duplicate `actions` in #[owned(policy(..))]"));
+            }
+            policy.actions.extend(actions);
+        } else {
+            errors.push(unknown_key(&inner, "policy", "`path` or `actions`"));
+            skip_payload(&inner)?;
+        }
+        Ok(())
+    });
+    errors.take(result);
+    errors.finish(())
 }
 
 /// The deepest a root grant may be: `ownership_core::MAX_SHARE_DEPTH`, repeated because the

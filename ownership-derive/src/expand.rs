@@ -1,7 +1,7 @@
 //! Emitting the `OwnedEntity` impl.
 
 use crate::ast::Input;
-use crate::valid::Owned;
+use crate::valid::{Owned, PathPart};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{DeriveInput, Result};
@@ -31,6 +31,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
         owner,
         name,
         version,
+        policy,
     } = owned;
     let (id, owner, name) = (&id.column, &owner.column, &name.column);
     // Only what was given is emitted, so the trait's defaults stay the single source.
@@ -54,6 +55,23 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
         quote! {
             fn version_column() -> ::core::option::Option<Self::Column> {
                 ::core::option::Option::Some(Column::#version)
+            }
+        }
+    });
+    let policy = policy.as_ref().map(|policy| {
+        let actions = &policy.actions;
+        let segments = policy.path.iter().map(|part| match part {
+            PathPart::Literal(text) => quote!(::ownership_core::PathSegment::Literal(#text)),
+            PathPart::Column(field) => {
+                let column = &field.column;
+                quote!(::ownership_core::PathSegment::Column(Column::#column))
+            }
+        });
+        quote! {
+            const POLICY_ACTIONS: &'static [&'static str] = &[#(#actions),*];
+
+            fn policy_path() -> &'static [::ownership_core::PathSegment<Self::Column>] {
+                &[#(#segments),*]
             }
         }
     });
@@ -82,6 +100,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
             }
 
             #version
+            #policy
         }
 
         // Registers the entity for the questions that read every owned entity's grants.

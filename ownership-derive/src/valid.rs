@@ -2,7 +2,7 @@
 //! that points at the culprit.
 
 use crate::ast::{Field, Input};
-use crate::attr::{Errors, Role, ShareGrant};
+use crate::attr::{Errors, PolicyAttr, Role, ShareGrant};
 use proc_macro2::Span;
 use syn::{GenericArgument, LitBool, LitStr, PathArguments, Result, Type};
 
@@ -30,6 +30,24 @@ pub(crate) struct Owned<'a> {
     pub(crate) name: &'a Field<'a>,
     /// The version field, if one is marked.
     pub(crate) version: Option<&'a Field<'a>>,
+    /// `#[owned(policy(..))]`, checked.
+    pub(crate) policy: Option<OwnedPolicy<'a>>,
+}
+
+/// The entity's policy path and actions, checked.
+pub(crate) struct OwnedPolicy<'a> {
+    /// The path's segments, in order.
+    pub(crate) path: Vec<PathPart<'a>>,
+    /// The actions, in the order written.
+    pub(crate) actions: Vec<String>,
+}
+
+/// One segment of a policy path.
+pub(crate) enum PathPart<'a> {
+    /// A fixed segment.
+    Literal(String),
+    /// The value of this field's column (`{field}`).
+    Column(&'a Field<'a>),
 }
 
 /// The field a convention picks when no field is marked with the role.
@@ -131,6 +149,12 @@ impl<'a> Input<'a> {
             }
         };
 
+        let policy = self
+            .attrs
+            .policy
+            .as_ref()
+            .and_then(|policy| self.policy(policy, &mut errors));
+
         let owned = match (model_name, owner_name_key, id, owner, name) {
             (Some(model_name), Some(owner_name_key), Some(id), Some(owner), Some(name)) => {
                 Some(Owned {
@@ -151,6 +175,7 @@ impl<'a> Input<'a> {
                     owner,
                     name,
                     version,
+                    policy,
                 })
             }
             _ => None,
@@ -158,6 +183,107 @@ impl<'a> Input<'a> {
         errors.finish(())?;
         // Every part is known once no error was reported.
         owned.ok_or_else(|| syn::Error::new(Span::call_site(), "incomplete entity"))
+    }
+
+    /// Checks `#[owned(policy(..))]`: a path of literal segments and `{field}` segments
+    /// naming columns of a key type (or an `Option` of one), and actions of dotted names;
+    /// every problem is reported.
+    fn policy(&'a self, policy: &PolicyAttr, errors: &mut Errors) -> Option<OwnedPolicy<'a>> {
+        let mut ok = true;
+        let mut fail = |errors: &mut Errors, span: Span, message: String| {
+            errors.push(syn::Error::new(span, message));
+            ok = false;
+        };
+        let mut path = Vec::new();
+        match &policy.path {
+            None => fail(
+                errors,
+                policy.span,
+                "#[owned(policy(..))] needs a `path = \"..\"`, such as \
+                 `path = \"parcel/{organization}/{id}\"`"
+                    .to_owned(),
+            ),
+            Some(literal) => {
+                let text = literal.value();
+                let span = literal.span();
+                if text.is_empty() {
+                    fail(errors, span, "the policy path is empty".to_owned());
+                }
+                for segment in text.split('/').filter(|_| !text.is_empty()) {
+                    if let Some(field) = segment
+                        .strip_prefix('{')
+                        .and_then(|rest| rest.strip_suffix('}'))
+                    {
+                        match self.fields.iter().find(|f| f.name() == field) {
+                            None => fail(
+                                errors,
+                                span,
+                                format!(
+                                    "the policy path names `{{{field}}}`, which is not a field of the model"
+                                ),
+                            ),
+                            Some(found) if found.attrs.ignore.is_some() => fail(
+                                errors,
+                                span,
+                                format!(
+                                    "the policy path names `{{{field}}}`, which is #[sea_orm(ignore)]: it must be a database column"
+                                ),
+                            ),
+                            Some(found)
+                                if !is_key_type(found.ty) && !option_of_key_type(found.ty) =>
+                            {
+                                fail(
+                                    errors,
+                                    span,
+                                    format!(
+                                        "the policy path names `{{{field}}}`, whose type is not {KEY_LIST} (or an Option of one)"
+                                    ),
+                                )
+                            }
+                            Some(found) => path.push(PathPart::Column(found)),
+                        }
+                    } else if segment.is_empty() {
+                        fail(
+                            errors,
+                            span,
+                            format!("the policy path {text:?} has an empty segment"),
+                        );
+                    } else if segment.contains(['{', '}', '*', '$', '\\']) {
+                        fail(
+                            errors,
+                            span,
+                            format!(
+                                "the policy path segment {segment:?} is neither a literal nor a `{{field}}`"
+                            ),
+                        );
+                    } else {
+                        path.push(PathPart::Literal(segment.to_owned()));
+                    }
+                }
+            }
+        }
+        let mut actions: Vec<String> = Vec::new();
+        for action in &policy.actions {
+            let text = action.value();
+            let valid = !text.is_empty()
+                && text.split('.').all(|part| {
+                    !part.is_empty()
+                        && !part.contains(['*', '$', '/', '\\'])
+                        && !part.chars().any(char::is_whitespace)
+                });
+            if !valid {
+                fail(
+                    errors,
+                    action.span(),
+                    format!("the action {text:?} is not a dotted name such as \"parcel.edit\""),
+                );
+            } else if actions.contains(&text) {
+                fail(errors, action.span(), format!("duplicate action {text:?}"));
+            } else {
+                actions.push(text);
+            }
+        }
+        ok.then_some(OwnedPolicy { path, actions })
     }
 
     /// The field marked with `role`, else the one the convention names; a second marker is
@@ -355,6 +481,15 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 fn is_key_type(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|segment| {
         segment.arguments.is_none() && KEY_TYPES.iter().any(|key| segment.ident == key)
+    })
+}
+
+/// Whether `ty` is `Option<T>` of a key type `T`.
+fn option_of_key_type(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|segment| {
+        segment.ident == "Option"
+            && matches!(&segment.arguments, PathArguments::AngleBracketed(args)
+                if matches!(args.args.first(), Some(GenericArgument::Type(inner)) if is_key_type(inner)))
     })
 }
 

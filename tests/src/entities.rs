@@ -1,5 +1,6 @@
 //! Owned entities used by the tests: one in each SeaORM entity format, one with each of
-//! the read scope's options off, one of each key type, and one that can be shared.
+//! the read scope's options off, one of each key type, one that can be shared and one with a
+//! policy path.
 
 use ownership_core::Identity;
 use ownership_migration::sea_orm_migration::SchemaManager;
@@ -214,6 +215,35 @@ pub mod shared_doc {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A parcel with a policy path: its organization, its project (none for a parcel not in a
+/// project yet) and its id, and the actions its policies name.
+pub mod parcel {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "parcel")]
+    #[owned(policy(
+        path = "parcel/{organization}/{project}/{id}",
+        actions("parcel.list", "parcel.view", "parcel.edit", "parcel.delete")
+    ))]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+        #[sea_orm(indexed)]
+        pub organization: String,
+        pub project: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Creates the test entities' tables with the migration helper.
 pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
@@ -228,7 +258,8 @@ pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     ownership_migration::create_owned_table(&manager, counter::Entity).await?;
     ownership_migration::create_owned_table(&manager, uuid_doc::Entity).await?;
     ownership_migration::create_owned_table(&manager, slug_doc::Entity).await?;
-    ownership_migration::create_owned_table(&manager, shared_doc::Entity).await
+    ownership_migration::create_owned_table(&manager, shared_doc::Entity).await?;
+    ownership_migration::create_owned_table(&manager, parcel::Entity).await
 }
 
 /// The note table with the application's own identity: the entity's relation names the
@@ -267,5 +298,6 @@ pub async fn drop_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     ownership_migration::drop_owned_table(&manager, counter::Entity).await?;
     ownership_migration::drop_owned_table(&manager, uuid_doc::Entity).await?;
     ownership_migration::drop_owned_table(&manager, slug_doc::Entity).await?;
-    ownership_migration::drop_owned_table(&manager, shared_doc::Entity).await
+    ownership_migration::drop_owned_table(&manager, shared_doc::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, parcel::Entity).await
 }
