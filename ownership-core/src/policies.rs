@@ -19,8 +19,8 @@ use crate::error::OwnershipError;
 use crate::grant::{check_name, missing_keys};
 use crate::identity::Identity;
 use crate::key::UserId;
-use crate::ownership;
-use crate::policy::PolicyBody;
+use crate::policy::{PolicyBody, PolicyProblem};
+use crate::scope;
 use crate::subject::Subject;
 
 /// Whom a list of policies is assigned to.
@@ -63,12 +63,17 @@ fn shown(name: &str) -> String {
     name.chars().take(40).collect()
 }
 
-/// Reads `body` as a policy body, the problem as the policy's error.
-fn parse(name: &str, body: &str) -> Result<PolicyBody, OwnershipError> {
-    PolicyBody::parse(body).map_err(|problem| OwnershipError::InvalidPolicy {
+/// The problem of the policy `name` as an error.
+fn invalid(name: &str) -> impl FnOnce(PolicyProblem) -> OwnershipError + '_ {
+    move |problem| OwnershipError::InvalidPolicy {
         policy: shown(name),
         problem,
-    })
+    }
+}
+
+/// Reads `body` as a policy body, the problem as the policy's error.
+fn parse(name: &str, body: &str) -> Result<PolicyBody, OwnershipError> {
+    PolicyBody::parse(body).map_err(invalid(name))
 }
 
 /// A new random stamp: 32 hex digits.
@@ -123,10 +128,7 @@ where
     for assignment in &assignments {
         parsed
             .resolve(&variables_of(&assignment.variables))
-            .map_err(|problem| OwnershipError::InvalidPolicy {
-                policy: shown(name),
-                problem,
-            })?;
+            .map_err(invalid(name))?;
     }
     let update = Query::update()
         .table(policy::Entity)
@@ -217,10 +219,7 @@ where
         let (_, body) = &found[&assignment.policy];
         parse(&assignment.policy, body)?
             .resolve(&assignment.variables)
-            .map_err(|problem| OwnershipError::InvalidPolicy {
-                policy: shown(&assignment.policy),
-                problem,
-            })?;
+            .map_err(invalid(&assignment.policy))?;
     }
     let principal_id = principal_row(&txn, principal).await?;
     let clear = Query::delete()
@@ -306,19 +305,12 @@ pub async fn policy_check<C>(
 where
     C: ConnectionTrait,
 {
-    let Some(policies) = subject.policies() else {
+    let Some((policies, gate)) = scope::policies_of(subject) else {
         return Ok(false);
     };
     if !policies.clauses.allows(action, path) {
         return Ok(false);
     }
-    let gate = match subject.user() {
-        None => policies.still_current(),
-        Some(user) if user.is_active => {
-            ownership::user_is(user, None).and(policies.still_current())
-        }
-        Some(_) => return Ok(false),
-    };
     let confirmed = Query::select()
         .expr(Expr::case(gate, 1).finally(0))
         .to_owned();

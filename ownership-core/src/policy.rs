@@ -14,10 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ColumnType, Condition, Value};
+use sea_orm::{ColumnTrait, Condition, Value};
 use serde_json::Value as Json;
 
 use crate::entity::policy_principal;
+use crate::key::KeyType;
 use crate::owned::{OwnedEntity, PathSegment};
 use crate::plan::deny;
 
@@ -850,36 +851,12 @@ fn lower<E: OwnedEntity>(formula: &Formula, path: &[PathSegment<E::Column>]) -> 
     }
 }
 
-/// What kind of value a path column holds, by its column type; `None` for a type a path
-/// segment cannot be compared with (its rows match no pattern).
-fn value_kind(column_type: &ColumnType) -> Option<ValueKind> {
-    match column_type {
-        ColumnType::Char(_) | ColumnType::String(_) | ColumnType::Text => Some(ValueKind::Text),
-        ColumnType::TinyInteger
-        | ColumnType::SmallInteger
-        | ColumnType::Integer
-        | ColumnType::BigInteger
-        | ColumnType::TinyUnsigned
-        | ColumnType::SmallUnsigned
-        | ColumnType::Unsigned
-        | ColumnType::BigUnsigned => Some(ValueKind::Integer),
-        ColumnType::Uuid => Some(ValueKind::Uuid),
-        _ => None,
-    }
-}
-
-#[derive(Clone, Copy)]
-enum ValueKind {
-    Text,
-    Integer,
-    Uuid,
-}
-
 /// `column` holds a segment: not NULL and, for text, not empty.
 fn present<C: ColumnTrait>(column: C) -> Condition {
     let condition = Condition::all().add(column.is_not_null());
-    match value_kind(column.def().get_column_type()) {
-        Some(ValueKind::Text) => condition.add(column.ne("")),
+    // A path column has a key's type (the derive checks it): text, an integer or a UUID.
+    match KeyType::of_column(column.def().get_column_type()) {
+        Some(KeyType::Text) => condition.add(column.ne("")),
         Some(_) => condition,
         None => deny(),
     }
@@ -889,13 +866,13 @@ fn present<C: ColumnTrait>(column: C) -> Condition {
 /// column only the value that Rust writes as `text` (so `042` matches no integer); `None`
 /// when no value of the column is written so.
 fn equals<C: ColumnTrait>(column: C, text: &str) -> Option<Condition> {
-    let value: Value = match value_kind(column.def().get_column_type())? {
-        ValueKind::Text => text.into(),
-        ValueKind::Integer => {
+    let value: Value = match KeyType::of_column(column.def().get_column_type())? {
+        KeyType::Text => text.into(),
+        KeyType::Int => {
             let number: i64 = text.parse().ok()?;
             (number.to_string() == text).then_some(number.into())?
         }
-        ValueKind::Uuid => {
+        KeyType::Uuid => {
             let uuid = uuid::Uuid::parse_str(text).ok()?;
             (uuid.hyphenated().to_string() == text).then_some(uuid.into())?
         }

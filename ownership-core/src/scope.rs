@@ -20,6 +20,7 @@ use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag, ReadArms};
 use crate::permission_sql::Held;
 use crate::plan::{AccessPlan, deny, storable};
+use crate::policy::LoadedPolicies;
 use crate::share::Received;
 use crate::subject::Subject;
 use crate::subject::SubjectUser;
@@ -48,21 +49,29 @@ pub(crate) fn subject_plan<'a, E: OwnedEntity>(
     plan
 }
 
+/// The policies the subject decides by, with the condition under which they count: the
+/// principal still has the snapshot's stamp and, for a user, the user is still active with
+/// its stamp. `None` for a subject without policies or an inactive user.
+pub(crate) fn policies_of(subject: &Subject) -> Option<(&LoadedPolicies, Expr)> {
+    let policies = subject.policies()?;
+    let gate = match subject.user() {
+        None => policies.still_current(),
+        Some(user) if user.is_active => {
+            ownership::user_is(user, None).and(policies.still_current())
+        }
+        Some(_) => return None,
+    };
+    Some((policies, gate))
+}
+
 /// The access plan of a policy scope: the rows the subject's policies allow `actions` on,
 /// while the database confirms the user (for a user) and the policies the snapshot holds.
 pub(crate) fn policy_plan<'a, E: OwnedEntity>(
     subject: &'a Subject,
     actions: &[&str],
 ) -> AccessPlan<'a> {
-    let Some(policies) = subject.policies() else {
+    let Some((policies, gate)) = policies_of(subject) else {
         return AccessPlan::default();
-    };
-    let gate = match subject.user() {
-        None => policies.still_current(),
-        Some(user) if user.is_active => {
-            ownership::user_is(user, None).and(policies.still_current())
-        }
-        Some(_) => return AccessPlan::default(),
     };
     let mut plan = AccessPlan::for_user(gate);
     plan.row_decisions.push(policies.rows_allowed::<E>(actions));

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 
 use crate::app_identity::{self, app_user, team, team_member, tenant, tenant_member};
-use crate::entities::{admin_note, counter, document, hr_note, note};
+use crate::entities::{admin_note, counter, document, hr_note, note, parcel};
 
 /// What kind of user to create.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -627,6 +627,27 @@ pub async fn document(db: &DatabaseConnection, owner_profile: i64, name: &str) -
     .insert(db)
     .await
     .expect("insert document")
+    .id
+}
+
+/// Creates a parcel owned by a profile, in an organization and a project (or none).
+pub async fn parcel(
+    db: &DatabaseConnection,
+    owner_profile: i64,
+    name: &str,
+    organization: &str,
+    project: Option<&str>,
+) -> i64 {
+    parcel::ActiveModel {
+        user_profile_id: Set(owner_profile),
+        name: Set(name.to_owned()),
+        organization: Set(organization.to_owned()),
+        project: Set(project.map(str::to_owned)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("insert a parcel")
     .id
 }
 

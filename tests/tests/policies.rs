@@ -13,10 +13,9 @@ use ownership_core::{
 };
 use ownership_tests::entities::parcel;
 use ownership_tests::on_every_backend;
-use ownership_tests::world::{Role, account, deactivate, load, profile, uid, user};
+use ownership_tests::world::{self, Role, account, deactivate, load, profile, uid, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
 on_every_backend!(
@@ -346,17 +345,14 @@ async fn parcels(db: &DatabaseConnection) -> Parcels {
     .into_iter()
     .enumerate()
     {
-        let id = parcel::ActiveModel {
-            user_profile_id: Set(owner_profile),
-            name: Set(format!("parcel {k}")),
-            organization: Set(organization.to_owned()),
-            project: Set(project.map(str::to_owned)),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .expect("insert a parcel")
-        .id;
+        let id = world::parcel(
+            db,
+            owner_profile,
+            &format!("parcel {k}"),
+            organization,
+            project,
+        )
+        .await;
         all.push((id, organization, project));
     }
     Parcels { all, alice }

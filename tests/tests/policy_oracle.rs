@@ -16,11 +16,11 @@ use ownership_core::{
     OwnershipScopes, PolicyAssignment, Principal, assign_policies, create_policy, policy_check,
 };
 use ownership_tests::entities::parcel;
-use ownership_tests::world::{Role, account, load, profile, uid, user};
+use ownership_tests::world::{self, Role, account, load, profile, uid, user};
 use ownership_tests::{Backend, TestDb};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 /// The values a parcel's organization or project may hold; `None` is NULL.
 const VALUES: [&str; 10] = ["a", "b", "A", "a/b", "*", "%", "_", "'", "$org", ""];
@@ -286,23 +286,21 @@ async fn check_world(
 
     let mut rows = BTreeMap::new();
     for (k, (organization, project)) in world.parcels.iter().enumerate() {
-        let id = parcel::ActiveModel {
-            user_profile_id: Set(owner_profile),
-            name: Set(format!("parcel {k}")),
-            organization: Set(organization.unwrap_or("").to_owned()),
-            project: Set(project.map(str::to_owned)),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .expect("insert a parcel")
-        .id;
+        let organization = organization.unwrap_or("");
+        let id = world::parcel(
+            db,
+            owner_profile,
+            &format!("parcel {k}"),
+            organization,
+            *project,
+        )
+        .await;
         let present = |value: Option<&str>| value.filter(|v| !v.is_empty()).map(str::to_owned);
         rows.insert(
             id,
             vec![
                 Some("parcel".to_owned()),
-                present(Some(organization.unwrap_or(""))),
+                present(Some(organization)),
                 present(*project),
                 Some(id.to_string()),
             ],
