@@ -31,6 +31,7 @@ on_every_backend!(
     anyone_not_signed_in_has_the_anonymous_policies,
     a_stale_or_inactive_subject_gets_nothing_from_policies,
     writes_are_narrowed_by_policies,
+    bad_inputs_are_refused_or_match_nothing,
 );
 
 /// Allows the `parcel` actions on one organization's parcels, denies editing a locked one.
@@ -784,4 +785,122 @@ async fn writes_are_narrowed_by_policies(db: &DatabaseConnection) {
         .map(|row| row.id)
         .collect();
     assert_eq!(left, world.ids(|_, _, id| !expected.contains(&id)));
+}
+
+async fn bad_inputs_are_refused_or_match_nothing(db: &DatabaseConnection) {
+    let world = parcels(db).await;
+    let refused = |result: Result<(), OwnershipError>| match result {
+        Err(OwnershipError::InvalidPolicy { problem, .. }) => problem,
+        other => panic!("expected a refused policy, got {other:?}"),
+    };
+    let long = format!(
+        r#"{{"clause": [{{"effect": "allow", "action": "parcel.view", "object": ["parcel/{}/*/*"]}}]}}"#,
+        "x".repeat(10_000)
+    );
+    assert!(matches!(
+        refused(create_policy(db, "long", &long).await),
+        PolicyProblem::InvalidPattern { .. }
+    ));
+    let huge = format!(r#"{{"clause": [], "padding": "{}"}}"#, "x".repeat(70_000));
+    assert_eq!(
+        refused(create_policy(db, "huge", &huge).await),
+        PolicyProblem::TooLong
+    );
+    for body in [
+        "",
+        "[]",
+        r#"{"clause": {}}"#,
+        r#"{"clause": [{"effect": "allow"}]}"#,
+        r#"{"clause": [{"effect": "allow", "action": [1]}]}"#,
+        r#"{"clause": [{"effect": "allow", "action": "a", "object": 7}]}"#,
+    ] {
+        create_policy(db, "bad", body)
+            .await
+            .expect_err("a malformed body is refused");
+    }
+    assert_eq!(table_sizes(db).await, [0, 0, 0], "nothing was written");
+
+    // A value with a NUL cannot be a segment; values with pattern characters are literals.
+    create_policy(
+        db,
+        "org",
+        r#"{"clause": [{"effect": "allow", "action": "parcel.*", "object": ["parcel/$org/*/*"]}]}"#,
+    )
+    .await
+    .expect("create");
+    let principal = Principal::User(uid(world.alice));
+    assert_eq!(
+        refused(
+            assign_policies(
+                db,
+                &principal,
+                &[PolicyAssignment::new("org").with("org", "a\0")]
+            )
+            .await
+        ),
+        PolicyProblem::InvalidVariableValue("org".into())
+    );
+    for value in ["%", "_", "'", "a/b", "*", "$org", "acme' OR '1'='1"] {
+        assign_policies(
+            db,
+            &principal,
+            &[PolicyAssignment::new("org").with("org", value)],
+        )
+        .await
+        .expect("assign");
+        let alice = load(db, world.alice).await;
+        assert!(
+            allowed(db, &world, &alice, &["parcel.view"])
+                .await
+                .is_empty(),
+            "the value {value:?} names no organization of the parcels"
+        );
+    }
+
+    // Actions and paths no pattern can match are denied, never widened.
+    assign_policies(
+        db,
+        &principal,
+        &[PolicyAssignment::new("org").with("org", "acme")],
+    )
+    .await
+    .expect("assign");
+    let alice = load(db, world.alice).await;
+    let long_action = "parcel.".repeat(2_000);
+    for action in [
+        "",
+        "parcel.view\0",
+        "parcel.",
+        ".view",
+        long_action.as_str(),
+    ] {
+        assert!(
+            allowed(db, &world, &alice, &[action]).await.is_empty(),
+            "{action:?}"
+        );
+        assert!(
+            !policy_check(db, &alice, action, Some("parcel/acme/north/1"))
+                .await
+                .expect("check")
+        );
+    }
+    for path in [
+        "",
+        "parcel/acme/north/1\0",
+        "parcel/acme/north/1\\",
+        "parcel/acme",
+    ] {
+        assert!(
+            !policy_check(db, &alice, "parcel.view", Some(path))
+                .await
+                .expect("check"),
+            "{path:?}"
+        );
+    }
+    assert!(
+        policy_check(db, &alice, "parcel.view", Some("parcel/acme/*/1"))
+            .await
+            .expect("check"),
+        "a star in a path is a segment like any other, matched by the pattern's star"
+    );
 }
