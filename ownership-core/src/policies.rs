@@ -136,8 +136,18 @@ where
         .and_where(Expr::col(policy::Column::Id).eq(id))
         .to_owned();
     txn.execute(&update).await?;
-    let principals: Vec<i64> = assignments.iter().map(|a| a.principal_id).collect();
-    restamp(&txn, principals).await?;
+    // Every principal the policy is assigned to, by a subquery: their number is unbounded.
+    let assigned_to = Query::select()
+        .column(policy_assignment::Column::PrincipalId)
+        .from(policy_assignment::Entity)
+        .and_where(Expr::col(policy_assignment::Column::PolicyId).eq(id))
+        .to_owned();
+    let restamp_assigned = Query::update()
+        .table(policy_principal::Entity)
+        .value(policy_principal::Column::Stamp, new_stamp())
+        .and_where(Expr::col(policy_principal::Column::Id).in_subquery(assigned_to))
+        .to_owned();
+    txn.execute(&restamp_assigned).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -374,7 +384,12 @@ async fn principal_row(
     principal: &Principal,
 ) -> Result<i64, OwnershipError> {
     if let Some(id) = find_principal(txn, principal, true).await? {
-        restamp(txn, vec![id]).await?;
+        let restamp = Query::update()
+            .table(policy_principal::Entity)
+            .value(policy_principal::Column::Stamp, new_stamp())
+            .and_where(Expr::col(policy_principal::Column::Id).eq(id))
+            .to_owned();
+        txn.execute(&restamp).await?;
         return Ok(id);
     }
     let (column, value) = match principal {
@@ -392,18 +407,4 @@ async fn principal_row(
             "the policy principal just inserted".to_owned(),
         ))
     })
-}
-
-/// Gives each of `principals` a new stamp.
-async fn restamp(txn: &impl ConnectionTrait, principals: Vec<i64>) -> Result<(), OwnershipError> {
-    if principals.is_empty() {
-        return Ok(());
-    }
-    let update = Query::update()
-        .table(policy_principal::Entity)
-        .value(policy_principal::Column::Stamp, new_stamp())
-        .and_where(Expr::col(policy_principal::Column::Id).is_in(principals))
-        .to_owned();
-    txn.execute(&update).await?;
-    Ok(())
 }

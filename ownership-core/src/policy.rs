@@ -202,14 +202,14 @@ impl Kind {
 }
 
 /// Splits `text` on the kind's separator into parts of (character, whether a backslash
-/// escaped it). Object paths drop empty segments (`a//b/` is `a/b`); an action's empty
-/// component is an error.
-fn split(text: &str, kind: Kind) -> Result<Vec<Vec<(char, bool)>>, &'static str> {
+/// escaped it). An empty part is an error in an action; in an object pattern it is
+/// dropped (`a//b/` is `a/b`) unless `keep_empty`.
+fn split(text: &str, kind: Kind, keep_empty: bool) -> Result<Vec<Vec<(char, bool)>>, &'static str> {
     let mut parts = Vec::new();
     let mut current = Vec::new();
     let mut chars = text.chars();
     let mut push = |current: &mut Vec<(char, bool)>| {
-        if current.is_empty() {
+        if current.is_empty() && !keep_empty {
             return match kind {
                 Kind::Object => Ok(()),
                 Kind::Action => Err("an empty component"),
@@ -238,7 +238,7 @@ fn pattern(text: &str, kind: Kind) -> Result<Pattern, &'static str> {
         return Err("it holds a NUL");
     }
     let mut parts = Vec::new();
-    for raw in split(text, kind)? {
+    for raw in split(text, kind, false)? {
         let special = |(c, escaped): &(char, bool)| !escaped && matches!(c, '*' | '$');
         let part = match raw.as_slice() {
             [('*', false)] => Part::Any,
@@ -394,6 +394,17 @@ impl PolicyBody {
             let Json::Object(fields) = item else {
                 return Err(malformed("not an object"));
             };
+            // A misspelt `object` would make a clause about objects one about free-floating
+            // actions: a deny that denies no row.
+            if let Some(key) = fields
+                .keys()
+                .find(|key| !matches!(key.as_str(), "effect" | "action" | "object"))
+            {
+                return Err(malformed(&format!(
+                    "unknown key {:?} (a clause has \"effect\", \"action\" and \"object\")",
+                    shown(key)
+                )));
+            }
             let effect = match fields.get("effect") {
                 Some(Json::String(effect)) if effect == "allow" => Effect::Allow,
                 Some(Json::String(effect)) if effect == "deny" => Effect::Deny,
@@ -607,19 +618,26 @@ pub(crate) fn action_parts(action: &str) -> Option<Vec<&str>> {
     (parts.iter().all(|part| !part.is_empty()) && parts.len() <= MAX_PATTERN_PARTS).then_some(parts)
 }
 
+/// The most characters a checked path may have: as many segments as a pattern, each as
+/// long as a row's value may be.
+const MAX_PATH_CHARS: usize = MAX_POLICY_BODY_CHARS;
+
 /// Splits an object path into its segments, a backslash taking the next character as it
-/// is and empty segments dropped; `None` for a path that names no object (empty) or that
-/// no pattern can match (a NUL, too long, a trailing backslash).
+/// is; `None` for a path that names no object (empty) or that no pattern can match (a NUL,
+/// too long, a trailing backslash), and for one with an empty segment (`a//b`, `a/`): a
+/// row whose value is empty has no such segment, and its check must not find one.
 pub fn path_segments(path: &str) -> Option<Vec<String>> {
-    if path.contains('\0') || path.chars().count() > MAX_PATTERN_CHARS {
+    if path.contains('\0') || path.chars().count() > MAX_PATH_CHARS {
         return None;
     }
-    let segments: Vec<String> = split(path, Kind::Object)
+    let segments: Vec<String> = split(path, Kind::Object, true)
         .ok()?
         .into_iter()
         .map(|part| part.into_iter().map(|(c, _)| c).collect())
         .collect();
-    (!segments.is_empty() && segments.len() <= MAX_PATTERN_PARTS).then_some(segments)
+    let well_formed = segments.iter().all(|segment: &String| !segment.is_empty())
+        && segments.len() <= MAX_PATTERN_PARTS;
+    well_formed.then_some(segments)
 }
 
 /// One segment of the path a decision is taken on: known, or read from a row.
@@ -868,10 +886,13 @@ fn present<C: ColumnTrait>(column: C) -> Condition {
 fn equals<C: ColumnTrait>(column: C, text: &str) -> Option<Condition> {
     let value: Value = match KeyType::of_column(column.def().get_column_type())? {
         KeyType::Text => text.into(),
-        KeyType::Int => {
-            let number: i64 = text.parse().ok()?;
-            (number.to_string() == text).then_some(number.into())?
-        }
+        // Any value an integer column of any width or sign holds: a deny naming the
+        // largest `u64` must not be read as naming nothing.
+        KeyType::Int => match (text.parse::<i64>(), text.parse::<u64>()) {
+            (Ok(number), _) if number.to_string() == text => number.into(),
+            (_, Ok(number)) if number.to_string() == text => number.into(),
+            _ => return None,
+        },
         KeyType::Uuid => {
             let uuid = uuid::Uuid::parse_str(text).ok()?;
             (uuid.hyphenated().to_string() == text).then_some(uuid.into())?
@@ -880,7 +901,7 @@ fn equals<C: ColumnTrait>(column: C, text: &str) -> Option<Condition> {
     Some(
         Condition::all()
             .add(column.is_not_null())
-            .add(Expr::col(column).eq(value)),
+            .add(column.eq(value)),
     )
 }
 
@@ -1016,6 +1037,10 @@ mod tests {
                 "{bad:?}"
             );
         }
+        assert!(matches!(
+            problem(r#"{"clause": [{"effect": "deny", "action": "a", "objects": ["p/*"]}]}"#),
+            PolicyProblem::MalformedClause { clause: 0, .. }
+        ));
         let long = format!(
             r#"{{"clause": [{{"effect": "allow", "action": "a", "object": ["{}"]}}]}}"#,
             "x".repeat(10_000)
@@ -1028,6 +1053,53 @@ mod tests {
         body(
             r#"{"clause": [{"effect": "allow", "action": ["o.*", "o.*.*", "a.b", "a.b"], "object": ["*", "*/*"]}]}"#,
         );
+    }
+
+    mod wide {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "wide")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: u64,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    #[test]
+    fn an_integer_segment_names_any_value_of_the_column_as_rust_writes_it() {
+        use sea_orm::sea_query::PostgresQueryBuilder;
+
+        let sql = |text: &str| {
+            equals(wide::Column::Id, text).map(|condition| {
+                Query::select()
+                    .column(wide::Column::Id)
+                    .from(wide::Entity)
+                    .cond_where(condition)
+                    .to_string(PostgresQueryBuilder)
+            })
+        };
+        let largest = u64::MAX.to_string();
+        assert!(sql(&largest).expect("the largest u64").contains(&largest));
+        assert!(sql("42").expect("42").contains("= 42"));
+        for never in ["042", "+42", "x", "4 2"] {
+            assert_eq!(sql(never), None, "{never:?}");
+        }
+    }
+
+    #[test]
+    fn a_checked_path_with_an_empty_segment_names_nothing() {
+        let c = clauses(r#"{"clause": [{"effect": "allow", "action": "a", "object": ["p/*"]}]}"#);
+        assert!(allowed(&c, "a", Some("p/x")));
+        for path in ["p//x", "p/x/", "/p/x", "", "p/x\\"] {
+            assert!(!allowed(&c, "a", Some(path)), "{path:?}");
+        }
+        assert!(allowed(&c, "a", Some(&format!("p/{}", "x".repeat(5_000)))));
     }
 
     #[test]

@@ -251,6 +251,18 @@ async fn a_policy_changes_only_if_its_assignments_still_fit(db: &DatabaseConnect
             .expect("the policy")
             .body
     };
+    let stamp = || async {
+        // The stamp alone: the user column has the identity's key type.
+        policy_principal::Entity::find()
+            .select_only()
+            .column(policy_principal::Column::Stamp)
+            .into_tuple::<String>()
+            .one(db)
+            .await
+            .expect("read")
+            .expect("the principal")
+    };
+    let stamp_before = stamp().await;
     // The new body uses a variable the assignment gives no value for.
     let refused = update_policy(db, "default", ORG_POLICY).await;
     assert!(
@@ -275,18 +287,11 @@ async fn a_policy_changes_only_if_its_assignments_still_fit(db: &DatabaseConnect
         Err(OwnershipError::UnknownPolicies(_))
     ));
     assert_eq!(body().await, DEFAULT_POLICY);
-    let stamp = || async {
-        // The stamp alone: the user column has the identity's key type.
-        policy_principal::Entity::find()
-            .select_only()
-            .column(policy_principal::Column::Stamp)
-            .into_tuple::<String>()
-            .one(db)
-            .await
-            .expect("read")
-            .expect("the principal")
-    };
-    let stamp_before = stamp().await;
+    assert_eq!(
+        stamp().await,
+        stamp_before,
+        "a refused update changes no stamp"
+    );
     let changed =
         r#"{"clause": [{"effect": "deny", "action": "parcel.list", "object": ["parcel/*/*"]}]}"#;
     update_policy(db, "default", changed).await.expect("update");
@@ -376,7 +381,7 @@ fn path_of(organization: &str, project: &str, id: i64) -> String {
 }
 
 /// The parcels `subject` may take `actions` on, asked as a list, page by page, as a count
-/// and row by row (every parcel with a project, by its path); all must agree.
+/// and row by row (every parcel, by its path); all must agree.
 async fn allowed(
     db: &DatabaseConnection,
     world: &Parcels,
@@ -413,8 +418,8 @@ async fn allowed(
         "the count and the list disagree"
     );
     for (id, organization, project) in &world.all {
-        let Some(project) = project else { continue };
-        let path = path_of(organization, project, *id);
+        // A parcel without a project has an empty segment: its path names no object.
+        let path = path_of(organization, project.unwrap_or(""), *id);
         let mut checked = !actions.is_empty();
         for action in actions {
             checked &= policy_check(db, subject, action, Some(&path))
