@@ -19,6 +19,7 @@ mod permission_sql;
 mod plan;
 mod policies;
 mod policy;
+mod policy_formula;
 mod registry;
 mod scope;
 mod share;

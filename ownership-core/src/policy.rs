@@ -10,17 +10,22 @@
 //! list is about free-floating actions: it decides checks without an object, and never a
 //! row; a clause with objects never decides a check without one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::any::TypeId;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, Value};
+use sea_orm::{ColumnTrait, Condition};
 use serde_json::Value as Json;
 
 use crate::entity::policy_principal;
 use crate::key::KeyType;
 use crate::owned::{OwnedEntity, PathSegment};
 use crate::plan::deny;
+use crate::policy_formula::{Decision, Fixed, Formula};
 
 /// The one version of the policy format there is; a body may leave it out.
 pub const POLICY_VERSION: &str = "2015-12-10";
@@ -101,7 +106,7 @@ pub enum PolicyProblem {
 }
 
 /// Whether a clause allows or denies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Effect {
     /// The matching actions are allowed.
     Allow,
@@ -110,7 +115,7 @@ pub enum Effect {
 }
 
 /// One part of a pattern: a dotted component of an action, a segment of an object path.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Part {
     /// Exactly this text.
     Literal(String),
@@ -121,7 +126,7 @@ pub enum Part {
 }
 
 /// A pattern: its parts, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Pattern {
     kind: Kind,
     parts: Vec<Part>,
@@ -186,7 +191,7 @@ pub struct PolicyBody {
 }
 
 /// Which kind of pattern: the separator and whether variables may appear.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Kind {
     Action,
     Object,
@@ -519,7 +524,7 @@ impl PolicyBody {
 }
 
 /// A clause of an assigned policy, its variables replaced by their values.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ResolvedClause {
     /// Allow or deny.
     pub effect: Effect,
@@ -532,7 +537,7 @@ pub struct ResolvedClause {
 /// The clauses a principal's assignment gives, in the order they decide in: policies in
 /// assignment order, each policy's clauses in its order, variables replaced by the values
 /// the assignment gave that policy.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AssignedClauses(Vec<ResolvedClause>);
 
 impl AssignedClauses {
@@ -645,87 +650,14 @@ pub fn path_segments(path: &str) -> Option<Vec<String>> {
 pub(crate) enum Segment<'a> {
     /// This text.
     Known(&'a str),
-    /// The row's value of the path's segment with this index.
-    Row(usize),
-}
-
-/// A condition on a row's path segments, kept simplified as it is built: constants fold.
-/// An empty or absent (NULL) segment value matches nothing, not even `*`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Formula {
-    /// Always.
-    True,
-    /// Never.
-    False,
-    /// The row's segment `index` is present.
-    Present(usize),
-    /// The row's segment `index` is present and is this text.
-    Equals(usize, String),
-    /// Every one.
-    All(Vec<Formula>),
-    /// At least one.
-    Any(Vec<Formula>),
-    /// Not this one.
-    Not(Box<Formula>),
-}
-
-impl Formula {
-    pub(crate) fn all(items: impl IntoIterator<Item = Formula>) -> Formula {
-        let mut kept = Vec::new();
-        for item in items {
-            match item {
-                Formula::True => {}
-                Formula::False => return Formula::False,
-                Formula::All(inner) => kept.extend(inner),
-                other => kept.push(other),
-            }
-        }
-        match kept.len() {
-            0 => Formula::True,
-            1 => kept.pop().expect("one item"),
-            _ => Formula::All(kept),
-        }
-    }
-
-    fn any(items: impl IntoIterator<Item = Formula>) -> Formula {
-        let mut kept = Vec::new();
-        for item in items {
-            match item {
-                Formula::False => {}
-                Formula::True => return Formula::True,
-                Formula::Any(inner) => kept.extend(inner),
-                other => kept.push(other),
-            }
-        }
-        match kept.len() {
-            0 => Formula::False,
-            1 => kept.pop().expect("one item"),
-            _ => Formula::Any(kept),
-        }
-    }
-
-    fn not(item: Formula) -> Formula {
-        match item {
-            Formula::True => Formula::False,
-            Formula::False => Formula::True,
-            Formula::Not(inner) => *inner,
-            other => Formula::Not(Box::new(other)),
-        }
-    }
-
-    /// Whether it holds where every segment is known; `None` while it reads a row.
-    fn constant(&self) -> Option<bool> {
-        match self {
-            Formula::True => Some(true),
-            Formula::False => Some(false),
-            _ => None,
-        }
-    }
+    /// The row's value of the path's segment `index`; `always_present` when its column
+    /// can hold neither NULL nor an empty value (a `NOT NULL` integer or UUID).
+    Row { index: usize, always_present: bool },
 }
 
 /// When the object pattern matches the path: as many segments, a literal equal to a known
 /// segment or to the row's, `*` any known segment or any present row segment.
-fn object_match(pattern: &Pattern, path: &[Segment<'_>]) -> Formula {
+fn object_match<'a>(pattern: &'a Pattern, path: &[Segment<'a>]) -> Formula<'a> {
     if pattern.parts.len() != path.len() {
         return Formula::False;
     }
@@ -736,7 +668,10 @@ fn object_match(pattern: &Pattern, path: &[Segment<'_>]) -> Formula {
             .zip(path)
             .map(|(part, segment)| match (part, segment) {
                 (Part::Any, Segment::Known(_)) => Formula::True,
-                (Part::Any, Segment::Row(index)) => Formula::Present(*index),
+                (Part::Any, Segment::Row { always_present, .. }) if *always_present => {
+                    Formula::True
+                }
+                (Part::Any, Segment::Row { index, .. }) => Formula::Present(*index),
                 (Part::Literal(text), Segment::Known(known)) => {
                     if text == known {
                         Formula::True
@@ -744,7 +679,7 @@ fn object_match(pattern: &Pattern, path: &[Segment<'_>]) -> Formula {
                         Formula::False
                     }
                 }
-                (Part::Literal(text), Segment::Row(index)) => Formula::Equals(*index, text.clone()),
+                (Part::Literal(text), Segment::Row { index, .. }) => Formula::equals(*index, text),
                 // Resolved clauses hold no variable; one left over matches nothing.
                 (Part::Variable(_), _) => Formula::False,
             }),
@@ -756,14 +691,14 @@ fn object_match(pattern: &Pattern, path: &[Segment<'_>]) -> Formula {
 /// action and object patterns both match decides, and no match denies.
 ///
 /// Clause by clause, the decision so far `d` becomes `m OR d` after an allowing clause
-/// that matches when `m` holds, `NOT m AND d` after a denying one: linear in the clauses,
-/// and on a row an allowing clause's literals are equalities on the path's columns.
-pub(crate) fn decide(
-    clauses: &[ResolvedClause],
+/// that matches when `m` holds, `NOT m AND d` after a denying one (see [`Decision`]); on a
+/// row an allowing clause's literals are equalities on the path's columns.
+pub(crate) fn decide<'a>(
+    clauses: &'a [ResolvedClause],
     action: &[&str],
-    path: Option<&[Segment<'_>]>,
-) -> Formula {
-    let mut decision = Formula::False;
+    path: Option<&[Segment<'a>]>,
+) -> Formula<'a> {
+    let mut decision = Decision::default();
     for clause in clauses {
         if !clause
             .actions
@@ -779,13 +714,29 @@ pub(crate) fn decide(
             }
             _ => Formula::False,
         };
-        decision = match clause.effect {
-            Effect::Allow => Formula::any([matched, decision]),
-            Effect::Deny => Formula::all([Formula::not(matched), decision]),
-        };
+        match clause.effect {
+            Effect::Allow => decision.allow(matched),
+            Effect::Deny => decision.deny(matched),
+        }
     }
-    decision
+    decision.formula()
 }
+
+/// What a row condition is compiled from: the entity, the actions and the clauses.
+struct Compiled {
+    entity: TypeId,
+    actions: Vec<String>,
+    clauses: AssignedClauses,
+}
+
+/// The most compiled conditions kept; past it they are all dropped and compiled again as
+/// they are asked for.
+const MAX_COMPILED: usize = 1024;
+
+/// The row conditions compiled so far, by a hash of what they are compiled from: each a
+/// function of its key alone, so never stale.
+type CompiledConditions = HashMap<u64, Vec<(Compiled, Condition)>>;
+static COMPILED: LazyLock<Mutex<CompiledConditions>> = LazyLock::new(Mutex::default);
 
 /// What a subject's snapshot holds of its policies: its principal, the principal's stamp
 /// when loaded, and the clauses of its assigned policies.
@@ -816,7 +767,43 @@ impl LoadedPolicies {
     /// The condition on a row of `E` that the clauses allow every one of `actions` on its
     /// path: none for an entity without a path, an action it does not declare, or an
     /// action no pattern can match.
+    ///
+    /// Compiled once per process for the same clauses, entity and actions: a service loads
+    /// its subject for every request, and the clauses of an assignment that did not change
+    /// compile to the same condition every time.
     pub(crate) fn rows_allowed<E: OwnedEntity>(&self, actions: &[&str]) -> Condition {
+        let entity = TypeId::of::<E>();
+        let mut hasher = DefaultHasher::new();
+        (entity, actions, &self.clauses).hash(&mut hasher);
+        let hash = hasher.finish();
+        let is_key = |key: &Compiled| {
+            key.entity == entity && key.actions == actions && key.clauses == self.clauses
+        };
+        let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, condition)) = compiled
+            .get(&hash)
+            .and_then(|bucket| bucket.iter().find(|(key, _)| is_key(key)))
+        {
+            return condition.clone();
+        }
+        let condition = self.compile::<E>(actions);
+        if compiled.len() >= MAX_COMPILED {
+            compiled.clear();
+        }
+        let key = Compiled {
+            entity,
+            actions: actions.iter().map(|action| (*action).to_owned()).collect(),
+            clauses: self.clauses.clone(),
+        };
+        compiled
+            .entry(hash)
+            .or_default()
+            .push((key, condition.clone()));
+        condition
+    }
+
+    /// [`rows_allowed`](Self::rows_allowed), compiled.
+    fn compile<E: OwnedEntity>(&self, actions: &[&str]) -> Condition {
         let path = E::policy_path();
         if path.is_empty() || actions.is_empty() {
             return deny();
@@ -826,7 +813,10 @@ impl LoadedPolicies {
             .enumerate()
             .map(|(index, segment)| match segment {
                 PathSegment::Literal(text) => Segment::Known(text),
-                PathSegment::Column(_) => Segment::Row(index),
+                PathSegment::Column(column) => Segment::Row {
+                    index,
+                    always_present: always_present(*column),
+                },
             })
             .collect();
         let mut decisions = Vec::with_capacity(actions.len());
@@ -837,72 +827,22 @@ impl LoadedPolicies {
             };
             decisions.push(decide(self.clauses.clauses(), &parts, Some(&segments)));
         }
-        lower::<E>(&Formula::all(decisions), path)
+        Formula::all(decisions)
+            .regrouped()
+            .within(&Fixed::new())
+            .lower(path)
     }
 }
 
-/// A formula on `path`'s segments as a condition on the row's columns. Every atom is true
-/// or false, never NULL, so a `NOT` around it means what it says.
-fn lower<E: OwnedEntity>(formula: &Formula, path: &[PathSegment<E::Column>]) -> Condition {
-    let column = |index: usize| match path.get(index) {
-        Some(PathSegment::Column(column)) => Some(*column),
-        _ => None,
-    };
-    match formula {
-        Formula::True => Condition::all(),
-        Formula::False => deny(),
-        Formula::Present(index) => match column(*index) {
-            Some(column) => present(column),
-            None => deny(),
-        },
-        Formula::Equals(index, text) => match column(*index).and_then(|c| equals(c, text)) {
-            Some(condition) => condition,
-            None => deny(),
-        },
-        Formula::All(items) => items.iter().fold(Condition::all(), |all, item| {
-            all.add(lower::<E>(item, path))
-        }),
-        Formula::Any(items) => items.iter().fold(Condition::any(), |any, item| {
-            any.add(lower::<E>(item, path))
-        }),
-        Formula::Not(item) => lower::<E>(item, path).not(),
-    }
-}
-
-/// `column` holds a segment: not NULL and, for text, not empty.
-fn present<C: ColumnTrait>(column: C) -> Condition {
-    let condition = Condition::all().add(column.is_not_null());
-    // A path column has a key's type (the derive checks it): text, an integer or a UUID.
-    match KeyType::of_column(column.def().get_column_type()) {
-        Some(KeyType::Text) => condition.add(column.ne("")),
-        Some(_) => condition,
-        None => deny(),
-    }
-}
-
-/// `column` holds the segment `text`, compared in the column's type: an integer or UUID
-/// column only the value that Rust writes as `text` (so `042` matches no integer); `None`
-/// when no value of the column is written so.
-fn equals<C: ColumnTrait>(column: C, text: &str) -> Option<Condition> {
-    let value: Value = match KeyType::of_column(column.def().get_column_type())? {
-        KeyType::Text => text.into(),
-        // Any value an integer column of any width or sign holds: a deny naming the
-        // largest `u64` must not be read as naming nothing.
-        KeyType::Int => match (text.parse::<i64>(), text.parse::<u64>()) {
-            (Ok(number), _) if number.to_string() == text => number.into(),
-            (_, Ok(number)) if number.to_string() == text => number.into(),
-            _ => return None,
-        },
-        KeyType::Uuid => {
-            let uuid = uuid::Uuid::parse_str(text).ok()?;
-            (uuid.hyphenated().to_string() == text).then_some(uuid.into())?
-        }
-    };
-    Some(
-        Condition::all()
-            .add(column.is_not_null())
-            .add(column.eq(value)),
-    )
+/// Whether every row has a value of `column` as a path segment: a `NOT NULL` integer or
+/// UUID (a text may be empty, which is no segment).
+fn always_present<C: ColumnTrait>(column: C) -> bool {
+    let def = column.def();
+    !def.is_null()
+        && matches!(
+            KeyType::of_column(def.get_column_type()),
+            Some(KeyType::Int | KeyType::Uuid)
+        )
 }
 
 #[cfg(test)]
@@ -1055,43 +995,6 @@ mod tests {
         );
     }
 
-    mod wide {
-        use sea_orm::entity::prelude::*;
-
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-        #[sea_orm(table_name = "wide")]
-        pub struct Model {
-            #[sea_orm(primary_key)]
-            pub id: u64,
-        }
-
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {}
-
-        impl ActiveModelBehavior for ActiveModel {}
-    }
-
-    #[test]
-    fn an_integer_segment_names_any_value_of_the_column_as_rust_writes_it() {
-        use sea_orm::sea_query::PostgresQueryBuilder;
-
-        let sql = |text: &str| {
-            equals(wide::Column::Id, text).map(|condition| {
-                Query::select()
-                    .column(wide::Column::Id)
-                    .from(wide::Entity)
-                    .cond_where(condition)
-                    .to_string(PostgresQueryBuilder)
-            })
-        };
-        let largest = u64::MAX.to_string();
-        assert!(sql(&largest).expect("the largest u64").contains(&largest));
-        assert!(sql("42").expect("42").contains("= 42"));
-        for never in ["042", "+42", "x", "4 2"] {
-            assert_eq!(sql(never), None, "{never:?}");
-        }
-    }
-
     #[test]
     fn a_checked_path_with_an_empty_segment_names_nothing() {
         let c = clauses(r#"{"clause": [{"effect": "allow", "action": "a", "object": ["p/*"]}]}"#);
@@ -1111,5 +1014,95 @@ mod tests {
             b.clauses()[0].objects.as_ref().expect("objects")[0].to_string(),
             "http:#x/y"
         );
+    }
+}
+
+/// The formula a decision compiles to for a row, against the rule evaluated on the row
+/// itself, over random clauses and rows (with NULL and empty segments).
+#[cfg(test)]
+mod row_decisions {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const VALUES: [&str; 3] = ["a", "b", "c"];
+
+    fn part() -> impl Strategy<Value = Part> {
+        prop_oneof![
+            (0..VALUES.len()).prop_map(|i| Part::Literal(VALUES[i].to_owned())),
+            Just(Part::Any),
+        ]
+    }
+
+    fn clause() -> impl Strategy<Value = ResolvedClause> {
+        let object = vec(part(), 2..=4).prop_map(|parts| Pattern {
+            kind: Kind::Object,
+            parts,
+        });
+        (any::<bool>(), vec(object, 1..=2)).prop_map(|(allow, objects)| ResolvedClause {
+            effect: if allow { Effect::Allow } else { Effect::Deny },
+            actions: vec![Pattern {
+                kind: Kind::Action,
+                parts: vec![Part::Literal("view".to_owned())],
+            }],
+            objects: Some(objects),
+        })
+    }
+
+    fn segment() -> impl Strategy<Value = Option<&'static str>> {
+        prop_oneof![
+            Just(None),
+            Just(Some("")),
+            (0..VALUES.len()).prop_map(|i| Some(VALUES[i])),
+        ]
+    }
+
+    /// Rule 7 on a row: the last clause with a pattern matching it decides; an absent or
+    /// empty segment matches no pattern part.
+    fn rule(clauses: &[ResolvedClause], row: &[Option<&str>]) -> bool {
+        let matches = |pattern: &Pattern| {
+            pattern.parts.len() == row.len()
+                && pattern.parts.iter().zip(row).all(|(part, value)| {
+                    match (part, value.filter(|v| !v.is_empty())) {
+                        (Part::Any, Some(_)) => true,
+                        (Part::Literal(text), Some(value)) => text == value,
+                        _ => false,
+                    }
+                })
+        };
+        clauses
+            .iter()
+            .rev()
+            .find(|clause| clause.objects.iter().flatten().any(matches))
+            .is_some_and(|clause| clause.effect == Effect::Allow)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn the_row_formula_decides_as_the_rule(
+            clauses in vec(clause(), 0..14),
+            mut row in vec(segment(), 3),
+            last_always_present in any::<bool>(),
+        ) {
+            if last_always_present && row[2].is_none_or(str::is_empty) {
+                row[2] = Some("c");
+            }
+            let segments: Vec<Segment<'_>> = (0..3)
+                .map(|index| Segment::Row {
+                    index,
+                    always_present: last_always_present && index == 2,
+                })
+                .collect();
+            let formula = decide(&clauses, &["view"], Some(&segments));
+            let expected = rule(&clauses, &row);
+            prop_assert_eq!(formula.holds(&row), expected, "{:?}", formula);
+            let regrouped = formula.regrouped();
+            prop_assert_eq!(regrouped.holds(&row), expected, "{:?}", regrouped);
+            let simplified = regrouped.within(&Fixed::new());
+            prop_assert_eq!(simplified.holds(&row), expected, "{:?}", simplified);
+        }
     }
 }
