@@ -7,6 +7,7 @@ use crate::error::{BenchError, Result};
 /// The usage text printed by `--help` and after an argument error.
 pub const USAGE: &str = "\
 usage: ownership-bench --data DIR --database-url URL [--out DIR] [--reference DIR] [--quick]
+       ownership-bench policies --database-url URL [--rows N] [--out DIR] [--quick]
 
   --data DIR           the data set written by gen_dataset.py (CSV files and manifest.json)
   --database-url URL   postgres://..., mysql://... or sqlite:// (a file under --out);
@@ -14,7 +15,12 @@ usage: ownership-bench --data DIR --database-url URL [--out DIR] [--reference DI
   --out DIR            where results go (default: bench-results)
   --reference DIR      the reference SQL (reference_schema.sql, reference_queries.sql),
                        used on PostgreSQL (default: shared/bench beside the workspace)
-  --quick              smoke test: one timed run per item (answers are still checked)";
+  --quick              smoke test: one timed run per item (answers are still checked)
+  policies             the policy benchmark: a parcel table of --rows rows (default
+                       1000000) with its own subjects and policies, no data set";
+
+/// The policy benchmark's rows unless `--rows` says otherwise.
+pub const DEFAULT_POLICY_ROWS: u64 = 1_000_000;
 
 /// What the benchmark was asked to do.
 #[derive(Clone, Debug)]
@@ -31,11 +37,26 @@ pub struct Args {
     pub quick: bool,
 }
 
+/// What the policy benchmark was asked to do.
+#[derive(Clone, Debug)]
+pub struct PolicyArgs {
+    /// The database server (or `sqlite://`) to run on.
+    pub database_url: String,
+    /// The output directory.
+    pub out: PathBuf,
+    /// How many parcels.
+    pub rows: u64,
+    /// Smoke-test mode: fewer timed runs.
+    pub quick: bool,
+}
+
 /// What the command line asks for: a run, or the usage text.
 #[derive(Debug)]
 pub enum Command {
     /// Run the benchmark.
     Run(Args),
+    /// Run the policy benchmark.
+    Policies(PolicyArgs),
     /// Print the usage text.
     Help,
 }
@@ -54,7 +75,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
     let mut out = PathBuf::from("bench-results");
     let mut reference = Args::default_reference();
     let mut quick = false;
-    let mut args = args.into_iter();
+    let mut rows = None;
+    let mut args = args.into_iter().peekable();
+    let policies = args.next_if(|first| first == "policies").is_some();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => {
@@ -69,11 +92,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
                 .ok_or_else(|| BenchError::new(format!("{flag} needs a value\n\n{USAGE}")))
         };
         match flag.as_str() {
-            "--data" => data = Some(PathBuf::from(value()?)),
+            "--data" if !policies => data = Some(PathBuf::from(value()?)),
             "--database-url" => database_url = Some(value()?),
             "--out" => out = PathBuf::from(value()?),
-            "--reference" => reference = PathBuf::from(value()?),
+            "--reference" if !policies => reference = PathBuf::from(value()?),
             "--quick" => quick = true,
+            "--rows" if policies => {
+                let text = value()?;
+                rows = Some(text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    BenchError::new(format!("--rows needs a positive number, not `{text}`"))
+                })?);
+            }
             "-h" | "--help" => return Ok(Command::Help),
             _ => {
                 return Err(BenchError::new(format!(
@@ -83,6 +112,14 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
         }
     }
     let missing = |what: &str| BenchError::new(format!("{what} is required\n\n{USAGE}"));
+    if policies {
+        return Ok(Command::Policies(PolicyArgs {
+            database_url: database_url.ok_or_else(|| missing("--database-url"))?,
+            out,
+            rows: rows.unwrap_or(DEFAULT_POLICY_ROWS),
+            quick,
+        }));
+    }
     Ok(Command::Run(Args {
         data: data.ok_or_else(|| missing("--data"))?,
         database_url: database_url.ok_or_else(|| missing("--database-url"))?,
@@ -125,5 +162,23 @@ mod tests {
         assert!(run(&["--data"]).is_err());
         assert!(run(&["--data", "d", "--database-url", "x", "--fast"]).is_err());
         assert!(matches!(run(&["--help"]).unwrap(), Command::Help));
+    }
+
+    #[test]
+    fn parses_the_policy_benchmark() {
+        let Command::Policies(args) =
+            run(&["policies", "--database-url", "sqlite://", "--rows=500"]).unwrap()
+        else {
+            panic!("expected the policy benchmark");
+        };
+        assert_eq!(args.rows, 500);
+        assert!(!args.quick);
+        let Command::Policies(args) = run(&["policies", "--database-url", "x"]).unwrap() else {
+            panic!("expected the policy benchmark");
+        };
+        assert_eq!(args.rows, DEFAULT_POLICY_ROWS);
+        assert!(run(&["policies", "--database-url", "x", "--rows", "0"]).is_err());
+        assert!(run(&["policies", "--database-url", "x", "--data", "d"]).is_err());
+        assert!(run(&["--database-url", "x", "--data", "d", "--rows", "5"]).is_err());
     }
 }

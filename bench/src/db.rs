@@ -1,6 +1,6 @@
 //! The database under test: a fresh schema (PostgreSQL), database (MySQL) or file (SQLite)
-//! per run, reached over one connection, with the ownership tables, `document` and its
-//! share tables created.
+//! per run, reached over one connection, with the ownership tables and (for the main run)
+//! `document` and its share tables created.
 
 use std::path::Path;
 use std::time::Duration;
@@ -113,8 +113,7 @@ async fn server_version(db: &DatabaseConnection) -> Result<String> {
     })
 }
 
-/// Creates a fresh database for the run, connects to it, runs the ownership migrations and
-/// creates the `document` table and, for the shareable entity on it, its share tables.
+/// Creates a fresh database for the run, connects to it and runs the ownership migrations.
 pub async fn fresh(url: &str, out: &Path) -> Result<BenchDb> {
     let options = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let admin = connect(one_connection(url.to_owned())).await?;
@@ -165,14 +164,19 @@ pub async fn fresh(url: &str, out: &Path) -> Result<BenchDb> {
     ownership_migration::Migrator::up(&db, None)
         .await
         .context("run the ownership migrations")?;
-    let manager = SchemaManager::new(&db);
+    Ok(BenchDb { db, server })
+}
+
+/// Creates the `document` table and, for the shareable entity on it, its share tables.
+pub async fn create_document_tables(db: &DatabaseConnection) -> Result<()> {
+    let manager = SchemaManager::new(db);
     ownership_migration::create_owned_table(&manager, document::Entity)
         .await
         .context("create the document table")?;
     ownership_migration::create_share_tables(&manager, document::shareable::Entity)
         .await
         .context("create the document share tables")?;
-    Ok(BenchDb { db, server })
+    Ok(())
 }
 
 #[cfg(test)]

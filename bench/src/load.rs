@@ -21,20 +21,25 @@ use crate::shares::{Receiver, Share};
 
 /// One value of a row to load.
 #[derive(Clone, Copy, Debug)]
-enum Cell<'a> {
+pub enum Cell<'a> {
     Int(i64),
     /// An integer column that may be NULL.
     MaybeInt(Option<i64>),
     Text(&'a str),
+    /// A text column that may be NULL.
+    MaybeText(Option<&'a str>),
     Bool(bool),
     Uuid(Uuid),
 }
 
 /// Rows for one table.
-struct Rows<'a> {
-    table: &'static str,
-    columns: &'static [&'static str],
-    rows: Box<dyn Iterator<Item = Vec<Cell<'a>>> + 'a>,
+pub struct Rows<'a> {
+    /// The table.
+    pub table: &'static str,
+    /// Its columns, as each row gives their values.
+    pub columns: &'static [&'static str],
+    /// The rows.
+    pub rows: Box<dyn Iterator<Item = Vec<Cell<'a>>> + 'a>,
 }
 
 /// The bytes sent per `COPY` message.
@@ -44,12 +49,29 @@ const COPY_CHUNK: usize = 1 << 20;
 const MAX_BOUND: usize = 30_000;
 
 /// Where rows go: `COPY` on PostgreSQL, else `INSERT`s inside one transaction.
-struct Sink<'a> {
+pub struct Sink<'a> {
     db: &'a DatabaseConnection,
     transaction: Option<DatabaseTransaction>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    /// A sink into `db`, in a transaction of its own where rows are inserted.
+    pub async fn open(db: &'a DatabaseConnection) -> Result<Self> {
+        let transaction = match db.get_database_backend() {
+            DbBackend::Postgres => None,
+            _ => Some(db.begin().await?),
+        };
+        Ok(Self { db, transaction })
+    }
+
+    /// Commits what was written.
+    pub async fn finish(self) -> Result<()> {
+        if let Some(tx) = self.transaction {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
     async fn execute(&self, sql: &str) -> Result<()> {
         match &self.transaction {
             Some(tx) => tx.execute_unprepared(sql).await,
@@ -59,7 +81,8 @@ impl Sink<'_> {
         Ok(())
     }
 
-    async fn write(&self, rows: Rows<'_>) -> Result<()> {
+    /// Writes `rows`.
+    pub async fn write(&self, rows: Rows<'_>) -> Result<()> {
         let table = rows.table;
         match &self.transaction {
             Some(tx) => insert(tx, rows).await,
@@ -76,15 +99,17 @@ fn csv_field(out: &mut String, cell: Cell<'_>) {
             write!(out, "{v}").expect("writing to a String cannot fail")
         }
         // An unquoted empty field is NULL.
-        Cell::MaybeInt(None) => {}
+        Cell::MaybeInt(None) | Cell::MaybeText(None) => {}
         Cell::Uuid(v) => write!(out, "{v}").expect("writing to a String cannot fail"),
         Cell::Bool(v) => out.push(if v { 't' } else { 'f' }),
-        Cell::Text(v) if v.is_empty() || v.contains([',', '"', '\n', '\r']) => {
+        Cell::Text(v) | Cell::MaybeText(Some(v))
+            if v.is_empty() || v.contains([',', '"', '\n', '\r']) =>
+        {
             out.push('"');
             out.push_str(&v.replace('"', "\"\""));
             out.push('"');
         }
-        Cell::Text(v) => out.push_str(v),
+        Cell::Text(v) | Cell::MaybeText(Some(v)) => out.push_str(v),
     }
 }
 
@@ -138,6 +163,7 @@ async fn insert(tx: &DatabaseTransaction, rows: Rows<'_>) -> Result<()> {
                 Cell::Int(v) => Value::BigInt(Some(v)),
                 Cell::MaybeInt(v) => Value::BigInt(v),
                 Cell::Text(v) => Value::String(Some(v.to_owned())),
+                Cell::MaybeText(v) => Value::String(v.map(str::to_owned)),
                 Cell::Bool(v) => Value::Bool(Some(v)),
                 // Bound as the library binds a share's uuid, in each backend's own form.
                 Cell::Uuid(v) => Value::from(v),
@@ -310,7 +336,6 @@ pub async fn library_tables(
     data: &Dataset,
     shares: &[Share],
 ) -> Result<Vec<Step>> {
-    let backend = db.get_database_backend();
     let mut steps = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |steps: &mut Vec<Step>, name: &str| {
@@ -324,13 +349,7 @@ pub async fn library_tables(
             .await
             .context("create a staging table")?;
     }
-    let sink = Sink {
-        db,
-        transaction: match backend {
-            DbBackend::Postgres => None,
-            _ => Some(db.begin().await?),
-        },
-    };
+    let sink = Sink::open(db).await?;
     let identity = [
         Rows {
             table: "ownership_user",
@@ -417,23 +436,28 @@ pub async fn library_tables(
     for sql in BUILD {
         sink.execute(sql).await?;
     }
-    if let Some(tx) = sink.transaction {
-        tx.commit().await?;
-    }
+    sink.finish().await?;
     for table in STAGING_TABLES {
         db.execute_unprepared(&format!("DROP TABLE {table}"))
             .await?;
     }
     lap(&mut steps, "grants (INSERT ... SELECT)");
 
-    let analyze = match backend {
-        DbBackend::Postgres => format!("VACUUM (ANALYZE) {}", TABLES.join(", ")),
-        DbBackend::MySql => format!("ANALYZE TABLE {}", TABLES.join(", ")),
+    analyze(db, &TABLES).await?;
+    lap(&mut steps, "analyze");
+    Ok(steps)
+}
+
+/// Refreshes the planner's statistics of `tables` (and, on PostgreSQL, their visibility
+/// maps, so that index-only scans are index-only).
+pub async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> Result<()> {
+    let analyze = match db.get_database_backend() {
+        DbBackend::Postgres => format!("VACUUM (ANALYZE) {}", tables.join(", ")),
+        DbBackend::MySql => format!("ANALYZE TABLE {}", tables.join(", ")),
         _ => "ANALYZE".to_owned(),
     };
     db.execute_unprepared(&analyze).await.context("analyze")?;
-    lap(&mut steps, "analyze");
-    Ok(steps)
+    Ok(())
 }
 
 /// Loads the reference schema `ref` on PostgreSQL: its tables, `COPY` of the CSV files as

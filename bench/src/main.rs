@@ -21,9 +21,11 @@ mod error;
 mod expected;
 mod explain;
 mod load;
+mod policies;
 mod queries;
 mod reference;
 mod report;
+mod rng;
 mod shares;
 mod timing;
 
@@ -69,17 +71,23 @@ async fn main() -> ExitCode {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
-        Ok(Command::Run(args)) => match run(&args).await {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(err) => {
-                eprintln!("error: {err}");
-                ExitCode::FAILURE
-            }
-        },
+        Ok(Command::Run(args)) => exit_code(run(&args).await),
+        Ok(Command::Policies(args)) => exit_code(policies::run(&args).await),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Success when every answer was the expected one.
+fn exit_code(run: Result<bool>) -> ExitCode {
+    match run {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -374,13 +382,12 @@ async fn page_differences<E: Documents>(
     Ok((differences, read_pages))
 }
 
-/// Writes `explain/<query>-<kind>.txt` for every recorded library statement.
-async fn write_plans(db: &DatabaseConnection, out: &Path, plans: &Plans) -> Result<usize> {
-    let dir = out.join("explain");
+/// Writes `<dir>/<query>-<kind>.txt` for every recorded statement, in a cleared `dir`.
+async fn write_plans(db: &DatabaseConnection, dir: &Path, plans: &Plans) -> Result<usize> {
     if dir.exists() {
-        fs::remove_dir_all(&dir).context(format!("clear {}", dir.display()))?;
+        fs::remove_dir_all(dir).context(format!("clear {}", dir.display()))?;
     }
-    fs::create_dir_all(&dir).context(format!("create {}", dir.display()))?;
+    fs::create_dir_all(dir).context(format!("create {}", dir.display()))?;
     // Read before the EXPLAINs below prepare statements of their own.
     if let Some(plan_cache) = explain::plan_cache(db).await? {
         let path = dir.join("plan-cache.tsv");
@@ -462,6 +469,7 @@ async fn run(args: &Args) -> Result<bool> {
     println!("creating a fresh database ({})", args.database_url);
     let bench = db::fresh(&args.database_url, &args.out).await?;
     let db = &bench.db;
+    db::create_document_tables(db).await?;
     println!("loading into {} (scale {})", bench.server, data.scale);
     let mut load_steps = load::library_tables(db, &data, &generated).await?;
     if let Some((schema, _)) = &reference {
@@ -588,7 +596,7 @@ async fn run(args: &Args) -> Result<bool> {
     };
     let date = report::utc_now();
     let written = run.write(&args.out, &date)?;
-    let plans_written = write_plans(db, &args.out, &plans).await?;
+    let plans_written = write_plans(db, &args.out.join("explain"), &plans).await?;
     println!("\n{}", run.markdown(&date));
     for path in written {
         println!("wrote {}", path.display());

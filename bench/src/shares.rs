@@ -24,6 +24,7 @@ use serde_json::{Value as Json, json};
 use crate::dataset::Dataset;
 use crate::document::shareable;
 use crate::error::Result;
+use crate::rng::Rng;
 
 /// Shares at scale 1; the count is proportional to the scale.
 const SHARES_AT_SCALE_1: f64 = 200_000.0;
@@ -134,46 +135,6 @@ impl Share {
     /// Whether it holds a name that may be passed on.
     fn passable(&self) -> bool {
         self.names.iter().any(|(_, depth)| *depth >= 1)
-    }
-}
-
-/// SplitMix64: a few lines with a stable sequence for a seed, which a crate's generator
-/// does not promise across its versions.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n` > 0); the modulo bias is negligible for these sizes.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-        from[self.below(from.len() as u64) as usize]
-    }
-
-    /// A version 4 UUID.
-    fn uuid(&mut self) -> Uuid {
-        let bits = (u128::from(self.next()) << 64) | u128::from(self.next());
-        let bits = (bits & !(0xf << 76)) | (0x4 << 76);
-        let bits = (bits & !(0x3 << 62)) | (0x2 << 62);
-        Uuid::from_u128(bits)
     }
 }
 
@@ -390,7 +351,7 @@ pub fn generate(data: &Dataset, start_ms: i64) -> Vec<Share> {
     let total = count_at(data.scale);
     let passed = (total as f64 * PASSED).round() as usize;
     let mut generator = Generator {
-        rng: Rng(SEED ^ data.seed as u64),
+        rng: Rng::seeded(SEED ^ data.seed as u64),
         pools: &pools,
         start_ms,
         shares: Vec::with_capacity(total),
