@@ -25,7 +25,7 @@ use crate::entity::policy_principal;
 use crate::key::KeyType;
 use crate::owned::{OwnedEntity, PathSegment};
 use crate::plan::deny;
-use crate::policy_formula::{Decision, Fixed, Formula};
+use crate::policy_formula::{Decision, Fixed, Formula, MAX_NESTED_DENIES};
 
 /// The one version of the policy format there is; a body may leave it out.
 pub const POLICY_VERSION: &str = "2015-12-10";
@@ -698,7 +698,18 @@ pub(crate) fn decide<'a>(
     action: &[&str],
     path: Option<&[Segment<'a>]>,
 ) -> Formula<'a> {
-    let mut decision = Decision::default();
+    decide_nesting(clauses, action, path, MAX_NESTED_DENIES)
+}
+
+/// [`decide`], with denies nested at most `max_nested` deep before the decision is written
+/// as a flat list of its clauses.
+fn decide_nesting<'a>(
+    clauses: &'a [ResolvedClause],
+    action: &[&str],
+    path: Option<&[Segment<'a>]>,
+    max_nested: usize,
+) -> Formula<'a> {
+    let mut decision = Decision::new(max_nested);
     for clause in clauses {
         if !clause
             .actions
@@ -1086,6 +1097,7 @@ mod row_decisions {
             clauses in vec(clause(), 0..14),
             mut row in vec(segment(), 3),
             last_always_present in any::<bool>(),
+            max_nested in prop_oneof![Just(0), Just(1), Just(2), Just(MAX_NESTED_DENIES)],
         ) {
             if last_always_present && row[2].is_none_or(str::is_empty) {
                 row[2] = Some("c");
@@ -1096,7 +1108,7 @@ mod row_decisions {
                     always_present: last_always_present && index == 2,
                 })
                 .collect();
-            let formula = decide(&clauses, &["view"], Some(&segments));
+            let formula = decide_nesting(&clauses, &["view"], Some(&segments), max_nested);
             let expected = rule(&clauses, &row);
             prop_assert_eq!(formula.holds(&row), expected, "{:?}", formula);
             let regrouped = formula.regrouped();

@@ -13,7 +13,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, Value};
 
 use crate::key::KeyType;
@@ -38,6 +38,10 @@ pub(crate) enum Formula<'a> {
     Any(Vec<Formula<'a>>),
     /// Not this one.
     Not(Box<Formula<'a>>),
+    /// The first of these that holds decides (`true`: it allows); none holding denies. A
+    /// decision whose denies nest too deeply is written so: one flat list of its clauses,
+    /// the last one first.
+    FirstHolding(Vec<(Formula<'a>, bool)>),
 }
 
 impl<'a> Formula<'a> {
@@ -321,6 +325,35 @@ impl<'a> Formula<'a> {
         kept
     }
 
+    /// The first of `cases` that holds decides (`true`: it allows); none holding denies.
+    /// Cases that never hold are left out, and those after one that always holds.
+    fn first_holding(cases: impl IntoIterator<Item = (Formula<'a>, bool)>) -> Formula<'a> {
+        let mut kept = Vec::new();
+        for (condition, allows) in cases {
+            match condition {
+                Formula::False => {}
+                Formula::True => {
+                    kept.push((Formula::True, allows));
+                    break;
+                }
+                other => kept.push((other, allows)),
+            }
+        }
+        if kept.iter().all(|(_, allows)| !allows) {
+            return Formula::False;
+        }
+        match kept.as_slice() {
+            [(Formula::True, allows)] => {
+                if *allows {
+                    Formula::True
+                } else {
+                    Formula::False
+                }
+            }
+            _ => Formula::FirstHolding(kept),
+        }
+    }
+
     /// Not this one.
     pub(crate) fn not(item: Formula<'a>) -> Formula<'a> {
         match item {
@@ -390,6 +423,11 @@ impl<'a> Formula<'a> {
             }
             Formula::Any(arms) => Formula::any(arms.into_iter().map(|arm| arm.within(known))),
             Formula::Not(item) => Formula::not(item.within(known)),
+            Formula::FirstHolding(cases) => Formula::first_holding(
+                cases
+                    .into_iter()
+                    .map(|(condition, allows)| (condition.within(known), allows)),
+            ),
             constant => constant,
         }
     }
@@ -415,6 +453,10 @@ impl<'a> Formula<'a> {
             Formula::All(items) => items.iter().all(|item| item.holds(row)),
             Formula::Any(arms) => arms.iter().any(|arm| arm.holds(row)),
             Formula::Not(item) => !item.holds(row),
+            Formula::FirstHolding(cases) => cases
+                .iter()
+                .find(|(condition, _)| condition.holds(row))
+                .is_some_and(|(_, allows)| *allows),
         }
     }
 
@@ -471,6 +513,18 @@ impl<'a> Formula<'a> {
                 arms.iter().map(|arm| arm.expr(path, present)).collect(),
                 |a, b| a.or(b),
             ),
+            // `CASE WHEN .. THEN 1 .. ELSE 0 END = 1`: flat however many cases, and the
+            // same on every backend (a number, where MySQL has no boolean).
+            Formula::FirstHolding(cases) => {
+                let mut case = CaseStatement::new();
+                for (condition, allows) in cases {
+                    case = case.case(
+                        Condition::all().add(condition.expr(path, present)),
+                        Expr::val(i32::from(*allows)),
+                    );
+                }
+                Into::<Expr>::into(case.finally(Expr::val(0))).eq(1)
+            }
         }
     }
 }
@@ -492,24 +546,59 @@ fn fixed_by_any<'a>(mut arms: impl Iterator<Item = Fixed<'a>>) -> Fixed<'a> {
     fixed
 }
 
+/// How many denies a decision nests in one another before it is written as a flat list
+/// of its clauses instead ([`Formula::FirstHolding`]): deeper nesting would exceed SQLite's
+/// limit on expression depth, and the stack of whatever walks the expression.
+pub(crate) const MAX_NESTED_DENIES: usize = 16;
+
 /// A decision built clause by clause (rule 7, last match wins): its alternatives, each
-/// with the values it requires. A deny narrows only the alternatives it can overlap, so a
-/// deny in one organization leaves the alternatives of the others as they were.
-#[derive(Debug, Default)]
-pub(crate) struct Decision<'a>(Vec<(Formula<'a>, Fixed<'a>)>);
+/// with the values it requires and how many denies nest in it. A deny narrows only the
+/// alternatives it can overlap, so a deny in one organization leaves the alternatives of
+/// the others as they were. Every matching clause is kept too, for the flat form.
+#[derive(Debug)]
+pub(crate) struct Decision<'a> {
+    arms: Vec<Arm<'a>>,
+    clauses: Vec<(Formula<'a>, bool)>,
+    max_nested: usize,
+    too_deep: bool,
+}
+
+/// One alternative of a [`Decision`].
+#[derive(Debug)]
+struct Arm<'a> {
+    formula: Formula<'a>,
+    fixed: Fixed<'a>,
+    nested: usize,
+}
 
 impl<'a> Decision<'a> {
+    /// A decision allowing nothing yet, whose denies may nest `max_nested` deep.
+    pub(crate) fn new(max_nested: usize) -> Self {
+        Self {
+            arms: Vec::new(),
+            clauses: Vec::new(),
+            max_nested,
+            too_deep: false,
+        }
+    }
+
     /// After an allowing clause that matches where `matched` holds: `matched OR d`.
     pub(crate) fn allow(&mut self, matched: Formula<'a>) {
+        if matched == Formula::False {
+            return;
+        }
+        self.clauses.push((matched.clone(), true));
         let arms = match matched {
             Formula::Any(arms) => arms,
             other => vec![other],
         };
-        for arm in arms {
-            if arm != Formula::False {
-                let fixed = arm.fixed();
-                self.0.push((arm, fixed));
-            }
+        for formula in arms {
+            let fixed = formula.fixed();
+            self.arms.push(Arm {
+                formula,
+                fixed,
+                nested: 0,
+            });
         }
     }
 
@@ -518,24 +607,53 @@ impl<'a> Decision<'a> {
         if matched == Formula::False {
             return;
         }
+        self.clauses.push((matched.clone(), false));
+        if self.too_deep {
+            return;
+        }
         let fixed = matched.fixed();
-        let (apart, overlapping): (Vec<_>, Vec<_>) = std::mem::take(&mut self.0)
+        let (apart, overlapping): (Vec<_>, Vec<_>) = std::mem::take(&mut self.arms)
             .into_iter()
-            .partition(|(_, arm)| disjoint(&fixed, arm));
-        self.0 = apart;
+            .partition(|arm| disjoint(&fixed, &arm.fixed));
+        self.arms = apart;
         if overlapping.is_empty() {
             return;
         }
-        let (arms, fixes): (Vec<Formula<'a>>, Vec<Fixed<'a>>) = overlapping.into_iter().unzip();
-        let narrowed = Formula::all([Formula::not(matched), Formula::any(arms)]);
-        if narrowed != Formula::False {
-            self.0.push((narrowed, fixed_by_any(fixes.into_iter())));
+        let nested = 1 + overlapping.iter().map(|arm| arm.nested).max().unwrap_or(0);
+        if nested > self.max_nested {
+            self.too_deep = true;
+            self.arms.clear();
+            return;
+        }
+        let fixed = fixed_by_any(overlapping.iter().map(|arm| arm.fixed.clone()));
+        let arms = overlapping.into_iter().map(|arm| arm.formula);
+        let formula = Formula::all([Formula::not(matched), Formula::any(arms)]);
+        if formula != Formula::False {
+            self.arms.push(Arm {
+                formula,
+                fixed,
+                nested,
+            });
         }
     }
 
-    /// The decision as one formula.
+    /// The decision as one formula: its alternatives, or where its denies nest too
+    /// deeply, `(any allowing clause) AND (the last matching clause allows)` as a flat
+    /// list.
     pub(crate) fn formula(self) -> Formula<'a> {
-        Formula::any(self.0.into_iter().map(|(arm, _)| arm))
+        if !self.too_deep {
+            return Formula::any(self.arms.into_iter().map(|arm| arm.formula));
+        }
+        let allowing = Formula::any(
+            self.clauses
+                .iter()
+                .filter(|(_, allows)| *allows)
+                .map(|(matched, _)| matched.clone()),
+        );
+        Formula::all([
+            allowing,
+            Formula::first_holding(self.clauses.into_iter().rev()),
+        ])
     }
 }
 

@@ -32,6 +32,7 @@ on_every_backend!(
     a_stale_or_inactive_subject_gets_nothing_from_policies,
     writes_are_narrowed_by_policies,
     bad_inputs_are_refused_or_match_nothing,
+    many_alternating_clauses_make_a_statement_every_backend_runs,
 );
 
 /// Allows the `parcel` actions on one organization's parcels, denies editing a locked one.
@@ -907,5 +908,46 @@ async fn bad_inputs_are_refused_or_match_nothing(db: &DatabaseConnection) {
             .await
             .expect("check"),
         "a star in a path is a segment like any other, matched by the pattern's star"
+    );
+}
+
+/// Hundreds of allows and denies that all overlap, one after the other: each deny narrows
+/// everything allowed before it. The statement stays within every backend's limits on
+/// expression depth, and decides as the clauses do.
+async fn many_alternating_clauses_make_a_statement_every_backend_runs(db: &DatabaseConnection) {
+    let world = parcels(db).await;
+    let mut given = Vec::new();
+    let bodies: Vec<String> = (0..4)
+        .map(|part| {
+            let clauses: Vec<String> = (0..300)
+                .map(|k| {
+                    let n = part * 300 + k;
+                    if n % 2 == 0 {
+                        r#"{"effect": "allow", "action": "parcel.view", "object": "parcel/acme/*/*"}"#
+                            .to_owned()
+                    } else {
+                        // Overlapping the allows, naming no parcel there is.
+                        format!(
+                            r#"{{"effect": "deny", "action": "parcel.view", "object": "parcel/*/north/{}"}}"#,
+                            100_000 + n
+                        )
+                    }
+                })
+                .collect();
+            format!(r#"{{"clause": [{}]}}"#, clauses.join(", "))
+        })
+        .collect();
+    let last =
+        r#"{"clause": [{"effect": "deny", "action": "parcel.*", "object": "parcel/*/south/*"}]}"#;
+    let names: Vec<String> = (0..4).map(|part| format!("alternating {part}")).collect();
+    for (name, body) in names.iter().zip(&bodies) {
+        given.push((name.as_str(), body.as_str(), &[][..]));
+    }
+    given.push(("no south", last, &[][..]));
+    give(db, world.alice, &given).await;
+    let alice = load(db, world.alice).await;
+    assert_eq!(
+        allowed(db, &world, &alice, &["parcel.view"]).await,
+        world.ids(|organization, project, _| organization == "acme" && project == Some("north"))
     );
 }
