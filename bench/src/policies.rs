@@ -21,7 +21,7 @@ use ownership_core::{
     OwnershipCounts, OwnershipPages, PolicyAssignment, Principal, Subject, UserId, assign_policies,
     create_policy,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement, Value};
 use serde_json::json;
 
 use crate::args::PolicyArgs;
@@ -467,13 +467,14 @@ async fn first_page(
             .into_iter()
             .map(|parcel| parcel.id)
             .collect(),
-        Engine::Reference => {
-            let mut ids = Vec::new();
-            for row in db.query_all_raw(loaded.reference_page.clone()).await? {
-                ids.push(row.try_get_by_index::<i64>(0)?);
-            }
-            ids
-        }
+        // Read into the same models, as an application runs its own SQL through SeaORM.
+        Engine::Reference => parcel::Entity::find()
+            .from_raw_sql(loaded.reference_page.clone())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|parcel| parcel.id)
+            .collect(),
     })
 }
 

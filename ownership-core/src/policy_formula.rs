@@ -465,14 +465,23 @@ impl<'a> Formula<'a> {
         match self {
             Formula::True => Condition::all(),
             Formula::False => deny(),
-            other => Condition::all().add(other.expr(path, &BTreeSet::new())),
+            other => Condition::all().add(other.expr(path, &BTreeSet::new(), false)),
         }
     }
 
-    /// The expression on the row's columns, where the segments `present` are known to be
-    /// present (a conjunct beside it says so), so their columns need no `NULL` test: a
-    /// row where one is NULL fails that conjunct, whatever this gives.
-    fn expr<C: ColumnTrait>(&self, path: &[PathSegment<C>], present: &BTreeSet<usize>) -> Expr {
+    /// The expression on the row's columns.
+    ///
+    /// `present`: segments known to be present (a conjunct beside it says so), whose
+    /// columns need no `NULL` test: a row where one is NULL fails that conjunct, whatever
+    /// this gives. `exact`: whether the expression must be true or false, never NULL, as
+    /// under a `NOT`; elsewhere a NULL rules the row out as false would, so a test that a
+    /// value is there or is one of some needs no `IS NOT NULL` beside it.
+    fn expr<C: ColumnTrait>(
+        &self,
+        path: &[PathSegment<C>],
+        present: &BTreeSet<usize>,
+        exact: bool,
+    ) -> Expr {
         let column = |index: &usize| match path.get(*index) {
             Some(PathSegment::Column(column)) => Some((*column, !present.contains(index))),
             _ => None,
@@ -481,18 +490,18 @@ impl<'a> Formula<'a> {
         match self {
             Formula::True => Expr::from(Condition::all()),
             Formula::False => never(),
-            Formula::Present(index) => {
-                column(index).map_or_else(never, |(c, unknown)| holds_segment(c, unknown, true))
-            }
-            Formula::OneOf(index, texts) => {
-                column(index).map_or_else(never, |(c, unknown)| one_of(c, unknown, texts, true))
-            }
+            Formula::Present(index) => column(index)
+                .map_or_else(never, |(c, unknown)| holds_segment(c, unknown, exact, true)),
+            // A NULL is one of no values: only an exact test needs the `IS NOT NULL`.
+            Formula::OneOf(index, texts) => column(index).map_or_else(never, |(c, unknown)| {
+                one_of(c, unknown && exact, texts, true)
+            }),
             Formula::Not(item) => match item.as_ref() {
                 Formula::Present(index) => column(index)
-                    .map_or_else(never, |(c, unknown)| holds_segment(c, unknown, false)),
+                    .map_or_else(never, |(c, unknown)| holds_segment(c, unknown, true, false)),
                 Formula::OneOf(index, texts) => column(index)
                     .map_or_else(never, |(c, unknown)| one_of(c, unknown, texts, false)),
-                other => other.expr(path, present).not(),
+                other => other.expr(path, present, true).not(),
             },
             Formula::All(items) => {
                 let mut inner = present.clone();
@@ -503,23 +512,26 @@ impl<'a> Formula<'a> {
                 let exprs = items
                     .iter()
                     .map(|item| match item {
-                        Formula::Present(_) | Formula::OneOf(..) => item.expr(path, present),
-                        other => other.expr(path, &inner),
+                        Formula::Present(_) | Formula::OneOf(..) => item.expr(path, present, exact),
+                        other => other.expr(path, &inner, exact),
                     })
                     .collect();
                 balanced(exprs, |a, b| a.and(b))
             }
             Formula::Any(arms) => balanced(
-                arms.iter().map(|arm| arm.expr(path, present)).collect(),
+                arms.iter()
+                    .map(|arm| arm.expr(path, present, exact))
+                    .collect(),
                 |a, b| a.or(b),
             ),
-            // `CASE WHEN .. THEN 1 .. ELSE 0 END = 1`: flat however many cases, and the
-            // same on every backend (a number, where MySQL has no boolean).
+            // `CASE WHEN .. THEN 1 .. ELSE 0 END = 1`: flat however many cases, the same on
+            // every backend (a number, where MySQL has no boolean), and never NULL: a
+            // condition that is NULL is passed over as a false one is.
             Formula::FirstHolding(cases) => {
                 let mut case = CaseStatement::new();
                 for (condition, allows) in cases {
                     case = case.case(
-                        Condition::all().add(condition.expr(path, present)),
+                        Condition::all().add(condition.expr(path, present, false)),
                         Expr::val(i32::from(*allows)),
                     );
                 }
@@ -682,9 +694,10 @@ fn nullable<C: ColumnTrait>(column: C) -> bool {
 }
 
 /// `column` holds a segment (not NULL and, for text, not empty), or with `holds` false,
-/// it does not; without a `NOT` before a comparison. `may_be_null`: whether a NULL must be
-/// tested for (the column is nullable, and no conjunct beside rules it out).
-fn holds_segment<C: ColumnTrait>(column: C, may_be_null: bool, holds: bool) -> Expr {
+/// it does not; without a `NOT` before a comparison. `may_be_null`: whether the column may
+/// be NULL here (it is nullable, and no conjunct beside rules it out); `exact`: whether a
+/// NULL result must be avoided (see [`Formula::expr`]).
+fn holds_segment<C: ColumnTrait>(column: C, may_be_null: bool, exact: bool, holds: bool) -> Expr {
     let text = match KeyType::of_column(column.def().get_column_type()) {
         Some(KeyType::Text) => true,
         Some(_) => false,
@@ -694,7 +707,8 @@ fn holds_segment<C: ColumnTrait>(column: C, may_be_null: bool, holds: bool) -> E
     let nullable = may_be_null && nullable(column);
     let mut parts = Vec::new();
     if holds {
-        if nullable {
+        // For text, `> ''` is NULL on a NULL, which only an exact test must rule out.
+        if nullable && (exact || !text) {
             parts.push(column.is_not_null());
         }
         // No text sorts before the empty one: `> ''` is `<> ''`, and an index range.

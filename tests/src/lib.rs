@@ -82,6 +82,19 @@ pub fn with_database(url: &str, database: &str) -> String {
     out
 }
 
+/// A positive number from the environment, or `default` when the variable is not set; a
+/// value that is not a positive number stops the test rather than being ignored.
+pub fn count_from_env(variable: &str, default: u32) -> u32 {
+    match std::env::var(variable) {
+        Ok(value) => value
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| panic!("{variable}={value:?} is not a positive number")),
+        Err(_) => default,
+    }
+}
+
 /// Whether this test process runs against the application's own identity
 /// (`OWNERSHIP_TEST_IDENTITY=app`), installing it on the first call; else the embedded
 /// identity is used.

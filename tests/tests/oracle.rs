@@ -53,7 +53,7 @@ use ownership_tests::random_world::{
 };
 use ownership_tests::world::{self, gid, uid};
 use ownership_tests::world::{uuid_doc_handle, uuid_doc_id, walk_page_keys};
-use ownership_tests::{Backend, TestDb};
+use ownership_tests::{Backend, TestDb, count_from_env};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
@@ -155,18 +155,6 @@ fn backend_name(backend: Backend) -> &'static str {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
         Backend::MySql => "mysql",
-    }
-}
-
-/// A positive number from the environment, or `default` when the variable is not set.
-fn count_from_env(variable: &str, default: u32) -> u32 {
-    match std::env::var(variable) {
-        Ok(value) => value
-            .parse()
-            .ok()
-            .filter(|&n| n > 0)
-            .unwrap_or_else(|| panic!("{variable}={value:?} is not a positive number")),
-        Err(_) => default,
     }
 }
 

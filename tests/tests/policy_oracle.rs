@@ -18,7 +18,7 @@ use ownership_core::{
 };
 use ownership_tests::entities::parcel;
 use ownership_tests::world::{self, Role, account, load, profile, uid, user};
-use ownership_tests::{Backend, TestDb};
+use ownership_tests::{Backend, TestDb, count_from_env};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -391,10 +391,7 @@ async fn check_world(
 }
 
 fn run(backend: Backend, default_worlds: u32) {
-    let worlds = std::env::var("OWNERSHIP_WORLDS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(default_worlds);
+    let worlds = count_from_env("OWNERSHIP_WORLDS", default_worlds);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
