@@ -5,9 +5,11 @@
 //! alternatives that fix the same leading segment are grouped under it, values of one
 //! segment that lead to the same rest become one `IN` list, and a deny only narrows the
 //! alternatives it can overlap (a deny in one organization leaves the others' alternatives
-//! as they were). No `NOT` stands directly before a comparison, and long lists are written
-//! as balanced trees, so that neither an operator precedence mode nor SQLite's limit on
-//! expression depth depends on how many alternatives there are.
+//! as they were), and what a conjunction already fixes is left out of the tests inside it.
+//! No `NOT` stands directly before a comparison, long lists are written as balanced trees,
+//! and a decision whose denies nest deeply is written as one flat `CASE` of its clauses,
+//! so that neither an operator precedence mode nor a backend's limit on expression depth
+//! depends on how many clauses there are.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -783,6 +785,8 @@ fn one_of<C: ColumnTrait>(
 /// The value of a column of `key_type` that Rust writes as `text`, if there is one.
 fn value_of(key_type: KeyType, text: &str) -> Option<Value> {
     Some(match key_type {
+        // An empty segment is no segment: a text naming it names nothing.
+        KeyType::Text if text.is_empty() => return None,
         KeyType::Text => text.into(),
         // Any value an integer column of any width or sign holds: a deny naming the
         // largest `u64` must not be read as naming nothing.
@@ -811,8 +815,9 @@ mod tests {
         );
         assert_eq!(value_of(KeyType::Int, "42"), Some(Value::from(42_i64)));
         assert_eq!(value_of(KeyType::Int, "-7"), Some(Value::from(-7_i64)));
-        for never in ["042", "+42", "x", "4 2", "-0"] {
+        for never in ["042", "+42", "x", "4 2", "-0", ""] {
             assert_eq!(value_of(KeyType::Int, never), None, "{never:?}");
         }
+        assert_eq!(value_of(KeyType::Text, ""), None);
     }
 }
