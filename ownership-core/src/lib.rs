@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+mod authorized;
 mod clock;
 mod condition;
 mod count;
@@ -27,6 +28,7 @@ mod sharing;
 mod subject;
 mod write;
 
+pub use authorized::{AuthorizedActiveModelExt, AuthorizedDeletes};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use count::OwnershipCounts;
 pub use error::{IdentityProblem, OwnershipError};
@@ -70,9 +72,10 @@ pub mod __private {
 /// and the error.
 pub mod prelude {
     pub use crate::{
-        AccountId, Agent, CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt,
-        OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError,
-        OwnershipPages, OwnershipScopes, OwnershipShares, Permitted, ProfileId, Share,
-        ShareRequest, ShareScopes, Subject, Target, UserId, grant, holders, permissions_of, revoke,
+        AccountId, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, CloneOptions, Grantees,
+        GroupId, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity, OwnedModelExt,
+        OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages, OwnershipScopes,
+        OwnershipShares, Permitted, ProfileId, Share, ShareRequest, ShareScopes, Subject, Target,
+        UserId, grant, holders, permissions_of, revoke,
     };
 }

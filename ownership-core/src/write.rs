@@ -60,13 +60,13 @@ where
 }
 
 /// The owner and name a write is about to store, kept to name them in a conflict.
-struct OwnerAndName {
+pub(crate) struct OwnerAndName {
     owner: Option<ProfileId>,
     name: Option<String>,
 }
 
 impl OwnerAndName {
-    fn of<A: ActiveModelTrait>(active: &A) -> Self
+    pub(crate) fn of<A: ActiveModelTrait>(active: &A) -> Self
     where
         A::Entity: OwnedEntity,
     {
@@ -85,7 +85,7 @@ impl OwnerAndName {
         }
     }
 
-    fn explain<E: OwnedEntity>(self, err: DbErr) -> OwnershipError {
+    pub(crate) fn explain<E: OwnedEntity>(self, err: DbErr) -> OwnershipError {
         match (self.owner, self.name) {
             (Some(owner), Some(name)) if is_owner_name_conflict::<E>(&err) => {
                 OwnershipError::DuplicateName {

@@ -1,0 +1,264 @@
+//! Authorized writes (rule 9) on every backend: a subject inserts only rows it may manage,
+//! updates and deletes only rows it manages, moves a row only to an owner it manages under;
+//! a row it cannot read is not found, one it reads but does not manage is refused, and
+//! nothing is written either way.
+
+use ownership_core::{
+    AuthorizedActiveModelExt, AuthorizedDeletes, Grantees, OwnershipError, Subject, Target, grant,
+};
+use ownership_tests::entities::document;
+use ownership_tests::on_every_backend;
+use ownership_tests::world::{self, Role, SmarterWorld, load, new_document, uid};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
+
+on_every_backend!(
+    an_insert_needs_an_owner_the_subject_manages,
+    an_update_needs_the_row_managed,
+    an_owner_change_needs_both_owners_managed,
+    a_delete_needs_the_row_managed,
+    a_grant_lets_its_holder_write,
+);
+
+fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
+    matches!(result, Err(OwnershipError::PermissionDenied { .. }))
+}
+
+fn is_not_found<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
+    matches!(result, Err(OwnershipError::NotFound { .. }))
+}
+
+async fn document_count(db: &DatabaseConnection) -> u64 {
+    document::Entity::find().count(db).await.expect("count")
+}
+
+async fn row(db: &DatabaseConnection, id: i64) -> Option<document::Model> {
+    document::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .expect("read")
+}
+
+/// The document `id` with a new body, as an update would send it.
+async fn with_body(db: &DatabaseConnection, id: i64, body: &str) -> document::ActiveModel {
+    let mut active = row(db, id).await.expect("the row").into_active_model();
+    active.body = Set(body.to_owned());
+    active
+}
+
+async fn an_insert_needs_an_owner_the_subject_manages(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let [sa_profile, a1_profile, r1_profile, r2_profile] = w.profiles;
+    let (sa, a1, r1) = (
+        load(db, w.sa).await,
+        load(db, w.a1).await,
+        load(db, w.r1).await,
+    );
+    let before = document_count(db).await;
+
+    let own = new_document(r1_profile, "mine").insert_as(db, &r1).await;
+    assert_eq!(own.expect("one's own profile").user_profile_id, r1_profile);
+    for (subject, owner) in [
+        (&r1, r2_profile),
+        (&r1, a1_profile),
+        (&a1, r2_profile),
+        (&a1, sa_profile),
+    ] {
+        assert!(
+            is_denied(new_document(owner, "theirs").insert_as(db, subject).await),
+            "owner {owner}"
+        );
+    }
+    // Staff: any profile of its accounts; a superuser: any profile.
+    new_document(r1_profile, "by staff")
+        .insert_as(db, &a1)
+        .await
+        .expect("staff");
+    new_document(r2_profile, "by superuser")
+        .insert_as(db, &sa)
+        .await
+        .expect("superuser");
+    assert_eq!(document_count(db).await, before + 3);
+
+    // A taken name is a typed duplicate; an inactive user and anyone not signed in may
+    // create nothing.
+    assert!(matches!(
+        new_document(r1_profile, "mine").insert_as(db, &r1).await,
+        Err(OwnershipError::DuplicateName { .. })
+    ));
+    world::deactivate(db, w.r1).await;
+    assert!(is_denied(
+        new_document(r1_profile, "late").insert_as(db, &r1).await
+    ));
+    let stale = load(db, w.r1).await;
+    assert!(is_denied(
+        new_document(r1_profile, "later")
+            .insert_as(db, &stale)
+            .await
+    ));
+    assert!(is_denied(
+        new_document(r1_profile, "anonymous")
+            .insert_as(db, &Subject::anonymous())
+            .await
+    ));
+    assert_eq!(document_count(db).await, before + 3);
+}
+
+async fn an_update_needs_the_row_managed(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = load(db, w.r1).await;
+
+    let changed = with_body(db, w.s_r1, "edited")
+        .await
+        .update_as(db, &r1)
+        .await;
+    assert_eq!(changed.expect("its own row").body, "edited");
+    // Nothing to change is not an error (MySQL reports no row changed).
+    with_body(db, w.s_r1, "edited")
+        .await
+        .update_as(db, &r1)
+        .await
+        .expect("unchanged");
+
+    // A1's row is readable (a staff row of R1's account), not manageable; R2's row is not
+    // readable; a missing row is not found.
+    let a1_row = row(db, w.s_a1).await;
+    assert!(is_denied(
+        with_body(db, w.s_a1, "x").await.update_as(db, &r1).await
+    ));
+    assert_eq!(row(db, w.s_a1).await, a1_row);
+    let r2_row = row(db, w.s_r2).await;
+    assert!(is_not_found(
+        with_body(db, w.s_r2, "x").await.update_as(db, &r1).await
+    ));
+    assert_eq!(row(db, w.s_r2).await, r2_row);
+    let mut missing = with_body(db, w.s_r1, "x").await;
+    missing.id = Set(i64::MAX);
+    assert!(is_not_found(missing.update_as(db, &r1).await));
+
+    // Staff manage the rows of their account's profiles.
+    let a1 = load(db, w.a1).await;
+    with_body(db, w.s_r1, "by staff")
+        .await
+        .update_as(db, &a1)
+        .await
+        .expect("staff");
+
+    // Renaming onto a taken name is a typed duplicate, and changes nothing.
+    new_document(w.profiles[2], "taken")
+        .insert_as(db, &r1)
+        .await
+        .expect("insert");
+    let mut rename = with_body(db, w.s_r1, "renamed").await;
+    rename.name = Set("taken".to_owned());
+    assert!(matches!(
+        rename.update_as(db, &r1).await,
+        Err(OwnershipError::DuplicateName { .. })
+    ));
+    assert_eq!(row(db, w.s_r1).await.expect("the row").body, "by staff");
+}
+
+async fn an_owner_change_needs_both_owners_managed(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let [sa_profile, a1_profile, r1_profile, r2_profile] = w.profiles;
+    let (a1, r1) = (load(db, w.a1).await, load(db, w.r1).await);
+    let move_to = |owner: i64| {
+        let id = w.s_r1;
+        async move {
+            let mut active = row(db, id).await.expect("the row").into_active_model();
+            active.user_profile_id = Set(owner);
+            active
+        }
+    };
+
+    // R1 may not give its row away; staff may not move a row out of its accounts.
+    for (subject, owner) in [
+        (&r1, r2_profile),
+        (&r1, a1_profile),
+        (&a1, r2_profile),
+        (&a1, sa_profile),
+    ] {
+        assert!(
+            is_denied(move_to(owner).await.update_as(db, subject).await),
+            "to {owner}"
+        );
+        assert_eq!(
+            row(db, w.s_r1).await.expect("the row").user_profile_id,
+            r1_profile
+        );
+    }
+    // Staff move it within the account; then R1 no longer manages it, but still reads it
+    // (a staff row of its account).
+    let moved = move_to(a1_profile)
+        .await
+        .update_as(db, &a1)
+        .await
+        .expect("within the account");
+    assert_eq!(moved.user_profile_id, a1_profile);
+    assert!(is_denied(
+        move_to(r1_profile).await.update_as(db, &r1).await
+    ));
+}
+
+async fn a_delete_needs_the_row_managed(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = load(db, w.r1).await;
+    let before = document_count(db).await;
+
+    assert!(is_denied(
+        document::Entity::delete_as(db, &r1, w.s_a1).await
+    ));
+    assert!(is_not_found(
+        document::Entity::delete_as(db, &r1, w.s_r2).await
+    ));
+    assert!(is_not_found(
+        document::Entity::delete_as(db, &r1, i64::MAX).await
+    ));
+    assert!(is_not_found(document::Entity::delete_as(db, &r1, -1).await));
+    assert_eq!(document_count(db).await, before);
+
+    document::Entity::delete_as(db, &r1, w.s_r1)
+        .await
+        .expect("its own row");
+    assert_eq!(row(db, w.s_r1).await, None);
+    assert!(is_not_found(
+        document::Entity::delete_as(db, &r1, w.s_r1).await
+    ));
+
+    let sa = load(db, w.sa).await;
+    document::Entity::delete_as(db, &sa, w.s_r2)
+        .await
+        .expect("a superuser");
+    assert_eq!(document_count(db).await, before - 2);
+}
+
+async fn a_grant_lets_its_holder_write(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let outsider = world::user(db, "outsider", Role::Regular).await;
+    let target = Target::object::<document::Entity>(w.s_r1);
+    grant(db, "change", &target, &Grantees::users([uid(outsider)]))
+        .await
+        .expect("grant");
+    let holder = load(db, outsider).await;
+    let changed = with_body(db, w.s_r1, "by the holder")
+        .await
+        .update_as(db, &holder)
+        .await;
+    assert_eq!(changed.expect("a change grant").body, "by the holder");
+    // Its grant is on that row alone.
+    assert!(is_not_found(
+        with_body(db, w.s_r2, "x")
+            .await
+            .update_as(db, &holder)
+            .await
+    ));
+    assert_eq!(
+        document::Entity::find()
+            .filter(document::Column::Body.eq("by the holder"))
+            .count(db)
+            .await
+            .expect("count"),
+        1
+    );
+}
