@@ -3,19 +3,22 @@
 //! manage scope; a row the subject may not read is [`OwnershipError::NotFound`], one it may
 //! read but not manage [`OwnershipError::PermissionDenied`], and nothing is written then.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    Iterable, PrimaryKeyToColumn, QueryFilter, TransactionSession, TransactionTrait, Value,
+    Iterable, PrimaryKeyToColumn, QueryFilter, QueryTrait, SelectExt, TransactionSession,
+    TransactionTrait, Value,
 };
 
 use crate::error::OwnershipError;
+use crate::grant::{Grantees, Target, grant, revoke};
 use crate::key::Key;
 use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag};
-use crate::scope::{IdOf, OwnershipScopes, readable_by};
+use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
 use crate::subject::Subject;
 use crate::write::{OwnedActiveModelExt, OwnerAndName};
 
@@ -45,18 +48,67 @@ fn key_of<A: ActiveModelTrait>(
     }
 }
 
-fn not_found<E: OwnedEntity>() -> OwnershipError {
+/// `NotFound` for `what` (`object`, `share`) of `E`.
+pub(crate) fn not_found<E: OwnedEntity>(what: &'static str) -> OwnershipError {
     OwnershipError::NotFound {
         model: E::MODEL_NAME,
-        what: "object",
+        what,
     }
 }
 
-fn denied<E: OwnedEntity>(action: &'static str) -> OwnershipError {
+/// `PermissionDenied` for `action` on `E`.
+pub(crate) fn denied<E: OwnedEntity>(action: &'static str) -> OwnershipError {
     OwnershipError::PermissionDenied {
         model: E::MODEL_NAME,
         action,
     }
+}
+
+/// The key of a row id; an id no key holds names no row.
+pub(crate) fn object_key<E: OwnedEntity>(id: IdOf<E>) -> Result<Key, OwnershipError> {
+    use sea_orm::sea_query::IntoValueTuple;
+    id.into_value_tuple()
+        .into_iter()
+        .next()
+        .as_ref()
+        .and_then(Key::of_value)
+        .ok_or(not_found::<E>("object"))
+}
+
+/// `Ok` if the subject manages the row `object` in its own right, not through a share
+/// (the row is locked until the transaction ends); else `PermissionDenied` for `action`
+/// if it may read it, `NotFound` if not.
+pub(crate) async fn check_manages<E: OwnedEntity, C: ConnectionTrait>(
+    txn: &C,
+    subject: &Subject,
+    object: &Key,
+    action: &'static str,
+) -> Result<(), OwnershipError> {
+    let row = || E::find().filter(E::id_column().eq(Value::from(object)));
+    // Locking the row first makes a concurrent delete wait, and the checks below see the
+    // latest committed grants.
+    let exists = txn
+        .query_one(&{
+            let mut lock = row().into_query();
+            lock.lock_exclusive();
+            lock
+        })
+        .await?
+        .is_some();
+    if !exists {
+        return Err(not_found::<E>("object"));
+    }
+    if row()
+        .filter(managed_in_own_right::<E>(subject))
+        .exists(txn)
+        .await?
+    {
+        return Ok(());
+    }
+    if row().filter(readable_by::<E>(subject)).exists(txn).await? {
+        return Err(denied::<E>(action));
+    }
+    Err(not_found::<E>("object"))
 }
 
 /// Why a write to the row `id` that changed nothing was refused: `PermissionDenied` if
@@ -76,7 +128,7 @@ async fn refusal<E: OwnedEntity, C: ConnectionTrait>(
     Ok(if readable {
         denied::<E>(action)
     } else {
-        not_found::<E>()
+        not_found::<E>("object")
     })
 }
 
@@ -133,7 +185,8 @@ where
     {
         async move {
             type E<A> = <A as ActiveModelTrait>::Entity;
-            let id = key_of(&self, E::<Self>::id_column()).ok_or_else(not_found::<E<Self>>)?;
+            let id = key_of(&self, E::<Self>::id_column())
+                .ok_or_else(|| not_found::<E<Self>>("object"))?;
             let txn = db.begin().await?;
             let mut changes = self.before_save(&txn, false).await?;
             for key in <E<Self> as EntityTrait>::PrimaryKey::iter() {
@@ -175,7 +228,10 @@ where
             if !written {
                 return Err(refusal::<E<Self>, _>(&txn, subject, &id, "change the row").await?);
             }
-            let model = row().one(&txn).await?.ok_or_else(not_found::<E<Self>>)?;
+            let model = row()
+                .one(&txn)
+                .await?
+                .ok_or_else(|| not_found::<E<Self>>("object"))?;
             let model = Self::after_save(model, &txn, false).await?;
             txn.commit().await?;
             Ok(model)
@@ -208,14 +264,7 @@ pub trait AuthorizedDeletes: OwnedEntity {
         IdOf<Self>: 'a,
     {
         async move {
-            use sea_orm::sea_query::IntoValueTuple;
-            let id = id
-                .into_value_tuple()
-                .into_iter()
-                .next()
-                .as_ref()
-                .and_then(Key::of_value)
-                .ok_or_else(not_found::<Self>)?;
+            let id = object_key::<Self>(id)?;
             let txn = db.begin().await?;
             let result = Self::delete_many()
                 .filter(Self::id_column().eq(Value::from(&id)))
@@ -232,3 +281,75 @@ pub trait AuthorizedDeletes: OwnedEntity {
 }
 
 impl<E: OwnedEntity> AuthorizedDeletes for E {}
+
+/// Grants and revocations on rows by a subject (rule 9): allowed on rows it manages in its
+/// own right, by ownership or a grant of the manage permission (not through a share, which
+/// is passed on within its depths instead). Grants on a whole model or on everything stay
+/// with the administrative [`grant`] and [`revoke`], for code that acts for no subject.
+pub trait AuthorizedGrants: OwnedEntity {
+    /// Grants `permission` on the rows `ids` to `grantees` if `subject` manages every one
+    /// of them in its own right; otherwise the first row refused is
+    /// [`OwnershipError::NotFound`] (the subject may not read it) or
+    /// [`OwnershipError::PermissionDenied`], and nothing is written. As [`grant`]
+    /// otherwise: idempotent, unknown users or groups refused.
+    fn grant_as<'a, C>(
+        db: &'a C,
+        subject: &'a Subject,
+        permission: &'a str,
+        ids: impl IntoIterator<Item = IdOf<Self>> + Send + 'a,
+        grantees: &'a Grantees,
+    ) -> impl Future<Output = Result<(), OwnershipError>> + Send + 'a
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        async move {
+            let txn = db.begin().await?;
+            let target = managed_rows::<Self, _>(&txn, subject, ids, "grant on the row").await?;
+            grant(&txn, permission, &target, grantees).await?;
+            txn.commit().await?;
+            Ok(())
+        }
+    }
+
+    /// Revokes `permission` on the rows `ids` from `grantees` if `subject` manages every
+    /// one of them in its own right, as [`grant_as`](Self::grant_as) grants; returns how
+    /// many grants were removed.
+    fn revoke_as<'a, C>(
+        db: &'a C,
+        subject: &'a Subject,
+        permission: &'a str,
+        ids: impl IntoIterator<Item = IdOf<Self>> + Send + 'a,
+        grantees: &'a Grantees,
+    ) -> impl Future<Output = Result<u64, OwnershipError>> + Send + 'a
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        async move {
+            let txn = db.begin().await?;
+            let target = managed_rows::<Self, _>(&txn, subject, ids, "revoke on the row").await?;
+            let removed = revoke(&txn, permission, &target, grantees).await?;
+            txn.commit().await?;
+            Ok(removed)
+        }
+    }
+}
+
+impl<E: OwnedEntity> AuthorizedGrants for E {}
+
+/// The rows `ids` as a grant's target, each checked (and locked) as one `subject` manages
+/// in its own right.
+async fn managed_rows<E: OwnedEntity, C: ConnectionTrait>(
+    txn: &C,
+    subject: &Subject,
+    ids: impl IntoIterator<Item = IdOf<E>>,
+    action: &'static str,
+) -> Result<Target, OwnershipError> {
+    let mut keys = BTreeSet::new();
+    for id in ids {
+        keys.insert(object_key::<E>(id)?);
+    }
+    for key in &keys {
+        check_manages::<E, _>(txn, subject, key, action).await?;
+    }
+    Ok(Target::object_keys::<E>(keys))
+}

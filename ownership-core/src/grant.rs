@@ -155,10 +155,19 @@ impl Target {
                 }
             }
         }
+        Self::objects_of::<E>(keys, out_of_range)
+    }
+
+    /// Objects of an owned entity by their keys, every one of them held by a key.
+    pub(crate) fn object_keys<E: OwnedEntity>(ids: BTreeSet<Key>) -> Self {
+        Self::objects_of::<E>(ids, None)
+    }
+
+    fn objects_of<E: OwnedEntity>(ids: BTreeSet<Key>, out_of_range: Option<String>) -> Self {
         Self {
             scope: Scope::Objects {
                 table: Box::new(OwnedTable::of::<E>()),
-                ids: keys,
+                ids,
                 id_column: E::id_column().as_str(),
                 out_of_range,
             },

@@ -28,7 +28,7 @@ mod sharing;
 mod subject;
 mod write;
 
-pub use authorized::{AuthorizedActiveModelExt, AuthorizedDeletes};
+pub use authorized::{AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use count::OwnershipCounts;
 pub use error::{IdentityProblem, OwnershipError};
@@ -72,10 +72,10 @@ pub mod __private {
 /// and the error.
 pub mod prelude {
     pub use crate::{
-        AccountId, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, CloneOptions, Grantees,
-        GroupId, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity, OwnedModelExt,
-        OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages, OwnershipScopes,
-        OwnershipShares, Permitted, ProfileId, Share, ShareRequest, ShareScopes, Subject, Target,
-        UserId, grant, holders, permissions_of, revoke,
+        AccountId, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants,
+        CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity,
+        OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
+        OwnershipScopes, OwnershipShares, Permitted, ProfileId, Share, ShareRequest, ShareScopes,
+        Subject, Target, UserId, grant, holders, permissions_of, revoke,
     };
 }

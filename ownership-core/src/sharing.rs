@@ -12,10 +12,11 @@ use std::time::SystemTime;
 
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, QueryFilter, QueryResult, QueryTrait, Select,
-    SelectExt, TransactionSession, TransactionTrait, Value,
+    Condition, ConnectionTrait, DbErr, QueryFilter, QueryResult, Select, TransactionSession,
+    TransactionTrait, Value,
 };
 
+use crate::authorized::{check_manages, denied, not_found, object_key};
 use crate::clock::{from_unix_ms, unix_ms};
 use crate::entity::object_share::{
     DEPTH, EMITTER_ID, EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, ORIGIN_ID, RECEIVER_GROUP_ID,
@@ -28,9 +29,7 @@ use crate::key::{GroupId, Key, KeyType, UserId, Uuid};
 use crate::owned::OwnedEntity;
 use crate::ownership;
 use crate::plan::{AccessPlan, OwnedTable};
-use crate::scope::{
-    IdOf, add_received, managed_in_own_right, readable_by, row_in_scope, subject_plan,
-};
+use crate::scope::{IdOf, add_received, row_in_scope, subject_plan};
 use crate::share::{Receiver, unexpired, with_anyone};
 use crate::subject::Subject;
 
@@ -285,67 +284,6 @@ fn shareable<E: OwnedEntity>() -> Result<OwnedTable, OwnershipError> {
         });
     }
     Ok(OwnedTable::of::<E>())
-}
-
-fn not_found<E: OwnedEntity>(what: &'static str) -> OwnershipError {
-    OwnershipError::NotFound {
-        model: E::MODEL_NAME,
-        what,
-    }
-}
-
-fn denied<E: OwnedEntity>(action: &'static str) -> OwnershipError {
-    OwnershipError::PermissionDenied {
-        model: E::MODEL_NAME,
-        action,
-    }
-}
-
-/// The key of a row id; an id no key holds names no row.
-fn object_key<E: OwnedEntity>(id: IdOf<E>) -> Result<Key, OwnershipError> {
-    use sea_orm::sea_query::IntoValueTuple;
-    id.into_value_tuple()
-        .into_iter()
-        .next()
-        .as_ref()
-        .and_then(Key::of_value)
-        .ok_or(not_found::<E>("object"))
-}
-
-/// `Ok` if the subject manages the row `object` in its own right, not through a share
-/// (the row is locked until the transaction ends); else `PermissionDenied` for `action`
-/// if it may read it, `NotFound` if not.
-async fn check_manages<E: OwnedEntity, C: ConnectionTrait>(
-    txn: &C,
-    subject: &Subject,
-    object: &Key,
-    action: &'static str,
-) -> Result<(), OwnershipError> {
-    let row = || E::find().filter(E::id_column().eq(Value::from(object)));
-    // Locking the row first makes a concurrent delete wait, and the checks below see the
-    // latest committed grants.
-    let exists = txn
-        .query_one(&{
-            let mut lock = row().into_query();
-            lock.lock_exclusive();
-            lock
-        })
-        .await?
-        .is_some();
-    if !exists {
-        return Err(not_found::<E>("object"));
-    }
-    if row()
-        .filter(managed_in_own_right::<E>(subject))
-        .exists(txn)
-        .await?
-    {
-        return Ok(());
-    }
-    if row().filter(readable_by::<E>(subject)).exists(txn).await? {
-        return Err(denied::<E>(action));
-    }
-    Err(not_found::<E>("object"))
 }
 
 /// `SELECT` of a share's columns, with its origin's uuid, in [`read_shares`]'s order.

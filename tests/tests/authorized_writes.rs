@@ -4,7 +4,8 @@
 //! nothing is written either way.
 
 use ownership_core::{
-    AuthorizedActiveModelExt, AuthorizedDeletes, Grantees, OwnershipError, Subject, Target, grant,
+    AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, Grantees, OwnershipChecks,
+    OwnershipError, Subject, Target, grant,
 };
 use ownership_tests::entities::document;
 use ownership_tests::on_every_backend;
@@ -19,6 +20,7 @@ on_every_backend!(
     an_owner_change_needs_both_owners_managed,
     a_delete_needs_the_row_managed,
     a_grant_lets_its_holder_write,
+    grants_and_revocations_need_the_rows_managed,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -261,4 +263,54 @@ async fn a_grant_lets_its_holder_write(db: &DatabaseConnection) {
             .expect("count"),
         1
     );
+}
+
+async fn grants_and_revocations_need_the_rows_managed(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let (r1, r2) = (load(db, w.r1).await, load(db, w.r2).await);
+    let to_r2 = Grantees::users([uid(w.r2)]);
+    let reads = |id: i64| {
+        let r2 = &r2;
+        async move { document::Entity::can_read(db, r2, id).await.expect("check") }
+    };
+
+    document::Entity::grant_as(db, &r1, "view", [w.s_r1], &to_r2)
+        .await
+        .expect("its own row");
+    assert!(reads(w.s_r1).await);
+    // Again: idempotent.
+    document::Entity::grant_as(db, &r1, "view", [w.s_r1], &to_r2)
+        .await
+        .expect("again");
+
+    // A1's row is readable, not managed, by R1; R2's not even readable: refused, and the
+    // rows asked with them get nothing either.
+    let outsider = world::user(db, "outsider", Role::Regular).await;
+    let to_outsider = Grantees::users([uid(outsider)]);
+    assert!(is_denied(
+        document::Entity::grant_as(db, &r1, "view", [w.s_a1], &to_r2).await
+    ));
+    assert!(is_not_found(
+        document::Entity::grant_as(db, &r1, "change", [w.s_r1, w.s_r2], &to_outsider).await
+    ));
+    let outsider = load(db, outsider).await;
+    assert!(
+        !document::Entity::can_read(db, &outsider, w.s_r1)
+            .await
+            .expect("check")
+    );
+    assert!(!reads(w.s_a1).await);
+
+    // R2 reads the row through its grant but may not revoke it; R1 may.
+    assert!(is_denied(
+        document::Entity::revoke_as(db, &r2, "view", [w.s_r1], &to_r2).await
+    ));
+    assert!(reads(w.s_r1).await);
+    assert_eq!(
+        document::Entity::revoke_as(db, &r1, "view", [w.s_r1], &to_r2)
+            .await
+            .expect("revoke"),
+        1
+    );
+    assert!(!reads(w.s_r1).await);
 }
