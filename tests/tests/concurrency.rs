@@ -13,9 +13,9 @@ use ownership_core::Key;
 use ownership_core::entity::object_grant::OBJECT_ID;
 use ownership_core::entity::{permission, permission_group, permission_user, user};
 use ownership_core::{
-    Agent, CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt, OwnedEntity, OwnedModelExt,
-    OwnershipChecks, OwnershipError, OwnershipScopes, OwnershipShares, Permitted, Share,
-    ShareRequest, Target, grant, holders, revoke,
+    Agent, AuthorizedActiveModelExt, CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt,
+    OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipScopes, OwnershipShares,
+    Permitted, Share, ShareRequest, Target, grant, holders, revoke,
 };
 use ownership_tests::entities::{document, shared_doc};
 use ownership_tests::world::{self, Role, ids, set};
@@ -504,7 +504,7 @@ async fn first_grants_on_a_new_object_race(db: &DatabaseConnection) {
 
 async fn inserts_of_one_name_race(db: &DatabaseConnection) {
     let wide = pool(db, TASKS as u32).await;
-    let (_, owner) = owner_profile(db).await;
+    let (owner_user, owner) = owner_profile(db).await;
     let before = rows(db).await;
     let outcomes = all_at_once(|_| {
         let wide = wide.clone();
@@ -531,6 +531,35 @@ async fn inserts_of_one_name_race(db: &DatabaseConnection) {
     assert!(others.is_empty(), "the others are duplicates: {others:#?}");
     assert_eq!(rows(db).await.documents, before.documents + 1);
 
+    // The same name at once through the owner's authorized insert: one row, and typed
+    // duplicates for the others.
+    let subject = Arc::new(load(db, owner_user).await);
+    let outcomes = all_at_once(|_| {
+        let (wide, subject) = (wide.clone(), subject.clone());
+        async move {
+            new_document(owner, "contested as")
+                .insert_as(&wide, &subject)
+                .await
+        }
+    })
+    .await;
+    let (inserted_as, refused): (Vec<_>, Vec<_>) = outcomes
+        .into_iter()
+        .partition(|(_, outcome)| outcome.is_ok());
+    assert_eq!(inserted_as.len(), 1, "exactly one authorized insert wins");
+    let unexpected: Vec<String> = refused
+        .iter()
+        .filter_map(|(task, outcome)| match outcome {
+            Err(OwnershipError::DuplicateName { .. }) => None,
+            other => Some(format!("task {task}: {other:?}")),
+        })
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "the others are duplicates: {unexpected:#?}"
+    );
+    assert_eq!(rows(db).await.documents, before.documents + 2);
+
     // Clones of one row at once, each looking for the first free "(clone)" name: every
     // caller gets a row under a free name or a typed duplicate, never a database error.
     let original = inserted[0].clone();
@@ -555,7 +584,7 @@ async fn inserts_of_one_name_race(db: &DatabaseConnection) {
     assert!(!names.is_empty(), "at least one clone is written");
     assert_eq!(
         rows(db).await.documents,
-        before.documents + 1 + names.len() as u64
+        before.documents + 2 + names.len() as u64
     );
     wide.close().await.unwrap();
 }
