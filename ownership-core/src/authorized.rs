@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::error::OwnershipError;
-use crate::grant::{Grantees, Target, grant, revoke};
+use crate::grant::{Grantees, Level, Target, grant, grant_level, revoke};
 use crate::key::Key;
 use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag};
@@ -306,6 +306,28 @@ pub trait AuthorizedGrants: OwnedEntity {
             let txn = db.begin().await?;
             let target = managed_rows::<Self, _>(&txn, subject, ids, "grant on the row").await?;
             grant(&txn, permission, &target, grantees).await?;
+            txn.commit().await?;
+            Ok(())
+        }
+    }
+
+    /// Grants every permission name of `level` (see [`Level::names`]) on the rows `ids` to
+    /// `grantees` if `subject` manages every one of them in its own right, as
+    /// [`grant_as`](Self::grant_as) grants one.
+    fn grant_level_as<'a, C>(
+        db: &'a C,
+        subject: &'a Subject,
+        level: Level,
+        ids: impl IntoIterator<Item = IdOf<Self>> + Send + 'a,
+        grantees: &'a Grantees,
+    ) -> impl Future<Output = Result<(), OwnershipError>> + Send + 'a
+    where
+        C: ConnectionTrait + TransactionTrait,
+    {
+        async move {
+            let txn = db.begin().await?;
+            let target = managed_rows::<Self, _>(&txn, subject, ids, "grant on the row").await?;
+            grant_level::<Self, _>(&txn, level, &target, grantees).await?;
             txn.commit().await?;
             Ok(())
         }

@@ -183,6 +183,83 @@ impl Target {
     }
 }
 
+/// An access level of django-object-acl: the permission names it grants on a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// Reading: the entity's read permission.
+    View,
+    /// Reading and editing: the read and manage permissions.
+    Edit,
+    /// Reading, editing and deleting: the read, manage and delete permissions.
+    All,
+}
+
+impl Level {
+    /// The permission names the level grants on rows of `E`, each once.
+    ///
+    /// ```
+    /// # use ownership_core::Level;
+    /// # mod document {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    /// #     #[sea_orm(table_name = "document")]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         pub id: i64,
+    /// #         #[sea_orm(unique_key = "owner_name")]
+    /// #         pub user_profile_id: i64,
+    /// #         #[sea_orm(unique_key = "owner_name")]
+    /// #         pub name: String,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// assert_eq!(Level::Edit.names::<document::Entity>(), ["view", "change"]);
+    /// assert_eq!(Level::All.names::<document::Entity>(), ["view", "change", "delete"]);
+    /// ```
+    pub fn names<E: OwnedEntity>(self) -> Vec<&'static str> {
+        let all = [
+            E::READ_PERMISSION,
+            E::MANAGE_PERMISSION,
+            E::DELETE_PERMISSION,
+        ];
+        let count = match self {
+            Level::View => 1,
+            Level::Edit => 2,
+            Level::All => 3,
+        };
+        let mut names: Vec<&'static str> = Vec::with_capacity(count);
+        for name in &all[..count] {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+/// Grants every permission name of `level` on rows of `E` (see [`Level::names`]) on
+/// `target` to `grantees`, in one transaction: exactly those grants, each once however
+/// often it is given. As [`grant`] otherwise.
+pub async fn grant_level<E, C>(
+    db: &C,
+    level: Level,
+    target: &Target,
+    grantees: &Grantees,
+) -> Result<(), OwnershipError>
+where
+    E: OwnedEntity,
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    for name in level.names::<E>() {
+        grant(&txn, name, target, grantees).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Grants `permission` on `target` to `grantees`, in one transaction, and returns nothing
 /// new for grants that already exist.
 ///

@@ -32,7 +32,7 @@ pub use authorized::{AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGran
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use count::OwnershipCounts;
 pub use error::{IdentityProblem, OwnershipError};
-pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, revoke};
+pub use grant::{Grantees, Level, MAX_NAME_CHARS, Target, grant, grant_level, revoke};
 pub use holders::{
     HeldPermission, HeldPermissions, HolderIds, Holders, ObjectRef, holders, permissions_of,
 };
@@ -73,7 +73,7 @@ pub mod __private {
 pub mod prelude {
     pub use crate::{
         AccountId, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants,
-        CloneOptions, Grantees, GroupId, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity,
+        CloneOptions, Grantees, GroupId, Level, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity,
         OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
         OwnershipScopes, OwnershipShares, Permitted, ProfileId, Share, ShareRequest, ShareScopes,
         Subject, Target, UserId, grant, holders, permissions_of, revoke,

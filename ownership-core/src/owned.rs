@@ -23,6 +23,9 @@ pub trait OwnedEntity: EntityTrait {
     const READ_PERMISSION: &'static str = "view";
     /// The permission name that lets a subject manage a row (default `change`).
     const MANAGE_PERMISSION: &'static str = "change";
+    /// The permission name of deleting a row (default `delete`), which the
+    /// [`Level::All`](crate::Level::All) level grants with the other two.
+    const DELETE_PERMISSION: &'static str = "delete";
     /// Whether rows owned by a staff user are readable by every member of the owning
     /// profile's account (default `true`; `#[owned(staff_rows_readable_by_account = false)]`).
     ///

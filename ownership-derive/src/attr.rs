@@ -88,6 +88,8 @@ pub(crate) struct StructAttrs {
     pub(crate) read: Option<LitStr>,
     /// `#[owned(manage = "..")]`.
     pub(crate) manage: Option<LitStr>,
+    /// `#[owned(delete = "..")]`.
+    pub(crate) delete: Option<LitStr>,
     /// `#[owned(share(..))]`, in the order written.
     pub(crate) share: Option<Vec<ShareGrant>>,
     /// `#[owned(policy(..))]`.
@@ -129,7 +131,7 @@ impl Errors {
     }
 }
 
-const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `share`, `policy`, \
+const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `delete`, `share`, `policy`, \
                            `staff_rows_readable_by_account` or \
                            `superuser_rows_readable_by_all_accounts`";
 const FIELD_KEYS: &str = "`owner`, `name` or `version`";
@@ -219,6 +221,8 @@ impl StructAttrs {
             Some(&mut self.read)
         } else if meta.path.is_ident("manage") {
             Some(&mut self.manage)
+        } else if meta.path.is_ident("delete") {
+            Some(&mut self.delete)
         } else {
             None
         }

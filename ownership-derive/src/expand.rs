@@ -24,6 +24,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
         owner_name_key,
         read,
         manage,
+        delete,
         share_root,
         staff_rows_readable_by_account,
         superuser_rows_readable_by_all_accounts,
@@ -37,6 +38,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
     // Only what was given is emitted, so the trait's defaults stay the single source.
     let read = read.map(|read| quote!(const READ_PERMISSION: &'static str = #read;));
     let manage = manage.map(|manage| quote!(const MANAGE_PERMISSION: &'static str = #manage;));
+    let delete = delete.map(|delete| quote!(const DELETE_PERMISSION: &'static str = #delete;));
     let share_root = share_root.map(|grants| {
         let (names, depths): (Vec<_>, Vec<_>) = grants
             .iter()
@@ -83,6 +85,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
             const OWNER_NAME_KEY: &'static str = #owner_name_key;
             #read
             #manage
+            #delete
             #share_root
             #staff_rows
             #superuser_rows

@@ -69,9 +69,10 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// # Struct settings
 ///
-/// `#[owned(model_name = "..", read = "..", manage = "..")]`, each optional: the model name
-/// permissions are scoped by and the permission names that grant reading and managing a row
-/// (default: the trait's `view` and `change`). The default model name is the table name,
+/// `#[owned(model_name = "..", read = "..", manage = "..", delete = "..")]`, each optional:
+/// the model name permissions are scoped by and the permission names that grant reading and
+/// managing a row and that the `all` level grants for deleting it (default: the trait's
+/// `view`, `change` and `delete`). The default model name is the table name,
 /// `"<schema>.<table>"` when the entity has `#[sea_orm(schema_name = "..")]`: tables of one
 /// name in two schemas are two models, and a grant on one admits nothing of the other.
 ///

@@ -16,6 +16,8 @@ pub(crate) struct Owned<'a> {
     pub(crate) read: Option<&'a LitStr>,
     /// `MANAGE_PERMISSION`, if not the trait's default.
     pub(crate) manage: Option<&'a LitStr>,
+    /// `DELETE_PERMISSION`, if not the trait's default.
+    pub(crate) delete: Option<&'a LitStr>,
     /// `SHARE_ROOT`, if not the trait's default.
     pub(crate) share_root: Option<&'a [ShareGrant]>,
     /// `STAFF_ROWS_READABLE_BY_ACCOUNT`, if given.
@@ -162,6 +164,7 @@ impl<'a> Input<'a> {
                     owner_name_key,
                     read: self.attrs.read.as_ref(),
                     manage: self.attrs.manage.as_ref(),
+                    delete: self.attrs.delete.as_ref(),
                     share_root: self.attrs.share.as_deref(),
                     staff_rows_readable_by_account: self
                         .attrs

@@ -4,8 +4,8 @@
 //! nothing is written either way.
 
 use ownership_core::{
-    AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, Grantees, OwnershipChecks,
-    OwnershipError, Subject, Target, grant,
+    AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, Grantees, Level,
+    OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant,
 };
 use ownership_tests::entities::document;
 use ownership_tests::on_every_backend;
@@ -21,6 +21,7 @@ on_every_backend!(
     a_delete_needs_the_row_managed,
     a_grant_lets_its_holder_write,
     grants_and_revocations_need_the_rows_managed,
+    a_level_grants_exactly_its_names,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -313,4 +314,65 @@ async fn grants_and_revocations_need_the_rows_managed(db: &DatabaseConnection) {
         1
     );
     assert!(!reads(w.s_r1).await);
+}
+
+async fn a_level_grants_exactly_its_names(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = load(db, w.r1).await;
+    let [viewer, editor, admin] = [
+        world::user(db, "viewer", Role::Regular).await,
+        world::user(db, "editor", Role::Regular).await,
+        world::user(db, "admin", Role::Regular).await,
+    ];
+    for (user, level) in [
+        (viewer, Level::View),
+        (editor, Level::Edit),
+        (admin, Level::All),
+    ] {
+        // Twice: the grants are given once.
+        for _ in 0..2 {
+            document::Entity::grant_level_as(
+                db,
+                &r1,
+                level,
+                [w.s_r1],
+                &Grantees::users([uid(user)]),
+            )
+            .await
+            .expect("grant a level");
+        }
+    }
+    let holds = |user: i64, name: &'static str| async move {
+        let subject = load(db, user).await;
+        document::Entity::find_by_id(w.s_r1)
+            .permitted_for(&subject, &Permitted::any_of([name]).objects_only())
+            .count(db)
+            .await
+            .expect("check")
+            == 1
+    };
+    for (user, names) in [
+        (viewer, [true, false, false]),
+        (editor, [true, true, false]),
+        (admin, [true, true, true]),
+    ] {
+        for (name, held) in ["view", "change", "delete"].into_iter().zip(names) {
+            assert_eq!(holds(user, name).await, held, "user {user}, {name}");
+        }
+    }
+    assert_eq!(
+        Level::All.names::<document::Entity>(),
+        ["view", "change", "delete"]
+    );
+    // Only on rows the granting subject manages.
+    assert!(is_denied(
+        document::Entity::grant_level_as(
+            db,
+            &r1,
+            Level::All,
+            [w.s_a1],
+            &Grantees::users([uid(viewer)])
+        )
+        .await
+    ));
 }
