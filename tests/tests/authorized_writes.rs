@@ -7,9 +7,9 @@ use ownership_core::{
     AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, Grantees, Level,
     OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant,
 };
-use ownership_tests::entities::document;
+use ownership_tests::entities::{document, uuid_doc};
 use ownership_tests::on_every_backend;
-use ownership_tests::world::{self, Role, SmarterWorld, load, new_document, uid};
+use ownership_tests::world::{self, Role, SmarterWorld, load, new_document, uid, uuid_doc_id};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
 };
@@ -22,6 +22,7 @@ on_every_backend!(
     a_grant_lets_its_holder_write,
     grants_and_revocations_need_the_rows_managed,
     a_level_grants_exactly_its_names,
+    rows_keyed_by_uuid_are_written_alike,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -375,4 +376,43 @@ async fn a_level_grants_exactly_its_names(db: &DatabaseConnection) {
         )
         .await
     ));
+}
+
+async fn rows_keyed_by_uuid_are_written_alike(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let [_, _, r1_profile, r2_profile] = w.profiles;
+    let (r1, r2) = (load(db, w.r1).await, load(db, w.r2).await);
+    let draft = |id: i64, owner: i64| uuid_doc::ActiveModel {
+        id: Set(uuid_doc_id(id)),
+        user_profile_id: Set(owner),
+        name: Set(format!("draft {id}")),
+    };
+    let mine = draft(1, r1_profile)
+        .insert_as(db, &r1)
+        .await
+        .expect("its own");
+    assert!(is_denied(draft(2, r1_profile).insert_as(db, &r2).await));
+
+    let mut rename = mine.clone().into_active_model();
+    rename.name = Set("renamed".to_owned());
+    assert!(is_not_found(rename.clone().update_as(db, &r2).await));
+    assert_eq!(
+        rename.update_as(db, &r1).await.expect("its own").name,
+        "renamed"
+    );
+
+    let mut moved = mine.clone().into_active_model();
+    moved.user_profile_id = Set(r2_profile);
+    assert!(is_denied(moved.update_as(db, &r1).await));
+
+    assert!(is_not_found(
+        uuid_doc::Entity::delete_as(db, &r2, mine.id).await
+    ));
+    assert!(is_not_found(
+        uuid_doc::Entity::delete_as(db, &r1, uuid_doc_id(99)).await
+    ));
+    uuid_doc::Entity::delete_as(db, &r1, mine.id)
+        .await
+        .expect("its own");
+    assert_eq!(uuid_doc::Entity::find().count(db).await.expect("count"), 0);
 }
