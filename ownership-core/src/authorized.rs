@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::error::OwnershipError;
-use crate::grant::{Grantees, Level, Target, grant, grant_level, revoke};
+use crate::grant::{Grantees, Level, Target, grant, revoke};
 use crate::key::Key;
 use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag};
@@ -303,11 +303,10 @@ pub trait AuthorizedGrants: OwnedEntity {
         C: ConnectionTrait + TransactionTrait,
     {
         async move {
-            let txn = db.begin().await?;
-            let target = managed_rows::<Self, _>(&txn, subject, ids, "grant on the row").await?;
-            grant(&txn, permission, &target, grantees).await?;
-            txn.commit().await?;
-            Ok(())
+            let names = [permission];
+            change_grants::<Self, _>(db, subject, ids, Change::Grant(&names), grantees)
+                .await
+                .map(drop)
         }
     }
 
@@ -325,11 +324,10 @@ pub trait AuthorizedGrants: OwnedEntity {
         C: ConnectionTrait + TransactionTrait,
     {
         async move {
-            let txn = db.begin().await?;
-            let target = managed_rows::<Self, _>(&txn, subject, ids, "grant on the row").await?;
-            grant_level::<Self, _>(&txn, level, &target, grantees).await?;
-            txn.commit().await?;
-            Ok(())
+            let names = level.names::<Self>();
+            change_grants::<Self, _>(db, subject, ids, Change::Grant(&names), grantees)
+                .await
+                .map(drop)
         }
     }
 
@@ -346,32 +344,56 @@ pub trait AuthorizedGrants: OwnedEntity {
     where
         C: ConnectionTrait + TransactionTrait,
     {
-        async move {
-            let txn = db.begin().await?;
-            let target = managed_rows::<Self, _>(&txn, subject, ids, "revoke on the row").await?;
-            let removed = revoke(&txn, permission, &target, grantees).await?;
-            txn.commit().await?;
-            Ok(removed)
-        }
+        change_grants::<Self, _>(db, subject, ids, Change::Revoke(permission), grantees)
     }
 }
 
 impl<E: OwnedEntity> AuthorizedGrants for E {}
 
-/// The rows `ids` as a grant's target, each checked (and locked) as one `subject` manages
-/// in its own right.
-async fn managed_rows<E: OwnedEntity, C: ConnectionTrait>(
-    txn: &C,
+/// A change of grants on rows.
+enum Change<'a> {
+    /// Grant these names.
+    Grant(&'a [&'a str]),
+    /// Revoke this name.
+    Revoke(&'a str),
+}
+
+/// Makes `change` on the rows `ids` for `grantees` in one transaction, once each row is
+/// checked (and locked) as one `subject` manages in its own right; returns how many grants
+/// a revocation removed.
+async fn change_grants<E, C>(
+    db: &C,
     subject: &Subject,
     ids: impl IntoIterator<Item = IdOf<E>>,
-    action: &'static str,
-) -> Result<Target, OwnershipError> {
+    change: Change<'_>,
+    grantees: &Grantees,
+) -> Result<u64, OwnershipError>
+where
+    E: OwnedEntity,
+    C: ConnectionTrait + TransactionTrait,
+{
+    let action = match change {
+        Change::Grant(_) => "grant on the row",
+        Change::Revoke(_) => "revoke on the row",
+    };
+    let txn = db.begin().await?;
     let mut keys = BTreeSet::new();
     for id in ids {
         keys.insert(object_key::<E>(id)?);
     }
     for key in &keys {
-        check_manages::<E, _>(txn, subject, key, action).await?;
+        check_manages::<E, _>(&txn, subject, key, action).await?;
     }
-    Ok(Target::object_keys::<E>(keys))
+    let target = Target::object_keys::<E>(keys);
+    let removed = match change {
+        Change::Grant(names) => {
+            for name in names {
+                grant(&txn, name, &target, grantees).await?;
+            }
+            0
+        }
+        Change::Revoke(name) => revoke(&txn, name, &target, grantees).await?,
+    };
+    txn.commit().await?;
+    Ok(removed)
 }
