@@ -8,9 +8,9 @@ use std::future::Future;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    Iterable, PrimaryKeyToColumn, QueryFilter, QueryTrait, SelectExt, TransactionSession,
-    TransactionTrait, Value,
+    ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, Iterable, PrimaryKeyToColumn, QueryFilter, QueryTrait, SelectExt,
+    TransactionSession, TransactionTrait, Value,
 };
 
 use crate::error::OwnershipError;
@@ -18,17 +18,19 @@ use crate::grant::{Grantees, Level, Target, grant, revoke};
 use crate::key::Key;
 use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag};
+use crate::plan::deny;
 use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
 use crate::subject::Subject;
 use crate::write::{OwnedActiveModelExt, OwnerAndName};
 
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
-/// The condition that `subject` may own a row whose owner is the profile `owner` (rule 9): one of its profiles, for a staff user any profile of its accounts,
-/// any profile for a superuser; always while the database confirms the user.
+/// The condition that `subject` may own a row whose owner is the profile `owner` (rule 9):
+/// one of its profiles, for a staff user any profile of its accounts, any profile for a
+/// superuser; always while the database confirms the user.
 fn may_own(subject: &Subject, owner: &Key) -> Expr {
     let Some(user) = subject.active_user() else {
-        return Expr::cust("1 = 0");
+        return deny().into();
     };
     let mut owns = Expr::val(Value::from(owner)).in_subquery(ownership::managed_profiles(user));
     if user.is_superuser {
@@ -122,9 +124,8 @@ async fn refusal<E: OwnedEntity, C: ConnectionTrait>(
     let readable = E::find()
         .filter(E::id_column().eq(Value::from(id)))
         .filter(readable_by::<E>(subject))
-        .one(db)
-        .await?
-        .is_some();
+        .exists(db)
+        .await?;
     Ok(if readable {
         denied::<E>(action)
     } else {
@@ -201,10 +202,16 @@ where
             };
             let changed =
                 <E<Self> as EntityTrait>::Column::iter().any(|column| changes.get(column).is_set());
+            // Giving the row the owner it has is no move.
+            let moved = new_owner.as_ref().map(|owner| {
+                Condition::any()
+                    .add(E::<Self>::owner_column().eq(Value::from(owner)))
+                    .add(may_own(subject, owner))
+            });
             let row = || E::<Self>::find().filter(E::<Self>::id_column().eq(Value::from(&id)));
             let mut allowed = row().with_ownership_permission_for(subject);
-            if let Some(owner) = &new_owner {
-                allowed = allowed.filter(may_own(subject, owner));
+            if let Some(moved) = &moved {
+                allowed = allowed.filter(moved.clone());
             }
             let written = if changed {
                 let conflict = OwnerAndName::of(&changes);
@@ -212,8 +219,8 @@ where
                     .set(changes)
                     .filter(E::<Self>::id_column().eq(Value::from(&id)))
                     .with_ownership_permission_for(subject);
-                if let Some(owner) = &new_owner {
-                    update = update.filter(may_own(subject, owner));
+                if let Some(moved) = moved {
+                    update = update.filter(moved);
                 }
                 let result = update
                     .exec(&txn)
@@ -221,9 +228,9 @@ where
                     .map_err(|err| conflict.explain::<E<Self>>(err))?;
                 // MySQL counts the rows it changed, not those it matched: a row left as it
                 // was is checked for below.
-                result.rows_affected == 1 || allowed.clone().one(&txn).await?.is_some()
+                result.rows_affected == 1 || allowed.exists(&txn).await?
             } else {
-                allowed.clone().one(&txn).await?.is_some()
+                allowed.exists(&txn).await?
             };
             if !written {
                 return Err(refusal::<E<Self>, _>(&txn, subject, &id, "change the row").await?);

@@ -250,6 +250,21 @@ async fn a_grant_lets_its_holder_write(db: &DatabaseConnection) {
         .update_as(db, &holder)
         .await;
     assert_eq!(changed.expect("a change grant").body, "by the holder");
+    // Sending the owner the row has is no move.
+    let mut same_owner = with_body(db, w.s_r1, "same owner").await;
+    same_owner.user_profile_id = Set(w.profiles[2]);
+    same_owner
+        .update_as(db, &holder)
+        .await
+        .expect("the same owner");
+    let mut moved = with_body(db, w.s_r1, "moved").await;
+    moved.user_profile_id = Set(w.profiles[3]);
+    assert!(is_denied(moved.update_as(db, &holder).await));
+    with_body(db, w.s_r1, "by the holder")
+        .await
+        .update_as(db, &holder)
+        .await
+        .expect("again");
     // Its grant is on that row alone.
     assert!(is_not_found(
         with_body(db, w.s_r2, "x")
