@@ -9,14 +9,15 @@ use std::future::Future;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, Iterable, PrimaryKeyToColumn, QueryFilter, QueryTrait, SelectExt,
+    IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryTrait, SelectExt,
     TransactionSession, TransactionTrait, Value,
 };
 
+use crate::acl_template;
 use crate::error::OwnershipError;
-use crate::grant::{Grantees, Level, Target, grant, revoke};
+use crate::grant::{Grantees, Target, grant_names, revoke};
 use crate::key::Key;
-use crate::owned::OwnedEntity;
+use crate::owned::{Level, OwnedEntity};
 use crate::ownership::{self, Flag};
 use crate::plan::deny;
 use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
@@ -143,6 +144,11 @@ where
     /// profiles, any profile of the subject's accounts for a staff user, any profile for a
     /// superuser. Otherwise [`OwnershipError::PermissionDenied`] and nothing is written; a
     /// name the owner already uses is [`OwnershipError::DuplicateName`].
+    ///
+    /// In the same transaction, the ACL templates owned by the subject's user or one of
+    /// its groups grant their levels on the new row, and the user gets the entity's
+    /// [`CREATOR_LEVEL`](OwnedEntity::CREATOR_LEVEL) (see [`AclTemplate`](crate::AclTemplate)):
+    /// one more `SELECT` and at most two `INSERT`s, however many templates apply.
     fn insert_as<'a, C>(
         self,
         db: &'a C,
@@ -164,6 +170,12 @@ where
                 return Err(denied::<Self::Entity>("create the row for this owner"));
             }
             let model = self.insert_owned(&txn).await?;
+            // `may_own` confirmed an active user.
+            if let Some(user) = subject.active_user() {
+                let object = Key::of_value(&model.get(Self::Entity::id_column()))
+                    .ok_or_else(|| not_found::<Self::Entity>("object"))?;
+                acl_template::apply::<Self::Entity>(&txn, user.id.key(), &object).await?;
+            }
             txn.commit().await?;
             Ok(model)
         }
@@ -292,12 +304,12 @@ impl<E: OwnedEntity> AuthorizedDeletes for E {}
 /// Grants and revocations on rows by a subject (rule 9): allowed on rows it manages in its
 /// own right, by ownership or a grant of the manage permission (not through a share, which
 /// is passed on within its depths instead). Grants on a whole model or on everything stay
-/// with the administrative [`grant`] and [`revoke`], for code that acts for no subject.
+/// with the administrative [`grant`](fn@crate::grant) and [`revoke`], for code that acts for no subject.
 pub trait AuthorizedGrants: OwnedEntity {
     /// Grants `permission` on the rows `ids` to `grantees` if `subject` manages every one
     /// of them in its own right; otherwise the first row refused is
     /// [`OwnershipError::NotFound`] (the subject may not read it) or
-    /// [`OwnershipError::PermissionDenied`], and nothing is written. As [`grant`]
+    /// [`OwnershipError::PermissionDenied`], and nothing is written. As [`grant`](fn@crate::grant)
     /// otherwise: idempotent, unknown users or groups refused.
     fn grant_as<'a, C>(
         db: &'a C,
@@ -394,9 +406,7 @@ where
     let target = Target::object_keys::<E>(keys);
     let removed = match change {
         Change::Grant(names) => {
-            for name in names {
-                grant(&txn, name, &target, grantees).await?;
-            }
+            grant_names(&txn, names, &target, grantees).await?;
             0
         }
         Change::Revoke(name) => revoke(&txn, name, &target, grantees).await?,

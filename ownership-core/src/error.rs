@@ -80,6 +80,10 @@ pub enum OwnershipError {
         /// The name (its first 40 characters).
         name: String,
     },
+    /// A grantee type no [`Identity::grantee_type`](crate::Identity::grantee_type)
+    /// registered; nothing was written.
+    #[error("no grantee type named {0:?}: register it with Identity::grantee_type")]
+    UnknownGranteeType(String),
     /// A grant to users that do not exist; nothing was written.
     #[error("no user with id {}", list(.0))]
     UnknownUsers(Vec<UserId>),

@@ -24,9 +24,9 @@ use sea_orm::{
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use crate::entity::{permission, permission_group, permission_user};
 use crate::error::OwnershipError;
-use crate::identity::Identity;
+use crate::identity::{GranteeKind, Identity};
 use crate::key::{GroupId, Key, KeyType, UserId};
-use crate::owned::OwnedEntity;
+use crate::owned::{Level, OwnedEntity};
 use crate::plan::OwnedTable;
 use crate::scope::IdOf;
 
@@ -83,6 +83,38 @@ impl Grantees {
     pub fn and_groups(mut self, ids: impl IntoIterator<Item = GroupId>) -> Self {
         self.groups.extend(ids);
         self
+    }
+
+    /// These grantees of the type `grantee_type`, registered with
+    /// [`Identity::grantee_type`] (`user` and `group` are built in): users or groups as
+    /// the type resolves. An unregistered type is [`OwnershipError::UnknownGranteeType`].
+    ///
+    /// ```
+    /// use ownership_core::{Grantees, GroupId};
+    ///
+    /// let grantees = Grantees::of_type("group", [7_i64, 9])?;
+    /// assert_eq!(grantees, Grantees::groups([GroupId::from(7), GroupId::from(9)]));
+    /// assert!(Grantees::of_type("department", [1_i64]).is_err());
+    /// # Ok::<(), ownership_core::OwnershipError>(())
+    /// ```
+    pub fn of_type<K: Into<Key>>(
+        grantee_type: &str,
+        ids: impl IntoIterator<Item = K>,
+    ) -> Result<Self, OwnershipError> {
+        Self::default().and_of_type(grantee_type, ids)
+    }
+
+    /// These grantees of the type `grantee_type` too, as [`of_type`](Self::of_type).
+    pub fn and_of_type<K: Into<Key>>(
+        self,
+        grantee_type: &str,
+        ids: impl IntoIterator<Item = K>,
+    ) -> Result<Self, OwnershipError> {
+        let keys = ids.into_iter().map(Into::into);
+        Ok(match Identity::current().grantee_kind(grantee_type)? {
+            GranteeKind::Users => self.and_users(keys.map(UserId::from)),
+            GranteeKind::Groups => self.and_groups(keys.map(GroupId::from)),
+        })
     }
 
     fn is_empty(&self) -> bool {
@@ -183,62 +215,6 @@ impl Target {
     }
 }
 
-/// An access level of django-object-acl: the permission names it grants on a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
-    /// Reading: the entity's read permission.
-    View,
-    /// Reading and editing: the read and manage permissions.
-    Edit,
-    /// Reading, editing and deleting: the read, manage and delete permissions.
-    All,
-}
-
-impl Level {
-    /// The permission names the level grants on rows of `E`, each once.
-    ///
-    /// ```
-    /// # use ownership_core::Level;
-    /// # mod document {
-    /// #     use sea_orm::entity::prelude::*;
-    /// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
-    /// #     #[sea_orm(table_name = "document")]
-    /// #     pub struct Model {
-    /// #         #[sea_orm(primary_key)]
-    /// #         pub id: i64,
-    /// #         #[sea_orm(unique_key = "owner_name")]
-    /// #         pub user_profile_id: i64,
-    /// #         #[sea_orm(unique_key = "owner_name")]
-    /// #         pub name: String,
-    /// #     }
-    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    /// #     pub enum Relation {}
-    /// #     impl ActiveModelBehavior for ActiveModel {}
-    /// # }
-    /// assert_eq!(Level::Edit.names::<document::Entity>(), ["view", "change"]);
-    /// assert_eq!(Level::All.names::<document::Entity>(), ["view", "change", "delete"]);
-    /// ```
-    pub fn names<E: OwnedEntity>(self) -> Vec<&'static str> {
-        let all = [
-            E::READ_PERMISSION,
-            E::MANAGE_PERMISSION,
-            E::DELETE_PERMISSION,
-        ];
-        let count = match self {
-            Level::View => 1,
-            Level::Edit => 2,
-            Level::All => 3,
-        };
-        let mut names: Vec<&'static str> = Vec::with_capacity(count);
-        for name in &all[..count] {
-            if !names.contains(name) {
-                names.push(name);
-            }
-        }
-        names
-    }
-}
-
 /// Grants every permission name of `level` on rows of `E` (see [`Level::names`]) on
 /// `target` to `grantees`, in one transaction: exactly those grants, each once however
 /// often it is given. As [`grant`] otherwise.
@@ -252,12 +228,7 @@ where
     E: OwnedEntity,
     C: ConnectionTrait + TransactionTrait,
 {
-    let txn = db.begin().await?;
-    for name in level.names::<E>() {
-        grant(&txn, name, target, grantees).await?;
-    }
-    txn.commit().await?;
-    Ok(())
+    grant_names(db, &level.names::<E>(), target, grantees).await
 }
 
 /// Grants `permission` on `target` to `grantees`, in one transaction, and returns nothing
@@ -265,6 +236,10 @@ where
 ///
 /// A user, group or object that does not exist is an error and nothing is written. No
 /// grantee or no object is a no-op.
+///
+/// This is the administrative grant, for back-office code, migrations and tests: it acts
+/// for nobody and checks no one's right to grant. A request made on behalf of a user goes
+/// through [`grant_as`](crate::AuthorizedGrants::grant_as), which does.
 pub async fn grant<C>(
     db: &C,
     permission: &str,
@@ -274,7 +249,23 @@ pub async fn grant<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    check_name("permission name", permission)?;
+    grant_names(db, &[permission], target, grantees).await
+}
+
+/// Grants each of `permissions` on `target` to `grantees`, in one transaction, as
+/// [`grant`] grants one: the users, groups and objects are checked once for all names.
+pub(crate) async fn grant_names<C>(
+    db: &C,
+    permissions: &[&str],
+    target: &Target,
+    grantees: &Grantees,
+) -> Result<(), OwnershipError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    for permission in permissions {
+        check_name("permission name", permission)?;
+    }
     if let Some(model_name) = target.model_name() {
         check_name("model name", model_name)?;
     }
@@ -291,7 +282,9 @@ where
             value: id.clone(),
         });
     }
-    if grantees.is_empty() || matches!(&target.scope, Scope::Objects { ids, .. } if ids.is_empty())
+    if permissions.is_empty()
+        || grantees.is_empty()
+        || matches!(&target.scope, Scope::Objects { ids, .. } if ids.is_empty())
     {
         return Ok(());
     }
@@ -313,15 +306,21 @@ where
     match &target.scope {
         Scope::Everything | Scope::Model(_) => {
             let model_key = target.model_name().unwrap_or_default();
-            let permission_id = upsert_permission(&txn, permission, target.model_name()).await?;
-            let granted = |grantee: Value| {
-                [
-                    permission_id.into(),
-                    grantee,
-                    permission.into(),
-                    model_key.into(),
-                ]
-            };
+            let (mut user_rows, mut group_rows) = (Vec::new(), Vec::new());
+            for &permission in permissions {
+                let permission_id =
+                    upsert_permission(&txn, permission, target.model_name()).await?;
+                let granted = |grantee: Value| {
+                    [
+                        permission_id.into(),
+                        grantee,
+                        permission.into(),
+                        model_key.into(),
+                    ]
+                };
+                user_rows.extend(grantees.users.iter().map(|user| granted(user.into())));
+                group_rows.extend(grantees.groups.iter().map(|group| granted(group.into())));
+            }
             insert_grants(
                 &txn,
                 permission_user::Entity.into_table_ref(),
@@ -332,11 +331,7 @@ where
                     permission_user::Column::ModelKey.into_iden(),
                 ],
                 2,
-                grantees
-                    .users
-                    .iter()
-                    .map(|user| granted(user.into()))
-                    .collect(),
+                user_rows,
             )
             .await?;
             insert_grants(
@@ -349,11 +344,7 @@ where
                     permission_group::Column::ModelKey.into_iden(),
                 ],
                 2,
-                grantees
-                    .groups
-                    .iter()
-                    .map(|group| granted(group.into()))
-                    .collect(),
+                group_rows,
             )
             .await?;
         }
@@ -373,28 +364,54 @@ where
                     ids: missing,
                 });
             }
-            for (grant_table, grantee_column, grantees) in [
-                (&table.user_grants, USER_ID, keys(&grantees.users)),
-                (&table.group_grants, GROUP_ID, keys(&grantees.groups)),
-            ] {
-                let mut rows = Vec::with_capacity(grantees.len() * ids.len());
-                for grantee in &grantees {
-                    for id in ids {
-                        rows.push([grantee.into(), permission.into(), id.into()]);
+            let rows = |grantees: Vec<Key>| {
+                let mut rows = BTreeSet::new();
+                for grantee in grantees {
+                    for &permission in permissions {
+                        for id in ids {
+                            rows.insert((grantee.clone(), permission, id.clone()));
+                        }
                     }
                 }
-                insert_grants(
-                    &txn,
-                    grant_table.clone(),
-                    [grantee_column, NAME, OBJECT_ID].map(IntoIden::into_iden),
-                    3,
-                    rows,
-                )
-                .await?;
-            }
+                rows
+            };
+            insert_object_grants(
+                &txn,
+                table,
+                rows(keys(&grantees.users)),
+                rows(keys(&grantees.groups)),
+            )
+            .await?;
         }
     }
     txn.commit().await?;
+    Ok(())
+}
+
+/// Inserts grants on single rows of `table`, each (grantee, permission name, row): to users
+/// into its user grant table, to groups into its group grant table, skipping those that
+/// exist.
+pub(crate) async fn insert_object_grants(
+    txn: &impl ConnectionTrait,
+    table: &OwnedTable,
+    to_users: BTreeSet<(Key, &str, Key)>,
+    to_groups: BTreeSet<(Key, &str, Key)>,
+) -> Result<(), DbErr> {
+    for (grant_table, grantee_column, rows) in [
+        (&table.user_grants, USER_ID, to_users),
+        (&table.group_grants, GROUP_ID, to_groups),
+    ] {
+        insert_grants(
+            txn,
+            grant_table.clone(),
+            [grantee_column, NAME, OBJECT_ID].map(IntoIden::into_iden),
+            3,
+            rows.into_iter()
+                .map(|(grantee, permission, id)| [grantee.into(), permission.into(), id.into()])
+                .collect(),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 //! it, and only through it, so the embedded `ownership_*` tables are one configuration
 //! among others.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use sea_orm::sea_query::{
@@ -438,8 +439,25 @@ pub struct Identity {
     pub(crate) users: Users,
     pub(crate) profiles: Profiles,
     pub(crate) groups: Groups,
+    grantee_types: BTreeMap<String, GranteeKind>,
     embedded: bool,
 }
+
+/// What a grantee type resolves to: users or groups of the identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GranteeKind {
+    /// A grantee of the type is a user.
+    Users,
+    /// A grantee of the type is a group.
+    Groups,
+}
+
+/// The longest grantee type name, in characters.
+pub const MAX_GRANTEE_TYPE_CHARS: usize = 50;
+
+/// The grantee types every identity has: `user` and `group`.
+const BUILT_IN_GRANTEE_TYPES: [(&str, GranteeKind); 2] =
+    [("user", GranteeKind::Users), ("group", GranteeKind::Groups)];
 
 static INSTALLED: OnceLock<Identity> = OnceLock::new();
 
@@ -534,6 +552,10 @@ impl Identity {
             users,
             profiles,
             groups,
+            grantee_types: BUILT_IN_GRANTEE_TYPES
+                .iter()
+                .map(|&(name, kind)| (name.to_owned(), kind))
+                .collect(),
             embedded: false,
         })
     }
@@ -565,6 +587,57 @@ impl Identity {
             ..identity
         })
         .expect("the embedded identity is well formed")
+    }
+
+    /// The same identity with the grantee type `name` resolving to `kind`, for grants and
+    /// ACL templates that name grantees by type (as django-object-acl's settings do): a
+    /// `team` whose grantees are groups, say. `user` and `group` are built in. A name is 1
+    /// to [`MAX_GRANTEE_TYPE_CHARS`] lowercase ASCII letters, digits, `_` and `-`; a name
+    /// registered already, or a bad one, is [`OwnershipError::InvalidName`].
+    ///
+    /// ```
+    /// use ownership_core::{GranteeKind, Identity};
+    ///
+    /// let identity = Identity::embedded().grantee_type("team", GranteeKind::Groups)?;
+    /// assert_eq!(identity.grantee_kind("team")?, GranteeKind::Groups);
+    /// assert_eq!(identity.grantee_kind("user")?, GranteeKind::Users);
+    /// assert!(identity.grantee_kind("department").is_err());
+    /// // Once, at startup: identity.install()?;
+    /// # Ok::<(), ownership_core::OwnershipError>(())
+    /// ```
+    pub fn grantee_type(mut self, name: &str, kind: GranteeKind) -> Result<Self, OwnershipError> {
+        let problem = if name.is_empty() {
+            Some("is empty")
+        } else if name.chars().count() > MAX_GRANTEE_TYPE_CHARS {
+            Some("is longer than 50 characters")
+        } else if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        {
+            Some("holds a character other than a-z, 0-9, _ and -")
+        } else if self.grantee_types.contains_key(name) {
+            Some("is registered already")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(OwnershipError::InvalidName {
+                what: "grantee type",
+                problem,
+                name: name.chars().take(40).collect(),
+            });
+        }
+        self.grantee_types.insert(name.to_owned(), kind);
+        Ok(self)
+    }
+
+    /// What the grantee type `name` resolves to; a type never registered is
+    /// [`OwnershipError::UnknownGranteeType`].
+    pub fn grantee_kind(&self, name: &str) -> Result<GranteeKind, OwnershipError> {
+        self.grantee_types
+            .get(name)
+            .copied()
+            .ok_or_else(|| OwnershipError::UnknownGranteeType(name.chars().take(40).collect()))
     }
 
     /// Whether this is [`Identity::embedded`]: the plugin's migrations create and index

@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+mod acl_template;
 mod authorized;
 mod clock;
 mod condition;
@@ -28,17 +29,23 @@ mod sharing;
 mod subject;
 mod write;
 
+pub use acl_template::{
+    AclTemplate, SavedAclTemplate, TypedGrantee, acl_templates, create_acl_template,
+    delete_acl_template,
+};
 pub use authorized::{AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use count::OwnershipCounts;
 pub use error::{IdentityProblem, OwnershipError};
-pub use grant::{Grantees, Level, MAX_NAME_CHARS, Target, grant, grant_level, revoke};
+pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, grant_level, revoke};
 pub use holders::{
     HeldPermission, HeldPermissions, HolderIds, Holders, ObjectRef, holders, permissions_of,
 };
-pub use identity::{Groups, Identity, KeyColumn, Profiles, UserFlag, Users};
+pub use identity::{
+    GranteeKind, Groups, Identity, KeyColumn, MAX_GRANTEE_TYPE_CHARS, Profiles, UserFlag, Users,
+};
 pub use key::{AccountId, GroupId, Key, KeyType, ProfileId, UserId, Uuid};
-pub use owned::{OwnedEntity, PathSegment};
+pub use owned::{Level, OwnedEntity, PathSegment};
 pub use ownership_derive::Owned;
 pub use page::{OwnershipPages, ScopePage};
 pub use policies::{

@@ -26,6 +26,12 @@ pub trait OwnedEntity: EntityTrait {
     /// The permission name of deleting a row (default `delete`), which the
     /// [`Level::All`](crate::Level::All) level grants with the other two.
     const DELETE_PERMISSION: &'static str = "delete";
+    /// The level the user who creates a row through
+    /// [`insert_as`](crate::AuthorizedActiveModelExt::insert_as) is granted on it, beside
+    /// what the ACL templates give (`#[owned(creator = "edit")]`; default: none). Its owner
+    /// profile already manages the row; the grant is the user's own, and stays when the row
+    /// moves to another owner.
+    const CREATOR_LEVEL: Option<Level> = None;
     /// Whether rows owned by a staff user are readable by every member of the owning
     /// profile's account (default `true`; `#[owned(staff_rows_readable_by_account = false)]`).
     ///
@@ -104,6 +110,80 @@ pub trait OwnedEntity: EntityTrait {
             Self::default().table_name(),
             Self::OWNER_NAME_KEY
         )
+    }
+}
+
+/// An access level of django-object-acl: the permission names it grants on a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// Reading: the entity's read permission.
+    View,
+    /// Reading and editing: the read and manage permissions.
+    Edit,
+    /// Reading, editing and deleting: the read, manage and delete permissions.
+    All,
+}
+
+impl Level {
+    /// The permission names the level grants on rows of `E`, each once.
+    ///
+    /// ```
+    /// # use ownership_core::Level;
+    /// # mod document {
+    /// #     use sea_orm::entity::prelude::*;
+    /// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    /// #     #[sea_orm(table_name = "document")]
+    /// #     pub struct Model {
+    /// #         #[sea_orm(primary_key)]
+    /// #         pub id: i64,
+    /// #         #[sea_orm(unique_key = "owner_name")]
+    /// #         pub user_profile_id: i64,
+    /// #         #[sea_orm(unique_key = "owner_name")]
+    /// #         pub name: String,
+    /// #     }
+    /// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    /// #     pub enum Relation {}
+    /// #     impl ActiveModelBehavior for ActiveModel {}
+    /// # }
+    /// assert_eq!(Level::Edit.names::<document::Entity>(), ["view", "change"]);
+    /// assert_eq!(Level::All.names::<document::Entity>(), ["view", "change", "delete"]);
+    /// ```
+    pub fn names<E: OwnedEntity>(self) -> Vec<&'static str> {
+        let all = [
+            E::READ_PERMISSION,
+            E::MANAGE_PERMISSION,
+            E::DELETE_PERMISSION,
+        ];
+        let count = match self {
+            Level::View => 1,
+            Level::Edit => 2,
+            Level::All => 3,
+        };
+        let mut names: Vec<&'static str> = Vec::with_capacity(count);
+        for name in &all[..count] {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+impl Level {
+    /// The level's name as stored: `view`, `edit` or `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::View => "view",
+            Level::Edit => "edit",
+            Level::All => "all",
+        }
+    }
+
+    /// The level named `name`, as [`as_str`](Self::as_str) writes it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Level::View, Level::Edit, Level::All]
+            .into_iter()
+            .find(|level| level.as_str() == name)
     }
 }
 

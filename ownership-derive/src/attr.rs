@@ -90,6 +90,8 @@ pub(crate) struct StructAttrs {
     pub(crate) manage: Option<LitStr>,
     /// `#[owned(delete = "..")]`.
     pub(crate) delete: Option<LitStr>,
+    /// `#[owned(creator = "..")]`: the `Level` variant the creator of a row gets on it.
+    pub(crate) creator: Option<Ident>,
     /// `#[owned(share(..))]`, in the order written.
     pub(crate) share: Option<Vec<ShareGrant>>,
     /// `#[owned(policy(..))]`.
@@ -131,7 +133,7 @@ impl Errors {
     }
 }
 
-const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `delete`, `share`, `policy`, \
+const STRUCT_KEYS: &str = "`model_name`, `read`, `manage`, `delete`, `creator`, `share`, `policy`, \
                            `staff_rows_readable_by_account` or \
                            `superuser_rows_readable_by_all_accounts`";
 const FIELD_KEYS: &str = "`owner`, `name` or `version`";
@@ -185,6 +187,11 @@ impl StructAttrs {
                 ));
             }
             *slot = Some(value);
+        } else if meta.path.is_ident("creator") {
+            if self.creator.is_some() {
+                return Err(meta.error("duplicate #[owned(creator = ..)]"));
+            }
+            self.creator = Some(creator_level(&meta.value()?.parse()?)?);
         } else if let Some(slot) = self.flag_slot(meta) {
             if slot.is_some() {
                 return Err(meta.error(format_args!("duplicate #[owned({key} = ..)]")));
@@ -241,6 +248,24 @@ impl StructAttrs {
             None
         }
     }
+}
+
+/// The `Level` variant `#[owned(creator = "..")]` names: `view`, `edit` or `all`.
+fn creator_level(level: &LitStr) -> Result<Ident> {
+    let variant = match level.value().as_str() {
+        "view" => "View",
+        "edit" => "Edit",
+        "all" => "All",
+        other => {
+            return Err(syn::Error::new(
+                level.span(),
+                format_args!(
+                    "unknown level {other:?} in #[owned(creator = ..)]: `view`, `edit` or `all`"
+                ),
+            ));
+        }
+    };
+    Ok(Ident::new(variant, level.span()))
 }
 
 /// Reads the keys of `policy(..)`: `path = ".."` and `actions("..", ..)`, each once; a bad

@@ -25,6 +25,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
         read,
         manage,
         delete,
+        creator,
         share_root,
         staff_rows_readable_by_account,
         superuser_rows_readable_by_all_accounts,
@@ -39,6 +40,12 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
     let read = read.map(|read| quote!(const READ_PERMISSION: &'static str = #read;));
     let manage = manage.map(|manage| quote!(const MANAGE_PERMISSION: &'static str = #manage;));
     let delete = delete.map(|delete| quote!(const DELETE_PERMISSION: &'static str = #delete;));
+    let creator = creator.as_ref().map(|level| {
+        quote! {
+            const CREATOR_LEVEL: ::core::option::Option<::ownership_core::Level> =
+                ::core::option::Option::Some(::ownership_core::Level::#level);
+        }
+    });
     let share_root = share_root.map(|grants| {
         let (names, depths): (Vec<_>, Vec<_>) = grants
             .iter()
@@ -86,6 +93,7 @@ fn impl_owned_entity(owned: &Owned<'_>) -> TokenStream {
             #read
             #manage
             #delete
+            #creator
             #share_root
             #staff_rows
             #superuser_rows

@@ -76,6 +76,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// `"<schema>.<table>"` when the entity has `#[sea_orm(schema_name = "..")]`: tables of one
 /// name in two schemas are two models, and a grant on one admits nothing of the other.
 ///
+/// `#[owned(creator = "edit")]` declares `CREATOR_LEVEL`: the level (`view`, `edit` or
+/// `all`) the user who creates a row through `insert_as` is granted on it, with the ACL
+/// templates that apply (default: none).
+///
 /// `#[owned(staff_rows_readable_by_account = false)]` and
 /// `#[owned(superuser_rows_readable_by_all_accounts = false)]` take the read scope's two
 /// branches beyond management off the entity (each is `true` by default): a staff user's

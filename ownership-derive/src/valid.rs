@@ -4,7 +4,7 @@
 use crate::ast::{Field, Input};
 use crate::attr::{Errors, PolicyAttr, Role, ShareGrant};
 use proc_macro2::Span;
-use syn::{GenericArgument, LitBool, LitStr, PathArguments, Result, Type};
+use syn::{GenericArgument, Ident, LitBool, LitStr, PathArguments, Result, Type};
 
 /// The validated entity: which field plays which part, and the settings to emit.
 pub(crate) struct Owned<'a> {
@@ -18,6 +18,8 @@ pub(crate) struct Owned<'a> {
     pub(crate) manage: Option<&'a LitStr>,
     /// `DELETE_PERMISSION`, if not the trait's default.
     pub(crate) delete: Option<&'a LitStr>,
+    /// `CREATOR_LEVEL`: the `Level` variant named by `#[owned(creator = "..")]`, if given.
+    pub(crate) creator: Option<Ident>,
     /// `SHARE_ROOT`, if not the trait's default.
     pub(crate) share_root: Option<&'a [ShareGrant]>,
     /// `STAFF_ROWS_READABLE_BY_ACCOUNT`, if given.
@@ -165,6 +167,7 @@ impl<'a> Input<'a> {
                     read: self.attrs.read.as_ref(),
                     manage: self.attrs.manage.as_ref(),
                     delete: self.attrs.delete.as_ref(),
+                    creator: self.attrs.creator.clone(),
                     share_root: self.attrs.share.as_deref(),
                     staff_rows_readable_by_account: self
                         .attrs

@@ -1,6 +1,7 @@
 //! Owned entities used by the tests: one in each SeaORM entity format, one with each of
-//! the read scope's options off, one of each key type, one that can be shared and one with a
-//! policy path.
+//! the read scope's options off, one of each key type, one that can be shared, one with a
+//! policy path, and a report whose creator gets a level beside an invoice whose creator
+//! gets none (for ACL templates).
 
 use ownership_core::Identity;
 use ownership_migration::sea_orm_migration::SchemaManager;
@@ -244,6 +245,50 @@ pub mod parcel {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Reports: their creator gets the `edit` level on each.
+pub mod report {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "report")]
+    #[owned(creator = "edit")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Invoices: their creator gets no level, and deleting one takes `void`.
+pub mod invoice {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+    #[sea_orm(table_name = "invoice")]
+    #[owned(delete = "void")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub user_profile_id: i64,
+        #[sea_orm(unique_key = "owner_name")]
+        pub name: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Creates the test entities' tables with the migration helper.
 pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     let manager = SchemaManager::new(db);
@@ -259,7 +304,9 @@ pub async fn create_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     ownership_migration::create_owned_table(&manager, uuid_doc::Entity).await?;
     ownership_migration::create_owned_table(&manager, slug_doc::Entity).await?;
     ownership_migration::create_owned_table(&manager, shared_doc::Entity).await?;
-    ownership_migration::create_owned_table(&manager, parcel::Entity).await
+    ownership_migration::create_owned_table(&manager, parcel::Entity).await?;
+    ownership_migration::create_owned_table(&manager, report::Entity).await?;
+    ownership_migration::create_owned_table(&manager, invoice::Entity).await
 }
 
 /// The note table with the application's own identity: the entity's relation names the
@@ -299,5 +346,7 @@ pub async fn drop_tables(db: &DatabaseConnection) -> Result<(), DbErr> {
     ownership_migration::drop_owned_table(&manager, uuid_doc::Entity).await?;
     ownership_migration::drop_owned_table(&manager, slug_doc::Entity).await?;
     ownership_migration::drop_owned_table(&manager, shared_doc::Entity).await?;
-    ownership_migration::drop_owned_table(&manager, parcel::Entity).await
+    ownership_migration::drop_owned_table(&manager, parcel::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, report::Entity).await?;
+    ownership_migration::drop_owned_table(&manager, invoice::Entity).await
 }

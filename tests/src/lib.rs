@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ownership_core::{GranteeKind, Identity};
 use ownership_migration::sea_orm_migration::MigratorTrait;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
@@ -95,18 +96,26 @@ pub fn count_from_env(variable: &str, default: u32) -> u32 {
     }
 }
 
+/// The grantee type the tests register for groups, beside the built-in `user` and `group`.
+pub const TEAM: &str = "team";
+
 /// Whether this test process runs against the application's own identity
-/// (`OWNERSHIP_TEST_IDENTITY=app`), installing it on the first call; else the embedded
-/// identity is used.
+/// (`OWNERSHIP_TEST_IDENTITY=app`), else the embedded one; the identity, with the grantee
+/// type [`TEAM`], is installed on the first call.
 pub fn use_app_identity() -> bool {
     static APP: OnceLock<bool> = OnceLock::new();
     *APP.get_or_init(|| {
         let app = std::env::var("OWNERSHIP_TEST_IDENTITY").is_ok_and(|v| v == "app");
-        if app {
+        let identity = if app {
             app_identity::identity()
-                .install()
-                .expect("install the application's identity before any other use");
-        }
+        } else {
+            Identity::embedded()
+        };
+        identity
+            .grantee_type(TEAM, GranteeKind::Groups)
+            .expect("a grantee type for teams")
+            .install()
+            .expect("install the identity before any other use");
         app
     })
 }

@@ -1,7 +1,8 @@
 //! The plugin's tables: the identity tables it ships as its embedded default (like Django's
 //! auth tables), the permission tables of grants on whole models and on everything, and the
 //! layout of each owned entity's own tables of grants on single rows ([`object_grant`]) and of shares ([`object_share`]),
-//! and the policy tables: the policies, their principals and the principals' ordered lists.
+//! the policy tables: the policies, their principals and the principals' ordered lists,
+//! and the ACL templates.
 //!
 //! Every table name starts with `ownership_`, so none collides with an application's own
 //! `user` or `group` table (both are reserved words in SQL, too). The entities use SeaORM's
@@ -11,6 +12,7 @@
 //! (`identity`), so replacing the user table with an application's own stays a local change.
 
 pub mod account;
+pub mod acl_template;
 pub mod group;
 pub mod group_member;
 pub mod object_grant;

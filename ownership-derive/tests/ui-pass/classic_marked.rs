@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Owned)]
 #[sea_orm(table_name = "document")]
-#[owned(model_name = "doc", read = "read_doc", manage = "edit_doc", delete = "drop_doc")]
+#[owned(model_name = "doc", read = "read_doc", manage = "edit_doc", delete = "drop_doc", creator = "all")]
 #[owned(staff_rows_readable_by_account = false, superuser_rows_readable_by_all_accounts = false)]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -33,6 +33,7 @@ fn main() {
     assert_eq!(Entity::READ_PERMISSION, "read_doc");
     assert_eq!(Entity::MANAGE_PERMISSION, "edit_doc");
     assert_eq!(Entity::DELETE_PERMISSION, "drop_doc");
+    assert_eq!(Entity::CREATOR_LEVEL, Some(ownership_core::Level::All));
     assert!(!Entity::STAFF_ROWS_READABLE_BY_ACCOUNT);
     assert!(!Entity::SUPERUSER_ROWS_READABLE_BY_ALL_ACCOUNTS);
     assert!(matches!(Entity::id_column(), Column::DocumentId));
