@@ -6,20 +6,20 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryTrait, SelectExt,
-    TransactionSession, TransactionTrait, Value,
+    IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder, QueryTrait,
+    SelectExt, TransactionSession, TransactionTrait, Value,
 };
 
 use crate::acl_template;
 use crate::error::OwnershipError;
-use crate::grant::{Grantees, Target, grant_names, revoke};
+use crate::grant::{Grantees, MAX_BOUND_VALUES, Target, grant_names, revoke};
 use crate::key::Key;
 use crate::owned::{Level, OwnedEntity};
 use crate::ownership::{self, Flag};
-use crate::plan::deny;
+use crate::plan::{OwnedTable, deny};
 use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
 use crate::subject::Subject;
 use crate::write::{OwnedActiveModelExt, OwnerAndName};
@@ -87,31 +87,57 @@ pub(crate) async fn check_manages<E: OwnedEntity, C: ConnectionTrait>(
     object: &Key,
     action: &'static str,
 ) -> Result<(), OwnershipError> {
-    let row = || E::find().filter(E::id_column().eq(Value::from(object)));
-    // Locking the row first makes a concurrent delete wait, and the checks below see the
-    // latest committed grants.
-    let exists = txn
-        .query_one(&{
-            let mut lock = row().into_query();
-            lock.lock_exclusive();
-            lock
-        })
-        .await?
-        .is_some();
-    if !exists {
-        return Err(not_found::<E>("object"));
+    check_manages_all::<E, _>(txn, subject, &BTreeSet::from([object.clone()]), action).await
+}
+
+/// `Ok` if the subject manages every row of `objects` in its own right (the rows are
+/// locked until the transaction ends); else the error of the first row, in key order, it
+/// does not: `PermissionDenied` for `action` if it may read that row, `NotFound` if not.
+/// Two statements per [`MAX_BOUND_VALUES`] rows, and one more for a refusal.
+pub(crate) async fn check_manages_all<E: OwnedEntity, C: ConnectionTrait>(
+    txn: &C,
+    subject: &Subject,
+    objects: &BTreeSet<Key>,
+    action: &'static str,
+) -> Result<(), OwnershipError> {
+    let table = OwnedTable::of::<E>();
+    let backend = txn.get_database_backend();
+    let keys_of = async |mut select: SelectStatement| -> Result<BTreeSet<Key>, OwnershipError> {
+        select
+            .clear_selects()
+            .expr(table.key.select(Expr::col(E::id_column()), backend));
+        let mut keys = BTreeSet::new();
+        for row in txn.query_all(&select).await? {
+            keys.insert(table.key.decode(&row, 0)?);
+        }
+        Ok(keys)
+    };
+    let objects_list: Vec<Key> = objects.iter().cloned().collect();
+    let (mut found, mut managed) = (BTreeSet::new(), BTreeSet::new());
+    for chunk in objects_list.chunks(MAX_BOUND_VALUES) {
+        let rows = || E::find().filter(E::id_column().is_in(chunk.iter().map(Value::from)));
+        // Locking the rows first, in key order, makes a concurrent delete wait, and the
+        // check below see the latest committed grants.
+        let mut lock = rows().order_by_asc(E::id_column()).into_query();
+        lock.lock_exclusive();
+        found.extend(keys_of(lock).await?);
+        let own_right = rows().filter(managed_in_own_right::<E>(subject));
+        managed.extend(keys_of(own_right.into_query()).await?);
     }
-    if row()
-        .filter(managed_in_own_right::<E>(subject))
-        .exists(txn)
-        .await?
-    {
+    let Some(refused) = objects.iter().find(|key| !managed.contains(key)) else {
         return Ok(());
-    }
-    if row().filter(readable_by::<E>(subject)).exists(txn).await? {
-        return Err(denied::<E>(action));
-    }
-    Err(not_found::<E>("object"))
+    };
+    let readable = found.contains(refused)
+        && E::find()
+            .filter(E::id_column().eq(Value::from(refused)))
+            .filter(readable_by::<E>(subject))
+            .exists(txn)
+            .await?;
+    Err(if readable {
+        denied::<E>(action)
+    } else {
+        not_found::<E>("object")
+    })
 }
 
 /// Why a write to the row `id` that changed nothing was refused: `PermissionDenied` if
@@ -377,7 +403,7 @@ enum Change<'a> {
     Revoke(&'a str),
 }
 
-/// Makes `change` on the rows `ids` for `grantees` in one transaction, once each row is
+/// Makes `change` on the rows `ids` for `grantees` in one transaction, once every row is
 /// checked (and locked) as one `subject` manages in its own right; returns how many grants
 /// a revocation removed.
 async fn change_grants<E, C>(
@@ -400,9 +426,7 @@ where
     for id in ids {
         keys.insert(object_key::<E>(id)?);
     }
-    for key in &keys {
-        check_manages::<E, _>(&txn, subject, key, action).await?;
-    }
+    check_manages_all::<E, _>(&txn, subject, &keys, action).await?;
     let target = Target::object_keys::<E>(keys);
     let removed = match change {
         Change::Grant(names) => {

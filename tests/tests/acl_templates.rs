@@ -13,6 +13,9 @@ use ownership_tests::entities::{invoice, report};
 use ownership_tests::world::{self, Role, SmarterWorld, gid, grantee_handle, load, uid};
 use ownership_tests::{TEAM, on_every_backend};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 
 on_every_backend!(
@@ -25,6 +28,7 @@ on_every_backend!(
     unregistered_types_and_unknown_grantees_write_nothing,
     templates_are_listed_deleted_and_go_with_their_grantees,
     grantees_are_named_by_type,
+    templates_cost_the_same_statements_however_many_apply,
 );
 
 /// Who a grant on a row is to.
@@ -470,5 +474,66 @@ async fn grantees_are_named_by_type(db: &DatabaseConnection) {
             (To::User(w.a1), "view"),
             (To::Group(t2), "view"),
         ])
+    );
+}
+
+/// How many statements `insert_as` of a report by `subject` runs, and the new row's id.
+async fn insert_statements(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    owner: i64,
+    name: &str,
+) -> (usize, i64) {
+    let statements = Arc::new(AtomicUsize::new(0));
+    let mut counted = db.clone();
+    let counter = statements.clone();
+    counted.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let id = new_report(&counted, subject, owner, name).await;
+    (statements.load(Ordering::SeqCst), id)
+}
+
+async fn templates_cost_the_same_statements_however_many_apply(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let (t1, t2) = teams(db, &w).await;
+    let r1 = load(db, w.r1).await;
+    let (without, _) = insert_statements(db, &r1, w.profiles[2], "q0").await;
+    create_acl_template(db, &AclTemplate::new(team(t1), team(t2), Level::View))
+        .await
+        .expect("a template");
+    let (with_one, _) = insert_statements(db, &r1, w.profiles[2], "q1").await;
+    let mut targets = vec![To::Group(t2)];
+    for n in 0..49 {
+        let (target, to) = match n % 3 {
+            0 => {
+                let group = world::group(db, &format!("team {n}"), &[]).await;
+                (team(group), To::Group(group))
+            }
+            1 => (person(w.a1), To::User(w.a1)),
+            _ => (team(t2), To::Group(t2)),
+        };
+        let owner = if n % 2 == 0 { team(t1) } else { person(w.r1) };
+        let level = [Level::View, Level::Edit, Level::All][n % 3];
+        create_acl_template(db, &AclTemplate::new(owner, target, level))
+            .await
+            .expect("a template");
+        targets.push(to);
+    }
+    let (with_fifty, id) = insert_statements(db, &r1, w.profiles[2], "q50").await;
+    assert_eq!(
+        with_one, with_fifty,
+        "one template or fifty: the same statements"
+    );
+    // Without a template the creator's level is written already; a template to a group
+    // adds the INSERT into the group grants.
+    assert_eq!(with_one, without + 1, "one INSERT more");
+    let grants = grants_on::<report::Entity>(db, id).await;
+    let distinct: std::collections::BTreeSet<_> = grants.iter().collect();
+    assert_eq!(distinct.len(), grants.len(), "each grant once");
+    assert!(
+        targets
+            .iter()
+            .all(|to| grants.iter().any(|(held, _)| held == to))
     );
 }

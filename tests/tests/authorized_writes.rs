@@ -3,6 +3,9 @@
 //! a row it cannot read is not found, one it reads but does not manage is refused, and
 //! nothing is written either way.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use ownership_core::{
     AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, Grantees, Level,
     OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant,
@@ -23,6 +26,7 @@ on_every_backend!(
     grants_and_revocations_need_the_rows_managed,
     a_level_grants_exactly_its_names,
     rows_keyed_by_uuid_are_written_alike,
+    grants_on_many_rows_cost_the_statements_of_one,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -430,4 +434,36 @@ async fn rows_keyed_by_uuid_are_written_alike(db: &DatabaseConnection) {
         .await
         .expect("its own");
     assert_eq!(uuid_doc::Entity::find().count(db).await.expect("count"), 0);
+}
+
+async fn grants_on_many_rows_cost_the_statements_of_one(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = load(db, w.r1).await;
+    let rows: [i64; 12] = world::documents(db, w.profiles[2], "many").await;
+    let statements = Arc::new(AtomicUsize::new(0));
+    let mut counted = db.clone();
+    let counter = statements.clone();
+    counted.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let to_r2 = Grantees::users([uid(w.r2)]);
+    let mut counts = Vec::new();
+    for ids in [&rows[..1], &rows[1..]] {
+        document::Entity::grant_level_as(&counted, &r1, Level::All, ids.iter().copied(), &to_r2)
+            .await
+            .expect("R1 manages its rows");
+        counts.push(statements.swap(0, Ordering::SeqCst));
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "one row or eleven, one level: {counts:?}"
+    );
+    let r2 = load(db, w.r2).await;
+    for id in rows {
+        assert!(
+            document::Entity::can_manage(db, &r2, id)
+                .await
+                .expect("check")
+        );
+    }
 }
