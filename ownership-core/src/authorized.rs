@@ -16,6 +16,7 @@ use sea_orm::{
 use crate::acl_template;
 use crate::error::OwnershipError;
 use crate::grant::{Grantees, MAX_BOUND_VALUES, Target, grant_names, revoke};
+use crate::identity::Identity;
 use crate::key::Key;
 use crate::owned::{Level, OwnedEntity};
 use crate::ownership::{self, Flag};
@@ -27,15 +28,22 @@ use crate::write::{OwnedActiveModelExt, OwnerAndName};
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 /// The condition that `subject` may own a row whose owner is the profile `owner` (rule 9):
-/// one of its profiles, for a staff user any profile of its accounts, any profile for a
-/// superuser; always while the database confirms the user.
+/// one of its profiles, for a staff user any profile of its accounts, any existing profile
+/// for a superuser; always while the database confirms the user. A profile that does not
+/// exist is no one's, so the write is refused before the foreign key would refuse it.
 fn may_own(subject: &Subject, owner: &Key) -> Expr {
     let Some(user) = subject.active_user() else {
         return deny().into();
     };
     let mut owns = Expr::val(Value::from(owner)).in_subquery(ownership::managed_profiles(user));
     if user.is_superuser {
-        owns = owns.or(ownership::user_is(user, Some(Flag::Superuser)));
+        let (profiles, id, _) = Identity::current().profiles.keyed.parts();
+        let exists = Query::select()
+            .expr(Expr::val(1))
+            .from(profiles.clone())
+            .and_where(Expr::col(id.clone()).eq(Value::from(owner)))
+            .to_owned();
+        owns = owns.or(ownership::user_is(user, Some(Flag::Superuser)).and(Expr::exists(exists)));
     }
     ownership::user_is(user, None).and(owns)
 }
@@ -167,8 +175,9 @@ where
     ModelOf<Self>: IntoActiveModel<Self>,
 {
     /// Inserts the row if `subject` may manage it: its owner is one of the subject's
-    /// profiles, any profile of the subject's accounts for a staff user, any profile for a
-    /// superuser. Otherwise [`OwnershipError::PermissionDenied`] and nothing is written; a
+    /// profiles, any profile of the subject's accounts for a staff user, any existing
+    /// profile for a superuser. Otherwise [`OwnershipError::PermissionDenied`] and nothing
+    /// is written; a
     /// name the owner already uses is [`OwnershipError::DuplicateName`].
     ///
     /// In the same transaction, the ACL templates owned by the subject's user or one of

@@ -88,6 +88,12 @@ async fn an_insert_needs_an_owner_the_subject_manages(db: &DatabaseConnection) {
         .await
         .expect("superuser");
     assert_eq!(document_count(db).await, before + 3);
+    // Any profile that exists: a superuser's row for no profile is refused as any other.
+    assert!(is_denied(
+        new_document(r2_profile + 1_000_000, "for nobody")
+            .insert_as(db, &sa)
+            .await
+    ));
 
     // A taken name is a typed duplicate; an inactive user and anyone not signed in may
     // create nothing.
