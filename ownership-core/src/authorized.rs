@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use crate::acl_template;
+use crate::condition::Statement;
 use crate::error::OwnershipError;
 use crate::grant::{Grantees, MAX_BOUND_VALUES, Target, grant_names, revoke};
 use crate::identity::Identity;
@@ -21,7 +22,7 @@ use crate::key::Key;
 use crate::owned::{Level, OwnedEntity};
 use crate::ownership::{self, Flag};
 use crate::plan::{OwnedTable, deny};
-use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
+use crate::scope::{IdOf, OwnershipScopes, deletable, managed_in_own_right, readable_by};
 use crate::subject::Subject;
 use crate::write::{OwnedActiveModelExt, OwnerAndName};
 
@@ -301,12 +302,15 @@ where
 {
 }
 
-/// Deletes of owned rows by a subject, allowed where it may manage the row.
+/// Deletes of owned rows by a subject, allowed where it may manage and delete the row.
 pub trait AuthorizedDeletes: OwnedEntity {
-    /// Deletes the row `id` if `subject` may manage it: one `DELETE` whose `WHERE` holds
-    /// the manage scope (its grants and shares go with it). A row the subject may not read
-    /// is [`OwnershipError::NotFound`], one it may read but not manage
-    /// [`OwnershipError::PermissionDenied`]; nothing is deleted then. As for SeaORM's
+    /// Deletes the row `id` if `subject` may manage it and holds its delete permission
+    /// ([`OwnedEntity::DELETE_PERMISSION`]) alike: by ownership, which gives both, or by
+    /// grants or shares of both names (django-object-acl's [`Level::All`], not
+    /// [`Level::Edit`]). One `DELETE` whose `WHERE` holds that scope; the row's grants and
+    /// shares go with it. A row the subject may not read is [`OwnershipError::NotFound`],
+    /// one it may read but not delete [`OwnershipError::PermissionDenied`]; nothing is
+    /// deleted then. As for SeaORM's
     /// `delete_by_id`, no `ActiveModelBehavior` hook runs.
     fn delete_as<'a, C>(
         db: &'a C,
@@ -322,7 +326,7 @@ pub trait AuthorizedDeletes: OwnedEntity {
             let txn = db.begin().await?;
             let result = Self::delete_many()
                 .filter(Self::id_column().eq(Value::from(&id)))
-                .with_ownership_permission_for(subject)
+                .filter(deletable::<Self>(subject, Statement::Write))
                 .exec(&txn)
                 .await?;
             if result.rows_affected == 0 {

@@ -211,6 +211,20 @@ fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condit
     manage_plan::<E>(subject, &manage_names::<E>()).condition::<E>(statement)
 }
 
+/// Rows the subject may delete, in the shape `statement` needs: those it manages (rule 2)
+/// and holds the entity's delete permission on, the same way (by ownership, which gives
+/// every right, or by a grant or share of that name). django-object-acl's `edit` level is
+/// no right to delete; `all` is.
+pub(crate) fn deletable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    let managed = manageable::<E>(subject, statement);
+    if E::DELETE_PERMISSION == E::MANAGE_PERMISSION {
+        return managed;
+    }
+    let names = [E::DELETE_PERMISSION];
+    let holds_delete = manage_plan::<E>(subject, &names).condition::<E>(statement);
+    Condition::all().add(managed).add(holds_delete)
+}
+
 /// Rows the subject may manage (rule 2): everything for a superuser; for staff, what any
 /// profile in the subject's accounts owns; otherwise what the subject owns; plus every row
 /// the subject or one of its groups holds the entity's manage permission on (on the row, on

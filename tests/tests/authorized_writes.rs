@@ -27,6 +27,7 @@ on_every_backend!(
     a_level_grants_exactly_its_names,
     rows_keyed_by_uuid_are_written_alike,
     grants_on_many_rows_cost_the_statements_of_one,
+    a_delete_by_a_grant_needs_the_delete_permission_too,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -472,4 +473,42 @@ async fn grants_on_many_rows_cost_the_statements_of_one(db: &DatabaseConnection)
                 .expect("check")
         );
     }
+}
+
+async fn a_delete_by_a_grant_needs_the_delete_permission_too(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = load(db, w.r1).await;
+    let [edited, all, deleted_only] = world::documents(db, w.profiles[2], "levels").await;
+    let to_r2 = Grantees::users([uid(w.r2)]);
+    for (id, level) in [(edited, Level::Edit), (all, Level::All)] {
+        document::Entity::grant_level_as(db, &r1, level, [id], &to_r2)
+            .await
+            .expect("R1 manages its rows");
+    }
+    document::Entity::grant_as(db, &r1, "delete", [deleted_only], &to_r2)
+        .await
+        .expect("R1 manages its rows");
+    let r2 = load(db, w.r2).await;
+    // `edit` is view and change: the holder writes the row but may not delete it.
+    with_body(db, edited, "edited")
+        .await
+        .update_as(db, &r2)
+        .await
+        .expect("an edit grant");
+    assert!(is_denied(
+        document::Entity::delete_as(db, &r2, edited).await
+    ));
+    // The delete permission alone is no right to manage, so none to delete.
+    assert!(is_not_found(
+        document::Entity::delete_as(db, &r2, deleted_only).await
+    ));
+    assert!(row(db, edited).await.is_some() && row(db, deleted_only).await.is_some());
+    document::Entity::delete_as(db, &r2, all)
+        .await
+        .expect("`all` deletes");
+    assert_eq!(row(db, all).await, None);
+    // The owner's right is ownership, with no grant.
+    document::Entity::delete_as(db, &r1, edited)
+        .await
+        .expect("the owner deletes");
 }
