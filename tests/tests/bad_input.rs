@@ -1461,8 +1461,8 @@ const OTHER_VALUES: usize = 16;
 
 /// The owned entities linked into this test program, each with its own pair of grant
 /// tables: document, note, hr_note, admin_note, counter, uuid_doc, slug_doc, shared_doc,
-/// parcel.
-const OWNED_ENTITIES: usize = 9;
+/// parcel, report, invoice.
+const OWNED_ENTITIES: usize = 11;
 
 /// A list of the accepted length is answered in full, on every backend.
 async fn lists_at_the_bind_limit_are_answered_in_full(db: &DatabaseConnection) {
