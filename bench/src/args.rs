@@ -8,6 +8,7 @@ use crate::error::{BenchError, Result};
 pub const USAGE: &str = "\
 usage: ownership-bench --data DIR --database-url URL [--out DIR] [--reference DIR] [--quick]
        ownership-bench policies --database-url URL [--rows N] [--out DIR] [--quick]
+       ownership-bench writes --database-url URL [--rows N] [--out DIR] [--quick]
 
   --data DIR           the data set written by gen_dataset.py (CSV files and manifest.json)
   --database-url URL   postgres://..., mysql://... or sqlite:// (a file under --out);
@@ -17,10 +18,19 @@ usage: ownership-bench --data DIR --database-url URL [--out DIR] [--reference DI
                        used on PostgreSQL (default: shared/bench beside the workspace)
   --quick              smoke test: one timed run per item (answers are still checked)
   policies             the policy benchmark: a parcel table of --rows rows (default
-                       1000000) with its own subjects and policies, no data set";
+                       1000000) with its own subjects and policies, no data set
+  writes               the write benchmark: --rows inserts (default 1000, 100 with
+                       --quick) each plain, by insert_as of a user without ACL templates
+                       and by insert_as of a user with 50, no data set";
 
 /// The policy benchmark's rows unless `--rows` says otherwise.
 pub const DEFAULT_POLICY_ROWS: u64 = 1_000_000;
+
+/// The write benchmark's inserts per way of inserting unless `--rows` says otherwise.
+pub const DEFAULT_WRITE_ROWS: u64 = 1_000;
+
+/// The same with `--quick`.
+pub const QUICK_WRITE_ROWS: u64 = 100;
 
 /// What the benchmark was asked to do.
 #[derive(Clone, Debug)]
@@ -50,6 +60,17 @@ pub struct PolicyArgs {
     pub quick: bool,
 }
 
+/// What the write benchmark was asked to do.
+#[derive(Clone, Debug)]
+pub struct WriteArgs {
+    /// The database server (or `sqlite://`) to run on.
+    pub database_url: String,
+    /// The output directory.
+    pub out: PathBuf,
+    /// How many timed inserts per way of inserting (`--quick` sets fewer).
+    pub rows: u64,
+}
+
 /// What the command line asks for: a run, or the usage text.
 #[derive(Debug)]
 pub enum Command {
@@ -57,6 +78,8 @@ pub enum Command {
     Run(Args),
     /// Run the policy benchmark.
     Policies(PolicyArgs),
+    /// Run the write benchmark.
+    Writes(WriteArgs),
     /// Print the usage text.
     Help,
 }
@@ -78,6 +101,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
     let mut rows = None;
     let mut args = args.into_iter().peekable();
     let policies = args.next_if(|first| first == "policies").is_some();
+    let writes = !policies && args.next_if(|first| first == "writes").is_some();
+    // The subcommands make their own tables, of `--rows` rows, and read no data set.
+    let own_tables = policies || writes;
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => {
@@ -92,12 +118,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
                 .ok_or_else(|| BenchError::new(format!("{flag} needs a value\n\n{USAGE}")))
         };
         match flag.as_str() {
-            "--data" if !policies => data = Some(PathBuf::from(value()?)),
+            "--data" if !own_tables => data = Some(PathBuf::from(value()?)),
             "--database-url" => database_url = Some(value()?),
             "--out" => out = PathBuf::from(value()?),
-            "--reference" if !policies => reference = PathBuf::from(value()?),
+            "--reference" if !own_tables => reference = PathBuf::from(value()?),
             "--quick" => quick = true,
-            "--rows" if policies => {
+            "--rows" if own_tables => {
                 let text = value()?;
                 rows = Some(text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
                     BenchError::new(format!("--rows needs a positive number, not `{text}`"))
@@ -118,6 +144,18 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command> {
             out,
             rows: rows.unwrap_or(DEFAULT_POLICY_ROWS),
             quick,
+        }));
+    }
+    if writes {
+        let default_rows = if quick {
+            QUICK_WRITE_ROWS
+        } else {
+            DEFAULT_WRITE_ROWS
+        };
+        return Ok(Command::Writes(WriteArgs {
+            database_url: database_url.ok_or_else(|| missing("--database-url"))?,
+            out,
+            rows: rows.unwrap_or(default_rows),
         }));
     }
     Ok(Command::Run(Args {
@@ -180,5 +218,27 @@ mod tests {
         assert!(run(&["policies", "--database-url", "x", "--rows", "0"]).is_err());
         assert!(run(&["policies", "--database-url", "x", "--data", "d"]).is_err());
         assert!(run(&["--database-url", "x", "--data", "d", "--rows", "5"]).is_err());
+    }
+
+    #[test]
+    fn parses_the_write_benchmark() {
+        let rows_of = |args: &[&str]| match run(args).unwrap() {
+            Command::Writes(args) => args.rows,
+            other => panic!("expected the write benchmark, got {other:?}"),
+        };
+        assert_eq!(
+            rows_of(&["writes", "--database-url", "x"]),
+            DEFAULT_WRITE_ROWS
+        );
+        assert_eq!(
+            rows_of(&["writes", "--database-url", "x", "--quick"]),
+            QUICK_WRITE_ROWS
+        );
+        assert_eq!(
+            rows_of(&["writes", "--database-url", "x", "--quick", "--rows=7"]),
+            7
+        );
+        assert!(run(&["writes", "--database-url", "x", "--data", "d"]).is_err());
+        assert!(run(&["writes"]).is_err());
     }
 }

@@ -11,6 +11,9 @@
 //! table that counts the shares, checks every answer against the ones computed in memory
 //! from the CSV files and the shares, and writes the result files, a markdown table and the
 //! plans of the library's statements.
+//!
+//! `policies` (see [`policies`]) and `writes` (see [`writes`]) are benchmarks of their own,
+//! on tables they make without the data set.
 
 mod answers;
 mod args;
@@ -28,6 +31,7 @@ mod report;
 mod rng;
 mod shares;
 mod timing;
+mod writes;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -73,6 +77,7 @@ async fn main() -> ExitCode {
         }
         Ok(Command::Run(args)) => exit_code(run(&args).await),
         Ok(Command::Policies(args)) => exit_code(policies::run(&args).await),
+        Ok(Command::Writes(args)) => exit_code(writes::run(&args).await),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(2)

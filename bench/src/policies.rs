@@ -28,7 +28,7 @@ use crate::args::PolicyArgs;
 use crate::db;
 use crate::error::{BenchError, Context, Result};
 use crate::load::{self, Cell, Rows, Sink};
-use crate::report::utc_now;
+use crate::report::{utc_now, write_files};
 use crate::rng::Rng;
 use crate::timing::{Item, Measured, Runner, Stats};
 use crate::{Plans, QUICK_RUNS, RUNS, progress, write_plans};
@@ -777,17 +777,16 @@ pub async fn run(args: &PolicyArgs) -> Result<bool> {
         "counts": counted(&counts[0]),
         "differences": found,
     });
-    for (name, text) in [
-        (format!("policies-{slug}.md"), markdown),
-        (
-            format!("policies-{slug}.json"),
-            serde_json::to_string_pretty(&result).expect("JSON values serialize"),
-        ),
-    ] {
-        let path = args.out.join(name);
-        fs::write(&path, text).context(format!("write {}", path.display()))?;
-        println!("wrote {}", path.display());
-    }
+    write_files(
+        &args.out,
+        [
+            (format!("policies-{slug}.md"), markdown),
+            (
+                format!("policies-{slug}.json"),
+                serde_json::to_string_pretty(&result).expect("JSON values serialize"),
+            ),
+        ],
+    )?;
     let plans: Plans = vec![
         ("policy_first_page".to_owned(), pages[0].statements.clone()),
         ("policy_count".to_owned(), counts[0].statements.clone()),

@@ -93,6 +93,16 @@ pub struct Run<'a> {
     pub differences: Vec<String>,
 }
 
+/// Writes each `(file name, text)` into `out`, printing the path written.
+pub fn write_files(out: &Path, files: impl IntoIterator<Item = (String, String)>) -> Result<()> {
+    for (name, text) in files {
+        let path = out.join(name);
+        fs::write(&path, text).context(format!("write {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn utc_now() -> String {
     let secs = SystemTime::now()

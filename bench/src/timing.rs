@@ -4,6 +4,10 @@
 //! The warm-up runs on a clone of the connection that records every statement, so each
 //! call is also checked to be exactly one statement, and the statement of the first item of
 //! each kind is kept for its plan.
+//!
+//! Writes are timed otherwise, since each call writes a row of its own: a few untimed
+//! rounds first (the statements of the first call kept, however many), then one timed
+//! call per engine per round, the engines in turns as for reads.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -94,6 +98,24 @@ pub struct Measured<A> {
     pub statements: BTreeMap<String, Statement>,
 }
 
+/// What timing one way of writing gave.
+pub struct Written<A> {
+    /// The answer of every call, the warm-ups' first.
+    pub answers: Vec<A>,
+    /// The timings of the timed calls.
+    pub stats: Stats,
+    /// The time of all timed calls together, in milliseconds.
+    pub total_ms: f64,
+    /// The statements of the first warm-up call, in order.
+    pub statements: Vec<Statement>,
+}
+
+/// The engines' order in round `round` of `engines`: each in turn, the first rotating from
+/// round to round.
+fn turns(round: usize, engines: usize) -> impl Iterator<Item = usize> {
+    (0..engines).map(move |turn| (round + turn) % engines)
+}
+
 /// Times calls on one connection, with the warm-up on a recording clone of it.
 pub struct Runner {
     db: DatabaseConnection,
@@ -182,8 +204,7 @@ impl Runner {
                 answers[index].push(answer);
             }
             for round in 0..self.runs {
-                for turn in 0..engines.len() {
-                    let index = (round + turn) % engines.len();
+                for index in turns(round, engines.len()) {
                     let start = Instant::now();
                     call(&self.db, item, engines[index])
                         .await
@@ -203,11 +224,73 @@ impl Runner {
             })
             .collect())
     }
+
+    /// Times several ways of writing (`engines`): `warm_ups` untimed rounds of one call
+    /// each on the recording connection, keeping the statements of each engine's first
+    /// call, then `count` timed rounds, the engines taking turns as in
+    /// [`measure_together`](Self::measure_together). A write may run any number of
+    /// statements. `call` is given the call's number, unique per engine (the warm-ups
+    /// first), so that every call can write a row of its own. `name` names the writes in
+    /// messages and is the kind of their timings.
+    pub async fn measure_writes<E: Copy, A>(
+        &self,
+        name: &str,
+        engines: &[E],
+        warm_ups: usize,
+        count: usize,
+        call: impl AsyncFn(&DatabaseConnection, usize, E) -> Result<A>,
+    ) -> Result<Vec<Written<A>>> {
+        let mut answers: Vec<Vec<A>> = engines.iter().map(|_| Vec::new()).collect();
+        let mut samples: Vec<Vec<(String, f64)>> = engines.iter().map(|_| Vec::new()).collect();
+        let mut statements: Vec<Vec<Statement>> = engines.iter().map(|_| Vec::new()).collect();
+        for number in 0..warm_ups + count {
+            let timed = number >= warm_ups;
+            for index in turns(number, engines.len()) {
+                let context = || format!("{name}, call {number}");
+                let answer = if timed {
+                    let start = Instant::now();
+                    let answer = call(&self.db, number, engines[index])
+                        .await
+                        .map_err(|err| err.context(context()))?;
+                    samples[index].push((name.to_owned(), start.elapsed().as_secs_f64() * 1000.0));
+                    answer
+                } else {
+                    self.take_log();
+                    let answer = call(&self.recording, number, engines[index])
+                        .await
+                        .map_err(|err| err.context(context()))?;
+                    let log = self.take_log();
+                    if number == 0 {
+                        statements[index] = log;
+                    }
+                    answer
+                };
+                answers[index].push(answer);
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .zip(samples)
+            .zip(statements)
+            .map(|((answers, samples), statements)| Written {
+                answers,
+                total_ms: samples.iter().map(|(_, ms)| ms).sum(),
+                stats: Stats::of(&samples),
+                statements,
+            })
+            .collect())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_engine_leads_a_round_in_turn() {
+        let rounds: Vec<Vec<usize>> = (0..4).map(|round| turns(round, 3).collect()).collect();
+        assert_eq!(rounds, [[0, 1, 2], [1, 2, 0], [2, 0, 1], [0, 1, 2]]);
+    }
 
     #[test]
     fn median_p95_and_kinds() {
