@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, UnionType};
 use sea_orm::{
     Condition, ConnectionTrait, DbBackend, DbErr, TransactionSession, TransactionTrait, Value,
 };
@@ -277,36 +277,39 @@ pub(crate) async fn apply<E: OwnedEntity>(
 ) -> Result<(), OwnershipError> {
     let identity = Identity::current();
     let backend = txn.get_database_backend();
-    let select = Query::select()
-        .column(Column::Level)
-        .expr(
-            identity
-                .user_key()
-                .select(Expr::col(Column::TargetUserId), backend),
-        )
-        .expr(
-            identity
-                .group_key()
-                .select(Expr::col(Column::TargetGroupId), backend),
-        )
-        .from(Entity)
-        .cond_where(
-            Condition::all()
-                .add(
-                    Condition::any()
-                        .add(Expr::col(Column::OwnerUserId).eq(Value::from(user)))
-                        .add(
-                            Expr::col(Column::OwnerGroupId)
-                                .in_subquery(identity.groups_of(user, "membership")),
-                        ),
-                )
-                .add(
+    // One arm per owner column, so each probes its own index (an `OR` of the two would
+    // read the whole table); a template has one owner, so no row comes twice.
+    let arm = |owner: Expr| {
+        Query::select()
+            .column(Column::Level)
+            .expr(
+                identity
+                    .user_key()
+                    .select(Expr::col(Column::TargetUserId), backend),
+            )
+            .expr(
+                identity
+                    .group_key()
+                    .select(Expr::col(Column::TargetGroupId), backend),
+            )
+            .from(Entity)
+            .cond_where(
+                Condition::all().add(owner).add(
                     Condition::any()
                         .add(Expr::col(Column::ModelName).is_null())
                         .add(Expr::col(Column::ModelName).eq(E::MODEL_NAME)),
                 ),
-        )
-        .to_owned();
+            )
+            .to_owned()
+    };
+    let select =
+        arm(Expr::col(Column::OwnerUserId).eq(Value::from(user)))
+            .union(
+                UnionType::All,
+                arm(Expr::col(Column::OwnerGroupId)
+                    .in_subquery(identity.groups_of(user, "membership"))),
+            )
+            .to_owned();
     let (mut to_users, mut to_groups) = (BTreeSet::new(), BTreeSet::new());
     let grant = |level: Level, rows: &mut BTreeSet<_>, grantee: Key| {
         for name in level.names::<E>() {
