@@ -81,6 +81,47 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
+    /// Writes one account, active users who are neither staff nor superusers, and
+    /// `profiles` (profile id, user id) in that account.
+    pub async fn write_account_members(
+        &self,
+        (account, account_name): (i64, &str),
+        users: &[(i64, String)],
+        profiles: &[(i64, i64)],
+    ) -> Result<()> {
+        self.write(Rows {
+            table: "ownership_user",
+            columns: &["id", "username", "is_active", "is_staff", "is_superuser"],
+            rows: Box::new(users.iter().map(|(id, name)| {
+                vec![
+                    Cell::Int(*id),
+                    Cell::Text(name),
+                    Cell::Bool(true),
+                    Cell::Bool(false),
+                    Cell::Bool(false),
+                ]
+            })),
+        })
+        .await?;
+        self.write(Rows {
+            table: "ownership_account",
+            columns: &["id", "name"],
+            rows: Box::new(std::iter::once(vec![
+                Cell::Int(account),
+                Cell::Text(account_name),
+            ])),
+        })
+        .await?;
+        self.write(Rows {
+            table: "ownership_user_profile",
+            columns: &["id", "user_id", "account_id"],
+            rows: Box::new(profiles.iter().map(move |&(profile, user)| {
+                vec![Cell::Int(profile), Cell::Int(user), Cell::Int(account)]
+            })),
+        })
+        .await
+    }
+
     /// Writes `rows`.
     pub async fn write(&self, rows: Rows<'_>) -> Result<()> {
         let table = rows.table;

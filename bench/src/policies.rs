@@ -512,39 +512,8 @@ async fn load(
         )
         .collect();
     let sink = Sink::open(db).await?;
-    sink.write(Rows {
-        table: "ownership_user",
-        columns: &["id", "username", "is_active", "is_staff", "is_superuser"],
-        rows: Box::new(usernames.iter().map(|(id, name)| {
-            vec![
-                Cell::Int(*id),
-                Cell::Text(name),
-                Cell::Bool(true),
-                Cell::Bool(false),
-                Cell::Bool(false),
-            ]
-        })),
-    })
-    .await?;
-    sink.write(Rows {
-        table: "ownership_account",
-        columns: &["id", "name"],
-        rows: Box::new(std::iter::once(vec![
-            Cell::Int(OWNER),
-            Cell::Text("owners"),
-        ])),
-    })
-    .await?;
-    sink.write(Rows {
-        table: "ownership_user_profile",
-        columns: &["id", "user_id", "account_id"],
-        rows: Box::new(std::iter::once(vec![
-            Cell::Int(OWNER),
-            Cell::Int(OWNER),
-            Cell::Int(OWNER),
-        ])),
-    })
-    .await?;
+    sink.write_account_members((OWNER, "owners"), &usernames, &[(OWNER, OWNER)])
+        .await?;
     sink.write(Rows {
         table: "parcel",
         columns: &["id", "user_profile_id", "name", "organization", "project"],

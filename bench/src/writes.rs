@@ -232,35 +232,11 @@ async fn load_identity(db: &DatabaseConnection) -> Result<()> {
         .chain(CONTROL_GROUPS.map(|group| (CONTROL, group)))
         .collect();
     let sink = Sink::open(db).await?;
-    sink.write(Rows {
-        table: "ownership_user",
-        columns: &["id", "username", "is_active", "is_staff", "is_superuser"],
-        rows: Box::new(users.iter().map(|(id, name)| {
-            vec![
-                Cell::Int(*id),
-                Cell::Text(name),
-                Cell::Bool(true),
-                Cell::Bool(false),
-                Cell::Bool(false),
-            ]
-        })),
-    })
-    .await?;
-    sink.write(Rows {
-        table: "ownership_account",
-        columns: &["id", "name"],
-        rows: Box::new(iter::once(vec![Cell::Int(ACCOUNT), Cell::Text("writers")])),
-    })
-    .await?;
-    sink.write(Rows {
-        table: "ownership_user_profile",
-        columns: &["id", "user_id", "account_id"],
-        rows: Box::new(
-            [CREATOR, CONTROL]
-                .into_iter()
-                .map(|user| vec![Cell::Int(user), Cell::Int(user), Cell::Int(ACCOUNT)]),
-        ),
-    })
+    sink.write_account_members(
+        (ACCOUNT, "writers"),
+        &users,
+        &[(CREATOR, CREATOR), (CONTROL, CONTROL)],
+    )
     .await?;
     sink.write(Rows {
         table: "ownership_group",
