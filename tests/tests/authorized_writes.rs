@@ -28,6 +28,7 @@ on_every_backend!(
     rows_keyed_by_uuid_are_written_alike,
     grants_on_many_rows_cost_the_statements_of_one,
     a_delete_by_a_grant_needs_the_delete_permission_too,
+    scoped_bulk_writes_reach_the_rows_update_as_may,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -511,4 +512,54 @@ async fn a_delete_by_a_grant_needs_the_delete_permission_too(db: &DatabaseConnec
     document::Entity::delete_as(db, &r1, edited)
         .await
         .expect("the owner deletes");
+}
+
+async fn scoped_bulk_writes_reach_the_rows_update_as_may(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let outsider = world::user(db, "outsider", Role::Regular).await;
+    grant(
+        db,
+        "change",
+        &Target::object::<document::Entity>(w.s_r2),
+        &Grantees::users([uid(outsider)]),
+    )
+    .await
+    .expect("grant");
+    let every_row = [w.s_sa, w.s_a1, w.s_r1, w.s_r2];
+    for user in [w.sa, w.a1, w.r1, w.r2, outsider] {
+        let subject = load(db, user).await;
+        let mut written_as = Vec::new();
+        for id in every_row {
+            let body = format!("as {user}");
+            if with_body(db, id, &body)
+                .await
+                .update_as(db, &subject)
+                .await
+                .is_ok()
+            {
+                written_as.push(id);
+            }
+        }
+        let bulk = format!("bulk {user}");
+        document::Entity::update_many()
+            .col_expr(
+                document::Column::Body,
+                sea_orm::sea_query::Expr::value(bulk.clone()),
+            )
+            .with_ownership_permission_for(&subject)
+            .exec(db)
+            .await
+            .expect("a scoped bulk update");
+        let mut written_in_bulk: Vec<i64> = document::Entity::find()
+            .filter(document::Column::Body.eq(bulk))
+            .all(db)
+            .await
+            .expect("read")
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+        written_in_bulk.sort_unstable();
+        written_as.sort_unstable();
+        assert_eq!(written_in_bulk, written_as, "user {user}");
+    }
 }
