@@ -6,9 +6,10 @@
 //! capability shares, keyed by their database ids (shares by their uuids), and the time of
 //! the subjects' clock. Each rule is one method, with the rule it implements quoted in its
 //! doc comment; the answers are plain sets, computed by walking the world, never by
-//! building SQL. A subject is a [`Who`]: its user id (`None` is anonymous, and an id with no
-//! user is a user that no longer exists), which of the users ever given that id it was
-//! loaded for, and the whole-model grants it held when loaded.
+//! building SQL. The writes a subject makes (rule 9) are decided from those sets, and
+//! applied to the world when allowed. A subject is a [`Who`]: its user id (`None` is
+//! anonymous, and an id with no user is a user that no longer exists), which of the users
+//! ever given that id it was loaded for, and the whole-model grants it held when loaded.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -103,6 +104,45 @@ impl Model {
     pub fn manage_permission(self) -> &'static str {
         "change"
     }
+
+    /// Rule 8: the entity's "delete permission" (README: `#[owned(delete = "..")]`,
+    /// default `delete`).
+    pub fn delete_permission(self) -> &'static str {
+        "delete"
+    }
+
+    /// Rule 8: "Levels: `view`; `edit` gives view and edit; `all` gives view, edit and
+    /// delete (the entity's read, manage and delete permission names)", each name once.
+    pub fn level_names(self, level: Level) -> Vec<&'static str> {
+        let all = [
+            self.read_permission(),
+            self.manage_permission(),
+            self.delete_permission(),
+        ];
+        let count = match level {
+            Level::View => 1,
+            Level::Edit => 2,
+            Level::All => 3,
+        };
+        let mut names: Vec<&'static str> = Vec::new();
+        for name in &all[..count] {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+/// Rule 8: django-object-acl's levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// `view`.
+    View,
+    /// `edit`: view and edit.
+    Edit,
+    /// `all`: view, edit and delete.
+    All,
 }
 
 /// A user's flags.
@@ -401,6 +441,11 @@ impl World {
             .flat_map(|rows| rows.iter().map(|(&id, row)| (id, row)))
     }
 
+    /// A row of a model, if it exists.
+    pub fn row(&self, model: Model, id: i64) -> Option<&Row> {
+        self.rows.get(&model).and_then(|rows| rows.get(&id))
+    }
+
     /// The ids of a model's rows.
     pub fn ids_of(&self, model: Model) -> BTreeSet<i64> {
         self.rows_of(model).map(|(id, _)| id).collect()
@@ -474,8 +519,14 @@ impl World {
     /// manage permission (default `change`), on that object, model-wide (NULL object) or
     /// globally (NULL model name and NULL object), or through an unexpired share (rule 6)."
     pub fn manage(&self, who: &Who, model: Model) -> BTreeSet<i64> {
-        let mut rows = self.managed_in_own_right(who, model);
-        rows.extend(self.shared_rows(who, model, &[model.manage_permission()], true));
+        self.managed_by(who, model, model.manage_permission())
+    }
+
+    /// Rule 2 with the permission `name` in place of the manage permission: ownership,
+    /// grants of `name` and unexpired shares holding it.
+    fn managed_by(&self, who: &Who, model: Model, name: &str) -> BTreeSet<i64> {
+        let mut rows = self.in_own_right(who, model, name);
+        rows.extend(self.shared_rows(who, model, &[name], true));
         rows
     }
 
@@ -484,17 +535,24 @@ impl World {
     /// may share it"; a share that lets its receiver manage the row is passed on instead,
     /// within its depths ("A receiver ... may pass it on").
     pub fn managed_in_own_right(&self, who: &Who, model: Model) -> BTreeSet<i64> {
+        self.in_own_right(who, model, model.manage_permission())
+    }
+
+    /// Rule 2 without its shares, with the permission `name` in place of the manage
+    /// permission.
+    fn in_own_right(&self, who: &Who, model: Model, name: &str) -> BTreeSet<i64> {
         let Some((user, flags)) = self.entitled(who) else {
             return BTreeSet::new();
         };
-        let model_wide = who.claims(&[model.manage_permission()], model);
+        let model_wide = who.claims(&[name], model);
         self.rows_of(model)
-            .filter(|&(id, row)| self.manages(who, user, flags, model, id, row, model_wide))
+            .filter(|&(id, row)| self.manages(who, user, flags, model, id, row, name, model_wide))
             .map(|(id, _)| id)
             .collect()
     }
 
-    /// Whether `user` manages the row; `model_wide`: whether its whole-model grants count.
+    /// Whether `user` manages the row by ownership or holds `name` on it (the manage
+    /// permission, for rule 2); `model_wide`: whether its whole-model grants count.
     #[allow(clippy::too_many_arguments)]
     fn manages(
         &self,
@@ -504,16 +562,26 @@ impl World {
         model: Model,
         id: i64,
         row: &Row,
+        name: &str,
         model_wide: bool,
     ) -> bool {
-        let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
+        self.may_own_as(who, user, flags, row.owner)
+            || self.holds(user, name, model, id, true, model_wide)
+    }
+
+    /// Rule 2's ownership part, for the entitled `user` with `flags`: whether it manages
+    /// the rows of the profile `owner` as superuser, as staff of the owner's account or as
+    /// their owner. Rule 0: "The ownership branches need at least one profile". README: a
+    /// superuser may own rows of "any existing profile": one that does not exist is no
+    /// one's.
+    fn may_own_as(&self, who: &Who, user: i64, flags: User, owner: i64) -> bool {
+        let Some(owner_account) = self.profiles.get(&owner).map(|p| p.account) else {
+            return false;
+        };
         let by_ownership = who.has_profiles
-            && ((flags.is_staff
-                && owner_account.is_some_and(|a| self.accounts_of(user).contains(&a)))
-                || self.profiles_of(user).contains(&row.owner));
-        flags.is_superuser
-            || by_ownership
-            || self.holds(user, model.manage_permission(), model, id, true, model_wide)
+            && ((flags.is_staff && self.accounts_of(user).contains(&owner_account))
+                || self.profiles_of(user).contains(&owner));
+        flags.is_superuser || by_ownership
     }
 
     /// Rule 3: "`with_read_permission_for(s)`: superuser: everything. Otherwise the union
@@ -544,7 +612,16 @@ impl World {
                 let owner = self.owner_user(row.owner);
                 let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
                 flags.is_superuser
-                    || self.manages(who, user, flags, model, id, row, model_wide)
+                    || self.manages(
+                        who,
+                        user,
+                        flags,
+                        model,
+                        id,
+                        row,
+                        model.manage_permission(),
+                        model_wide,
+                    )
                     || (has_profile
                         && owner.is_some_and(|o| o.is_staff)
                         && owner_account.is_some_and(|a| accounts.contains(&a)))
@@ -805,11 +882,9 @@ impl World {
     }
 
     /// `share`: rule 6, "A subject who may manage an object (rule 2) may share it with an
-    /// agent", in its own right ([`World::managed_in_own_right`]); rule 9, "A row the
-    /// subject may not read is `NotFound`; one it may read but not manage is
-    /// `PermissionDenied`; nothing is written in either case"; "One share per (origin,
-    /// receiver, object)": a first share has no origin. On success the share to add, made
-    /// by the subject's user (see [`World::add_share`]).
+    /// agent", in its own right (see [`World::check_managed_in_own_right`]); "One share per
+    /// (origin, receiver, object)": a first share has no origin. On success the share to
+    /// add, made by the subject's user (see [`World::add_share`]).
     pub fn share(
         &self,
         who: &Who,
@@ -818,16 +893,7 @@ impl World {
         ask: &ShareAsk,
     ) -> Result<Share, Refusal> {
         self.check_expiry(ask)?;
-        if !self.ids_of(model).contains(&id) {
-            return Err(Refusal::NotFound);
-        }
-        if !self.managed_in_own_right(who, model).contains(&id) {
-            return Err(if self.can_read(who, model, id) {
-                Refusal::PermissionDenied
-            } else {
-                Refusal::NotFound
-            });
-        }
+        self.check_managed_in_own_right(who, model, &BTreeSet::from([id]))?;
         let (emitter, _) = self.entitled(who).expect("who manages a row is entitled");
         let root = model
             .root_grants()
@@ -1351,18 +1417,183 @@ impl World {
     /// `update_owned` moving a row to another owner: "renaming onto, or moving to an owner
     /// with, a taken name is a typed error"; the owner must be an existing profile.
     pub fn transfer(&mut self, model: Model, id: i64, to: i64) -> Result<(), Refusal> {
-        if !self.profiles.contains_key(&to) {
-            return Err(Refusal::NoSuchProfile(to));
-        }
         let name = self.rows[&model][&id].name.clone();
-        if self.name_taken(model, to, &name, Some(id)) {
-            return Err(Refusal::DuplicateName { owner: to, name });
+        self.rewrite(model, id, Row { owner: to, name })
+    }
+
+    /// Whether `row` may be stored as the row `except` of `model`, or as a new row: the
+    /// owner must be an existing profile, and invariant: "Unique (owner, name) is enforced
+    /// by the database. A duplicate is a typed error that names the conflict."
+    fn check_storable(&self, model: Model, row: &Row, except: Option<i64>) -> Result<(), Refusal> {
+        if !self.profiles.contains_key(&row.owner) {
+            return Err(Refusal::NoSuchProfile(row.owner));
         }
-        self.rows
+        if self.name_taken(model, row.owner, &row.name, except) {
+            return Err(Refusal::DuplicateName {
+                owner: row.owner,
+                name: row.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Replaces the existing row `id` of `model` by `row`, if it may be stored (see
+    /// [`World::check_storable`]).
+    fn rewrite(&mut self, model: Model, id: i64, row: Row) -> Result<(), Refusal> {
+        self.check_storable(model, &row, Some(id))?;
+        *self
+            .rows
             .get_mut(&model)
             .and_then(|rows| rows.get_mut(&id))
-            .expect("the row exists")
-            .owner = to;
+            .expect("the row exists") = row;
         Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Authorized writes (rule 9)
+    // -----------------------------------------------------------------------------------
+
+    /// Rule 9: "`insert_as(s, row)` succeeds only if `s` may manage the new row (its owner
+    /// is one of `s`'s profiles; for staff, any profile of `s`'s accounts; anything for a
+    /// superuser)", any existing profile (see [`World::may_own_as`]); a new row has no
+    /// grant, so only the ownership part of rule 2 counts, for an entitled subject (rule 0).
+    pub fn may_own(&self, who: &Who, owner: i64) -> bool {
+        self.entitled(who)
+            .is_some_and(|(user, flags)| self.may_own_as(who, user, flags, owner))
+    }
+
+    /// Rule 9: "A row the subject may not read is `NotFound`; one it may read but not
+    /// manage is `PermissionDenied`".
+    fn refusal(&self, who: &Who, model: Model, id: i64) -> Refusal {
+        if self.can_read(who, model, id) {
+            Refusal::PermissionDenied
+        } else {
+            Refusal::NotFound
+        }
+    }
+
+    /// Rule 9: "granting, revoking and sharing on an object need `s` to manage it" in its
+    /// own right ([`World::managed_in_own_right`]): the first of `ids` (ascending) it does
+    /// not manage so is refused (see [`World::refusal`]).
+    pub fn check_managed_in_own_right(
+        &self,
+        who: &Who,
+        model: Model,
+        ids: &BTreeSet<i64>,
+    ) -> Result<(), Refusal> {
+        let managed = self.managed_in_own_right(who, model);
+        match ids.iter().find(|id| !managed.contains(id)) {
+            Some(&id) => Err(self.refusal(who, model, id)),
+            None => Ok(()),
+        }
+    }
+
+    /// `insert_as`: rule 9 (see [`World::may_own`]), "nothing is written" when refused;
+    /// then the row must be storable (see [`World::check_storable`]). On success the row
+    /// to add under the id the database gives it ([`World::add_row`]).
+    pub fn insert_as(
+        &self,
+        who: &Who,
+        model: Model,
+        owner: i64,
+        name: &str,
+    ) -> Result<Row, Refusal> {
+        if !self.may_own(who, owner) {
+            return Err(Refusal::PermissionDenied);
+        }
+        let row = Row {
+            owner,
+            name: name.to_owned(),
+        };
+        self.check_storable(model, &row, None)?;
+        Ok(row)
+    }
+
+    /// `update_as`: rule 9, "`update_as` and `delete_as` change a row only if `s` may
+    /// manage it" (rule 2, shares included); "changing a row's owner needs `s` to manage it
+    /// under both owners", as it would a new row ([`World::may_own`]); giving the row the
+    /// owner it has changes no owner. Then the row must be storable. Applied when allowed.
+    pub fn update_as(
+        &mut self,
+        who: &Who,
+        model: Model,
+        id: i64,
+        owner: Option<i64>,
+        name: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let Some(row) = self.row(model, id).cloned() else {
+            return Err(Refusal::NotFound);
+        };
+        let moved = owner.filter(|&owner| owner != row.owner);
+        if !self.can_manage(who, model, id) || moved.is_some_and(|to| !self.may_own(who, to)) {
+            return Err(self.refusal(who, model, id));
+        }
+        let changed = Row {
+            owner: owner.unwrap_or(row.owner),
+            name: name.map_or(row.name, str::to_owned),
+        };
+        self.rewrite(model, id, changed)
+    }
+
+    /// Rule 9: "`update_as` and `delete_as` change a row only if `s` may manage it";
+    /// README: "`delete_as` asks the delete permission beside (`#[owned(delete = "..")]`,
+    /// default `delete`), held the same way: ownership gives both, a grantee needs both
+    /// names (django-object-acl's `all` level; `edit` writes but does not delete), in one
+    /// `DELETE` whose `WHERE` holds both scopes": rule 2, and rule 2 with the delete
+    /// permission in place of the manage permission.
+    pub fn deletable(&self, who: &Who, model: Model) -> BTreeSet<i64> {
+        let deleting = self.managed_by(who, model, model.delete_permission());
+        self.manage(who, model)
+            .into_iter()
+            .filter(|id| deleting.contains(id))
+            .collect()
+    }
+
+    /// `delete_as`: a row is deleted only if it is [deletable](World::deletable), with its
+    /// grants and shares ([`World::delete_objects`]).
+    pub fn delete_as(&mut self, who: &Who, model: Model, id: i64) -> Result<(), Refusal> {
+        if !self.deletable(who, model).contains(&id) {
+            return Err(self.refusal(who, model, id));
+        }
+        self.delete_objects(model, &BTreeSet::from([id]));
+        Ok(())
+    }
+
+    /// `grant_as` (one name) and `grant_level_as` (a level's names): rule 9 (see
+    /// [`World::check_managed_in_own_right`]), then [`World::grant`] of each name on the
+    /// rows `ids`, all or nothing.
+    pub fn grant_as(
+        &mut self,
+        who: &Who,
+        model: Model,
+        names: &[&str],
+        ids: &BTreeSet<i64>,
+        users: &BTreeSet<i64>,
+        groups: &BTreeSet<i64>,
+    ) -> Result<(), Vec<Refusal>> {
+        self.check_managed_in_own_right(who, model, ids)
+            .map_err(|refusal| vec![refusal])?;
+        let target = Target::Objects(model, ids.clone());
+        let mut granted = self.clone();
+        for name in names {
+            granted.grant(name, &target, users, groups)?;
+        }
+        *self = granted;
+        Ok(())
+    }
+
+    /// `revoke_as`: rule 9 (see [`World::check_managed_in_own_right`]), then
+    /// [`World::revoke`] on the rows `ids`. Returns how many grants went.
+    pub fn revoke_as(
+        &mut self,
+        who: &Who,
+        model: Model,
+        name: &str,
+        ids: &BTreeSet<i64>,
+        users: &BTreeSet<i64>,
+        groups: &BTreeSet<i64>,
+    ) -> Result<u64, Refusal> {
+        self.check_managed_in_own_right(who, model, ids)?;
+        Ok(self.revoke(name, &Target::Objects(model, ids.clone()), users, groups))
     }
 }

@@ -1,7 +1,7 @@
 //! Random worlds for the oracle suite: a proptest [`Strategy`] generating accounts, users,
-//! profiles, groups, owned rows and grants, followed by a few operations (shares among
-//! them) and moves of the subjects' clock, and the code writing a generated world to a
-//! database through the public API.
+//! profiles, groups, owned rows and grants, followed by a few operations (shares and
+//! authorized writes among them) and moves of the subjects' clock, and the code writing a
+//! generated world to a database through the public API.
 //!
 //! Generated entities are numbered from 0 in creation order; [`write_world`] maps those
 //! numbers to the ids the database gave them and returns the oracle's copy of the world.
@@ -15,7 +15,7 @@ use proptest::sample::Index;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, Set};
 
 use crate::entities::{document, note, shared_doc, uuid_doc};
-use crate::oracle::{self, Model, Power, Row};
+use crate::oracle::{self, Level, Model, Power, Row};
 use crate::world::{self, Flags, gid, note_id, uid, uuid_doc_id};
 
 /// The permission names grants draw from.
@@ -230,6 +230,8 @@ pub enum GenOp {
     },
     /// Shares made, passed on and revoked, one after the other.
     Shares(Vec<GenShareOp>),
+    /// Authorized writes (rule 9), one after the other.
+    Writes(Vec<GenWrite>),
 }
 
 /// Who a share is to, drawn before the world is known.
@@ -244,14 +246,120 @@ pub enum AgentChoice {
     Anyone,
 }
 
-/// Who makes a share operation: one of the subjects of the step.
+/// Who makes a share operation or an authorized write: one of the subjects of the step.
 #[derive(Clone, Copy, Debug)]
 pub enum ActorChoice {
     /// Picked among the subjects the oracle expects to be allowed (a manager of the row,
-    /// a receiver of the share, its emitter), or among all when there is none.
+    /// a receiver of the share, its emitter, one who may own the new row), or among all
+    /// when there is none.
     Allowed(Index),
     /// Picked among all subjects.
     Any(Index),
+}
+
+/// The owner profile an authorized write gives a row, drawn before the world is known.
+#[derive(Clone, Copy, Debug)]
+pub enum OwnerChoice {
+    /// Picked among the existing profiles the oracle expects the actor may own rows of, or
+    /// among every profile ever created when there is none.
+    Ownable(Index),
+    /// Picked among the profiles the actor's user holds now (which a snapshot loaded
+    /// before may not know), or among every profile ever created when there is none.
+    Actors(Index),
+    /// Picked among every profile ever created, deleted ones included.
+    Any(Index),
+}
+
+/// The name an authorized write gives a row, drawn before the world is known.
+#[derive(Clone, Copy, Debug)]
+pub enum NameChoice {
+    /// One of [`ROW_NAMES`], by index.
+    Any(usize),
+    /// Picked among the names the row's owner already uses on that model (a duplicate), or
+    /// among [`ROW_NAMES`] when it uses none.
+    Taken(Index),
+}
+
+/// What `grant_as`, `grant_level_as` or `revoke_as` changes.
+#[derive(Clone, Copy, Debug)]
+pub enum GenGrantChange {
+    /// `grant_as` of one of [`NAMES`], by index.
+    Grant(usize),
+    /// `grant_level_as` of a level.
+    Level(Level),
+    /// `revoke_as` of one of [`NAMES`], by index, whether granted or not.
+    Revoke(usize),
+    /// `revoke_as` of one of the grants that exist on a row of the model (its name, its row
+    /// and its grantee), or nothing when there is none.
+    RevokeExisting(Index),
+}
+
+/// An authorized write (rule 9) on a model by one of the step's subjects; its rows are
+/// picked among all rows ever created, so some name deleted ones.
+#[derive(Clone, Debug)]
+pub enum GenWrite {
+    /// `insert_as` of a new row.
+    Insert {
+        /// The model.
+        model: Model,
+        /// The row's owner.
+        owner: OwnerChoice,
+        /// The name.
+        name: NameChoice,
+        /// Who inserts: allowed if it may own some existing profile.
+        actor: ActorChoice,
+    },
+    /// `update_as` of a row, renamed and/or moved to another owner (or neither).
+    Update {
+        /// The model.
+        model: Model,
+        /// The row.
+        row: Index,
+        /// A new name, if any.
+        name: Option<NameChoice>,
+        /// A new owner, if any.
+        owner: Option<OwnerChoice>,
+        /// Who updates: allowed if it manages the row.
+        actor: ActorChoice,
+    },
+    /// `delete_as` of a row.
+    Delete {
+        /// The model.
+        model: Model,
+        /// The row.
+        row: Index,
+        /// Who deletes: allowed if it may delete the row (manage it and hold its delete
+        /// permission alike).
+        actor: ActorChoice,
+    },
+    /// `grant_as`, `grant_level_as` or `revoke_as` on a few rows for a few users (the
+    /// deleted one among them) and groups.
+    Grants {
+        /// The model.
+        model: Model,
+        /// What changes.
+        change: GenGrantChange,
+        /// The rows.
+        rows: Vec<Index>,
+        /// The users.
+        users: Vec<Index>,
+        /// The groups.
+        groups: Vec<Index>,
+        /// Who grants or revokes: allowed if it manages every row in its own right.
+        actor: ActorChoice,
+    },
+}
+
+impl GenWrite {
+    /// The model written.
+    pub fn model(&self) -> Model {
+        match self {
+            GenWrite::Insert { model, .. }
+            | GenWrite::Update { model, .. }
+            | GenWrite::Delete { model, .. }
+            | GenWrite::Grants { model, .. } => *model,
+        }
+    }
 }
 
 /// The share a pass-on or revocation names.
@@ -521,6 +629,82 @@ pub fn op() -> impl Strategy<Value = GenOp> {
         2 => (any::<Index>(), any::<Index>())
             .prop_map(|(document, to)| GenOp::TransferDocument { document, to }),
         8 => prop::collection::vec(share_op(3, 4, 2), 1..=4).prop_map(GenOp::Shares),
+        8 => prop::collection::vec(write(), 1..=4).prop_map(GenOp::Writes),
+    ]
+}
+
+/// The models authorized writes go to: mostly documents, and `shared_doc`, whose shares
+/// let their receivers manage rows but not grant on them.
+fn write_model() -> impl Strategy<Value = Model> {
+    prop_oneof![
+        3 => Just(Model::Document),
+        1 => Just(Model::Note),
+        1 => Just(Model::UuidDoc),
+        2 => Just(Model::SharedDoc),
+    ]
+}
+
+fn owner_choice() -> impl Strategy<Value = OwnerChoice> {
+    prop_oneof![
+        4 => any::<Index>().prop_map(OwnerChoice::Ownable),
+        1 => any::<Index>().prop_map(OwnerChoice::Actors),
+        2 => any::<Index>().prop_map(OwnerChoice::Any),
+    ]
+}
+
+fn name_choice() -> impl Strategy<Value = NameChoice> {
+    prop_oneof![
+        3 => (0..ROW_NAMES.len()).prop_map(NameChoice::Any),
+        1 => any::<Index>().prop_map(NameChoice::Taken),
+    ]
+}
+
+fn grant_change() -> impl Strategy<Value = GenGrantChange> {
+    prop_oneof![
+        3 => (0..NAMES.len()).prop_map(GenGrantChange::Grant),
+        2 => prop_oneof![Just(Level::View), Just(Level::Edit), Just(Level::All)]
+            .prop_map(GenGrantChange::Level),
+        1 => (0..NAMES.len()).prop_map(GenGrantChange::Revoke),
+        2 => any::<Index>().prop_map(GenGrantChange::RevokeExisting),
+    ]
+}
+
+/// One authorized write: inserts, updates (renames, moves, both, or neither), deletes,
+/// and grants or revocations on rows.
+pub fn write() -> impl Strategy<Value = GenWrite> {
+    let indices =
+        |range: std::ops::RangeInclusive<usize>| prop::collection::vec(any::<Index>(), range);
+    let change = prop_oneof![
+        3 => name_choice().prop_map(|name| (Some(name), None)),
+        3 => owner_choice().prop_map(|owner| (None, Some(owner))),
+        1 => (name_choice(), owner_choice()).prop_map(|(name, owner)| (Some(name), Some(owner))),
+        1 => Just((None, None)),
+    ];
+    prop_oneof![
+        3 => (write_model(), owner_choice(), name_choice(), actor_choice()).prop_map(
+            |(model, owner, name, actor)| GenWrite::Insert { model, owner, name, actor }
+        ),
+        3 => (write_model(), any::<Index>(), change, actor_choice()).prop_map(
+            |(model, row, (name, owner), actor)| GenWrite::Update { model, row, name, owner, actor }
+        ),
+        2 => (write_model(), any::<Index>(), actor_choice())
+            .prop_map(|(model, row, actor)| GenWrite::Delete { model, row, actor }),
+        4 => (
+            write_model(),
+            grant_change(),
+            indices(1..=3),
+            indices(0..=2),
+            indices(0..=1),
+            actor_choice()
+        )
+            .prop_map(|(model, change, rows, users, groups, actor)| GenWrite::Grants {
+                model,
+                change,
+                rows,
+                users,
+                groups,
+                actor,
+            }),
     ]
 }
 

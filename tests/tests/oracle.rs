@@ -20,6 +20,17 @@
 //! be the oracle's, and the share tables must then hold exactly the oracle's shares, so a
 //! refused operation wrote nothing.
 //!
+//! The authorized writes (rule 9) are operations too, on every entity: `insert_as` (an
+//! owner the actor may own or not, a name its owner may already use), `update_as` (a
+//! rename, a move to another owner, both or neither), `delete_as`, and `grant_as`,
+//! `grant_level_as` and `revoke_as` on a few rows for a few users and groups, each by one
+//! of the step's subjects, mostly one the oracle expects to be allowed. Each outcome (the
+//! row written, how many grants went, or the kind of error: `NotFound`,
+//! `PermissionDenied`, `DuplicateName`, `UnknownUsers`, ...) must be the oracle's, and the
+//! tables (owned rows, grants, shares) must then hold exactly the oracle's world, so a
+//! refused write wrote nothing. The run prints how many share operations and writes ended
+//! each way.
+//!
 //! `OWNERSHIP_WORLDS` sets how many worlds each backend checks (default: 500 on SQLite, 100
 //! on PostgreSQL and MariaDB); `OWNERSHIP_WORKERS` spreads them over that many threads
 //! (default 1), each with its own database and seed. A disagreement fails with the shrunk
@@ -35,11 +46,11 @@ use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use ownership_core::entity::object_share;
 use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
-    Agent, CloneOptions, Grantees, HeldPermission, HolderIds, Key, ManualClock, ObjectRef,
-    OwnedActiveModelExt, OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts,
-    OwnershipError, OwnershipPages, OwnershipScopes, OwnershipShares, Permitted, ProfileId,
-    ScopePage, Share, ShareRequest, ShareScopes, Subject, Target, Uuid, grant, holders,
-    permissions_of, revoke,
+    Agent, AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, CloneOptions, Grantees,
+    HeldPermission, HolderIds, IdOf, Key, Level, ManualClock, ObjectRef, OwnedActiveModelExt,
+    OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
+    OwnershipScopes, OwnershipShares, Permitted, ProfileId, ScopePage, Share, ShareRequest,
+    ShareScopes, Subject, Target, Uuid, grant, holders, permissions_of, revoke,
 };
 use ownership_tests::app_identity;
 use ownership_tests::entities::{document, note, shared_doc, uuid_doc};
@@ -47,20 +58,22 @@ use ownership_tests::oracle::{
     self, Ask, Grantee, HoldersQuestion, Model, Power, Profile, Refusal, Row, ShareAsk, Who, World,
 };
 use ownership_tests::random_world::{
-    ActorChoice, AgentChoice, GenHolders, GenOp, GenShareOp, GenShareRequest, GenUser,
-    GranteeChoice, MODEL_NAMES, NAMES, ROW_NAMES, SHARE_NAMES, Scenario, ShareChoice, TargetChoice,
-    Written, clear, scenario, write_world,
+    ActorChoice, AgentChoice, GenGrantChange, GenHolders, GenOp, GenShareOp, GenShareRequest,
+    GenUser, GenWrite, GranteeChoice, MODEL_NAMES, NAMES, NameChoice, OwnerChoice, ROW_NAMES,
+    SHARE_NAMES, Scenario, ShareChoice, TargetChoice, Written, clear, scenario, write_world,
 };
 use ownership_tests::world::{self, gid, uid};
 use ownership_tests::world::{uuid_doc_handle, uuid_doc_id, walk_page_keys};
 use ownership_tests::{Backend, TestDb, count_from_env};
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+use sea_orm::ActiveValue::{NotSet, Unchanged};
 use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityName,
-    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set, SqlErr,
+    ActiveValue, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr,
+    EntityName, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, QueryTrait, Select, Set,
+    SqlErr,
 };
 
 /// The name lists every scenario asks `permitted_for` with, besides its two random ones.
@@ -117,6 +130,14 @@ fn the_oracle_names_the_entities_models_and_permissions() {
         assert_eq!(model.read_permission(), read);
         assert_eq!(model.manage_permission(), manage);
     }
+    for (model, delete) in [
+        (Model::Document, document::Entity::DELETE_PERMISSION),
+        (Model::Note, note::Entity::DELETE_PERMISSION),
+        (Model::UuidDoc, uuid_doc::Entity::DELETE_PERMISSION),
+        (Model::SharedDoc, shared_doc::Entity::DELETE_PERMISSION),
+    ] {
+        assert_eq!(model.delete_permission(), delete, "{model:?}");
+    }
     for (model, root) in [
         (Model::Document, document::Entity::SHARE_ROOT),
         (Model::Note, note::Entity::SHARE_ROOT),
@@ -134,19 +155,35 @@ struct Stats {
     subjects: AtomicU64,
     comparisons: AtomicU64,
     /// How many share operations ended each way ("share: Ok", "pass_on: NotFound", ...).
-    share_outcomes: Mutex<BTreeMap<String, u64>>,
+    share_outcomes: Outcomes,
+    /// How many authorized writes ended each way ("insert_as: Ok", "delete_as: NotFound",
+    /// ...).
+    write_outcomes: Outcomes,
 }
 
 impl Stats {
     fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
+}
 
-    fn share_outcome(&self, operation: &str, outcome: &str) {
-        let mut outcomes = self.share_outcomes.lock().expect("the share outcomes");
+/// How many operations of each kind ended each way.
+#[derive(Default)]
+struct Outcomes(Mutex<BTreeMap<String, u64>>);
+
+impl Outcomes {
+    fn record(&self, operation: &str, outcome: &str) {
+        let mut outcomes = self.0.lock().expect("the outcomes");
         *outcomes
             .entry(format!("{operation}: {outcome}"))
             .or_default() += 1;
+    }
+
+    /// "operation: outcome count" for each, in order.
+    fn summary(&self) -> String {
+        let outcomes = self.0.lock().expect("the outcomes");
+        let outcomes: Vec<String> = outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        outcomes.join(", ")
     }
 }
 
@@ -201,9 +238,14 @@ fn run(backend: Backend, default_worlds: u32) {
         stats.subjects.load(Ordering::Relaxed),
         stats.comparisons.load(Ordering::Relaxed)
     );
-    let outcomes = stats.share_outcomes.lock().expect("the share outcomes");
-    let outcomes: Vec<String> = outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!("oracle {name}: share operations: {}", outcomes.join(", "));
+    println!(
+        "oracle {name}: share operations: {}",
+        stats.share_outcomes.summary()
+    );
+    println!(
+        "oracle {name}: authorized writes: {}",
+        stats.write_outcomes.summary()
+    );
     println!(
         "oracle {name}: {:.1}s with {workers} worker(s), {:.1} ms per world",
         elapsed.as_secs_f64(),
@@ -959,21 +1001,236 @@ fn to_oracle_share(share: &Share) -> (Uuid, oracle::Share) {
     (share.uuid, shared)
 }
 
-/// Every row of an owned entity, by id, as the oracle holds it; `row` reads a model's
-/// (id, owner, name).
-async fn rows_of<E: EntityTrait>(
-    db: &DatabaseConnection,
-    row: impl Fn(E::Model) -> (i64, i64, String),
-) -> Result<BTreeMap<i64, Row>, DbErr> {
+/// Every row of an owned entity, by id, as the oracle holds it.
+async fn rows_of<E: OracleEntity>(db: &DatabaseConnection) -> Result<BTreeMap<i64, Row>, DbErr> {
     Ok(E::find()
         .all(db)
         .await?
         .into_iter()
-        .map(|model| {
-            let (id, owner, name) = row(model);
-            (id, Row { owner, name })
-        })
+        .map(E::oracle_row)
         .collect())
+}
+
+/// An owned test entity as the oracle names it: its model, the ids of the oracle's
+/// handles, and its rows built from and read back as the oracle's.
+trait OracleEntity: OwnedEntity {
+    const MODEL: Model;
+
+    /// The id of the row the oracle names `handle`.
+    fn id(handle: i64) -> IdOf<Self>;
+
+    /// A new row owned by the profile `owner`, named `name`; `handle` names its id where
+    /// the application gives the ids (elsewhere the database does).
+    fn new_row(handle: i64, owner: i64, name: &str) -> Self::ActiveModel;
+
+    /// An update of the row `handle` that sends its owner and name as given (and no other
+    /// column).
+    fn change(handle: i64, owner: ActiveValue<i64>, name: ActiveValue<String>)
+    -> Self::ActiveModel;
+
+    /// A row's handle and the row, as the oracle names them.
+    fn oracle_row(model: Self::Model) -> (i64, Row);
+}
+
+impl OracleEntity for document::Entity {
+    const MODEL: Model = Model::Document;
+
+    fn id(handle: i64) -> i64 {
+        handle
+    }
+
+    fn new_row(_: i64, owner: i64, name: &str) -> document::ActiveModel {
+        document::ActiveModel {
+            user_profile_id: Set(owner),
+            name: Set(name.to_owned()),
+            body: Set(format!("body of {name}")),
+            ..Default::default()
+        }
+    }
+
+    fn change(
+        handle: i64,
+        owner: ActiveValue<i64>,
+        name: ActiveValue<String>,
+    ) -> document::ActiveModel {
+        document::ActiveModel {
+            id: Unchanged(handle),
+            user_profile_id: owner,
+            name,
+            ..Default::default()
+        }
+    }
+
+    fn oracle_row(model: document::Model) -> (i64, Row) {
+        let row = Row {
+            owner: model.user_profile_id,
+            name: model.name,
+        };
+        (model.id, row)
+    }
+}
+
+impl OracleEntity for note::Entity {
+    const MODEL: Model = Model::Note;
+
+    fn id(handle: i64) -> i32 {
+        note_id(handle)
+    }
+
+    fn new_row(_: i64, owner: i64, name: &str) -> note::ActiveModel {
+        note::ActiveModel {
+            author_profile_id: Set(owner),
+            title: Set(name.to_owned()),
+            version: Set(1),
+            text: Set(format!("text of {name}")),
+            ..Default::default()
+        }
+    }
+
+    fn change(
+        handle: i64,
+        owner: ActiveValue<i64>,
+        name: ActiveValue<String>,
+    ) -> note::ActiveModel {
+        note::ActiveModel {
+            id: Unchanged(note_id(handle)),
+            author_profile_id: owner,
+            title: name,
+            ..Default::default()
+        }
+    }
+
+    fn oracle_row(model: note::Model) -> (i64, Row) {
+        let row = Row {
+            owner: model.author_profile_id,
+            name: model.title,
+        };
+        (i64::from(model.id), row)
+    }
+}
+
+impl OracleEntity for uuid_doc::Entity {
+    const MODEL: Model = Model::UuidDoc;
+
+    fn id(handle: i64) -> Uuid {
+        uuid_doc_id(handle)
+    }
+
+    fn new_row(handle: i64, owner: i64, name: &str) -> uuid_doc::ActiveModel {
+        uuid_doc::ActiveModel {
+            id: Set(uuid_doc_id(handle)),
+            user_profile_id: Set(owner),
+            name: Set(name.to_owned()),
+        }
+    }
+
+    fn change(
+        handle: i64,
+        owner: ActiveValue<i64>,
+        name: ActiveValue<String>,
+    ) -> uuid_doc::ActiveModel {
+        uuid_doc::ActiveModel {
+            id: Unchanged(uuid_doc_id(handle)),
+            user_profile_id: owner,
+            name,
+        }
+    }
+
+    fn oracle_row(model: uuid_doc::Model) -> (i64, Row) {
+        let row = Row {
+            owner: model.user_profile_id,
+            name: model.name,
+        };
+        (uuid_doc_handle(model.id), row)
+    }
+}
+
+impl OracleEntity for shared_doc::Entity {
+    const MODEL: Model = Model::SharedDoc;
+
+    fn id(handle: i64) -> i64 {
+        handle
+    }
+
+    fn new_row(_: i64, owner: i64, name: &str) -> shared_doc::ActiveModel {
+        shared_doc::ActiveModel {
+            user_profile_id: Set(owner),
+            name: Set(name.to_owned()),
+            ..Default::default()
+        }
+    }
+
+    fn change(
+        handle: i64,
+        owner: ActiveValue<i64>,
+        name: ActiveValue<String>,
+    ) -> shared_doc::ActiveModel {
+        shared_doc::ActiveModel {
+            id: Unchanged(handle),
+            user_profile_id: owner,
+            name,
+        }
+    }
+
+    fn oracle_row(model: shared_doc::Model) -> (i64, Row) {
+        let row = Row {
+            owner: model.user_profile_id,
+            name: model.name,
+        };
+        (model.id, row)
+    }
+}
+
+/// Whether a write's outcome is the oracle's: `same` compares what was done; a refusal must
+/// be one of those the oracle expects.
+fn same_outcome<T, U>(
+    got: &Result<T, OwnershipError>,
+    expected: &Result<U, Vec<Refusal>>,
+    same: impl FnOnce(&T, &U) -> bool,
+) -> bool {
+    match (got, expected) {
+        (Ok(done), Ok(expected)) => same(done, expected),
+        (Err(err), Err(refusals)) => refused_as_expected(err, refusals),
+        _ => false,
+    }
+}
+
+/// A column as an update of a loaded row sends it: set if `given`, else unchanged as
+/// `stored`.
+fn sent<T: Into<sea_orm::Value>>(given: Option<T>, stored: Option<T>) -> ActiveValue<T> {
+    match (given, stored) {
+        (Some(given), _) => Set(given),
+        (None, Some(stored)) => Unchanged(stored),
+        (None, None) => NotSet,
+    }
+}
+
+/// A change of grants on rows by a subject, drawn.
+struct GrantChange {
+    names: Names,
+    ids: BTreeSet<i64>,
+    users: BTreeSet<i64>,
+    groups: BTreeSet<i64>,
+}
+
+/// What a change of grants grants or revokes.
+#[derive(Debug)]
+enum Names {
+    /// `grant_as` of one name.
+    Grant(&'static str),
+    /// `grant_level_as`.
+    Level(oracle::Level),
+    /// `revoke_as` of one name.
+    Revoke(String),
+}
+
+/// The library's level of the oracle's.
+fn library_level(level: oracle::Level) -> Level {
+    match level {
+        oracle::Level::View => Level::View,
+        oracle::Level::Edit => Level::Edit,
+        oracle::Level::All => Level::All,
+    }
 }
 
 /// The receiver of a share or name row whose user, group and anyone flag are the columns
@@ -1393,6 +1650,7 @@ impl Case<'_> {
                 self.transfer_document(id, to).await
             }
             GenOp::Shares(ops) => self.share_ops(ops).await,
+            GenOp::Writes(writes) => self.writes(writes).await,
         }
     }
 
@@ -1722,7 +1980,8 @@ impl Case<'_> {
                     actor.label
                 ));
                 self.stats
-                    .share_outcome("revoke_share", &outcome_kind(&got));
+                    .share_outcomes
+                    .record("revoke_share", &outcome_kind(&got));
                 self.count(1);
                 let agrees = match (&got, &expected) {
                     (Ok(()), Ok(_)) => true,
@@ -1753,7 +2012,9 @@ impl Case<'_> {
         got: Result<Share, OwnershipError>,
         expected: Result<oracle::Share, Refusal>,
     ) -> Result<(), TestCaseError> {
-        self.stats.share_outcome(operation, &outcome_kind(&got));
+        self.stats
+            .share_outcomes
+            .record(operation, &outcome_kind(&got));
         self.count(1);
         let agrees = match (&got, &expected) {
             (Ok(made), Ok(share)) => {
@@ -1776,7 +2037,8 @@ impl Case<'_> {
                 origin = self.world.shares.get(&uuid).and_then(|share| share.origin);
             }
             self.stats
-                .share_outcome("shares made, chain length", &chain.to_string());
+                .share_outcomes
+                .record("shares made, chain length", &chain.to_string());
             self.world.add_share(made.uuid, share);
             self.shares_ever.push(made.uuid);
         }
@@ -1916,6 +2178,378 @@ impl Case<'_> {
         }
     }
 
+    /// Applies authorized writes one after the other, each by one of the step's subjects
+    /// (writes change no snapshot: grants on rows are not part of one).
+    async fn writes(&mut self, writes: &[GenWrite]) -> Result<(), TestCaseError> {
+        let subjects = self.subjects().await?;
+        for write in writes {
+            match write.model() {
+                Model::Document => self.write::<document::Entity>(write, &subjects).await?,
+                Model::Note => self.write::<note::Entity>(write, &subjects).await?,
+                Model::UuidDoc => self.write::<uuid_doc::Entity>(write, &subjects).await?,
+                Model::SharedDoc => self.write::<shared_doc::Entity>(write, &subjects).await?,
+            }
+        }
+        Ok(())
+    }
+
+    async fn write<E: OracleEntity>(
+        &mut self,
+        write: &GenWrite,
+        subjects: &[Someone],
+    ) -> Result<(), TestCaseError>
+    where
+        E::ActiveModel: Send,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+    {
+        let model = E::MODEL;
+        match write {
+            GenWrite::Insert {
+                owner, name, actor, ..
+            } => {
+                let actor = Self::actor(*actor, subjects, |who| {
+                    self.world
+                        .profiles
+                        .keys()
+                        .any(|&profile| self.world.may_own(who, profile))
+                });
+                let Some(owner) = self.pick_owner(*owner, &actor.who) else {
+                    self.log.push(format!("skipped {write:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let name = self.pick_name(model, *name, Some(owner));
+                self.insert_as::<E>(actor, owner, &name).await
+            }
+            GenWrite::Update {
+                row,
+                name,
+                owner,
+                actor,
+                ..
+            } => {
+                let Some(id) = pick(*row, &self.rows_ever[&model]) else {
+                    self.log.push(format!("skipped {write:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let actor = Self::actor(*actor, subjects, |who| {
+                    self.world.can_manage(who, model, id)
+                });
+                let owner = owner.and_then(|owner| self.pick_owner(owner, &actor.who));
+                // A taken name is one the row's owner after the update uses.
+                let name_owner = owner.or(self.world.row(model, id).map(|row| row.owner));
+                let name = name.map(|name| self.pick_name(model, name, name_owner));
+                self.update_as::<E>(actor, id, owner, name.as_deref()).await
+            }
+            GenWrite::Delete { row, actor, .. } => {
+                let Some(id) = pick(*row, &self.rows_ever[&model]) else {
+                    self.log.push(format!("skipped {write:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let actor = Self::actor(*actor, subjects, |who| {
+                    self.world.deletable(who, model).contains(&id)
+                });
+                let got = E::delete_as(self.db, &actor.subject, E::id(id)).await;
+                let expected = self.world.delete_as(&actor.who, model, id);
+                self.log.push(format!(
+                    "{}: {}::Entity::delete_as({id}) -> {got:?}",
+                    actor.label,
+                    entity_name(model)
+                ));
+                let agrees =
+                    same_outcome(&got, &expected.clone().map_err(|r| vec![r]), |_, _| true);
+                self.compare_write("delete_as", actor, &got, &expected, agrees)
+                    .await
+            }
+            GenWrite::Grants {
+                change,
+                rows,
+                users,
+                groups,
+                actor,
+                ..
+            } => {
+                let Some(change) = self.grant_change::<E>(*change, rows, users, groups) else {
+                    self.log.push(format!("skipped {write:?}: nothing to pick"));
+                    return Ok(());
+                };
+                let actor = Self::actor(*actor, subjects, |who| {
+                    self.world
+                        .check_managed_in_own_right(who, model, &change.ids)
+                        .is_ok()
+                });
+                self.grants_as::<E>(actor, &change).await
+            }
+        }
+    }
+
+    /// The owner profile an authorized write by `actor` names.
+    fn pick_owner(&self, choice: OwnerChoice, actor: &Who) -> Option<i64> {
+        let ever = &self.written.profiles;
+        let among = |index: Index, keep: &dyn Fn(i64) -> bool| {
+            let fitting: Vec<i64> = ever.iter().copied().filter(|&p| keep(p)).collect();
+            pick(index, &fitting).or_else(|| pick(index, ever))
+        };
+        match choice {
+            OwnerChoice::Ownable(index) => among(index, &|profile| {
+                self.world.profiles.contains_key(&profile) && self.world.may_own(actor, profile)
+            }),
+            OwnerChoice::Actors(index) => among(index, &|profile| {
+                self.world
+                    .profiles
+                    .get(&profile)
+                    .is_some_and(|p| Some(p.user) == actor.user)
+            }),
+            OwnerChoice::Any(index) => pick(index, ever),
+        }
+    }
+
+    /// The name an authorized write gives a row of `model` owned by `owner` (`None`: a
+    /// row gone).
+    fn pick_name(&self, model: Model, choice: NameChoice, owner: Option<i64>) -> String {
+        let index = match choice {
+            NameChoice::Any(name) => return ROW_NAMES[name].to_owned(),
+            NameChoice::Taken(index) => index,
+        };
+        let taken: Vec<&str> = self
+            .world
+            .rows_of(model)
+            .filter(|(_, row)| Some(row.owner) == owner)
+            .map(|(_, row)| row.name.as_str())
+            .collect();
+        if taken.is_empty() {
+            ROW_NAMES[index.index(ROW_NAMES.len())].to_owned()
+        } else {
+            taken[index.index(taken.len())].to_owned()
+        }
+    }
+
+    /// The change, rows, users and groups of a change of grants: drawn among every row,
+    /// user (the deleted one included) and group ever created, or those of a grant that
+    /// exists on a row. `None` when there is nothing to pick.
+    fn grant_change<E: OracleEntity>(
+        &self,
+        change: GenGrantChange,
+        rows: &[Index],
+        users: &[Index],
+        groups: &[Index],
+    ) -> Option<GrantChange> {
+        let model = E::MODEL;
+        let names = match change {
+            GenGrantChange::Grant(name) => Names::Grant(NAMES[name]),
+            GenGrantChange::Level(level) => Names::Level(level),
+            GenGrantChange::Revoke(name) => Names::Revoke(NAMES[name].to_owned()),
+            GenGrantChange::RevokeExisting(index) => return self.existing_grant(model, index),
+        };
+        let ids: BTreeSet<i64> = rows
+            .iter()
+            .filter_map(|&i| pick(i, &self.rows_ever[&model]))
+            .collect();
+        if ids.is_empty() {
+            return None;
+        }
+        let mut every_user = self.written.users.clone();
+        every_user.push(self.written.deleted_user);
+        Some(GrantChange {
+            names,
+            ids,
+            users: users.iter().filter_map(|&i| pick(i, &every_user)).collect(),
+            groups: groups
+                .iter()
+                .filter_map(|&i| pick(i, &self.written.groups))
+                .collect(),
+        })
+    }
+
+    /// The revocation of one of the grants that exist on a row of `model`: its name, its
+    /// row and its grantee. `None` when there is none.
+    fn existing_grant(&self, model: Model, index: Index) -> Option<GrantChange> {
+        let on_rows: Vec<&(oracle::Permission, Grantee)> = self
+            .world
+            .grants
+            .iter()
+            .filter(|(permission, _)| {
+                permission.object.is_some()
+                    && permission.model_name.as_deref() == Some(model.name())
+            })
+            .collect();
+        if on_rows.is_empty() {
+            return None;
+        }
+        let (permission, grantee) = on_rows[index.index(on_rows.len())];
+        let (users, groups) = match *grantee {
+            Grantee::User(user) => (BTreeSet::from([user]), BTreeSet::new()),
+            Grantee::Group(group) => (BTreeSet::new(), BTreeSet::from([group])),
+        };
+        Some(GrantChange {
+            names: Names::Revoke(permission.name.clone()),
+            ids: BTreeSet::from([permission.object?]),
+            users,
+            groups,
+        })
+    }
+
+    async fn insert_as<E: OracleEntity>(
+        &mut self,
+        actor: &Someone,
+        owner: i64,
+        name: &str,
+    ) -> Result<(), TestCaseError>
+    where
+        E::ActiveModel: Send,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+    {
+        let model = E::MODEL;
+        // Used where the application gives the ids: one no row ever had.
+        let handle = self.rows_ever[&model].iter().max().map_or(1, |max| max + 1);
+        let got = E::new_row(handle, owner, name)
+            .insert_as(self.db, &actor.subject)
+            .await
+            .map(E::oracle_row);
+        let expected = self.world.insert_as(&actor.who, model, owner, name);
+        self.log.push(format!(
+            "{}: insert_as of a {} owned by profile {owner} named {name:?} -> {got:?}",
+            actor.label,
+            entity_name(model)
+        ));
+        let agrees = same_outcome(
+            &got,
+            &expected.clone().map_err(|r| vec![r]),
+            |(id, row), expected| row == expected && !self.world.ids_of(model).contains(id),
+        );
+        if let (Ok((id, row)), true) = (&got, agrees) {
+            self.world.add_row(model, *id, row.clone());
+            let ever = self.rows_ever.get_mut(&model).expect("every model");
+            if !ever.contains(id) {
+                ever.push(*id);
+            }
+        }
+        self.compare_write("insert_as", actor, &got, &expected, agrees)
+            .await
+    }
+
+    async fn update_as<E: OracleEntity>(
+        &mut self,
+        actor: &Someone,
+        id: i64,
+        owner: Option<i64>,
+        name: Option<&str>,
+    ) -> Result<(), TestCaseError>
+    where
+        E::ActiveModel: Send,
+        E::Model: IntoActiveModel<E::ActiveModel>,
+    {
+        let model = E::MODEL;
+        // As SeaORM sends a row it loaded and changed (a row gone has no stored values).
+        let row = self.world.row(model, id);
+        let change = E::change(
+            id,
+            sent(owner, row.map(|row| row.owner)),
+            sent(name.map(str::to_owned), row.map(|row| row.name.clone())),
+        );
+        let got = change
+            .update_as(self.db, &actor.subject)
+            .await
+            .map(E::oracle_row);
+        let expected = self.world.update_as(&actor.who, model, id, owner, name);
+        self.log.push(format!(
+            "{}: update_as of {} {id} (owner {owner:?}, name {name:?}) -> {got:?}",
+            actor.label,
+            entity_name(model)
+        ));
+        let agrees = same_outcome(
+            &got,
+            &expected.clone().map_err(|r| vec![r]),
+            |(got_id, row), ()| *got_id == id && self.world.row(model, id) == Some(row),
+        );
+        self.compare_write("update_as", actor, &got, &expected, agrees)
+            .await
+    }
+
+    async fn grants_as<E: OracleEntity>(
+        &mut self,
+        actor: &Someone,
+        change: &GrantChange,
+    ) -> Result<(), TestCaseError> {
+        let model = E::MODEL;
+        let GrantChange {
+            names,
+            ids,
+            users,
+            groups,
+        } = change;
+        let grantees = Grantees::users(users.iter().map(|&id| uid(id)))
+            .and_groups(groups.iter().map(|&id| gid(id)));
+        let library_ids: Vec<IdOf<E>> = ids.iter().map(|&id| E::id(id)).collect();
+        let (db, subject, who) = (self.db, &actor.subject, &actor.who);
+        // Grants report no count; a revocation how many grants went.
+        let (operation, got, expected) = match names {
+            Names::Grant(name) => (
+                "grant_as",
+                E::grant_as(db, subject, name, library_ids, &grantees)
+                    .await
+                    .map(|()| None),
+                self.world
+                    .grant_as(who, model, &[name], ids, users, groups)
+                    .map(|()| None),
+            ),
+            Names::Level(level) => (
+                "grant_level_as",
+                E::grant_level_as(db, subject, library_level(*level), library_ids, &grantees)
+                    .await
+                    .map(|()| None),
+                self.world
+                    .grant_as(who, model, &model.level_names(*level), ids, users, groups)
+                    .map(|()| None),
+            ),
+            Names::Revoke(name) => (
+                "revoke_as",
+                E::revoke_as(db, subject, name, library_ids, &grantees)
+                    .await
+                    .map(Some),
+                self.world
+                    .revoke_as(who, model, name, ids, users, groups)
+                    .map(Some)
+                    .map_err(|refusal| vec![refusal]),
+            ),
+        };
+        self.log.push(format!(
+            "{}: {operation} {names:?} on {} {ids:?} for users {users:?} and groups {groups:?} \
+             -> {got:?}",
+            actor.label,
+            entity_name(model)
+        ));
+        let agrees = same_outcome(&got, &expected, |got, expected| got == expected);
+        self.compare_write(operation, actor, &got, &expected, agrees)
+            .await
+    }
+
+    /// Records an authorized write's outcome, fails if it is not the oracle's, and
+    /// compares the tables with the oracle's world, so that a refused write is seen to
+    /// have written nothing.
+    async fn compare_write<T: std::fmt::Debug, U: std::fmt::Debug>(
+        &self,
+        operation: &str,
+        actor: &Someone,
+        got: &Result<T, OwnershipError>,
+        expected: &U,
+        agrees: bool,
+    ) -> Result<(), TestCaseError> {
+        self.stats
+            .write_outcomes
+            .record(operation, &outcome_kind(got));
+        self.count(1);
+        if !agrees {
+            return Err(self.failure(
+                operation,
+                &format!(
+                    "subject: {}: {:?}\nlibrary: {got:?}\noracle:  {expected:?}",
+                    actor.label, actor.subject
+                ),
+            ));
+        }
+        self.check_tables().await
+    }
+
     // -----------------------------------------------------------------------------------
     // Checks
     // -----------------------------------------------------------------------------------
@@ -1954,16 +2588,10 @@ impl Case<'_> {
             .map(|(id, user, account)| (id, oracle::Profile { user, account }))
             .collect();
         let (groups, members) = world::groups_and_members(db).await.map_err(err)?;
-        let documents = rows_of::<document::Entity>(db, |d| (d.id, d.user_profile_id, d.name))
-            .await
-            .map_err(err)?;
-        let notes =
-            rows_of::<note::Entity>(db, |n| (i64::from(n.id), n.author_profile_id, n.title))
-                .await
-                .map_err(err)?;
-        let shared_docs = rows_of::<shared_doc::Entity>(db, |d| (d.id, d.user_profile_id, d.name))
-            .await
-            .map_err(err)?;
+        let documents = rows_of::<document::Entity>(db).await.map_err(err)?;
+        let notes = rows_of::<note::Entity>(db).await.map_err(err)?;
+        let uuid_docs = rows_of::<uuid_doc::Entity>(db).await.map_err(err)?;
+        let shared_docs = rows_of::<shared_doc::Entity>(db).await.map_err(err)?;
         let permissions = permission::Entity::find().all(db).await.map_err(err)?;
         let permissions: BTreeMap<i64, oracle::Permission> = permissions
             .into_iter()
@@ -2052,7 +2680,7 @@ impl Case<'_> {
 
         let w = &self.world;
         let empty = BTreeMap::new();
-        let comparisons: [(&str, String, String); 8] = [
+        let comparisons: [(&str, String, String); 9] = [
             ("users", format!("{users:?}"), format!("{:?}", w.users)),
             (
                 "profiles",
@@ -2074,6 +2702,11 @@ impl Case<'_> {
                 "notes",
                 format!("{notes:?}"),
                 format!("{:?}", w.rows.get(&Model::Note).unwrap_or(&empty)),
+            ),
+            (
+                "UUID-keyed docs",
+                format!("{uuid_docs:?}"),
+                format!("{:?}", w.rows.get(&Model::UuidDoc).unwrap_or(&empty)),
             ),
             (
                 "shared docs",
