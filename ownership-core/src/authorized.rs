@@ -14,7 +14,6 @@ use sea_orm::{
 };
 
 use crate::acl_template;
-use crate::condition::Statement;
 use crate::error::OwnershipError;
 use crate::grant::{Grantees, MAX_BOUND_VALUES, Target, grant_names, revoke};
 use crate::identity::Identity;
@@ -22,7 +21,7 @@ use crate::key::Key;
 use crate::owned::{Level, OwnedEntity};
 use crate::ownership::{self, Flag};
 use crate::plan::{OwnedTable, deny};
-use crate::scope::{IdOf, OwnershipScopes, deletable, managed_in_own_right, readable_by};
+use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
 use crate::subject::Subject;
 use crate::write::{OwnedActiveModelExt, OwnerAndName};
 
@@ -326,7 +325,7 @@ pub trait AuthorizedDeletes: OwnedEntity {
             let txn = db.begin().await?;
             let result = Self::delete_many()
                 .filter(Self::id_column().eq(Value::from(&id)))
-                .filter(deletable::<Self>(subject, Statement::Write))
+                .with_delete_permission_for(subject)
                 .exec(&txn)
                 .await?;
             if result.rows_affected == 0 {

@@ -215,7 +215,7 @@ fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condit
 /// and holds the entity's delete permission on, the same way (by ownership, which gives
 /// every right, or by a grant or share of that name). django-object-acl's `edit` level is
 /// no right to delete; `all` is.
-pub(crate) fn deletable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+fn deletable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
     let managed = manageable::<E>(subject, statement);
     if E::DELETE_PERMISSION == E::MANAGE_PERMISSION {
         return managed;
@@ -484,6 +484,15 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedS
     /// the scope is a filter on the written table itself, so the write touches only them.
     fn with_manage_permission_for(self, subject: &Subject) -> Self {
         self.filter(manageable::<E>(subject, Self::STATEMENT))
+    }
+
+    /// Keep the rows the subject may delete: those it manages and holds the entity's delete
+    /// permission on alike (ownership gives both; a grantee needs both names, as
+    /// [`AuthorizedDeletes::delete_as`](crate::AuthorizedDeletes::delete_as) asks). The
+    /// scope for a bulk `delete_many`, where the manage scope would let a holder of
+    /// [`Level::Edit`](crate::Level::Edit) delete.
+    fn with_delete_permission_for(self, subject: &Subject) -> Self {
+        self.filter(deletable::<E>(subject, Self::STATEMENT))
     }
 
     /// [`with_manage_permission_for`](Self::with_manage_permission_for) under the name the

@@ -503,11 +503,22 @@ async fn a_delete_by_a_grant_needs_the_delete_permission_too(db: &DatabaseConnec
     assert!(is_not_found(
         document::Entity::delete_as(db, &r2, deleted_only).await
     ));
+    let in_bulk = document::Entity::delete_many()
+        .filter(document::Column::Id.is_in([edited, deleted_only, all]))
+        .with_delete_permission_for(&r2)
+        .exec(db)
+        .await
+        .expect("a scoped bulk delete");
+    assert_eq!(in_bulk.rows_affected, 1, "the bulk delete scope agrees");
     assert!(row(db, edited).await.is_some() && row(db, deleted_only).await.is_some());
-    document::Entity::delete_as(db, &r2, all)
+    assert_eq!(row(db, all).await, None, "`all` deletes");
+    let [again] = world::documents(db, w.profiles[2], "again").await;
+    document::Entity::grant_level_as(db, &r1, Level::All, [again], &to_r2)
+        .await
+        .expect("R1 manages its rows");
+    document::Entity::delete_as(db, &r2, again)
         .await
         .expect("`all` deletes");
-    assert_eq!(row(db, all).await, None);
     // The owner's right is ownership, with no grant.
     document::Entity::delete_as(db, &r1, edited)
         .await
