@@ -123,7 +123,11 @@ pub(crate) async fn check_manages_all<E: OwnedEntity, C: ConnectionTrait>(
     let objects_list: Vec<Key> = objects.iter().cloned().collect();
     let (mut found, mut managed) = (BTreeSet::new(), BTreeSet::new());
     for chunk in objects_list.chunks(MAX_BOUND_VALUES) {
-        let rows = || E::find().filter(E::id_column().is_in(chunk.iter().map(Value::from)));
+        let rows = || {
+            E::find().filter(
+                E::id_column().is_in(chunk.iter().map(|key| key.column_value(&E::id_column()))),
+            )
+        };
         // Locking the rows first, in key order, makes a concurrent delete wait, and the
         // check below see the latest committed grants.
         let mut lock = rows().order_by_asc(E::id_column()).into_query();
@@ -137,7 +141,7 @@ pub(crate) async fn check_manages_all<E: OwnedEntity, C: ConnectionTrait>(
     };
     let readable = found.contains(refused)
         && E::find()
-            .filter(E::id_column().eq(Value::from(refused)))
+            .filter(E::id_column().eq(refused.column_value(&E::id_column())))
             .filter(readable_by::<E>(subject))
             .exists(txn)
             .await?;
@@ -157,7 +161,7 @@ async fn refusal<E: OwnedEntity, C: ConnectionTrait>(
     action: &'static str,
 ) -> Result<OwnershipError, OwnershipError> {
     let readable = E::find()
-        .filter(E::id_column().eq(Value::from(id)))
+        .filter(E::id_column().eq(id.column_value(&E::id_column())))
         .filter(readable_by::<E>(subject))
         .exists(db)
         .await?;
@@ -252,10 +256,14 @@ where
             // Giving the row the owner it has is no move.
             let moved = new_owner.as_ref().map(|owner| {
                 Condition::any()
-                    .add(E::<Self>::owner_column().eq(Value::from(owner)))
+                    .add(
+                        E::<Self>::owner_column()
+                            .eq(owner.column_value(&E::<Self>::owner_column())),
+                    )
                     .add(may_own(subject, owner))
             });
-            let row = || E::<Self>::find().filter(E::<Self>::id_column().eq(Value::from(&id)));
+            let id_value = id.column_value(&E::<Self>::id_column());
+            let row = || E::<Self>::find().filter(E::<Self>::id_column().eq(id_value.clone()));
             let mut allowed = row().with_ownership_permission_for(subject);
             if let Some(moved) = &moved {
                 allowed = allowed.filter(moved.clone());
@@ -264,7 +272,7 @@ where
                 let conflict = OwnerAndName::of(&changes);
                 let mut update = E::<Self>::update_many()
                     .set(changes)
-                    .filter(E::<Self>::id_column().eq(Value::from(&id)))
+                    .filter(E::<Self>::id_column().eq(id_value.clone()))
                     .with_ownership_permission_for(subject);
                 if let Some(moved) = moved {
                     update = update.filter(moved);
@@ -324,7 +332,7 @@ pub trait AuthorizedDeletes: OwnedEntity {
             let id = object_key::<Self>(id)?;
             let txn = db.begin().await?;
             let result = Self::delete_many()
-                .filter(Self::id_column().eq(Value::from(&id)))
+                .filter(Self::id_column().eq(id.column_value(&Self::id_column())))
                 .with_delete_permission_for(subject)
                 .exec(&txn)
                 .await?;

@@ -7,7 +7,7 @@
 use std::fmt;
 
 use sea_orm::sea_query::{ColumnType, Expr, Func};
-use sea_orm::{DbBackend, DbErr, QueryResult, Value};
+use sea_orm::{ColumnTrait, DbBackend, DbErr, QueryResult, Value};
 
 pub use sea_orm::prelude::Uuid;
 
@@ -79,6 +79,24 @@ impl Key {
             Value::String(Some(v)) => Key::Text(v.clone()),
             _ => return None,
         })
+    }
+
+    /// This key as a value of `column`'s own type (an `i32` column's key binds as an
+    /// `i32`). A statement the application also sends with the column's own values (a
+    /// `find_by_id`, a check) is then bound alike, as PostgreSQL requires of a statement it
+    /// prepared once. A key the column's type cannot hold stays as it is (no row has it).
+    pub(crate) fn column_value(&self, column: &impl ColumnTrait) -> Value {
+        let like = match column.def().get_column_type() {
+            ColumnType::TinyInteger => Value::TinyInt(None),
+            ColumnType::SmallInteger => Value::SmallInt(None),
+            ColumnType::Integer => Value::Int(None),
+            ColumnType::TinyUnsigned => Value::TinyUnsigned(None),
+            ColumnType::SmallUnsigned => Value::SmallUnsigned(None),
+            ColumnType::Unsigned => Value::Unsigned(None),
+            ColumnType::BigUnsigned => Value::BigUnsigned(None),
+            _ => return self.into(),
+        };
+        self.value_like(&like).unwrap_or_else(|| self.into())
     }
 
     /// This key as a value of the same variant as `like` (an `i32` column's value for an

@@ -10,7 +10,7 @@ use ownership_core::{
     AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, Grantees, Level,
     OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant,
 };
-use ownership_tests::entities::{document, uuid_doc};
+use ownership_tests::entities::{document, note, uuid_doc};
 use ownership_tests::on_every_backend;
 use ownership_tests::world::{self, Role, SmarterWorld, load, new_document, uid, uuid_doc_id};
 use sea_orm::{
@@ -29,6 +29,7 @@ on_every_backend!(
     grants_on_many_rows_cost_the_statements_of_one,
     a_delete_by_a_grant_needs_the_delete_permission_too,
     scoped_bulk_writes_reach_the_rows_update_as_may,
+    rows_keyed_by_i32_are_written_alike,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -573,4 +574,50 @@ async fn scoped_bulk_writes_reach_the_rows_update_as_may(db: &DatabaseConnection
         written_as.sort_unstable();
         assert_eq!(written_in_bulk, written_as, "user {user}");
     }
+}
+
+/// The writes bind an `i32` id as an `i32`: PostgreSQL refuses a statement it prepared for
+/// one type (a check, SeaORM's own `find_by_id`) bound with another.
+async fn rows_keyed_by_i32_are_written_alike(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let (r1, r2) = (load(db, w.r1).await, load(db, w.r2).await);
+    let note = note::ActiveModel {
+        author_profile_id: Set(w.profiles[2]),
+        title: Set("n".to_owned()),
+        version: Set(0),
+        text: Set(String::new()),
+        ..Default::default()
+    }
+    .insert_as(db, &r1)
+    .await
+    .expect("R1's note");
+    // Enough rounds for every connection of the pool to have prepared each statement.
+    for round in 0..24 {
+        // The application's own statements, then the same ones sent by the writes.
+        assert!(
+            note::Entity::find_by_id(note.id)
+                .one(db)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        assert!(
+            !note::Entity::can_read(db, &r2, note.id)
+                .await
+                .expect("check")
+        );
+        let mut renamed = note.clone().into_active_model();
+        renamed.title = Set(format!("renamed {round}"));
+        assert!(is_not_found(renamed.clone().update_as(db, &r2).await));
+        renamed.update_as(db, &r1).await.expect("R1's own note");
+        assert!(is_not_found(
+            note::Entity::delete_as(db, &r2, note.id).await
+        ));
+        note::Entity::grant_as(db, &r1, "view", [note.id], &Grantees::users([uid(w.a1)]))
+            .await
+            .expect("R1 manages its note");
+    }
+    note::Entity::delete_as(db, &r1, note.id)
+        .await
+        .expect("R1's own note");
 }
