@@ -139,21 +139,14 @@ pub(crate) async fn check_manages_all<E: OwnedEntity, C: ConnectionTrait>(
     let Some(refused) = objects.iter().find(|key| !managed.contains(key)) else {
         return Ok(());
     };
-    let readable = found.contains(refused)
-        && E::find()
-            .filter(E::id_column().eq(refused.column_value(&E::id_column())))
-            .filter(readable_by::<E>(subject))
-            .exists(txn)
-            .await?;
-    Err(if readable {
-        denied::<E>(action)
-    } else {
-        not_found::<E>("object")
-    })
+    if !found.contains(refused) {
+        return Err(not_found::<E>("object"));
+    }
+    Err(refusal::<E, _>(txn, subject, refused, action).await?)
 }
 
-/// Why a write to the row `id` that changed nothing was refused: `PermissionDenied` if
-/// the subject may read the row, `NotFound` if not.
+/// Why a write to the row `id` was refused: `PermissionDenied` if the subject may read
+/// the row, `NotFound` if not.
 async fn refusal<E: OwnedEntity, C: ConnectionTrait>(
     db: &C,
     subject: &Subject,
