@@ -145,6 +145,25 @@ pub(crate) async fn check_manages_all<E: OwnedEntity, C: ConnectionTrait>(
     Err(refusal::<E, _>(txn, subject, refused, action).await?)
 }
 
+/// Commits `txn` if `result` is a success, else rolls it back at once and gives the error:
+/// a transaction merely dropped is rolled back only when its connection is next used, and
+/// until then holds its locks (on SQLite, the database's write lock).
+async fn finish<T, S: TransactionSession>(
+    txn: S,
+    result: Result<T, OwnershipError>,
+) -> Result<T, OwnershipError> {
+    match result {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            txn.rollback().await?;
+            Err(error)
+        }
+    }
+}
+
 /// Why a write to the row `id` was refused: `PermissionDenied` if the subject may read
 /// the row, `NotFound` if not.
 async fn refusal<E: OwnedEntity, C: ConnectionTrait>(
@@ -194,22 +213,25 @@ where
             let owner = key_of(&self, Self::Entity::owner_column())
                 .ok_or_else(|| denied::<Self::Entity>("create a row without an owner"))?;
             let txn = db.begin().await?;
-            let may = Query::select()
-                .expr(Expr::val(1))
-                .and_where(may_own(subject, &owner))
-                .to_owned();
-            if txn.query_one(&may).await?.is_none() {
-                return Err(denied::<Self::Entity>("create the row for this owner"));
+            let result = async {
+                let may = Query::select()
+                    .expr(Expr::val(1))
+                    .and_where(may_own(subject, &owner))
+                    .to_owned();
+                if txn.query_one(&may).await?.is_none() {
+                    return Err(denied::<Self::Entity>("create the row for this owner"));
+                }
+                let model = self.insert_owned(&txn).await?;
+                // `may_own` confirmed an active user.
+                if let Some(user) = subject.active_user() {
+                    let object = Key::of_value(&model.get(Self::Entity::id_column()))
+                        .ok_or_else(|| not_found::<Self::Entity>("object"))?;
+                    acl_template::apply::<Self::Entity>(&txn, user.id.key(), &object).await?;
+                }
+                Ok(model)
             }
-            let model = self.insert_owned(&txn).await?;
-            // `may_own` confirmed an active user.
-            if let Some(user) = subject.active_user() {
-                let object = Key::of_value(&model.get(Self::Entity::id_column()))
-                    .ok_or_else(|| not_found::<Self::Entity>("object"))?;
-                acl_template::apply::<Self::Entity>(&txn, user.id.key(), &object).await?;
-            }
-            txn.commit().await?;
-            Ok(model)
+            .await;
+            finish(txn, result).await
         }
     }
 
@@ -233,63 +255,66 @@ where
             let id = key_of(&self, E::<Self>::id_column())
                 .ok_or_else(|| not_found::<E<Self>>("object"))?;
             let txn = db.begin().await?;
-            let mut changes = self.before_save(&txn, false).await?;
-            for key in <E<Self> as EntityTrait>::PrimaryKey::iter() {
-                changes.not_set(key.into_column());
-            }
-            let new_owner = match changes.get(E::<Self>::owner_column()) {
-                ActiveValue::Set(value) => Some(
-                    Key::of_value(&value)
-                        .ok_or_else(|| denied::<E<Self>>("give the row this owner"))?,
-                ),
-                _ => None,
-            };
-            let changed =
-                <E<Self> as EntityTrait>::Column::iter().any(|column| changes.get(column).is_set());
-            // Giving the row the owner it has is no move.
-            let moved = new_owner.as_ref().map(|owner| {
-                Condition::any()
-                    .add(
-                        E::<Self>::owner_column()
-                            .eq(owner.column_value(&E::<Self>::owner_column())),
-                    )
-                    .add(may_own(subject, owner))
-            });
-            let id_value = id.column_value(&E::<Self>::id_column());
-            let row = || E::<Self>::find().filter(E::<Self>::id_column().eq(id_value.clone()));
-            let mut allowed = row().with_ownership_permission_for(subject);
-            if let Some(moved) = &moved {
-                allowed = allowed.filter(moved.clone());
-            }
-            let written = if changed {
-                let conflict = OwnerAndName::of(&changes);
-                let mut update = E::<Self>::update_many()
-                    .set(changes)
-                    .filter(E::<Self>::id_column().eq(id_value.clone()))
-                    .with_ownership_permission_for(subject);
-                if let Some(moved) = moved {
-                    update = update.filter(moved);
+            let result = async {
+                let mut changes = self.before_save(&txn, false).await?;
+                for key in <E<Self> as EntityTrait>::PrimaryKey::iter() {
+                    changes.not_set(key.into_column());
                 }
-                let result = update
-                    .exec(&txn)
-                    .await
-                    .map_err(|err| conflict.explain::<E<Self>>(err))?;
-                // MySQL counts the rows it changed, not those it matched: a row left as it
-                // was is checked for below.
-                result.rows_affected == 1 || allowed.exists(&txn).await?
-            } else {
-                allowed.exists(&txn).await?
-            };
-            if !written {
-                return Err(refusal::<E<Self>, _>(&txn, subject, &id, "change the row").await?);
+                let new_owner = match changes.get(E::<Self>::owner_column()) {
+                    ActiveValue::Set(value) => Some(
+                        Key::of_value(&value)
+                            .ok_or_else(|| denied::<E<Self>>("give the row this owner"))?,
+                    ),
+                    _ => None,
+                };
+                let changed = <E<Self> as EntityTrait>::Column::iter()
+                    .any(|column| changes.get(column).is_set());
+                // Giving the row the owner it has is no move.
+                let moved = new_owner.as_ref().map(|owner| {
+                    Condition::any()
+                        .add(
+                            E::<Self>::owner_column()
+                                .eq(owner.column_value(&E::<Self>::owner_column())),
+                        )
+                        .add(may_own(subject, owner))
+                });
+                let id_value = id.column_value(&E::<Self>::id_column());
+                let row = || E::<Self>::find().filter(E::<Self>::id_column().eq(id_value.clone()));
+                let mut allowed = row().with_ownership_permission_for(subject);
+                if let Some(moved) = &moved {
+                    allowed = allowed.filter(moved.clone());
+                }
+                let written = if changed {
+                    let conflict = OwnerAndName::of(&changes);
+                    let mut update = E::<Self>::update_many()
+                        .set(changes)
+                        .filter(E::<Self>::id_column().eq(id_value.clone()))
+                        .with_ownership_permission_for(subject);
+                    if let Some(moved) = moved {
+                        update = update.filter(moved);
+                    }
+                    let result = update
+                        .exec(&txn)
+                        .await
+                        .map_err(|err| conflict.explain::<E<Self>>(err))?;
+                    // MySQL counts the rows it changed, not those it matched: a row left as it
+                    // was is checked for below.
+                    result.rows_affected == 1 || allowed.exists(&txn).await?
+                } else {
+                    allowed.exists(&txn).await?
+                };
+                if !written {
+                    return Err(refusal::<E<Self>, _>(&txn, subject, &id, "change the row").await?);
+                }
+                let model = row()
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| not_found::<E<Self>>("object"))?;
+                let model = Self::after_save(model, &txn, false).await?;
+                Ok(model)
             }
-            let model = row()
-                .one(&txn)
-                .await?
-                .ok_or_else(|| not_found::<E<Self>>("object"))?;
-            let model = Self::after_save(model, &txn, false).await?;
-            txn.commit().await?;
-            Ok(model)
+            .await;
+            finish(txn, result).await
         }
     }
 }
@@ -324,16 +349,19 @@ pub trait AuthorizedDeletes: OwnedEntity {
         async move {
             let id = object_key::<Self>(id)?;
             let txn = db.begin().await?;
-            let result = Self::delete_many()
-                .filter(Self::id_column().eq(id.column_value(&Self::id_column())))
-                .with_delete_permission_for(subject)
-                .exec(&txn)
-                .await?;
-            if result.rows_affected == 0 {
-                return Err(refusal::<Self, _>(&txn, subject, &id, "delete the row").await?);
+            let result = async {
+                let result = Self::delete_many()
+                    .filter(Self::id_column().eq(id.column_value(&Self::id_column())))
+                    .with_delete_permission_for(subject)
+                    .exec(&txn)
+                    .await?;
+                if result.rows_affected == 0 {
+                    return Err(refusal::<Self, _>(&txn, subject, &id, "delete the row").await?);
+                }
+                Ok(())
             }
-            txn.commit().await?;
-            Ok(())
+            .await;
+            finish(txn, result).await
         }
     }
 }
@@ -435,19 +463,22 @@ where
         Change::Revoke(_) => "revoke on the row",
     };
     let txn = db.begin().await?;
-    let mut keys = BTreeSet::new();
-    for id in ids {
-        keys.insert(object_key::<E>(id)?);
-    }
-    check_manages_all::<E, _>(&txn, subject, &keys, action).await?;
-    let target = Target::object_keys::<E>(keys);
-    let removed = match change {
-        Change::Grant(names) => {
-            grant_names(&txn, names, &target, grantees).await?;
-            0
+    let result = async {
+        let mut keys = BTreeSet::new();
+        for id in ids {
+            keys.insert(object_key::<E>(id)?);
         }
-        Change::Revoke(name) => revoke(&txn, name, &target, grantees).await?,
-    };
-    txn.commit().await?;
-    Ok(removed)
+        check_manages_all::<E, _>(&txn, subject, &keys, action).await?;
+        let target = Target::object_keys::<E>(keys);
+        let removed = match change {
+            Change::Grant(names) => {
+                grant_names(&txn, names, &target, grantees).await?;
+                0
+            }
+            Change::Revoke(name) => revoke(&txn, name, &target, grantees).await?,
+        };
+        Ok(removed)
+    }
+    .await;
+    finish(txn, result).await
 }

@@ -30,6 +30,7 @@ on_every_backend!(
     a_delete_by_a_grant_needs_the_delete_permission_too,
     scoped_bulk_writes_reach_the_rows_update_as_may,
     rows_keyed_by_i32_are_written_alike,
+    a_refused_write_releases_its_locks_at_once,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -620,4 +621,25 @@ async fn rows_keyed_by_i32_are_written_alike(db: &DatabaseConnection) {
     note::Entity::delete_as(db, &r1, note.id)
         .await
         .expect("R1's own note");
+}
+
+/// A write that fails rolls its transaction back before it returns: one merely dropped
+/// keeps its locks until its connection is used again, and on SQLite the next write of any
+/// other connection would find the database locked.
+async fn a_refused_write_releases_its_locks_at_once(db: &DatabaseConnection) {
+    let w = SmarterWorld::build(db).await;
+    let r1 = load(db, w.r1).await;
+    for round in 0..8 {
+        let duplicate = new_document(w.profiles[2], "s_r1").insert_as(db, &r1).await;
+        assert!(matches!(
+            duplicate,
+            Err(OwnershipError::DuplicateName { .. })
+        ));
+        let refused = with_body(db, w.s_r2, "x").await.update_as(db, &r1).await;
+        assert!(is_not_found(refused));
+        new_document(w.profiles[2], &format!("next {round}"))
+            .insert_as(db, &r1)
+            .await
+            .expect("the next write");
+    }
 }
