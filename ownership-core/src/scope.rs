@@ -207,7 +207,7 @@ pub(crate) fn read_plan<'a, E: OwnedEntity>(
 }
 
 /// The condition of [`manageable_by`] for a statement.
-fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+pub(crate) fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
     manage_plan::<E>(subject, &manage_names::<E>()).condition::<E>(statement)
 }
 
@@ -215,7 +215,7 @@ fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condit
 /// and holds the entity's delete permission on, the same way (by ownership, which gives
 /// every right, or by a grant or share of that name). django-object-acl's `edit` level is
 /// no right to delete; `all` is.
-fn deletable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+pub(crate) fn deletable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
     let managed = manageable::<E>(subject, statement);
     if E::DELETE_PERMISSION == E::MANAGE_PERMISSION {
         return managed;
@@ -247,7 +247,13 @@ pub fn manageable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 /// A read scope narrows only a `SELECT`: a write takes the manage scope (see
 /// [`OwnershipScopes`]).
 pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
-    read_plan::<E>(subject, &read_names::<E>()).select_condition::<E>()
+    readable::<E>(subject, Statement::Select)
+}
+
+/// The condition of [`readable_by`] in the shape `statement` needs: the filter form of a
+/// write tests one row at a time, as a per-row answer in a select list wants.
+pub(crate) fn readable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    read_plan::<E>(subject, &read_names::<E>()).condition::<E>(statement)
 }
 
 /// `owner NOT IN (the user's profiles)`, read from the database when the statement runs:
@@ -608,7 +614,7 @@ pub(crate) fn row_in_scope<'a, E: OwnedEntity, C: ConnectionTrait>(
 }
 
 /// Whether `id` is one `backend` can store (see [`storable`]), with the id.
-fn storable_id<E: EntityTrait>(id: IdOf<E>, backend: DbBackend) -> (bool, IdOf<E>) {
+pub(crate) fn storable_id<E: EntityTrait>(id: IdOf<E>, backend: DbBackend) -> (bool, IdOf<E>) {
     let key = id.into_value_tuple();
     let storable = key
         .clone()
