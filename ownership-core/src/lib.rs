@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 #![warn(missing_docs)]
 
+mod access;
 mod acl_template;
 mod authorized;
 mod clock;
@@ -29,6 +30,7 @@ mod sharing;
 mod subject;
 mod write;
 
+pub use access::{Access, Action, Actions, MAX_ASKED_IDS, OwnershipAccess, RowActions};
 pub use acl_template::{
     AclTemplate, SavedAclTemplate, TypedGrantee, acl_templates, create_acl_template,
     delete_acl_template,
@@ -79,10 +81,11 @@ pub mod __private {
 /// and the error.
 pub mod prelude {
     pub use crate::{
-        AccountId, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants,
-        CloneOptions, Grantees, GroupId, Level, ObjectRef, Owned, OwnedActiveModelExt, OwnedEntity,
-        OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
-        OwnershipScopes, OwnershipShares, Permitted, ProfileId, Share, ShareRequest, ShareScopes,
-        Subject, Target, UserId, grant, holders, permissions_of, revoke,
+        Access, AccountId, Action, Actions, Agent, AuthorizedActiveModelExt, AuthorizedDeletes,
+        AuthorizedGrants, CloneOptions, Grantees, GroupId, Level, ObjectRef, Owned,
+        OwnedActiveModelExt, OwnedEntity, OwnedModelExt, OwnershipAccess, OwnershipChecks,
+        OwnershipCounts, OwnershipError, OwnershipPages, OwnershipScopes, OwnershipShares,
+        Permitted, ProfileId, Share, ShareRequest, ShareScopes, Subject, Target, UserId, grant,
+        holders, permissions_of, revoke,
     };
 }
