@@ -13,9 +13,7 @@
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, UnionType};
-use sea_orm::{
-    Condition, ConnectionTrait, DbBackend, DbErr, TransactionSession, TransactionTrait, Value,
-};
+use sea_orm::{Condition, ConnectionTrait, DbBackend, DbErr, TransactionTrait, Value};
 
 use crate::entity::acl_template::{Column, Entity};
 use crate::error::OwnershipError;
@@ -24,6 +22,7 @@ use crate::identity::{GranteeKind, Identity};
 use crate::key::{GroupId, Key, UserId};
 use crate::owned::{Level, OwnedEntity};
 use crate::plan::OwnedTable;
+use crate::transaction::finish;
 
 /// A grantee named by its type: a user or a group, as the type resolves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,61 +145,64 @@ where
         check_name("model name", model_name)?;
     }
     let txn = db.begin().await?;
-    for (kind, id) in [
-        (owner_kind, &template.owner.id),
-        (target_kind, &template.target.id),
-    ] {
-        let (parts, unknown): (_, fn(Key) -> OwnershipError) = match kind {
-            GranteeKind::Users => (identity.users.keyed.parts(), |key| {
-                OwnershipError::UnknownUsers(vec![key.into()])
-            }),
-            GranteeKind::Groups => (identity.groups.keyed.parts(), |key| {
-                OwnershipError::UnknownGroups(vec![key.into()])
-            }),
-        };
-        if let Some(missing) = missing_keys(&txn, parts, vec![id.clone()]).await?.pop() {
-            return Err(unknown(missing));
+    let result = async {
+        for (kind, id) in [
+            (owner_kind, &template.owner.id),
+            (target_kind, &template.target.id),
+        ] {
+            let (parts, unknown): (_, fn(Key) -> OwnershipError) = match kind {
+                GranteeKind::Users => (identity.users.keyed.parts(), |key| {
+                    OwnershipError::UnknownUsers(vec![key.into()])
+                }),
+                GranteeKind::Groups => (identity.groups.keyed.parts(), |key| {
+                    OwnershipError::UnknownGroups(vec![key.into()])
+                }),
+            };
+            if let Some(missing) = missing_keys(&txn, parts, vec![id.clone()]).await?.pop() {
+                return Err(unknown(missing));
+            }
         }
+        let mut values = vec![
+            (
+                Column::OwnerType,
+                template.owner.grantee_type.clone().into(),
+            ),
+            (
+                Column::TargetType,
+                template.target.grantee_type.clone().into(),
+            ),
+            (Column::Level, template.level.as_str().into()),
+            (Column::ModelName, template.model_name.clone().into()),
+        ];
+        values.push(grantee_value(
+            owner_kind,
+            &template.owner.id,
+            (Column::OwnerUserId, Column::OwnerGroupId),
+        ));
+        values.push(grantee_value(
+            target_kind,
+            &template.target.id,
+            (Column::TargetUserId, Column::TargetGroupId),
+        ));
+        let (columns, values): (Vec<_>, Vec<_>) = values.into_iter().unzip();
+        let mut insert = Query::insert();
+        insert
+            .into_table(Entity)
+            .columns(columns)
+            .values_panic(values.into_iter().map(Expr::from));
+        let id = if txn.get_database_backend() == DbBackend::MySql {
+            txn.execute(&insert).await?.last_insert_id() as i64
+        } else {
+            insert.returning_col(Column::Id);
+            txn.query_one(&insert)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotInserted)?
+                .try_get_by_index::<i64>(0)?
+        };
+        Ok(id)
     }
-    let mut values = vec![
-        (
-            Column::OwnerType,
-            template.owner.grantee_type.clone().into(),
-        ),
-        (
-            Column::TargetType,
-            template.target.grantee_type.clone().into(),
-        ),
-        (Column::Level, template.level.as_str().into()),
-        (Column::ModelName, template.model_name.clone().into()),
-    ];
-    values.push(grantee_value(
-        owner_kind,
-        &template.owner.id,
-        (Column::OwnerUserId, Column::OwnerGroupId),
-    ));
-    values.push(grantee_value(
-        target_kind,
-        &template.target.id,
-        (Column::TargetUserId, Column::TargetGroupId),
-    ));
-    let (columns, values): (Vec<_>, Vec<_>) = values.into_iter().unzip();
-    let mut insert = Query::insert();
-    insert
-        .into_table(Entity)
-        .columns(columns)
-        .values_panic(values.into_iter().map(Expr::from));
-    let id = if txn.get_database_backend() == DbBackend::MySql {
-        txn.execute(&insert).await?.last_insert_id() as i64
-    } else {
-        insert.returning_col(Column::Id);
-        txn.query_one(&insert)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotInserted)?
-            .try_get_by_index::<i64>(0)?
-    };
-    txn.commit().await?;
-    Ok(id)
+    .await;
+    finish(txn, result).await
 }
 
 /// Deletes the template `id`; whether there was one. The grants it made stay.

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
     IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder, QueryTrait,
-    SelectExt, TransactionSession, TransactionTrait, Value,
+    SelectExt, TransactionTrait, Value,
 };
 
 use crate::acl_template;
@@ -23,6 +23,7 @@ use crate::ownership::{self, Flag};
 use crate::plan::{OwnedTable, deny};
 use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
 use crate::subject::Subject;
+use crate::transaction::finish;
 use crate::write::{OwnedActiveModelExt, OwnerAndName};
 
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
@@ -143,25 +144,6 @@ pub(crate) async fn check_manages_all<E: OwnedEntity, C: ConnectionTrait>(
         return Err(not_found::<E>("object"));
     }
     Err(refusal::<E, _>(txn, subject, refused, action).await?)
-}
-
-/// Commits `txn` if `result` is a success, else rolls it back at once and gives the error:
-/// a transaction merely dropped is rolled back only when its connection is next used, and
-/// until then holds its locks (on SQLite, the database's write lock).
-async fn finish<T, S: TransactionSession>(
-    txn: S,
-    result: Result<T, OwnershipError>,
-) -> Result<T, OwnershipError> {
-    match result {
-        Ok(value) => {
-            txn.commit().await?;
-            Ok(value)
-        }
-        Err(error) => {
-            txn.rollback().await?;
-            Err(error)
-        }
-    }
 }
 
 /// Why a write to the row `id` was refused: `PermissionDenied` if the subject may read

@@ -18,7 +18,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter, QuerySelect,
-    TransactionSession, TransactionTrait, Value,
+    TransactionTrait, Value,
 };
 
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
@@ -29,6 +29,7 @@ use crate::key::{GroupId, Key, KeyType, UserId};
 use crate::owned::{Level, OwnedEntity};
 use crate::plan::OwnedTable;
 use crate::scope::IdOf;
+use crate::transaction::finish;
 
 /// The most values one statement binds. Below SQLite's limit (32,766), the lowest of the
 /// three backends, with room for the few other parameters of a statement.
@@ -291,13 +292,26 @@ where
     let identity = Identity::current();
     identity.check_ids(&grantees.users, &grantees.groups)?;
     let txn = db.begin().await?;
-    let missing = missing_keys(&txn, identity.users.keyed.parts(), keys(&grantees.users)).await?;
+    let result = write_grants(&txn, identity, permissions, target, grantees).await;
+    finish(txn, result).await
+}
+
+/// Writes the grants of [`grant_names`] in `txn`, once the users, groups and objects are
+/// found (and share-locked).
+async fn write_grants(
+    txn: &impl ConnectionTrait,
+    identity: &Identity,
+    permissions: &[&str],
+    target: &Target,
+    grantees: &Grantees,
+) -> Result<(), OwnershipError> {
+    let missing = missing_keys(txn, identity.users.keyed.parts(), keys(&grantees.users)).await?;
     if !missing.is_empty() {
         return Err(OwnershipError::UnknownUsers(
             missing.into_iter().map(UserId::from).collect(),
         ));
     }
-    let missing = missing_keys(&txn, identity.groups.keyed.parts(), keys(&grantees.groups)).await?;
+    let missing = missing_keys(txn, identity.groups.keyed.parts(), keys(&grantees.groups)).await?;
     if !missing.is_empty() {
         return Err(OwnershipError::UnknownGroups(
             missing.into_iter().map(GroupId::from).collect(),
@@ -308,8 +322,7 @@ where
             let model_key = target.model_name().unwrap_or_default();
             let (mut user_rows, mut group_rows) = (Vec::new(), Vec::new());
             for &permission in permissions {
-                let permission_id =
-                    upsert_permission(&txn, permission, target.model_name()).await?;
+                let permission_id = upsert_permission(txn, permission, target.model_name()).await?;
                 let granted = |grantee: Value| {
                     [
                         permission_id.into(),
@@ -322,7 +335,7 @@ where
                 group_rows.extend(grantees.groups.iter().map(|group| granted(group.into())));
             }
             insert_grants(
-                &txn,
+                txn,
                 permission_user::Entity.into_table_ref(),
                 [
                     permission_user::Column::PermissionId.into_iden(),
@@ -335,7 +348,7 @@ where
             )
             .await?;
             insert_grants(
-                &txn,
+                txn,
                 permission_group::Entity.into_table_ref(),
                 [
                     permission_group::Column::PermissionId.into_iden(),
@@ -353,7 +366,7 @@ where
             // wait for the delete and then find the rows gone (the foreign key would refuse
             // the grant then, with a less telling error).
             let missing = missing_keys(
-                &txn,
+                txn,
                 (&table.table, &table.id, table.key),
                 ids.iter().cloned().collect(),
             )
@@ -376,7 +389,7 @@ where
                 rows
             };
             insert_object_grants(
-                &txn,
+                txn,
                 table,
                 rows(keys(&grantees.users)),
                 rows(keys(&grantees.groups)),
@@ -384,7 +397,6 @@ where
             .await?;
         }
     }
-    txn.commit().await?;
     Ok(())
 }
 
@@ -433,6 +445,17 @@ where
         return Ok(0);
     }
     let txn = db.begin().await?;
+    let result = delete_grants(&txn, permission, target, grantees).await;
+    finish(txn, result).await
+}
+
+/// Deletes the grants of [`revoke`] in `txn`; how many there were.
+async fn delete_grants(
+    txn: &impl ConnectionTrait,
+    permission: &str,
+    target: &Target,
+    grantees: &Grantees,
+) -> Result<u64, OwnershipError> {
     let mut removed = 0;
     match &target.scope {
         Scope::Everything | Scope::Model(_) => {
@@ -443,7 +466,7 @@ where
                     .filter(permission_user::Column::Name.eq(permission))
                     .filter(permission_user::Column::ModelKey.eq(model_key))
                     .filter(permission_user::Column::UserId.is_in(users))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?
                     .rows_affected;
             }
@@ -452,7 +475,7 @@ where
                     .filter(permission_group::Column::Name.eq(permission))
                     .filter(permission_group::Column::ModelKey.eq(model_key))
                     .filter(permission_group::Column::GroupId.is_in(groups))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?
                     .rows_affected;
             }
@@ -478,7 +501,6 @@ where
             }
         }
     }
-    txn.commit().await?;
     Ok(removed)
 }
 

@@ -28,6 +28,7 @@ mod scope;
 mod share;
 mod sharing;
 mod subject;
+mod transaction;
 mod write;
 
 pub use access::{Access, Action, Actions, MAX_ASKED_IDS, OwnershipAccess, RowActions};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    TransactionSession, TransactionTrait, Value,
+    TransactionTrait, Value,
 };
 
 use crate::entity::{policy, policy_assignment, policy_principal};
@@ -22,6 +22,7 @@ use crate::key::UserId;
 use crate::policy::{PolicyBody, PolicyProblem};
 use crate::scope;
 use crate::subject::Subject;
+use crate::transaction::finish;
 
 /// Whom a list of policies is assigned to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,37 +120,40 @@ where
 {
     let parsed = parse(name, body)?;
     let txn = db.begin().await?;
-    let id = policy_id(&txn, name).await?;
-    let assignments = policy_assignment::Entity::find()
-        .filter(policy_assignment::Column::PolicyId.eq(id))
-        .lock_exclusive()
-        .all(&txn)
-        .await?;
-    for assignment in &assignments {
-        parsed
-            .resolve(&variables_of(&assignment.variables))
-            .map_err(invalid(name))?;
+    let result = async {
+        let id = policy_id(&txn, name).await?;
+        let assignments = policy_assignment::Entity::find()
+            .filter(policy_assignment::Column::PolicyId.eq(id))
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+        for assignment in &assignments {
+            parsed
+                .resolve(&variables_of(&assignment.variables))
+                .map_err(invalid(name))?;
+        }
+        let update = Query::update()
+            .table(policy::Entity)
+            .value(policy::Column::Body, body)
+            .and_where(Expr::col(policy::Column::Id).eq(id))
+            .to_owned();
+        txn.execute(&update).await?;
+        // Every principal the policy is assigned to, by a subquery: their number is unbounded.
+        let assigned_to = Query::select()
+            .column(policy_assignment::Column::PrincipalId)
+            .from(policy_assignment::Entity)
+            .and_where(Expr::col(policy_assignment::Column::PolicyId).eq(id))
+            .to_owned();
+        let restamp_assigned = Query::update()
+            .table(policy_principal::Entity)
+            .value(policy_principal::Column::Stamp, new_stamp())
+            .and_where(Expr::col(policy_principal::Column::Id).in_subquery(assigned_to))
+            .to_owned();
+        txn.execute(&restamp_assigned).await?;
+        Ok(())
     }
-    let update = Query::update()
-        .table(policy::Entity)
-        .value(policy::Column::Body, body)
-        .and_where(Expr::col(policy::Column::Id).eq(id))
-        .to_owned();
-    txn.execute(&update).await?;
-    // Every principal the policy is assigned to, by a subquery: their number is unbounded.
-    let assigned_to = Query::select()
-        .column(policy_assignment::Column::PrincipalId)
-        .from(policy_assignment::Entity)
-        .and_where(Expr::col(policy_assignment::Column::PolicyId).eq(id))
-        .to_owned();
-    let restamp_assigned = Query::update()
-        .table(policy_principal::Entity)
-        .value(policy_principal::Column::Stamp, new_stamp())
-        .and_where(Expr::col(policy_principal::Column::Id).in_subquery(assigned_to))
-        .to_owned();
-    txn.execute(&restamp_assigned).await?;
-    txn.commit().await?;
-    Ok(())
+    .await;
+    finish(txn, result).await
 }
 
 /// Deletes the policy `name`. A policy assigned to a principal is
@@ -160,18 +164,21 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let txn = db.begin().await?;
-    let id = policy_id(&txn, name).await?;
-    let assigned = policy_assignment::Entity::find()
-        .filter(policy_assignment::Column::PolicyId.eq(id))
-        .lock_shared()
-        .one(&txn)
-        .await?;
-    if assigned.is_some() {
-        return Err(OwnershipError::PolicyInUse(shown(name)));
+    let result = async {
+        let id = policy_id(&txn, name).await?;
+        let assigned = policy_assignment::Entity::find()
+            .filter(policy_assignment::Column::PolicyId.eq(id))
+            .lock_shared()
+            .one(&txn)
+            .await?;
+        if assigned.is_some() {
+            return Err(OwnershipError::PolicyInUse(shown(name)));
+        }
+        policy::Entity::delete_by_id(id).exec(&txn).await?;
+        Ok(())
     }
-    policy::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+    .await;
+    finish(txn, result).await
 }
 
 /// Assigns `policies` to `principal`, in order (a later policy's clauses decide over an
@@ -195,76 +202,80 @@ where
         identity.check_ids([user], [])?;
     }
     let txn = db.begin().await?;
-    if let Principal::User(user) = principal {
-        let missing =
-            missing_keys(&txn, identity.users.keyed.parts(), vec![user.key().clone()]).await?;
-        if !missing.is_empty() {
-            return Err(OwnershipError::UnknownUsers(vec![user.clone()]));
+    let result = async {
+        if let Principal::User(user) = principal {
+            let missing =
+                missing_keys(&txn, identity.users.keyed.parts(), vec![user.key().clone()]).await?;
+            if !missing.is_empty() {
+                return Err(OwnershipError::UnknownUsers(vec![user.clone()]));
+            }
         }
-    }
-    let names: Vec<&str> = policies.iter().map(|p| p.policy.as_str()).collect();
-    let found: BTreeMap<String, (i64, String)> = if names.is_empty() {
-        BTreeMap::new()
-    } else {
-        policy::Entity::find()
-            .filter(policy::Column::Name.is_in(names.iter().copied()))
-            .lock_shared()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|row| (row.name, (row.id, row.body)))
-            .collect()
-    };
-    let mut unknown: Vec<String> = names
-        .iter()
-        .filter(|name| !found.contains_key(**name))
-        .map(|name| shown(name))
-        .collect();
-    if !unknown.is_empty() {
-        unknown.sort_unstable();
-        unknown.dedup();
-        return Err(OwnershipError::UnknownPolicies(unknown));
-    }
-    for assignment in policies {
-        let (_, body) = &found[&assignment.policy];
-        parse(&assignment.policy, body)?
-            .resolve(&assignment.variables)
-            .map_err(invalid(&assignment.policy))?;
-    }
-    let principal_id = principal_row(&txn, principal).await?;
-    let clear = Query::delete()
-        .from_table(policy_assignment::Entity)
-        .and_where(Expr::col(policy_assignment::Column::PrincipalId).eq(principal_id))
-        .to_owned();
-    txn.execute(&clear).await?;
-    if !policies.is_empty() {
-        let mut insert = Query::insert();
-        insert.into_table(policy_assignment::Entity).columns([
-            policy_assignment::Column::PrincipalId,
-            policy_assignment::Column::Position,
-            policy_assignment::Column::PolicyId,
-            policy_assignment::Column::Variables,
-        ]);
-        for (position, assignment) in policies.iter().enumerate() {
-            let (policy_id, _) = found[&assignment.policy];
-            let variables =
-                serde_json::to_string(&assignment.variables).expect("a map of strings is JSON");
-            let position = i32::try_from(position).map_err(|_| OwnershipError::TooManyValues {
-                what: "policies assigned",
-                given: policies.len(),
-                limit: i32::MAX as usize,
-            })?;
-            insert.values_panic([
-                principal_id.into(),
-                position.into(),
-                policy_id.into(),
-                variables.into(),
+        let names: Vec<&str> = policies.iter().map(|p| p.policy.as_str()).collect();
+        let found: BTreeMap<String, (i64, String)> = if names.is_empty() {
+            BTreeMap::new()
+        } else {
+            policy::Entity::find()
+                .filter(policy::Column::Name.is_in(names.iter().copied()))
+                .lock_shared()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|row| (row.name, (row.id, row.body)))
+                .collect()
+        };
+        let mut unknown: Vec<String> = names
+            .iter()
+            .filter(|name| !found.contains_key(**name))
+            .map(|name| shown(name))
+            .collect();
+        if !unknown.is_empty() {
+            unknown.sort_unstable();
+            unknown.dedup();
+            return Err(OwnershipError::UnknownPolicies(unknown));
+        }
+        for assignment in policies {
+            let (_, body) = &found[&assignment.policy];
+            parse(&assignment.policy, body)?
+                .resolve(&assignment.variables)
+                .map_err(invalid(&assignment.policy))?;
+        }
+        let principal_id = principal_row(&txn, principal).await?;
+        let clear = Query::delete()
+            .from_table(policy_assignment::Entity)
+            .and_where(Expr::col(policy_assignment::Column::PrincipalId).eq(principal_id))
+            .to_owned();
+        txn.execute(&clear).await?;
+        if !policies.is_empty() {
+            let mut insert = Query::insert();
+            insert.into_table(policy_assignment::Entity).columns([
+                policy_assignment::Column::PrincipalId,
+                policy_assignment::Column::Position,
+                policy_assignment::Column::PolicyId,
+                policy_assignment::Column::Variables,
             ]);
+            for (position, assignment) in policies.iter().enumerate() {
+                let (policy_id, _) = found[&assignment.policy];
+                let variables =
+                    serde_json::to_string(&assignment.variables).expect("a map of strings is JSON");
+                let position =
+                    i32::try_from(position).map_err(|_| OwnershipError::TooManyValues {
+                        what: "policies assigned",
+                        given: policies.len(),
+                        limit: i32::MAX as usize,
+                    })?;
+                insert.values_panic([
+                    principal_id.into(),
+                    position.into(),
+                    policy_id.into(),
+                    variables.into(),
+                ]);
+            }
+            txn.execute(&insert).await?;
         }
-        txn.execute(&insert).await?;
+        Ok(())
     }
-    txn.commit().await?;
-    Ok(())
+    .await;
+    finish(txn, result).await
 }
 
 /// The policies assigned to `principal`, in order, with their variables' values; none

@@ -12,8 +12,7 @@ use std::time::SystemTime;
 
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
-    Condition, ConnectionTrait, DbErr, QueryFilter, QueryResult, Select, TransactionSession,
-    TransactionTrait, Value,
+    Condition, ConnectionTrait, DbErr, QueryFilter, QueryResult, Select, TransactionTrait, Value,
 };
 
 use crate::authorized::{check_manages, denied, not_found, object_key};
@@ -32,6 +31,7 @@ use crate::plan::{AccessPlan, OwnedTable};
 use crate::scope::{IdOf, add_received, row_in_scope, subject_plan};
 use crate::share::{Receiver, unexpired, with_anyone};
 use crate::subject::Subject;
+use crate::transaction::finish;
 
 /// A share, in the statements of the operations.
 const SHARE: &str = "ownership_share";
@@ -579,149 +579,153 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
         });
     }
     let txn = db.begin().await?;
-    let (object, origin_id, available, origin_expiry) = match origin {
-        Origin::Object(object) => {
-            check_manages::<E, _>(&txn, subject, &object, "share the object").await?;
-            let root = E::SHARE_ROOT
-                .iter()
-                .map(|(name, depth)| ((*name).to_owned(), *depth))
-                .collect();
-            (object, None, root, None)
-        }
-        Origin::Share(uuid) => {
-            let Some((id, share)) = locked_share(&txn, &table, uuid, received_by(subject)).await?
-            else {
-                return Err(not_found::<E>("share"));
-            };
-            // A share needs an emitter the database confirms: a receiver of a share with
-            // anyone may be anonymous, or a user deactivated or deleted since loading.
-            if !is_confirmed(&txn, subject).await? {
-                return Err(denied::<E>("pass a share on without signing in"));
+    let result = async {
+        let (object, origin_id, available, origin_expiry) = match origin {
+            Origin::Object(object) => {
+                check_manages::<E, _>(&txn, subject, &object, "share the object").await?;
+                let root = E::SHARE_ROOT
+                    .iter()
+                    .map(|(name, depth)| ((*name).to_owned(), *depth))
+                    .collect();
+                (object, None, root, None)
             }
-            if share.expires_at.is_some_and(|at| unix_ms(at) <= now_ms) {
-                return Err(OwnershipError::ShareExpired {
-                    model: E::MODEL_NAME,
-                    uuid,
-                });
+            Origin::Share(uuid) => {
+                let Some((id, share)) =
+                    locked_share(&txn, &table, uuid, received_by(subject)).await?
+                else {
+                    return Err(not_found::<E>("share"));
+                };
+                // A share needs an emitter the database confirms: a receiver of a share with
+                // anyone may be anonymous, or a user deactivated or deleted since loading.
+                if !is_confirmed(&txn, subject).await? {
+                    return Err(denied::<E>("pass a share on without signing in"));
+                }
+                if share.expires_at.is_some_and(|at| unix_ms(at) <= now_ms) {
+                    return Err(OwnershipError::ShareExpired {
+                        model: E::MODEL_NAME,
+                        uuid,
+                    });
+                }
+                let passable = share
+                    .names
+                    .iter()
+                    .filter(|held| held.depth >= 1)
+                    .map(|held| (held.name.clone(), held.depth - 1))
+                    .collect();
+                (
+                    share.object_id,
+                    Some(id),
+                    passable,
+                    share.expires_at.map(unix_ms),
+                )
             }
-            let passable = share
-                .names
-                .iter()
-                .filter(|held| held.depth >= 1)
-                .map(|held| (held.name.clone(), held.depth - 1))
-                .collect();
-            (
-                share.object_id,
-                Some(id),
-                passable,
-                share.expires_at.map(unix_ms),
-            )
+        };
+        let names = names_to_share(&available, request.names.as_ref())?;
+        if names.is_empty() {
+            return Err(OwnershipError::NothingToShare {
+                model: E::MODEL_NAME,
+            });
         }
-    };
-    let names = names_to_share(&available, request.names.as_ref())?;
-    if names.is_empty() {
-        return Err(OwnershipError::NothingToShare {
-            model: E::MODEL_NAME,
-        });
-    }
-    let Some(emitter) = subject.active_user() else {
-        return Err(denied::<E>("share without signing in"));
-    };
-    let expires_ms = match (request.expires_at.map(unix_ms), origin_expiry) {
-        (Some(asked), Some(origin)) => Some(Ord::min(asked, origin)),
-        (asked, origin) => asked.or(origin),
-    };
-    check_receiver(&txn, &request.receiver).await?;
-    let mut same = Query::select();
-    same.column((SHARE, UUID))
-        .from_as(table.shares.clone(), SHARE)
-        .and_where(Expr::col((SHARE, OBJECT_ID)).eq(Value::from(&object)))
-        .and_where(match origin_id {
-            Some(origin) => Expr::col((SHARE, ORIGIN_ID)).eq(origin),
-            None => Expr::col((SHARE, ORIGIN_ID)).is_null(),
-        })
-        .cond_where(addressed_to(&request.receiver))
-        .lock_shared();
-    if let Some(existing) = txn.query_one(&same).await? {
-        return Err(OwnershipError::DuplicateShare {
-            model: E::MODEL_NAME,
-            existing: existing.try_get_by_index(0)?,
-        });
-    }
-    let identity = Identity::current();
-    let (receiver_user, receiver_group) = match &request.receiver {
-        Agent::User(user) => (Value::from(user), null_of(identity.group_key())),
-        Agent::Group(group) => (null_of(identity.user_key()), Value::from(group)),
-        Agent::Anyone => (null_of(identity.user_key()), null_of(identity.group_key())),
-    };
-    let to_anyone = matches!(request.receiver, Agent::Anyone);
-    let uuid = Uuid::new_v4();
-    let insert = Query::insert()
-        .into_table(table.shares.clone())
-        .columns([
-            UUID,
+        let Some(emitter) = subject.active_user() else {
+            return Err(denied::<E>("share without signing in"));
+        };
+        let expires_ms = match (request.expires_at.map(unix_ms), origin_expiry) {
+            (Some(asked), Some(origin)) => Some(Ord::min(asked, origin)),
+            (asked, origin) => asked.or(origin),
+        };
+        check_receiver(&txn, &request.receiver).await?;
+        let mut same = Query::select();
+        same.column((SHARE, UUID))
+            .from_as(table.shares.clone(), SHARE)
+            .and_where(Expr::col((SHARE, OBJECT_ID)).eq(Value::from(&object)))
+            .and_where(match origin_id {
+                Some(origin) => Expr::col((SHARE, ORIGIN_ID)).eq(origin),
+                None => Expr::col((SHARE, ORIGIN_ID)).is_null(),
+            })
+            .cond_where(addressed_to(&request.receiver))
+            .lock_shared();
+        if let Some(existing) = txn.query_one(&same).await? {
+            return Err(OwnershipError::DuplicateShare {
+                model: E::MODEL_NAME,
+                existing: existing.try_get_by_index(0)?,
+            });
+        }
+        let identity = Identity::current();
+        let (receiver_user, receiver_group) = match &request.receiver {
+            Agent::User(user) => (Value::from(user), null_of(identity.group_key())),
+            Agent::Group(group) => (null_of(identity.user_key()), Value::from(group)),
+            Agent::Anyone => (null_of(identity.user_key()), null_of(identity.group_key())),
+        };
+        let to_anyone = matches!(request.receiver, Agent::Anyone);
+        let uuid = Uuid::new_v4();
+        let insert = Query::insert()
+            .into_table(table.shares.clone())
+            .columns([
+                UUID,
+                OBJECT_ID,
+                ORIGIN_ID,
+                EMITTER_ID,
+                RECEIVER_USER_ID,
+                RECEIVER_GROUP_ID,
+                TO_ANYONE,
+                EXPIRES_UNIX_MS,
+            ])
+            .values_panic([
+                uuid.into(),
+                Value::from(&object).into(),
+                Value::BigInt(origin_id).into(),
+                Value::from(&emitter.id).into(),
+                receiver_user.clone().into(),
+                receiver_group.clone().into(),
+                to_anyone.into(),
+                Value::BigInt(expires_ms).into(),
+            ])
+            .to_owned();
+        txn.execute(&insert).await?;
+        let id_of_new = Query::select()
+            .column(ID)
+            .from(table.shares.clone())
+            .and_where(Expr::col(UUID).eq(uuid))
+            .to_owned();
+        let share_id: i64 = txn
+            .query_one(&id_of_new)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("the share just inserted".to_owned()))?
+            .try_get_by_index(0)?;
+        let mut insert_names = Query::insert();
+        insert_names.into_table(table.share_names.clone()).columns([
+            SHARE_ID,
+            NAME,
+            DEPTH,
             OBJECT_ID,
-            ORIGIN_ID,
-            EMITTER_ID,
             RECEIVER_USER_ID,
             RECEIVER_GROUP_ID,
             TO_ANYONE,
             EXPIRES_UNIX_MS,
-        ])
-        .values_panic([
-            uuid.into(),
-            Value::from(&object).into(),
-            Value::BigInt(origin_id).into(),
-            Value::from(&emitter.id).into(),
-            receiver_user.clone().into(),
-            receiver_group.clone().into(),
-            to_anyone.into(),
-            Value::BigInt(expires_ms).into(),
-        ])
-        .to_owned();
-    txn.execute(&insert).await?;
-    let id_of_new = Query::select()
-        .column(ID)
-        .from(table.shares.clone())
-        .and_where(Expr::col(UUID).eq(uuid))
-        .to_owned();
-    let share_id: i64 = txn
-        .query_one(&id_of_new)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("the share just inserted".to_owned()))?
-        .try_get_by_index(0)?;
-    let mut insert_names = Query::insert();
-    insert_names.into_table(table.share_names.clone()).columns([
-        SHARE_ID,
-        NAME,
-        DEPTH,
-        OBJECT_ID,
-        RECEIVER_USER_ID,
-        RECEIVER_GROUP_ID,
-        TO_ANYONE,
-        EXPIRES_UNIX_MS,
-    ]);
-    for (name, depth) in &names {
-        insert_names.values_panic([
-            share_id.into(),
-            name.as_str().into(),
-            i64::from(*depth).into(),
-            Value::from(&object).into(),
-            receiver_user.clone().into(),
-            receiver_group.clone().into(),
-            to_anyone.into(),
-            Value::BigInt(expires_ms).into(),
         ]);
+        for (name, depth) in &names {
+            insert_names.values_panic([
+                share_id.into(),
+                name.as_str().into(),
+                i64::from(*depth).into(),
+                Value::from(&object).into(),
+                receiver_user.clone().into(),
+                receiver_group.clone().into(),
+                to_anyone.into(),
+                Value::BigInt(expires_ms).into(),
+            ]);
+        }
+        txn.execute(&insert_names).await?;
+        let mut created = share_select(&table, &txn);
+        created.and_where(Expr::col((SHARE, ID)).eq(share_id));
+        let share = read_shares(&txn, &table, created)
+            .await?
+            .pop()
+            .ok_or_else(|| DbErr::RecordNotFound("the share just inserted".to_owned()))?;
+        Ok(share)
     }
-    txn.execute(&insert_names).await?;
-    let mut created = share_select(&table, &txn);
-    created.and_where(Expr::col((SHARE, ID)).eq(share_id));
-    let share = read_shares(&txn, &table, created)
-        .await?
-        .pop()
-        .ok_or_else(|| DbErr::RecordNotFound("the share just inserted".to_owned()))?;
-    txn.commit().await?;
-    Ok(share)
+    .await;
+    finish(txn, result).await
 }
 
 async fn revoke<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
@@ -731,32 +735,35 @@ async fn revoke<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
 ) -> Result<(), OwnershipError> {
     let table = shareable::<E>()?;
     let txn = db.begin().await?;
-    let Some((id, share)) = locked_share(&txn, &table, uuid, Condition::all()).await? else {
-        return Err(not_found::<E>("share"));
-    };
-    let by_emitter = is_share(&txn, &table, id, emitted_by(subject)).await?;
-    if !by_emitter {
-        let object = share.object_id.clone();
-        match check_manages::<E, _>(&txn, subject, &object, "revoke the share").await {
-            Ok(()) => {}
-            Err(OwnershipError::NotFound { .. } | OwnershipError::PermissionDenied { .. }) => {
-                // Nobody learns of a share it neither receives, made, nor manages the row of.
-                return Err(if is_share(&txn, &table, id, received_by(subject)).await? {
-                    denied::<E>("revoke the share")
-                } else {
-                    not_found::<E>("share")
-                });
+    let result = async {
+        let Some((id, share)) = locked_share(&txn, &table, uuid, Condition::all()).await? else {
+            return Err(not_found::<E>("share"));
+        };
+        let by_emitter = is_share(&txn, &table, id, emitted_by(subject)).await?;
+        if !by_emitter {
+            let object = share.object_id.clone();
+            match check_manages::<E, _>(&txn, subject, &object, "revoke the share").await {
+                Ok(()) => {}
+                Err(OwnershipError::NotFound { .. } | OwnershipError::PermissionDenied { .. }) => {
+                    // Nobody learns of a share it neither receives, made, nor manages the row of.
+                    return Err(if is_share(&txn, &table, id, received_by(subject)).await? {
+                        denied::<E>("revoke the share")
+                    } else {
+                        not_found::<E>("share")
+                    });
+                }
+                Err(other) => return Err(other),
             }
-            Err(other) => return Err(other),
         }
+        let delete = Query::delete()
+            .from_table(table.shares.clone())
+            .and_where(Expr::col(ID).eq(id))
+            .to_owned();
+        txn.execute(&delete).await?;
+        Ok(())
     }
-    let delete = Query::delete()
-        .from_table(table.shares.clone())
-        .and_where(Expr::col(ID).eq(id))
-        .to_owned();
-    txn.execute(&delete).await?;
-    txn.commit().await?;
-    Ok(())
+    .await;
+    finish(txn, result).await
 }
 
 /// Whether the share with row id `id` satisfies `condition`.
@@ -782,12 +789,15 @@ async fn list_shares<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
 ) -> Result<Vec<Share>, OwnershipError> {
     let table = shareable::<E>()?;
     let txn = db.begin().await?;
-    check_manages::<E, _>(&txn, subject, &object, "list the object's shares").await?;
-    let mut select = share_select(&table, &txn);
-    select.and_where(Expr::col((SHARE, OBJECT_ID)).eq(Value::from(&object)));
-    let shares = read_shares(&txn, &table, select).await?;
-    txn.commit().await?;
-    Ok(shares)
+    let result = async {
+        check_manages::<E, _>(&txn, subject, &object, "list the object's shares").await?;
+        let mut select = share_select(&table, &txn);
+        select.and_where(Expr::col((SHARE, OBJECT_ID)).eq(Value::from(&object)));
+        let shares = read_shares(&txn, &table, select).await?;
+        Ok(shares)
+    }
+    .await;
+    finish(txn, result).await
 }
 
 async fn chain<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
@@ -797,35 +807,39 @@ async fn chain<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
 ) -> Result<Vec<Share>, OwnershipError> {
     let table = shareable::<E>()?;
     let txn = db.begin().await?;
-    let visible = Condition::any()
-        .add(received_by(subject))
-        .add(emitted_by(subject));
-    let found = locked_share(&txn, &table, uuid, visible).await?;
-    let last = match found {
-        Some((_, share)) => share,
-        None => {
-            let Some((_, share)) = locked_share(&txn, &table, uuid, Condition::all()).await? else {
-                return Err(not_found::<E>("share"));
-            };
-            let object = share.object_id.clone();
-            check_manages::<E, _>(&txn, subject, &object, "read the share's chain")
-                .await
-                .map_err(|_| not_found::<E>("share"))?;
-            share
+    let result = async {
+        let visible = Condition::any()
+            .add(received_by(subject))
+            .add(emitted_by(subject));
+        let found = locked_share(&txn, &table, uuid, visible).await?;
+        let last = match found {
+            Some((_, share)) => share,
+            None => {
+                let Some((_, share)) = locked_share(&txn, &table, uuid, Condition::all()).await?
+                else {
+                    return Err(not_found::<E>("share"));
+                };
+                let object = share.object_id.clone();
+                check_manages::<E, _>(&txn, subject, &object, "read the share's chain")
+                    .await
+                    .map_err(|_| not_found::<E>("share"))?;
+                share
+            }
+        };
+        let mut chain = vec![last];
+        // At most MAX_SHARE_DEPTH + 1 shares long: each passed-on share holds a depth below its
+        // origin's.
+        while let Some(origin) = chain.last().and_then(|share| share.origin) {
+            let mut select = share_select(&table, &txn);
+            select.and_where(Expr::col((SHARE, UUID)).eq(origin));
+            match read_shares(&txn, &table, select).await?.pop() {
+                Some(share) => chain.push(share),
+                None => break,
+            }
         }
-    };
-    let mut chain = vec![last];
-    // At most MAX_SHARE_DEPTH + 1 shares long: each passed-on share holds a depth below its
-    // origin's.
-    while let Some(origin) = chain.last().and_then(|share| share.origin) {
-        let mut select = share_select(&table, &txn);
-        select.and_where(Expr::col((SHARE, UUID)).eq(origin));
-        match read_shares(&txn, &table, select).await?.pop() {
-            Some(share) => chain.push(share),
-            None => break,
-        }
+        chain.reverse();
+        Ok(chain)
     }
-    txn.commit().await?;
-    chain.reverse();
-    Ok(chain)
+    .await;
+    finish(txn, result).await
 }
