@@ -29,6 +29,8 @@ mod share;
 mod sharing;
 mod subject;
 mod transaction;
+#[cfg(feature = "axum")]
+pub mod web;
 mod write;
 
 pub use access::{Access, Action, Actions, MAX_ASKED_IDS, OwnershipAccess, RowActions};
