@@ -11,6 +11,7 @@ mod derived;
 pub mod entity;
 mod error;
 mod grant;
+pub mod guide;
 mod holders;
 mod identity;
 mod key;
