@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use sea_orm::{DbErr, IdenStatic, SqlErr, TransactionError};
 
+use crate::cursor::PageProblem;
 use crate::key::{GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 use crate::owned::OwnedEntity;
 use crate::policy::PolicyProblem;
@@ -215,6 +216,10 @@ pub enum OwnershipError {
     /// The policy is assigned to a principal, so it cannot be deleted; nothing was written.
     #[error("policy {0:?} is assigned, it cannot be deleted")]
     PolicyInUse(String),
+    /// A keyset page cannot be read: its cursor is malformed or made for another order, or
+    /// its order column cannot order a page; nothing was read.
+    #[error("invalid page: {0}")]
+    InvalidPage(PageProblem),
     /// Any other database error.
     #[error(transparent)]
     Db(DbErr),

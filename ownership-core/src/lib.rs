@@ -7,6 +7,7 @@ mod authorized;
 mod clock;
 mod condition;
 mod count;
+mod cursor;
 mod derived;
 pub mod entity;
 mod error;
@@ -42,6 +43,7 @@ pub use acl_template::{
 pub use authorized::{AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use count::OwnershipCounts;
+pub use cursor::{Cursor, PageProblem};
 pub use error::{IdentityProblem, OwnershipError};
 pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, grant_level, revoke};
 pub use holders::{
@@ -53,7 +55,7 @@ pub use identity::{
 pub use key::{AccountId, GroupId, Key, KeyType, ProfileId, UserId, Uuid};
 pub use owned::{Level, OwnedEntity, PathSegment};
 pub use ownership_derive::Owned;
-pub use page::{OwnershipPages, ScopePage};
+pub use page::{OwnershipPages, Page, ScopePage};
 pub use policies::{
     PolicyAssignment, Principal, assign_policies, assigned_policies, create_policy, delete_policy,
     policy_check, update_policy,

@@ -12,20 +12,21 @@
 use std::marker::PhantomData;
 
 use sea_orm::sea_query::{
-    Expr, ExprTrait, IntoValueTuple, JoinType, Order, Query, SelectStatement,
+    Expr, ExprTrait, IntoIden, IntoValueTuple, JoinType, Order, Query, SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, IdenStatic, ModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
 };
 
+use crate::cursor::{Cursor, CursorOrder, PageProblem, column_tag};
 use crate::derived::derived;
 use crate::error::OwnershipError;
 use crate::owned::OwnedEntity;
 use crate::ownership;
 use crate::plan::{
-    AccessPlan, CANDIDATE_ID, Keyset, OWNER_ID, OwnedTable, PAGE_PART, PAGE_ROW, deny, storable,
-    union,
+    AccessPlan, CANDIDATE_ID, CANDIDATE_KEY, Keyset, OWNER_ID, OwnedTable, PAGE_PART, PAGE_ROW,
+    Position, deny, union,
 };
 use crate::scope::IdOf;
 use crate::scope::{self, Permitted};
@@ -40,12 +41,13 @@ const MAX_LISTED_NAMES: usize = 16;
 
 /// The rows of `E` owned by one of `owners` (a list of profile ids named [`OWNER_ID`]), after the
 /// cursor, the first `size` of each owner: with `LATERAL` one ordered range of the (owner,
-/// id) index per profile, otherwise the first `size` of all of them.
+/// id) index, or (owner, column, id) on a page ordered by a column, per profile, otherwise
+/// the first `size` of all of them.
 fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> SelectStatement {
     let mut rows = Query::select();
     rows.expr_as(Expr::col((PAGE_ROW, E::id_column())), CANDIDATE_ID)
         .from_as(E::default().table_ref(), PAGE_ROW);
-    if !keyset.lateral {
+    if !keyset.lateral() {
         rows.and_where(Expr::col((PAGE_ROW, E::owner_column())).in_subquery(owners));
         keyset.skip_owned(&mut rows, (PAGE_ROW, E::owner_column()));
         keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
@@ -54,10 +56,14 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
     rows.and_where(Expr::col((PAGE_ROW, E::owner_column())).equals((PAGE_OWNER, OWNER_ID)));
     keyset.take(&mut rows, (PAGE_ROW, E::id_column()));
     let mut per_owner = Query::select();
-    per_owner
-        .expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID)
-        .from_subquery(owners, PAGE_OWNER)
-        .join_lateral(JoinType::InnerJoin, rows, PAGE_PART, Expr::cust("TRUE"));
+    per_owner.expr_as(Expr::col((PAGE_PART, CANDIDATE_ID)), CANDIDATE_ID);
+    keyset.carry_key(&mut per_owner, PAGE_PART);
+    per_owner.from_subquery(owners, PAGE_OWNER).join_lateral(
+        JoinType::InnerJoin,
+        rows,
+        PAGE_PART,
+        Expr::cust("TRUE"),
+    );
     // Skipped owners, not skipped rows: an owner's rows are not read to be thrown away.
     keyset.skip_owned(&mut per_owner, (PAGE_OWNER, OWNER_ID));
     per_owner
@@ -65,11 +71,11 @@ fn owned_list<E: OwnedEntity>(owners: SelectStatement, keyset: &Keyset) -> Selec
 
 impl AccessPlan<'_> {
     /// The condition of a page: `id IN (the first rows of the union of every branch's first
-    /// rows after the cursor)`.
+    /// rows after the cursor)`, each list and the union in the keyset's order.
     ///
     /// A subject whose snapshot claims a branch that admits every row (a superuser, a grant
-    /// on the whole model) gets the scope's own filter form instead: the table is read in id
-    /// order and the page ends after its first rows, and the other branches, which count
+    /// on the whole model) gets the scope's own filter form instead: the table is read in the
+    /// page's order and the page ends after its first rows, and the other branches, which count
     /// only if the database no longer confirms that claim, are cheaper to plan unlimited.
     /// Every form leaves out the rows the keyset's [`not_owned`](Keyset::not_owned) excludes.
     fn page_condition<E: OwnedEntity>(self, keyset: &Keyset) -> Condition {
@@ -104,7 +110,12 @@ impl AccessPlan<'_> {
             .into_iter()
             .chain(public_lists)
             .enumerate()
-            .map(|(k, list)| derived(list, CANDIDATE_ID, format!("ownership_page_arm{k}")))
+            .map(|(k, list)| {
+                let alias = format!("ownership_page_arm{k}");
+                let mut arm = derived(list, CANDIDATE_ID, alias.clone());
+                keyset.carry_key(&mut arm, alias);
+                arm
+            })
             .collect();
         let user_arms = arms.len() - public_count;
         let gate = match user_check {
@@ -129,8 +140,12 @@ impl AccessPlan<'_> {
         let mut first = Query::select();
         first
             .column((PAGE_CANDIDATES, CANDIDATE_ID))
-            .from_subquery(candidates, PAGE_CANDIDATES)
-            .order_by((PAGE_CANDIDATES, CANDIDATE_ID), Order::Asc)
+            .from_subquery(candidates, PAGE_CANDIDATES);
+        if keyset.column.is_some() {
+            first.order_by((PAGE_CANDIDATES, CANDIDATE_KEY), keyset.order.clone());
+        }
+        first
+            .order_by((PAGE_CANDIDATES, CANDIDATE_ID), keyset.order.clone())
             .limit(keyset.size);
         let first = derived(first, CANDIDATE_ID, PAGE_CANDIDATES);
         let mut condition = Condition::all();
@@ -151,18 +166,96 @@ enum Listed<'a> {
     Policy(&'a [&'a str]),
 }
 
-/// One page of a scope in id order: the first `size` rows after a cursor, fetched in one
-/// statement that the library builds whole (see [`OwnershipPages`]).
-///
-/// Ask for the next page with the last id of this one: `.after(last_id)`.
+/// Where a page starts.
 #[derive(Clone, Debug)]
-#[must_use = "a page does nothing until fetched with `all`"]
+enum Start {
+    /// Just after the row with this id, on a page in id order.
+    AfterId(Value),
+    /// Just after the cursor's row.
+    After(Cursor),
+    /// Just before the cursor's row: the page ends there.
+    Before(Cursor),
+}
+
+/// One page of a scope: the first `size` rows after a cursor (or the last before one) in
+/// the order of the id, or of a column then the id, fetched in one statement that the
+/// library builds whole (see [`OwnershipPages`]).
+///
+/// [`fetch`](Self::fetch) gives the rows with the cursors of the pages around them; ask
+/// for the next page with `.after_cursor(next)`, the previous with `.before_cursor(prev)`.
+/// A page in id order also takes the last id of the page before it: `.after(last_id)`.
+#[derive(Clone, Debug)]
+#[must_use = "a page does nothing until fetched with `fetch` or `all`"]
 pub struct ScopePage<'a, E: OwnedEntity> {
     subject: &'a Subject,
     listed: Listed<'a>,
-    after: Option<Value>,
+    /// The column rows are ordered by before their id; `None`: the id alone.
+    column: Option<E::Column>,
+    order: Order,
+    start: Option<Start>,
     size: u64,
     entity: PhantomData<E>,
+}
+
+/// The rows of a page and the cursors of the pages around it, as
+/// [`ScopePage::fetch`] gives them.
+///
+/// `next_cursor` is set only when a row follows the page, so walking forward never ends on
+/// an empty page; `prev_cursor` only when the page starts after a cursor (a first page has
+/// none) or, for a page read before a cursor, when a row precedes it. Both are strings
+/// for a client (`Display`), read back with `parse`:
+///
+/// ```
+/// # mod document {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, ownership_core::Owned)]
+/// #     #[sea_orm(table_name = "document")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #         #[sea_orm(unique_key = "owner_name")]
+/// #         pub user_profile_id: i64,
+/// #         #[sea_orm(unique_key = "owner_name")]
+/// #         pub name: String,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// use ownership_core::{OwnershipError, OwnershipPages, Page, Subject};
+///
+/// /// `GET /documents?after=..` or `?before=..`: 50 documents by name, and the links of
+/// /// the pages around them.
+/// async fn documents_by_name(
+///     db: &sea_orm::DatabaseConnection,
+///     me: &Subject,
+///     after: Option<&str>,
+///     before: Option<&str>,
+/// ) -> Result<(Vec<String>, Option<String>, Option<String>), OwnershipError> {
+///     let mut page = document::Entity::readable_page(me, 50).order_by_asc(document::Column::Name);
+///     if let Some(cursor) = after {
+///         // A cursor a client altered is an `OwnershipError::InvalidPage`: a 400.
+///         page = page.after_cursor(cursor.parse()?);
+///     } else if let Some(cursor) = before {
+///         page = page.before_cursor(cursor.parse()?);
+///     }
+///     let Page { items, next_cursor, prev_cursor } = page.fetch(db).await?;
+///     let names = items.into_iter().map(|row| row.name).collect();
+///     let next = next_cursor.map(|cursor| format!("/documents?after={cursor}"));
+///     let prev = prev_cursor.map(|cursor| format!("/documents?before={cursor}"));
+///     Ok((names, next, prev))
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<M> {
+    /// The page's rows, in the page's order.
+    pub items: Vec<M>,
+    /// The position of the last row, when a row follows it: the next page is
+    /// `.after_cursor(next_cursor)`.
+    pub next_cursor: Option<Cursor>,
+    /// The position of the first row, when a row may precede it: the previous page is
+    /// `.before_cursor(prev_cursor)`.
+    pub prev_cursor: Option<Cursor>,
 }
 
 /// The largest page: no table holds more rows than an `i64` counts, and SQLite and
@@ -174,30 +267,120 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
         Self {
             subject,
             listed,
-            after: None,
+            column: None,
+            order: Order::Asc,
+            start: None,
             size: Ord::min(size, MAX_PAGE_SIZE),
             entity: PhantomData,
         }
     }
 
-    /// Only rows whose id is greater than `id`: the page after the one that ended with
-    /// `id`. Ids compare in their own type (a UUID or string key in the database's order).
-    pub fn after(mut self, id: IdOf<E>) -> Self {
-        self.after = id.into_value_tuple().into_iter().next();
+    /// Orders the page by `column` ascending, rows with equal values by ascending id
+    /// (replacing any order set before). The column must be an integer, string or UUID
+    /// column that is not nullable, or the page is refused with
+    /// [`PageProblem::UnorderableColumn`]. Strings compare as the database compares them
+    /// (its collation). An index on (owner, column, id), and on (column, id) for subjects
+    /// who see every row, lets each branch read just its first rows.
+    pub fn order_by_asc(self, column: E::Column) -> Self {
+        self.order_by(column, Order::Asc)
+    }
+
+    /// Orders the page by `column` descending, rows with equal values by descending id;
+    /// as [`order_by_asc`](Self::order_by_asc) otherwise.
+    pub fn order_by_desc(self, column: E::Column) -> Self {
+        self.order_by(column, Order::Desc)
+    }
+
+    fn order_by(mut self, column: E::Column, order: Order) -> Self {
+        // The id orders alone: a second id in the order would only cost.
+        self.column = (column.as_str() != E::id_column().as_str()).then_some(column);
+        self.order = order;
         self
     }
 
-    /// The query of the page on `backend`: the entity's rows, the scope's condition with
-    /// each branch limited, `id > after`, `ORDER BY id LIMIT size`.
-    fn select(&self, backend: DbBackend) -> Select<E> {
-        if self
-            .after
-            .as_ref()
-            .is_some_and(|after| !storable(after, backend))
-        {
-            // No row of this backend has an id after one it cannot store.
-            return E::find().filter(deny()).limit(self.size);
+    /// Only rows whose id is greater than `id` (smaller on a page in descending id order):
+    /// the page after the one that ended with `id`, on a page in id order; a page ordered by
+    /// another column refuses it ([`PageProblem::CursorOfAnotherOrder`]). Ids compare in
+    /// their own type (a UUID or string key in the database's order).
+    pub fn after(mut self, id: IdOf<E>) -> Self {
+        self.start = id.into_value_tuple().into_iter().next().map(Start::AfterId);
+        self
+    }
+
+    /// The rows just after the cursor's row, in the page's order: the page after the one
+    /// whose `next_cursor` it is. A cursor made for another order is refused when the page
+    /// is fetched ([`OwnershipError::InvalidPage`]).
+    pub fn after_cursor(mut self, cursor: Cursor) -> Self {
+        self.start = Some(Start::After(cursor));
+        self
+    }
+
+    /// The rows just before the cursor's row, still in the page's order: the page before
+    /// the one whose `prev_cursor` it is. A cursor made for another order is refused when
+    /// the page is fetched ([`OwnershipError::InvalidPage`]).
+    pub fn before_cursor(mut self, cursor: Cursor) -> Self {
+        self.start = Some(Start::Before(cursor));
+        self
+    }
+
+    /// Whether the page ends at its cursor, read backward from it.
+    fn backward(&self) -> bool {
+        matches!(self.start, Some(Start::Before(_)))
+    }
+
+    /// The page's order as its cursors name it; refused for a column that cannot order a
+    /// page (a NULL has no place in a keyset order).
+    fn cursor_order(&self) -> Result<CursorOrder, PageProblem> {
+        let id = E::id_column();
+        let tag_of = |column: E::Column| {
+            let def = column.def();
+            column_tag(def.get_column_type())
+                .filter(|_| !def.is_null())
+                .ok_or(PageProblem::UnorderableColumn(column.as_str()))
+        };
+        let mut tags = Vec::new();
+        if let Some(column) = self.column {
+            tags.push(tag_of(column)?);
         }
+        tags.push(tag_of(id)?);
+        Ok(CursorOrder {
+            column: self.column.unwrap_or(id).as_str(),
+            descending: matches!(self.order, Order::Desc),
+            tags,
+        })
+    }
+
+    /// The cursor of `row` in the page's order.
+    fn cursor_of(&self, order: &CursorOrder, row: &E::Model) -> Result<Cursor, PageProblem> {
+        let mut values: Vec<Value> = self
+            .column
+            .map(|column| row.get(column))
+            .into_iter()
+            .collect();
+        values.push(row.get(E::id_column()));
+        order.cursor(values)
+    }
+
+    /// The query of up to `limit` rows of the page on `backend`: the entity's rows, the
+    /// scope's condition with each branch limited, past the cursor, in the page's order
+    /// (the reverse, read before a cursor).
+    fn select(&self, backend: DbBackend, limit: u64) -> Result<Select<E>, PageProblem> {
+        let cursor_order = self.cursor_order()?;
+        let after = match &self.start {
+            None => None,
+            Some(Start::AfterId(id)) if self.column.is_none() => Some(Position {
+                key: None,
+                id: id.clone(),
+            }),
+            Some(Start::AfterId(_)) => return Err(PageProblem::CursorOfAnotherOrder),
+            Some(Start::After(cursor) | Start::Before(cursor)) => {
+                Some(cursor_order.position(cursor)?)
+            }
+        };
+        let order = match (cursor_order.descending, self.backward()) {
+            (false, false) | (true, true) => Order::Asc,
+            (true, false) | (false, true) => Order::Desc,
+        };
         let excluded_owners = match self.listed {
             Listed::Shared => self
                 .subject
@@ -206,11 +389,12 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             _ => None,
         };
         let keyset = Keyset {
-            after: self.after.clone(),
+            column: self.column.map(IntoIden::into_iden),
+            order: order.clone(),
+            after,
             excluded_owners,
-            size: self.size,
-            // MariaDB and SQLite have no LATERAL; there each branch is limited as a whole.
-            lateral: backend == DbBackend::Postgres,
+            size: limit,
+            backend,
         };
         let condition = match self.listed {
             Listed::Read | Listed::Shared => {
@@ -239,25 +423,94 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
             }
         };
         let mut select = E::find().filter(condition);
-        if let Some(after) = &self.after {
-            select = select.filter(E::id_column().gt(after.clone()));
+        let key = self.column.map(|column| Expr::col(column.as_column_ref()));
+        if let Some(past) = keyset.past(key, Expr::col(E::id_column().as_column_ref())) {
+            select = select.filter(past);
         }
-        select.order_by_asc(E::id_column()).limit(self.size)
+        if let Some(column) = self.column {
+            select = select.order_by(column, order.clone());
+        }
+        Ok(select.order_by(E::id_column(), order).limit(limit))
     }
 
-    /// The statement [`all`](Self::all) runs on `backend`.
+    /// The statement of up to `limit` rows of the page on `backend`.
+    fn statement(&self, backend: DbBackend, limit: u64) -> Result<Statement, PageProblem> {
+        let select = self.select(backend, limit)?;
+        Ok(with_written_limit(select.build(backend), limit))
+    }
+
+    /// The statement [`all`](Self::all) runs on `backend`; for a page that is refused (see
+    /// [`OwnershipError::InvalidPage`]), one that selects no row.
     pub fn build(&self, backend: DbBackend) -> Statement {
-        with_written_limit(self.select(backend).build(backend), self.size)
+        self.statement(backend, self.size).unwrap_or_else(|_| {
+            let nothing = E::find().filter(deny()).limit(self.size);
+            with_written_limit(nothing.build(backend), self.size)
+        })
     }
 
-    /// Fetches the page: at most `size` rows, ascending by id. A page of size 0 is empty
-    /// and runs no statement.
-    pub async fn all<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<E::Model>, OwnershipError> {
-        if self.size == 0 {
+    /// Up to `limit` rows of the page, in the page's order; no statement for 0.
+    async fn read<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        limit: u64,
+    ) -> Result<Vec<E::Model>, OwnershipError> {
+        let statement = self.statement(db.get_database_backend(), limit)?;
+        if limit == 0 {
             return Ok(Vec::new());
         }
-        let statement = self.build(db.get_database_backend());
-        Ok(E::find().from_raw_sql(statement).all(db).await?)
+        let mut rows = E::find().from_raw_sql(statement).all(db).await?;
+        if self.backward() {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// Fetches the page's rows: at most `size`, in the page's order. A page of size 0 is
+    /// empty and runs no statement. A cursor made for another order, or an order column
+    /// that cannot order a page, is [`OwnershipError::InvalidPage`].
+    pub async fn all<C: ConnectionTrait>(&self, db: &C) -> Result<Vec<E::Model>, OwnershipError> {
+        self.read(db, self.size).await
+    }
+
+    /// Fetches the page with the cursors of the pages around it (see [`Page`]), in one
+    /// statement: one row more than the page tells whether another follows it (or, read
+    /// before a cursor, precedes it). A page of size 0 is empty and runs no statement.
+    /// Refused as [`all`](Self::all) is.
+    pub async fn fetch<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<Page<E::Model>, OwnershipError> {
+        let limit = match self.size {
+            0 => 0,
+            size => Ord::min(size + 1, MAX_PAGE_SIZE),
+        };
+        let mut items = self.read(db, limit).await?;
+        let more = items.len() as u64 > self.size;
+        let backward = self.backward();
+        if more {
+            // The extra row is the one farthest from the cursor.
+            if backward {
+                items.remove(0);
+            } else {
+                items.pop();
+            }
+        }
+        let resumed = self.start.is_some();
+        let (earlier, later) = if backward {
+            (more, resumed)
+        } else {
+            (resumed, more)
+        };
+        let order = self.cursor_order()?;
+        let cursor_at = |row: Option<&E::Model>, exists: bool| match row {
+            Some(row) if exists => self.cursor_of(&order, row).map(Some),
+            _ => Ok(None),
+        };
+        Ok(Page {
+            prev_cursor: cursor_at(items.first(), earlier)?,
+            next_cursor: cursor_at(items.last(), later)?,
+            items,
+        })
     }
 }
 

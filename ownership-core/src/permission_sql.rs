@@ -295,7 +295,8 @@ impl CandidateSource for Held<'_> {
     /// row, as limited lists for a page: one per name directly and one per name through
     /// groups, each one ordered range of the grant table's primary key (with `LATERAL`,
     /// one range per group). A grant never outlives its row, so a list joins the owned
-    /// table only to leave out the rows of excluded owners.
+    /// table only to leave out the rows of excluded owners, or, on a page ordered by a
+    /// column, to read it: then each list sorts its grants by the rows' column.
     fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement> {
         let list = |grants: &'static str, grant_table: &TableRef, name: &str| {
             let object_id = col(grants, OBJECT_ID);
@@ -303,7 +304,7 @@ impl CandidateSource for Held<'_> {
             list.expr_as(object_id.clone(), CANDIDATE_ID)
                 .from_as(grant_table.clone(), grants)
                 .and_where(col(grants, NAME).eq(name));
-            keyset.skip_owned_rows(&mut list, table, object_id);
+            keyset.join_rows(&mut list, table, object_id);
             list
         };
         let mut lists = Vec::new();
@@ -317,7 +318,7 @@ impl CandidateSource for Held<'_> {
             }
             let mut through_groups = list(GROUP_GRANT, &table.group_grants, name);
             let group = col(GROUP_GRANT, GROUP_ID);
-            if !keyset.lateral {
+            if !keyset.lateral() {
                 // Distinct: two of the user's groups may hold the name on one object, and a
                 // duplicate would take the place of another object under the limit.
                 through_groups
@@ -330,13 +331,15 @@ impl CandidateSource for Held<'_> {
             let identity = Identity::current();
             through_groups.and_where(group.eq(identity.membership_group(MEMBERSHIP)));
             keyset.take(&mut through_groups, (GROUP_GRANT, OBJECT_ID));
-            lists.push(identity.per_group_of(
+            let mut per_group = identity.per_group_of(
                 self.user.id.key(),
                 MEMBERSHIP,
                 through_groups,
                 PAGE_PART,
                 CANDIDATE_ID,
-            ));
+            );
+            keyset.carry_key(&mut per_group, PAGE_PART);
+            lists.push(per_group);
         }
         lists
     }

@@ -88,24 +88,96 @@ impl OwnedTable {
     }
 }
 
-/// Which rows a page's candidate list may take: those after the cursor, whose owner is not
-/// one of `excluded_owners` (a subquery of profile ids), the first `size` in id order; and
-/// whether the backend can run a limited list per owner or group (`LATERAL`).
+/// The name a candidate list of a page ordered by a column gives that column's value.
+pub(crate) const CANDIDATE_KEY: &str = "ownership_candidate_key";
+
+/// Where a page resumes: the row it comes after, in the page's order, by its value of the
+/// order column (on a page ordered by a column) and its id.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Position {
+    pub(crate) key: Option<Value>,
+    pub(crate) id: Value,
+}
+
+/// Which rows a page's candidate list may take: in the order of `column` (`None`: the id
+/// alone) then the id, both in direction `order`, those after `after`, whose owner is not
+/// one of `excluded_owners` (a subquery of profile ids), the first `size`; on `backend`.
+///
+/// On a page ordered by a column, every list reads the owned table as [`PAGE_ROW`] for the
+/// row's value of that column (see [`join_rows`](Self::join_rows)) and selects it as
+/// [`CANDIDATE_KEY`] after [`CANDIDATE_ID`].
 #[derive(Clone, Debug)]
 pub(crate) struct Keyset {
-    pub(crate) after: Option<Value>,
+    pub(crate) column: Option<DynIden>,
+    pub(crate) order: Order,
+    pub(crate) after: Option<Position>,
     pub(crate) excluded_owners: Option<SelectStatement>,
     pub(crate) size: u64,
-    pub(crate) lateral: bool,
+    pub(crate) backend: DbBackend,
 }
 
 impl Keyset {
-    /// Narrows a list to ids after the cursor and takes its first `size` in id order.
-    pub(crate) fn take(&self, list: &mut SelectStatement, id: impl IntoColumnRef + Clone) {
-        if let Some(after) = &self.after {
-            list.and_where(Expr::col(id.clone()).gt(after.clone()));
+    /// Whether the backend can run a limited list per owner or group: MariaDB and SQLite
+    /// have no `LATERAL`, there each branch is limited as a whole.
+    pub(crate) fn lateral(&self) -> bool {
+        self.backend == DbBackend::Postgres
+    }
+
+    /// `column` past `value` in the keyset's direction, or also equal to it if not
+    /// `strict`. A value the backend cannot bind (see [`storable`]) lies past every row.
+    fn beyond(&self, column: Expr, value: &Value, strict: bool) -> Expr {
+        let descending = matches!(self.order, Order::Desc);
+        if !storable(value, self.backend) {
+            return Expr::cust(if descending { "1 = 1" } else { "1 = 0" });
         }
-        list.order_by(id, Order::Asc).limit(self.size);
+        match (descending, strict) {
+            (false, true) => column.gt(value.clone()),
+            (false, false) => column.gte(value.clone()),
+            (true, true) => column.lt(value.clone()),
+            (true, false) => column.lte(value.clone()),
+        }
+    }
+
+    /// The rows after the cursor, given the row's order column `key` (on a page ordered by
+    /// a column) and `id`; `None` without a cursor.
+    ///
+    /// `key >= v AND (key > v OR id > i)` rather than the row value `(key, id) > (v, i)`:
+    /// its leading range is one an index on the key, or on (owner, key), reads on every
+    /// backend, where MySQL reads a row-value comparison only as a filter.
+    pub(crate) fn past(&self, key: Option<Expr>, id: Expr) -> Option<Expr> {
+        let after = self.after.as_ref()?;
+        let past_id = self.beyond(id, &after.id, true);
+        Some(match (key, &after.key) {
+            (Some(key), Some(value)) => self
+                .beyond(key.clone(), value, false)
+                .and(self.beyond(key, value, true).or(past_id)),
+            _ => past_id,
+        })
+    }
+
+    /// Narrows a list to rows after the cursor and takes its first `size` in the page's
+    /// order, `id` being the list's id column; on a page ordered by a column, also selects
+    /// the row's value of it.
+    pub(crate) fn take(&self, list: &mut SelectStatement, id: impl IntoColumnRef + Clone) {
+        let key = self.column.clone().map(|column| (PAGE_ROW, column));
+        if let Some(key) = &key {
+            list.expr_as(Expr::col(key.clone()), CANDIDATE_KEY);
+        }
+        if let Some(past) = self.past(key.clone().map(Expr::col), Expr::col(id.clone())) {
+            list.and_where(past);
+        }
+        if let Some(key) = key {
+            list.order_by(key, self.order.clone());
+        }
+        list.order_by(id, self.order.clone()).limit(self.size);
+    }
+
+    /// Adds the order column's value (on a page ordered by a column) to `list`, a select
+    /// of [`CANDIDATE_ID`] from a list [`take`](Self::take) limited under the alias `part`.
+    pub(crate) fn carry_key(&self, list: &mut SelectStatement, part: impl IntoIden) {
+        if self.column.is_some() {
+            list.expr_as(Expr::col((part, CANDIDATE_KEY)), CANDIDATE_KEY);
+        }
     }
 
     /// `owner NOT IN (excluded owners)`, or nothing.
@@ -122,16 +194,16 @@ impl Keyset {
         }
     }
 
-    /// Narrows a list of `table`'s ids (`object_id`, read from another table) to rows whose
-    /// owner passes [`not_owned`](Self::not_owned): the list joins the owned table only
-    /// when there are owners to leave out.
-    pub(crate) fn skip_owned_rows(
+    /// Joins `table` as [`PAGE_ROW`] to a list of its ids (`object_id`, read from another
+    /// table) when the list needs the rows: to read the order column, or to leave out
+    /// the rows whose owner does not pass [`not_owned`](Self::not_owned).
+    pub(crate) fn join_rows(
         &self,
         list: &mut SelectStatement,
         table: &OwnedTable,
         object_id: Expr,
     ) {
-        if self.excluded_owners.is_some() {
+        if self.excluded_owners.is_some() || self.column.is_some() {
             list.join_as(
                 JoinType::InnerJoin,
                 table.table.clone(),
@@ -155,7 +227,8 @@ pub(crate) trait CandidateSource {
     fn id_lists(&self, table: &OwnedTable) -> Vec<SelectStatement>;
 
     /// The same candidates as lists for a page: each one ordered range of an index, limited
-    /// by `keyset`, selecting [`CANDIDATE_ID`], each the id of an existing row of `table`
+    /// by `keyset`, selecting [`CANDIDATE_ID`] (and [`CANDIDATE_KEY`] on a page ordered by a
+    /// column), each the id of an existing row of `table`
     /// (a candidate whose row no longer exists must not take the place of one that does:
     /// a source whose rows reference the owned table, as grants do, has none).
     fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement>;

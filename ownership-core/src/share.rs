@@ -238,13 +238,14 @@ impl CandidateSource for Received<'_> {
     /// One limited list per receiver (shares to the user, to its groups, to anyone), each
     /// read in object order; or, for every one of several names, the first rows of the
     /// grouped question. A share never outlives its row, so a list joins the owned table
-    /// only to leave out the rows of excluded owners.
+    /// only to leave out the rows of excluded owners, or, on a page ordered by a column, to
+    /// read it.
     fn page_lists(&self, table: &OwnedTable, keyset: &Keyset) -> Vec<SelectStatement> {
         if self.needs_several() {
             let mut list = Query::select();
             list.column((SHARED_OBJECT, CANDIDATE_ID))
                 .from_subquery(self.shared_under_every_name(table), SHARED_OBJECT);
-            keyset.skip_owned_rows(&mut list, table, Expr::col((SHARED_OBJECT, CANDIDATE_ID)));
+            keyset.join_rows(&mut list, table, Expr::col((SHARED_OBJECT, CANDIDATE_ID)));
             keyset.take(&mut list, (SHARED_OBJECT, CANDIDATE_ID));
             return vec![list];
         }
@@ -255,7 +256,7 @@ impl CandidateSource for Received<'_> {
                 // With `LATERAL`, the shares to the user's groups are one limited range of
                 // the (group, object) index per group, as grants to groups are.
                 let per_group = match receiver {
-                    Receiver::GroupsOf(user) if keyset.lateral => Some(*user),
+                    Receiver::GroupsOf(user) if keyset.lateral() => Some(*user),
                     _ => None,
                 };
                 let addressed = match per_group {
@@ -269,14 +270,15 @@ impl CandidateSource for Received<'_> {
                 // A row may be shared with a receiver several times, and a duplicate would
                 // take the place of another row under the limit.
                 list.distinct();
-                keyset.skip_owned_rows(&mut list, table, Expr::col((SHARE_NAME, OBJECT_ID)));
+                keyset.join_rows(&mut list, table, Expr::col((SHARE_NAME, OBJECT_ID)));
                 keyset.take(&mut list, (SHARE_NAME, OBJECT_ID));
-                match per_group {
-                    Some(user) => {
-                        identity.per_group_of(user, MEMBERSHIP, list, PAGE_PART, CANDIDATE_ID)
-                    }
-                    None => list,
-                }
+                let Some(user) = per_group else {
+                    return list;
+                };
+                let mut per_group =
+                    identity.per_group_of(user, MEMBERSHIP, list, PAGE_PART, CANDIDATE_ID);
+                keyset.carry_key(&mut per_group, PAGE_PART);
+                per_group
             })
             .collect()
     }

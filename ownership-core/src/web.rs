@@ -136,6 +136,7 @@ impl OwnershipError {
             | NothingToShare { .. }
             | ExpiryNotInFuture { .. }
             | InvalidPolicy { .. }
+            | InvalidPage(_)
             | UnknownPolicies(_) => StatusCode::BAD_REQUEST,
             Db(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) => {
                 StatusCode::SERVICE_UNAVAILABLE
