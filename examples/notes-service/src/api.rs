@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
+use ownership_core::Page;
 use ownership_core::prelude::*;
 use ownership_core::web::{CurrentSubject, ResolveSubject, bearer_token};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -141,20 +142,29 @@ impl From<notes::Model> for NoteOut {
     }
 }
 
-/// A page of notes: `next_cursor` is there only when more notes follow.
+/// A page of notes, with the cursors of the pages around it: `next_cursor` only when more
+/// notes follow, `prev_cursor` only when some precede.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct NotesPage {
     /// The notes of the page.
     pub items: Vec<NoteOut>,
-    /// What to pass as `cursor` for the next page.
+    /// What to pass as `after` for the next page.
     pub next_cursor: Option<String>,
+    /// What to pass as `before` for the previous page.
+    pub prev_cursor: Option<String>,
 }
 
 /// The query of a list.
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
+    /// `id` (default), `title` or `created_at`: ties are ordered by id.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub order: Option<String>,
     /// The `next_cursor` of the page before.
-    pub cursor: Option<String>,
+    pub after: Option<String>,
+    /// The `prev_cursor` of the page after.
+    pub before: Option<String>,
     /// The page size, 1 to 100 (default 20).
     pub limit: Option<u64>,
 }
@@ -162,7 +172,8 @@ pub struct ListQuery {
 /// The largest page a client may ask for.
 const MAX_LIMIT: u64 = 100;
 
-/// `GET /notes`: the notes the caller may read, a page at a time, in one statement a page.
+/// `GET /notes`: the notes the caller may read, a page at a time, one statement a page
+/// whatever the caller may read; a cursor altered by the client is a 400, never more rows.
 async fn list_notes(
     State(app): State<AppState>,
     SignedIn(me): SignedIn,
@@ -174,22 +185,39 @@ async fn list_notes(
             "limit must be 1 to {MAX_LIMIT}"
         )));
     }
-    let mut page = notes::Entity::readable_page(&me, limit + 1);
-    if let Some(cursor) = query.cursor {
-        let after: i64 = cursor
-            .parse()
-            .map_err(|_| ApiError::BadRequest("a cursor of another list".to_owned()))?;
-        page = page.after(after);
+    let column = match query.sort.as_deref().unwrap_or("id") {
+        "id" => notes::Column::Id,
+        "title" => notes::Column::Title,
+        "created_at" => notes::Column::CreatedAt,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "sort by id, title or created_at".to_owned(),
+            ));
+        }
+    };
+    let page = notes::Entity::readable_page(&me, limit);
+    let mut page = match query.order.as_deref().unwrap_or("asc") {
+        "asc" => page.order_by_asc(column),
+        "desc" => page.order_by_desc(column),
+        _ => return Err(ApiError::BadRequest("order is asc or desc".to_owned())),
+    };
+    match (query.after, query.before) {
+        (Some(after), None) => page = page.after_cursor(after.parse()?),
+        (None, Some(before)) => page = page.before_cursor(before.parse()?),
+        (None, None) => {}
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest("one of after and before".to_owned()));
+        }
     }
-    let mut items = page.all(&app.db).await?;
-    let more = items.len() as u64 > limit;
-    items.truncate(limit as usize);
-    let next_cursor = more
-        .then(|| items.last().map(|note| note.id.to_string()))
-        .flatten();
+    let Page {
+        items,
+        next_cursor,
+        prev_cursor,
+    } = page.fetch(&app.db).await?;
     Ok(Json(NotesPage {
         items: items.into_iter().map(NoteOut::from).collect(),
-        next_cursor,
+        next_cursor: next_cursor.map(|cursor| cursor.to_string()),
+        prev_cursor: prev_cursor.map(|cursor| cursor.to_string()),
     }))
 }
 

@@ -70,14 +70,17 @@ impl Service {
         self.call(Some(user), Method::GET, path, None).await
     }
 
-    /// Every note `user` can list, walking pages of `limit`.
-    async fn walk(&self, user: &str, limit: u64) -> Vec<NoteOut> {
-        let mut notes = Vec::new();
-        let mut cursor: Option<String> = None;
+    /// Every note `user` can list, walking pages of `limit` in the order `query` asks
+    /// (`sort=..&order=..`): forward, then backward from the end, which must give the
+    /// same notes.
+    async fn walk_ordered(&self, user: &str, limit: u64, query: &str) -> Vec<NoteOut> {
+        let mut notes: Vec<NoteOut> = Vec::new();
+        let mut pages = Vec::new();
+        let mut next: Option<String> = None;
         loop {
-            let path = match &cursor {
-                Some(cursor) => format!("/notes?limit={limit}&cursor={cursor}"),
-                None => format!("/notes?limit={limit}"),
+            let path = match &next {
+                Some(cursor) => format!("/notes?limit={limit}&{query}&after={cursor}"),
+                None => format!("/notes?limit={limit}&{query}"),
             };
             let (status, body) = self.get(user, &path).await;
             assert_eq!(status, StatusCode::OK, "{body}");
@@ -85,15 +88,42 @@ impl Service {
             assert!(page.items.len() as u64 <= limit);
             // No empty last page: a cursor promises more notes.
             assert!(
-                !page.items.is_empty() || cursor.is_none(),
+                !page.items.is_empty() || next.is_none(),
                 "an empty page after a cursor"
             );
+            assert_eq!(
+                page.prev_cursor.is_some(),
+                next.is_some(),
+                "a first page has no prev"
+            );
+            pages.push(page.items.iter().map(|note| note.id).collect::<Vec<_>>());
+            let prev = page.prev_cursor.clone();
             notes.extend(page.items);
             match page.next_cursor {
-                Some(next) => cursor = Some(next),
-                None => return notes,
+                Some(cursor) => next = Some(cursor),
+                None => {
+                    // Back from the last page: the pages before it, one by one.
+                    let mut before = prev;
+                    for expected in pages.iter().rev().skip(1) {
+                        let cursor = before.expect("a page before");
+                        let path = format!("/notes?limit={limit}&{query}&before={cursor}");
+                        let (status, body) = self.get(user, &path).await;
+                        assert_eq!(status, StatusCode::OK, "{body}");
+                        let page: NotesPage = serde_json::from_value(body).expect("a page");
+                        let ids: Vec<i64> = page.items.iter().map(|note| note.id).collect();
+                        assert_eq!(&ids, expected, "walking back");
+                        before = page.prev_cursor;
+                    }
+                    assert!(before.is_none(), "a page before the first");
+                    return notes;
+                }
             }
         }
+    }
+
+    /// Every note `user` can list, in id order, walking pages of `limit`.
+    async fn walk(&self, user: &str, limit: u64) -> Vec<NoteOut> {
+        self.walk_ordered(user, limit, "sort=id").await
     }
 
     /// The titles `user` can list.
@@ -367,14 +397,51 @@ async fn scenario(url: &str) {
     assert_eq!(by_two, by_fifty);
     assert_eq!(by_two.len(), 3 + 1 + 7);
     assert_eq!(by_two.iter().collect::<BTreeSet<_>>().len(), by_two.len());
+    // By title and by creation time, both ways: the order asked for, ties by id.
+    let by_title = s.walk_ordered("ada", 3, "sort=title&order=asc").await;
+    let mut titles: Vec<String> = by_title.iter().map(|note| note.title.clone()).collect();
+    assert!(
+        titles.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{titles:?}"
+    );
+    let by_title_desc = s.walk_ordered("ada", 3, "sort=title&order=desc").await;
+    titles.reverse();
+    assert_eq!(
+        by_title_desc
+            .iter()
+            .map(|note| note.title.clone())
+            .collect::<Vec<_>>(),
+        titles
+    );
+    let newest_first = s.walk_ordered("ada", 4, "sort=created_at&order=desc").await;
+    let keys: Vec<(i64, i64)> = newest_first
+        .iter()
+        .map(|note| (note.created_at, note.id))
+        .collect();
+    assert!(keys.windows(2).all(|pair| pair[0] > pair[1]), "{keys:?}");
+    assert_eq!(newest_first.len(), by_two.len());
+    // Bad requests: a size out of range, a made-up or foreign cursor, an unknown sort.
     assert_eq!(
         s.get("ada", "/notes?limit=0").await.0,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        s.get("ada", "/notes?cursor=zzz").await.0,
+        s.get("ada", "/notes?after=zzz").await.0,
         StatusCode::BAD_REQUEST
     );
+    assert_eq!(
+        s.get("ada", "/notes?sort=body").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (_, first) = s.get("ada", "/notes?limit=2&sort=title").await;
+    let title_cursor = first["next_cursor"].as_str().expect("a cursor").to_owned();
+    let (status, _) = s
+        .get(
+            "ada",
+            &format!("/notes?sort=created_at&after={title_cursor}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Delete: the owner may; then it is gone for everyone.
     let (status, _) = s
