@@ -214,6 +214,17 @@ impl KeyType {
         }
     }
 
+    /// A NULL of this key type: bound as a typed parameter, every backend takes it in a
+    /// column of the type (PostgreSQL resolves a `UNION`'s column types pair by pair, and
+    /// an untyped NULL in the first arms would make the column text).
+    pub(crate) fn null(self) -> Value {
+        match self {
+            KeyType::Int => Value::BigInt(None),
+            KeyType::Uuid => Value::Uuid(None),
+            KeyType::Text => Value::String(None),
+        }
+    }
+
     /// The key in column `index` of `row`, selected with [`select`](Self::select).
     pub(crate) fn decode(self, row: &QueryResult, index: usize) -> Result<Key, DbErr> {
         self.decode_nullable(row, index)?.ok_or_else(|| {

@@ -11,6 +11,7 @@ mod cursor;
 mod derived;
 pub mod entity;
 mod error;
+mod explain;
 mod grant;
 pub mod guide;
 mod holders;
@@ -45,6 +46,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use count::OwnershipCounts;
 pub use cursor::{Cursor, PageProblem};
 pub use error::{IdentityProblem, OwnershipError};
+pub use explain::{Explanation, GrantOn, OwnershipExplain, Reason, Via};
 pub use grant::{Grantees, MAX_NAME_CHARS, Target, grant, grant_level, revoke};
 pub use holders::{
     HeldPermission, HeldPermissions, HolderIds, Holders, ObjectRef, holders, permissions_of,

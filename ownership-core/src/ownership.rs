@@ -7,14 +7,14 @@
 //! security stamp) and is active is checked once per scope, by [`user_is`] with no flag,
 //! ANDed to all its branches.
 
-use sea_orm::Value;
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
+use sea_orm::{DbBackend, Value};
 
 use crate::derived::derived;
 use crate::identity::{Identity, UserFlag};
 use crate::key::Key;
 use crate::owned::OwnedEntity;
-use crate::plan::OWNER_ID;
+use crate::plan::{OWNER_ID, OwnedTable, ReasonSource, reason_row};
 use crate::subject::SubjectUser;
 
 /// The asking user's row.
@@ -208,6 +208,98 @@ pub(crate) fn readable_profiles(user: &SubjectUser, arms: ReadArms) -> SelectSta
     }
     readable.unions(extra.into_iter().map(|arm| (UnionType::All, arm)));
     derived(readable, OWNER_ID, READABLE_PROFILE)
+}
+
+/// Why a user's ownership admits a row (the reasons of the owner branch): one of its
+/// profiles owns it; it is staff of the owner's account; and, for a read scope as `arms`
+/// asks, the owner is a staff user of one of its accounts, or a superuser.
+pub(crate) struct OwnershipReasons<'a> {
+    pub(crate) user: &'a SubjectUser,
+    /// The read scope's extra arms; `None` for a manage scope.
+    pub(crate) read_arms: Option<ReadArms>,
+}
+
+impl OwnershipReasons<'_> {
+    /// The reason `kind` when the row `id` of `table` is owned by one of `owners`.
+    fn when_owned(
+        table: &OwnedTable,
+        id: &Value,
+        kind: &'static str,
+        owners: SelectStatement,
+    ) -> SelectStatement {
+        let mut select = Query::select();
+        reason_row(
+            &mut select,
+            kind,
+            None,
+            None,
+            None,
+            Identity::current().groups.keyed.key,
+        );
+        select
+            .from(table.table.clone())
+            .and_where(Expr::col(table.id.clone()).eq(id.clone()))
+            .and_where(Expr::col(table.owner.clone()).in_subquery(owners));
+        select
+    }
+}
+
+impl ReasonSource for OwnershipReasons<'_> {
+    fn reasons(&self, table: &OwnedTable, id: &Value, _: DbBackend) -> Vec<SelectStatement> {
+        let identity = Identity::current();
+        let user = self.user.id.key();
+        let owner_is = |flag: Flag| flag.of(identity).holds(OWNER_USER);
+        let mut reasons = vec![Self::when_owned(table, id, "owner", profiles_of(user))];
+        if self.user.is_staff {
+            let staff = in_accounts_of(user).and(user_is(self.user, Some(Flag::Staff)));
+            reasons.push(Self::when_owned(
+                table,
+                id,
+                "account_staff",
+                owner_profiles(staff, false),
+            ));
+        }
+        let arms = self.read_arms.unwrap_or(ReadArms {
+            staff: false,
+            superuser: false,
+        });
+        if arms.staff && !identity.users.staff.is_never() {
+            let owners = owner_profiles(in_accounts_of(user).and(owner_is(Flag::Staff)), true);
+            reasons.push(Self::when_owned(
+                table,
+                id,
+                "owned_by_account_staff",
+                owners,
+            ));
+        }
+        if arms.superuser && !identity.users.superuser.is_never() {
+            let owners = owner_profiles(
+                owner_is(Flag::Superuser).and(Expr::exists(profiles_of(user))),
+                true,
+            );
+            reasons.push(Self::when_owned(table, id, "owned_by_superuser", owners));
+        }
+        reasons
+    }
+}
+
+/// Why a superuser reaches every row: the database still holds its flag.
+pub(crate) struct SuperuserReason<'a>(pub(crate) &'a SubjectUser);
+
+impl ReasonSource for SuperuserReason<'_> {
+    fn reasons(&self, _: &OwnedTable, _: &Value, _: DbBackend) -> Vec<SelectStatement> {
+        let mut select = Query::select();
+        reason_row(
+            &mut select,
+            "superuser",
+            None,
+            None,
+            None,
+            Identity::current().groups.keyed.key,
+        );
+        select.and_where(user_is(self.0, Some(Flag::Superuser)));
+        vec![select]
+    }
 }
 
 #[cfg(test)]

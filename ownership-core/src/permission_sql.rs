@@ -14,7 +14,8 @@ use crate::identity::Identity;
 use crate::key::{GroupId, Key, KeyType, UserId, as_bigint};
 use crate::ownership;
 use crate::plan::{
-    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, union,
+    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, ReasonSource,
+    reason_row, union,
 };
 use crate::subject::SubjectUser;
 
@@ -139,7 +140,7 @@ pub(crate) struct Held<'a> {
     pub(crate) also: Option<Box<dyn NameSource + 'a>>,
 }
 
-impl Held<'_> {
+impl<'a> Held<'a> {
     /// The ids of the rows of `table` the user holds every one of the names on, each by a
     /// grant on that very row, by a grant on the whole model the snapshot claims and the
     /// database still holds, or through another source.
@@ -186,7 +187,7 @@ impl Held<'_> {
     }
 
     /// The names the snapshot holds on every object of `model_name` (or of every model).
-    fn claimed_whole_model(&self, model_name: &str) -> Vec<&str> {
+    fn claimed_whole_model(&self, model_name: &str) -> Vec<&'a str> {
         self.names
             .iter()
             .copied()
@@ -342,6 +343,121 @@ impl CandidateSource for Held<'_> {
             lists.push(per_group);
         }
         lists
+    }
+}
+
+/// Why a user's grants admit a row: each grant of one of `names` on the row itself, to the
+/// user or to a group it is a member of now, and each grant of one of the names the
+/// snapshot claims on the whole model or on everything (those the branch counts).
+pub(crate) struct GrantReasons<'a> {
+    pub(crate) user: &'a SubjectUser,
+    pub(crate) names: &'a [&'a str],
+    pub(crate) with_groups: bool,
+    /// The names the branch counts on the whole model or on everything.
+    pub(crate) whole_model_names: Vec<&'a str>,
+}
+
+impl<'a> GrantReasons<'a> {
+    /// The reasons of the grants `held` counts on rows of `model_name`.
+    pub(crate) fn of(held: &Held<'a>, model_name: &str) -> Self {
+        let whole_model_names = if held.whole_model && held.claims_whole_model(model_name) {
+            held.claimed_whole_model(model_name)
+        } else {
+            Vec::new()
+        };
+        Self {
+            user: held.user,
+            names: held.names,
+            with_groups: held.with_groups,
+            whole_model_names,
+        }
+    }
+
+    /// One select per grant table: `SELECT kind, name, group FROM grants WHERE <to the user
+    /// or its groups> AND narrow`, `kind` the direct or the group kind.
+    fn arms(
+        &self,
+        tables: &GrantTables,
+        kinds: [Expr; 2],
+        narrow: impl Fn(&'static str) -> Condition,
+        backend: DbBackend,
+    ) -> Vec<SelectStatement> {
+        let user = self.user.id.key();
+        let group_key = Identity::current().groups.keyed.key;
+        let [direct_kind, group_kind] = kinds;
+        let mut direct = Query::select();
+        direct
+            .from_as(tables.users.clone(), USER_GRANT)
+            .cond_where(narrow(USER_GRANT))
+            .and_where(col(USER_GRANT, USER_ID).eq(Value::from(user)));
+        reason_row(
+            &mut direct,
+            direct_kind,
+            Some(col(USER_GRANT, NAME)),
+            None,
+            None,
+            group_key,
+        );
+        let mut arms = vec![direct];
+        if self.with_groups {
+            let group = group_key.select(col(GROUP_GRANT, GROUP_ID), backend);
+            let mut through_group = Query::select();
+            through_group
+                .from_as(tables.groups.clone(), GROUP_GRANT)
+                .cond_where(narrow(GROUP_GRANT))
+                .and_where(col(GROUP_GRANT, GROUP_ID).in_subquery(ownership::groups_of(user)));
+            reason_row(
+                &mut through_group,
+                group_kind,
+                Some(col(GROUP_GRANT, NAME)),
+                Some(group),
+                None,
+                group_key,
+            );
+            arms.push(through_group);
+        }
+        arms
+    }
+}
+
+impl ReasonSource for GrantReasons<'_> {
+    fn reasons(&self, table: &OwnedTable, id: &Value, backend: DbBackend) -> Vec<SelectStatement> {
+        let on_object = |grants: &'static str| {
+            Condition::all()
+                .add(col(grants, OBJECT_ID).eq(id.clone()))
+                .add(col(grants, NAME).is_in(self.names.iter().copied()))
+        };
+        let mut reasons = self.arms(
+            &GrantTables::objects_of(table),
+            [Expr::val("user_grant"), Expr::val("group_grant")],
+            on_object,
+            backend,
+        );
+        if !self.whole_model_names.is_empty() {
+            // A grant on every model has the empty model key.
+            let kind =
+                |grants: &'static str, on_model: &'static str, on_everything: &'static str| {
+                    let kind: Expr = Expr::case(col(grants, MODEL_KEY).eq(""), on_everything)
+                        .finally(on_model)
+                        .into();
+                    kind
+                };
+            let on_model = |grants: &'static str| {
+                Condition::all()
+                    .add(col(grants, MODEL_KEY).is_in([table.model_name, ""]))
+                    .add(col(grants, NAME).is_in(self.whole_model_names.iter().copied()))
+            };
+            reasons.extend(self.arms(
+                &GrantTables::whole_model(),
+                [
+                    kind(USER_GRANT, "user_model_grant", "user_global_grant"),
+                    kind(GROUP_GRANT, "group_model_grant", "group_global_grant"),
+                ],
+                on_model,
+                backend,
+            ));
+        }
+        reasons
     }
 }
 

@@ -244,6 +244,53 @@ pub(crate) trait NameSource {
     fn held_names(&self, table: &OwnedTable) -> Vec<SelectStatement>;
 }
 
+/// The columns of a reason row ([`ReasonSource`]): its kind, the permission name (text),
+/// the group (in the groups' key type, as [`KeyType::select`] gives it) and the share (its
+/// UUID) it comes through; NULL where a column does not apply.
+pub(crate) const REASON_COLUMNS: [&str; 4] = [
+    "ownership_reason",
+    "ownership_reason_name",
+    "ownership_reason_group",
+    "ownership_reason_share",
+];
+
+/// A source that can say why it admits one row: the explanation of a branch, as the
+/// source that built the branch describes it.
+pub(crate) trait ReasonSource {
+    /// Selects of the [`REASON_COLUMNS`], one row per reason this source admits the row
+    /// `id` of `table` for (none when it does not), each uncorrelated, built for `backend`.
+    /// The explaining compiler unions them and gates the user's on its check.
+    fn reasons(&self, table: &OwnedTable, id: &Value, backend: DbBackend) -> Vec<SelectStatement>;
+}
+
+/// `SELECT kind, name, group, share`: a reason row's columns, a NULL of the column's type
+/// where one does not apply (groups keyed by `group_key`), so that the arms of a `UNION`
+/// agree on every backend.
+pub(crate) fn reason_row(
+    select: &mut SelectStatement,
+    kind: impl Into<Expr>,
+    name: Option<Expr>,
+    group: Option<Expr>,
+    share: Option<Expr>,
+    group_key: KeyType,
+) {
+    let [kind_column, name_column, group_column, share_column] = REASON_COLUMNS;
+    select
+        .expr_as(kind.into(), kind_column)
+        .expr_as(
+            name.unwrap_or_else(|| Expr::val(Value::String(None))),
+            name_column,
+        )
+        .expr_as(
+            group.unwrap_or_else(|| Expr::val(group_key.null())),
+            group_column,
+        )
+        .expr_as(
+            share.unwrap_or_else(|| Expr::val(Value::Uuid(None))),
+            share_column,
+        );
+}
+
 /// The ways a scope admits a row, before a compiler puts them together. Every part is an
 /// uncorrelated subquery, evaluated once per statement.
 ///
@@ -268,6 +315,11 @@ pub(crate) struct AccessPlan<'a> {
     /// Conditions on a row's own columns that admit it (a policy decision), counted while
     /// `user_check` holds: tested row by row, in the filter form.
     pub(crate) row_decisions: Vec<Condition>,
+    /// Why the user's branches admit a row, as their sources say it (read only to explain,
+    /// gated on `user_check` like the branches).
+    pub(crate) reasons: Vec<Box<dyn ReasonSource + 'a>>,
+    /// Why the public sources admit a row.
+    pub(crate) public_reasons: Vec<Box<dyn ReasonSource + 'a>>,
 }
 
 impl<'a> AccessPlan<'a> {

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef};
 use sea_orm::sea_query::{FromValueTuple, IntoValueTuple};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DeleteMany, EntityTrait, PrimaryKeyTrait,
@@ -17,8 +17,8 @@ use crate::condition::Statement;
 
 use crate::error::OwnershipError;
 use crate::owned::OwnedEntity;
-use crate::ownership::{self, Flag, ReadArms};
-use crate::permission_sql::Held;
+use crate::ownership::{self, Flag, OwnershipReasons, ReadArms, SuperuserReason};
+use crate::permission_sql::{GrantReasons, Held};
 use crate::plan::{AccessPlan, deny, storable};
 use crate::policy::LoadedPolicies;
 use crate::share::Received;
@@ -44,6 +44,7 @@ pub(crate) fn subject_plan<'a, E: OwnedEntity>(
         None => AccessPlan::default(),
     };
     if let Some(shared) = Received::by_anyone(E::SHARE_ROOT, names, every_name, subject.now_ms()) {
+        plan.public_reasons.push(Box::new(shared.clone()));
         plan.public.push(Box::new(shared));
     }
     plan
@@ -81,6 +82,8 @@ pub(crate) fn policy_plan<'a, E: OwnedEntity>(
 /// Adds the grants `held` counts to `plan`: on the row itself, and on the entity's model
 /// or on everything, when the snapshot holds such a grant and `held` counts it.
 fn add_granted<'a, E: OwnedEntity>(plan: &mut AccessPlan<'a>, held: Held<'a>) {
+    plan.reasons
+        .push(Box::new(GrantReasons::of(&held, E::MODEL_NAME)));
     if held.whole_model && held.claims_whole_model(E::MODEL_NAME) {
         plan.every_row.push(held.on_whole_model(E::MODEL_NAME));
     }
@@ -88,8 +91,9 @@ fn add_granted<'a, E: OwnedEntity>(plan: &mut AccessPlan<'a>, held: Held<'a>) {
 }
 
 /// Adds the superuser branch, for a subject loaded as a superuser.
-fn add_superuser(plan: &mut AccessPlan, user: &SubjectUser) {
+fn add_superuser<'a>(plan: &mut AccessPlan<'a>, user: &'a SubjectUser) {
     if user.is_superuser {
+        plan.reasons.push(Box::new(SuperuserReason(user)));
         plan.every_row
             .push(ownership::user_is(user, Some(Flag::Superuser)));
     }
@@ -105,18 +109,24 @@ pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
     }
 }
 
-/// Rules 2 and 3 share a shape: the superuser branch, the rows of the owner profiles
-/// `owners` gives for the user, and grants of `names` on the row, the model or everything,
-/// directly or through groups.
+/// Rules 2 and 3 share a shape: the superuser branch, the rows of the owner profiles the
+/// user manages (rule 2; `read_arms` `None`) or reads (rule 3, with the entity's read
+/// arms), and grants of `names` on the row, the model or everything, directly or through
+/// groups.
 fn ownership_and_grants<'a, E: OwnedEntity>(
     plan: &mut AccessPlan<'a>,
     user: &'a SubjectUser,
-    owners: impl FnOnce(&SubjectUser) -> SelectStatement,
+    read_arms: Option<ReadArms>,
     names: &'a [&'a str],
 ) {
     add_superuser(plan, user);
     if !user.profiles.is_empty() {
-        plan.owners = Some(owners(user));
+        plan.owners = Some(match read_arms {
+            Some(arms) => ownership::readable_profiles(user, arms),
+            None => ownership::managed_profiles(user),
+        });
+        plan.reasons
+            .push(Box::new(OwnershipReasons { user, read_arms }));
     }
     let held = Held {
         user,
@@ -146,6 +156,7 @@ pub(crate) fn add_received<'a, E: OwnedEntity>(
         false,
         now_ms,
     ) {
+        plan.reasons.push(Box::new(shared.clone()));
         plan.candidates.push(Box::new(shared));
     }
 }
@@ -168,7 +179,7 @@ pub(crate) fn manage_plan<'a, E: OwnedEntity>(
 ) -> AccessPlan<'a> {
     let now_ms = subject.now_ms();
     subject_plan::<E>(subject, names, false, |user, plan| {
-        ownership_and_grants::<E>(plan, user, ownership::managed_profiles, names);
+        ownership_and_grants::<E>(plan, user, None, names);
         add_received::<E>(plan, user, names, now_ms);
     })
 }
@@ -178,13 +189,20 @@ pub(crate) fn manage_plan<'a, E: OwnedEntity>(
 /// whose share lets it manage a row passes that share on, within its depths, but cannot
 /// make a first share of the row with the depths of the root grants.
 pub(crate) fn managed_in_own_right<E: OwnedEntity>(subject: &Subject) -> Condition {
-    let names = manage_names::<E>();
+    own_right_plan::<E>(subject, &manage_names::<E>()).select_condition::<E>()
+}
+
+/// The access plan of [`managed_in_own_right`]: the manage scope's branches without shares.
+pub(crate) fn own_right_plan<'a, E: OwnedEntity>(
+    subject: &'a Subject,
+    names: &'a [&'a str],
+) -> AccessPlan<'a> {
     let Some(user) = subject.active_user() else {
-        return deny();
+        return AccessPlan::default();
     };
     let mut plan = AccessPlan::for_user(ownership::user_is(user, None));
-    ownership_and_grants::<E>(&mut plan, user, ownership::managed_profiles, &names);
-    plan.select_condition::<E>()
+    ownership_and_grants::<E>(&mut plan, user, None, names);
+    plan
 }
 
 /// The access plan of the read scope (rule 3), with the ownership branches `E`'s read
@@ -196,12 +214,7 @@ pub(crate) fn read_plan<'a, E: OwnedEntity>(
     let now_ms = subject.now_ms();
     let arms = ReadArms::of::<E>();
     subject_plan::<E>(subject, names, false, |user, plan| {
-        ownership_and_grants::<E>(
-            plan,
-            user,
-            |user| ownership::readable_profiles(user, arms),
-            names,
-        );
+        ownership_and_grants::<E>(plan, user, Some(arms), names);
         add_received::<E>(plan, user, names, now_ms);
     })
 }
@@ -406,6 +419,9 @@ impl Permitted {
                 every_name,
                 also: None,
             };
+            if let Some(shared) = &shared {
+                plan.reasons.push(Box::new(shared.clone()));
+            }
             match shared {
                 Some(shared) if several => held.also = Some(Box::new(shared)),
                 Some(shared) => plan.candidates.push(Box::new(shared)),

@@ -7,18 +7,19 @@
 //! Expiry is compared inside the statement with the subject's clock, read when the scope
 //! is built.
 
-use sea_orm::Condition;
-use sea_orm::Value;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
+use sea_orm::{Condition, DbBackend, Value};
 
 use crate::derived::derived_as;
 use crate::entity::object_share::{
-    EXPIRES_UNIX_MS, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, TO_ANYONE,
+    EXPIRES_UNIX_MS, ID, NAME, OBJECT_ID, RECEIVER_GROUP_ID, RECEIVER_USER_ID, SHARE_ID, TO_ANYONE,
+    UUID,
 };
 use crate::identity::Identity;
 use crate::key::Key;
 use crate::plan::{
-    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, union,
+    CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, ReasonSource,
+    reason_row, union,
 };
 
 /// The deepest a root grant may be: how many times a share may be passed on after the
@@ -28,6 +29,8 @@ pub const MAX_SHARE_DEPTH: u32 = 10;
 
 /// A name row of a share, in every statement of this source.
 const SHARE_NAME: &str = "ownership_share_name";
+/// A share, joined to its name row for its UUID.
+const SHARE: &str = "ownership_share";
 /// A group membership of the receiving user.
 const MEMBERSHIP: &str = "ownership_share_membership";
 /// The (object, name) pairs counted per object for a question of every name.
@@ -210,6 +213,49 @@ impl<'a> Received<'a> {
                     .eq(self.names.len() as i64),
             );
         derived_as(objects, OBJECT_ID, SHARED_OBJECT, CANDIDATE_ID)
+    }
+}
+
+impl ReasonSource for Received<'_> {
+    /// Each unexpired share of the row, to a receiver of this source, holding one of the
+    /// names: its name row, with its share's UUID (and the group, for one to a group).
+    fn reasons(&self, table: &OwnedTable, id: &Value, backend: DbBackend) -> Vec<SelectStatement> {
+        let group_key = Identity::current().groups.keyed.key;
+        self.receivers
+            .iter()
+            .map(|receiver| {
+                let (kind, group) = match receiver {
+                    Receiver::User(_) => ("user_share", None),
+                    Receiver::GroupsOf(_) => (
+                        "group_share",
+                        Some(group_key.select(Expr::col((SHARE_NAME, RECEIVER_GROUP_ID)), backend)),
+                    ),
+                    Receiver::Anyone => ("public_share", None),
+                };
+                let mut select = Query::select();
+                reason_row(
+                    &mut select,
+                    kind,
+                    Some(Expr::col((SHARE_NAME, NAME))),
+                    group,
+                    Some(Expr::col((SHARE, UUID))),
+                    group_key,
+                );
+                select
+                    .from_as(table.share_names.clone(), SHARE_NAME)
+                    .join_as(
+                        JoinType::InnerJoin,
+                        table.shares.clone(),
+                        SHARE,
+                        Expr::col((SHARE, ID)).equals((SHARE_NAME, SHARE_ID)),
+                    )
+                    .and_where(Expr::col((SHARE_NAME, OBJECT_ID)).eq(id.clone()))
+                    .cond_where(receiver.addressed(SHARE_NAME))
+                    .cond_where(unexpired(SHARE_NAME, self.now_ms))
+                    .and_where(Expr::col((SHARE_NAME, NAME)).is_in(self.names.iter().copied()));
+                select
+            })
+            .collect()
     }
 }
 
