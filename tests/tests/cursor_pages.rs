@@ -419,20 +419,14 @@ async fn policy_pages_by_a_column(db: &DatabaseConnection) {
     create_policy(db, "listing", body).await.expect("create");
     let public = r#"{"clause": [{"effect": "allow", "action": "parcel.list", "object": ["parcel/other/*/*"]}]}"#;
     create_policy(db, "public", public).await.expect("create");
-    assign_policies(
-        db,
-        &Principal::User(uid(alice)),
-        &[PolicyAssignment::new("listing")],
-    )
-    .await
-    .expect("assign");
-    assign_policies(
-        db,
-        &Principal::Anonymous,
-        &[PolicyAssignment::new("public")],
-    )
-    .await
-    .expect("assign");
+    for (principal, policy) in [
+        (Principal::User(uid(alice)), "listing"),
+        (Principal::Anonymous, "public"),
+    ] {
+        assign_policies(db, &principal, &[PolicyAssignment::new(policy)])
+            .await
+            .expect("assign");
+    }
     let actions: &[&str] = &["parcel.list"];
     let orders = By::every(parcel::Column::Organization);
     for s in [load(db, alice).await, Subject::anonymous()] {
