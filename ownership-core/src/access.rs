@@ -8,6 +8,8 @@
 
 use std::future::Future;
 
+use tracing::{Instrument, Span};
+
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, TryGetableMany, sea_query::IntoValueTuple,
@@ -20,6 +22,7 @@ use crate::owned::OwnedEntity;
 use crate::plan::storable;
 use crate::scope::{IdOf, deletable, manageable, managed_in_own_right, readable};
 use crate::subject::Subject;
+use crate::trace;
 
 /// Something a subject does to a row, as [`OwnershipAccess::check_access`] asks about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -202,11 +205,12 @@ pub trait OwnershipAccess: OwnedEntity {
         action: Action,
     ) -> impl Future<Output = Result<Access, OwnershipError>> + Send + 'a {
         let statement = actions_statement::<Self>(db.get_database_backend(), subject, [id.into()]);
+        let span = trace::run(Self::MODEL_NAME, "access check", subject);
         async move {
             let Some(statement) = statement else {
                 return Ok(Access::NotFound);
             };
-            let actions = read_actions::<Self, C>(db, statement).await?;
+            let actions = read_actions::<Self, C>(db, statement, span).await?;
             Ok(match actions.first() {
                 Some(row) => row.actions.access(action),
                 None => Access::NotFound,
@@ -222,11 +226,12 @@ pub trait OwnershipAccess: OwnedEntity {
         id: impl Into<IdOf<Self>>,
     ) -> impl Future<Output = Result<Option<Actions>, OwnershipError>> + Send + 'a {
         let statement = actions_statement::<Self>(db.get_database_backend(), subject, [id.into()]);
+        let span = trace::run(Self::MODEL_NAME, "actions", subject);
         async move {
             let Some(statement) = statement else {
                 return Ok(None);
             };
-            let actions = read_actions::<Self, C>(db, statement).await?;
+            let actions = read_actions::<Self, C>(db, statement, span).await?;
             Ok(actions.first().map(|row| row.actions))
         }
     }
@@ -244,6 +249,7 @@ pub trait OwnershipAccess: OwnedEntity {
         let statement = (asked <= MAX_ASKED_IDS)
             .then(|| actions_statement::<Self>(db.get_database_backend(), subject, ids))
             .flatten();
+        let span = trace::run(Self::MODEL_NAME, "permitted actions", subject);
         async move {
             if asked > MAX_ASKED_IDS {
                 return Err(OwnershipError::TooManyValues {
@@ -253,7 +259,7 @@ pub trait OwnershipAccess: OwnedEntity {
                 });
             }
             match statement {
-                Some(statement) => read_actions::<Self, C>(db, statement).await,
+                Some(statement) => read_actions::<Self, C>(db, statement, span).await,
                 None => Ok(Vec::new()),
             }
         }
@@ -295,9 +301,12 @@ fn actions_statement<E: OwnedEntity>(
 async fn read_actions<E: OwnedEntity, C: ConnectionTrait>(
     db: &C,
     statement: SelectStatement,
+    span: Span,
 ) -> Result<Vec<RowActions<IdOf<E>>>, OwnershipError> {
     let mut answers = Vec::new();
-    for row in db.query_all(&statement).await? {
+    let rows = db.query_all(&statement).instrument(span.clone()).await?;
+    trace::rows(&span, rows.len());
+    for row in rows {
         let id = IdOf::<E>::try_get_many_by_index(&row).map_err(sea_orm::DbErr::from)?;
         let flag = |index: usize| -> Result<bool, OwnershipError> {
             Ok(row.try_get_by_index::<i64>(index)? == 1)

@@ -14,6 +14,9 @@ use std::future::Future;
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{Condition, ConnectionTrait};
 
+use tracing::{Instrument, Span};
+
+use crate::trace;
 use crate::condition::owned_ids;
 use crate::error::OwnershipError;
 use crate::owned::OwnedEntity;
@@ -110,15 +113,19 @@ fn count_of(mut rows: SelectStatement) -> Expr {
 async fn count<C: ConnectionTrait>(
     db: &C,
     statement: Option<SelectStatement>,
+    span: Span,
 ) -> Result<u64, OwnershipError> {
     let Some(statement) = statement else {
+        trace::rows(&span, 0);
         return Ok(0);
     };
-    let counted: i64 = match db.query_one(&statement).await? {
+    let counted: i64 = match db.query_one(&statement).instrument(span.clone()).await? {
         Some(row) => row.try_get_by_index(0)?,
         None => 0,
     };
-    Ok(u64::try_from(counted).unwrap_or_default())
+    let counted = u64::try_from(counted).unwrap_or_default();
+    trace::rows(&span, usize::try_from(counted).unwrap_or(usize::MAX));
+    Ok(counted)
 }
 
 /// Counts of the scopes, for every owned entity: the number
@@ -138,6 +145,7 @@ pub trait OwnershipCounts: OwnedEntity {
             count(
                 db,
                 scope::read_plan::<Self>(subject, &names).count_statement::<Self>(),
+                trace::run(Self::MODEL_NAME, "readable count", subject),
             )
             .await
         }
@@ -153,6 +161,7 @@ pub trait OwnershipCounts: OwnedEntity {
             count(
                 db,
                 scope::manage_plan::<Self>(subject, &names).count_statement::<Self>(),
+                trace::run(Self::MODEL_NAME, "manageable count", subject),
             )
             .await
         }
@@ -174,6 +183,7 @@ pub trait OwnershipCounts: OwnedEntity {
                 permitted
                     .plan::<Self>(subject, &names)
                     .count_statement::<Self>(),
+                trace::run(Self::MODEL_NAME, "permitted count", subject),
             )
             .await
         }
@@ -190,6 +200,7 @@ pub trait OwnershipCounts: OwnedEntity {
             count(
                 db,
                 scope::policy_plan::<Self>(subject, actions).count_statement::<Self>(),
+                trace::run(Self::MODEL_NAME, "policy count", subject),
             )
             .await
         }

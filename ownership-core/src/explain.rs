@@ -9,6 +9,8 @@
 
 use std::future::Future;
 
+use tracing::{Instrument, Span};
+
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 
@@ -22,6 +24,7 @@ use crate::scope::{
     IdOf, manage_names, manage_plan, own_right_plan, policy_plan, read_names, read_plan,
 };
 use crate::subject::Subject;
+use crate::trace;
 
 /// Who a grant or a share reaching the subject is to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -162,7 +165,10 @@ pub trait OwnershipExplain: OwnedEntity {
             };
             let access = Self::check_access(db, subject, key_id::<Self>(key), action).await?;
             let reasons = match reasons {
-                Some(statement) if access == Access::Granted => run_reasons(db, statement).await?,
+                Some(statement) if access == Access::Granted => {
+                    run_reasons(db, statement, trace::run(Self::MODEL_NAME, "explain", subject))
+                        .await?
+                }
                 _ => Vec::new(),
             };
             Ok(Explanation { access, reasons })
@@ -185,7 +191,10 @@ pub trait OwnershipExplain: OwnedEntity {
             });
         async move {
             match statement {
-                Some(statement) => run_reasons(db, statement).await,
+                Some(statement) => {
+                    let span = trace::run(Self::MODEL_NAME, "explain policy", subject);
+                    run_reasons(db, statement, span).await
+                }
                 None => Ok(Vec::new()),
             }
         }
@@ -255,9 +264,12 @@ impl AccessPlan<'_> {
 async fn run_reasons<C: ConnectionTrait>(
     db: &C,
     statement: SelectStatement,
+    span: Span,
 ) -> Result<Vec<Reason>, OwnershipError> {
     let mut reasons = Vec::new();
-    for row in db.query_all(&statement).await? {
+    let rows = db.query_all(&statement).instrument(span.clone()).await?;
+    trace::rows(&span, rows.len());
+    for row in rows {
         reasons.push(decode(&row)?);
     }
     reasons.sort();

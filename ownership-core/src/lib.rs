@@ -31,6 +31,7 @@ mod scope;
 mod share;
 mod sharing;
 mod subject;
+mod trace;
 mod transaction;
 #[cfg(feature = "axum")]
 pub mod web;

@@ -94,6 +94,12 @@ impl Subject {
     /// An unknown user id yields an anonymous subject (denied everything), not an error:
     /// a session pointing at a deleted user must not fail open or leak existence. An id of
     /// another key type than the user table's is [`OwnershipError::WrongKeyType`].
+    #[tracing::instrument(
+        name = "ownership.load_subject",
+        level = "debug",
+        skip_all,
+        fields(user = %user_id, profiles, groups)
+    )]
     pub async fn load<C: ConnectionTrait>(db: &C, user_id: UserId) -> Result<Self, OwnershipError> {
         let identity = Identity::current();
         let users = &identity.users;
@@ -180,6 +186,9 @@ impl Subject {
             });
         }
         whole_model_grants.sort_unstable();
+        let span = tracing::Span::current();
+        span.record("profiles", loaded_profiles.len());
+        span.record("groups", group_ids.len());
         let policies = load_policies(
             db,
             Expr::col((LOADED_PRINCIPAL, policy_principal::Column::UserId)).eq(Value::from(id)),
@@ -200,6 +209,7 @@ impl Subject {
 
     /// Anyone not signed in, deciding by the policies assigned to the anonymous principal
     /// (one query). [`Subject::anonymous`] gets no policy at all.
+    #[tracing::instrument(name = "ownership.load_anonymous", level = "debug", skip_all)]
     pub async fn load_anonymous<C: ConnectionTrait>(db: &C) -> Result<Self, OwnershipError> {
         let policies = load_policies(
             db,

@@ -11,6 +11,8 @@
 
 use std::marker::PhantomData;
 
+use tracing::Instrument;
+
 use sea_orm::sea_query::{
     Expr, ExprTrait, IntoIden, IntoValueTuple, JoinType, Order, Query, SelectStatement,
 };
@@ -31,6 +33,7 @@ use crate::plan::{
 use crate::scope::IdOf;
 use crate::scope::{self, Permitted};
 use crate::subject::Subject;
+use crate::trace;
 
 /// The alias of the union of the candidate lists.
 const PAGE_CANDIDATES: &str = "ownership_page_candidates";
@@ -164,6 +167,19 @@ enum Listed<'a> {
     Shared,
     Permitted(&'a Permitted),
     Policy(&'a [&'a str]),
+}
+
+impl Listed<'_> {
+    /// What a page of this scope is called in its tracing span.
+    fn name(self) -> &'static str {
+        match self {
+            Listed::Read => "readable page",
+            Listed::Manage => "manageable page",
+            Listed::Shared => "shared page",
+            Listed::Permitted(_) => "permitted page",
+            Listed::Policy(_) => "policy page",
+        }
+    }
 }
 
 /// Where a page starts.
@@ -458,7 +474,13 @@ impl<'a, E: OwnedEntity> ScopePage<'a, E> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut rows = E::find().from_raw_sql(statement).all(db).await?;
+        let span = trace::run(E::MODEL_NAME, self.listed.name(), self.subject);
+        let mut rows = E::find()
+            .from_raw_sql(statement)
+            .all(db)
+            .instrument(span.clone())
+            .await?;
+        trace::rows(&span, rows.len());
         if self.backward() {
             rows.reverse();
         }

@@ -6,6 +6,8 @@
 
 use std::future::Future;
 
+use tracing::Instrument;
+
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef};
 use sea_orm::sea_query::{FromValueTuple, IntoValueTuple};
 use sea_orm::{
@@ -24,6 +26,7 @@ use crate::policy::LoadedPolicies;
 use crate::share::Received;
 use crate::subject::Subject;
 use crate::subject::SubjectUser;
+use crate::trace;
 
 /// The access plan of a scope for the subject: the branches `build` adds for an active
 /// user, which count while the database confirms that user (it exists with the snapshot's
@@ -101,6 +104,7 @@ fn add_superuser<'a>(plan: &mut AccessPlan<'a>, user: &'a SubjectUser) {
 
 /// Rows owned by one of the subject's profiles (rule 1).
 pub fn owned_by<E: OwnedEntity>(subject: &Subject) -> Condition {
+    let _span = trace::scope(E::MODEL_NAME, "owned", subject).entered();
     match subject.active_user() {
         Some(user) if !user.profiles.is_empty() => Condition::all()
             .add(ownership::user_is(user, None))
@@ -221,6 +225,7 @@ pub(crate) fn read_plan<'a, E: OwnedEntity>(
 
 /// The condition of [`manageable_by`] for a statement.
 pub(crate) fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    let _span = trace::scope(E::MODEL_NAME, "manage", subject).entered();
     manage_plan::<E>(subject, &manage_names::<E>()).condition::<E>(statement)
 }
 
@@ -229,6 +234,7 @@ pub(crate) fn manageable<E: OwnedEntity>(subject: &Subject, statement: Statement
 /// every right, or by a grant or share of that name). django-object-acl's `edit` level is
 /// no right to delete; `all` is.
 pub(crate) fn deletable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    let _span = trace::scope(E::MODEL_NAME, "delete", subject).entered();
     let managed = manageable::<E>(subject, statement);
     if E::DELETE_PERMISSION == E::MANAGE_PERMISSION {
         return managed;
@@ -266,6 +272,7 @@ pub fn readable_by<E: OwnedEntity>(subject: &Subject) -> Condition {
 /// The condition of [`readable_by`] in the shape `statement` needs: the filter form of a
 /// write tests one row at a time, as a per-row answer in a select list wants.
 pub(crate) fn readable<E: OwnedEntity>(subject: &Subject, statement: Statement) -> Condition {
+    let _span = trace::scope(E::MODEL_NAME, "read", subject).entered();
     read_plan::<E>(subject, &read_names::<E>()).condition::<E>(statement)
 }
 
@@ -278,6 +285,7 @@ fn not_owned_by(owner: impl IntoColumnRef, user: &SubjectUser) -> Expr {
 
 /// Rows the subject may read but does not own (rule 4).
 pub fn shared_with<E: OwnedEntity>(subject: &Subject) -> Condition {
+    let _span = trace::scope(E::MODEL_NAME, "shared", subject).entered();
     let readable = Condition::all().add(readable_by::<E>(subject));
     match subject.active_user() {
         Some(user) => readable.add(not_owned_by(E::owner_column(), user)),
@@ -438,6 +446,7 @@ fn permitted<E: OwnedEntity>(
     permitted: &Permitted,
     statement: Statement,
 ) -> Condition {
+    let _span = trace::scope(E::MODEL_NAME, "permitted", subject).entered();
     if permitted.names.is_empty() || permitted.check().is_err() {
         return deny();
     }
@@ -548,6 +557,7 @@ pub trait OwnershipScopes<E: OwnedEntity>: QueryFilter + Sized + sealed::ScopedS
     /// does not declare; nothing either once the subject's assignments or one of their
     /// policies changed after it was loaded, until it is loaded again.
     fn policy_scope(self, subject: &Subject, actions: &[&str]) -> Self {
+        let _span = trace::scope(E::MODEL_NAME, "policy", subject).entered();
         self.filter(policy_plan::<E>(subject, actions).condition::<E>(Self::STATEMENT))
     }
 }
@@ -598,6 +608,7 @@ pub trait OwnershipChecks: OwnedEntity {
         id: impl Into<IdOf<Self>>,
     ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
         row_in_scope::<Self, C>(db, id.into(), |row| row.with_read_permission_for(subject))
+            .instrument(trace::run(Self::MODEL_NAME, "read check", subject))
     }
 
     /// Whether the subject may manage the row with this id (false if it does not exist).
@@ -607,6 +618,7 @@ pub trait OwnershipChecks: OwnedEntity {
         id: impl Into<IdOf<Self>>,
     ) -> impl Future<Output = Result<bool, OwnershipError>> + Send + 'a {
         row_in_scope::<Self, C>(db, id.into(), |row| row.with_manage_permission_for(subject))
+            .instrument(trace::run(Self::MODEL_NAME, "manage check", subject))
     }
 }
 
