@@ -16,13 +16,13 @@ use sea_orm::{Condition, ConnectionTrait};
 
 use tracing::{Instrument, Span};
 
-use crate::trace;
 use crate::condition::owned_ids;
 use crate::error::OwnershipError;
 use crate::owned::OwnedEntity;
 use crate::plan::{AccessPlan, OwnedTable, union};
 use crate::scope::{self, Permitted};
 use crate::subject::Subject;
+use crate::trace;
 
 /// The alias of the union of the candidate ids.
 const COUNTED: &str = "ownership_counted";

@@ -166,8 +166,12 @@ pub trait OwnershipExplain: OwnedEntity {
             let access = Self::check_access(db, subject, key_id::<Self>(key), action).await?;
             let reasons = match reasons {
                 Some(statement) if access == Access::Granted => {
-                    run_reasons(db, statement, trace::run(Self::MODEL_NAME, "explain", subject))
-                        .await?
+                    run_reasons(
+                        db,
+                        statement,
+                        trace::run(Self::MODEL_NAME, "explain", subject),
+                    )
+                    .await?
                 }
                 _ => Vec::new(),
             };
