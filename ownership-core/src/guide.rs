@@ -16,6 +16,9 @@ pub mod ownership {}
 #[doc = include_str!("../../docs/pages.md")]
 pub mod pages {}
 
+#[doc = include_str!("../../docs/answers.md")]
+pub mod answers {}
+
 #[doc = include_str!("../../docs/grants.md")]
 pub mod grants {}
 
@@ -30,6 +33,11 @@ pub mod templates {}
 
 #[doc = include_str!("../../docs/writes.md")]
 pub mod writes {}
+
+/// Its examples need the `axum` feature.
+#[cfg(feature = "axum")]
+#[doc = include_str!("../../docs/web-service.md")]
+pub mod web_service {}
 
 #[doc = include_str!("../../docs/errors.md")]
 pub mod errors {}
