@@ -11,10 +11,10 @@ use std::str::FromStr;
 
 use sea_orm::{ColumnType, Value};
 
-use crate::error::OwnershipError;
 use crate::plan::Position;
 
-/// What is wrong with a keyset page's order or cursor ([`OwnershipError::InvalidPage`]).
+/// What is wrong with a keyset page's order or cursor
+/// ([`OwnershipError::InvalidPage`](crate::OwnershipError::InvalidPage)).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PageProblem {
@@ -33,12 +33,6 @@ pub enum PageProblem {
     UnorderableColumn(&'static str),
 }
 
-impl From<PageProblem> for OwnershipError {
-    fn from(problem: PageProblem) -> Self {
-        OwnershipError::InvalidPage(problem)
-    }
-}
-
 /// The position of a row in a keyset page's order: where the next page starts
 /// ([`ScopePage::after_cursor`](crate::ScopePage::after_cursor)) or the previous one ends
 /// ([`ScopePage::before_cursor`](crate::ScopePage::before_cursor)).
@@ -46,8 +40,9 @@ impl From<PageProblem> for OwnershipError {
 /// Opaque to clients: written with `Display` as a short URL-safe string, read back with
 /// `FromStr`, which refuses any text this library would not write. A cursor names the order
 /// it was made for, and a page refuses one of another order or whose values are not of its
-/// order column's and id's types ([`OwnershipError::InvalidPage`]). It is not signed: a
-/// client may make up a position, which moves its page but never widens its scope.
+/// order column's and id's types
+/// ([`OwnershipError::InvalidPage`](crate::OwnershipError::InvalidPage)). It is not signed:
+/// a client may make up a position, which moves its page but never widens its scope.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cursor {
     /// The name of the order column (the id column on a page in id order).
@@ -225,12 +220,13 @@ impl fmt::Display for Cursor {
 }
 
 impl FromStr for Cursor {
-    type Err = OwnershipError;
+    type Err = PageProblem;
 
     /// Reads a cursor [`Display`](fmt::Display) wrote; any other text, however close, is
-    /// [`PageProblem::MalformedCursor`].
+    /// [`PageProblem::MalformedCursor`] (with `?`, an
+    /// [`OwnershipError::InvalidPage`](crate::OwnershipError::InvalidPage)).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let malformed = || OwnershipError::InvalidPage(PageProblem::MalformedCursor);
+        let malformed = || PageProblem::MalformedCursor;
         let mut fields = text.split('.');
         let column = fields.next().and_then(unescape).ok_or_else(malformed)?;
         let descending = match fields.next() {
@@ -264,7 +260,6 @@ mod tests {
     use sea_orm::Value;
 
     use super::{Cursor, CursorOrder, PageProblem};
-    use crate::OwnershipError;
     use crate::key::Uuid;
 
     fn by_name() -> CursorOrder {
@@ -276,10 +271,7 @@ mod tests {
     }
 
     fn problem(text: &str) -> Option<PageProblem> {
-        match text.parse::<Cursor>() {
-            Err(OwnershipError::InvalidPage(problem)) => Some(problem),
-            _ => None,
-        }
+        text.parse::<Cursor>().err()
     }
 
     #[test]

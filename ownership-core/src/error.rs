@@ -333,6 +333,12 @@ fn list<T: std::fmt::Display>(items: &[T]) -> String {
         .join(", ")
 }
 
+impl From<PageProblem> for OwnershipError {
+    fn from(problem: PageProblem) -> Self {
+        OwnershipError::InvalidPage(problem)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{DbErr, TransactionError};

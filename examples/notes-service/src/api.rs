@@ -10,9 +10,9 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use ownership_core::Page;
 use ownership_core::prelude::*;
 use ownership_core::web::{CurrentSubject, ResolveSubject, bearer_token};
+use ownership_core::{Cursor, Page};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -202,8 +202,8 @@ async fn list_notes(
         _ => return Err(ApiError::BadRequest("order is asc or desc".to_owned())),
     };
     match (query.after, query.before) {
-        (Some(after), None) => page = page.after_cursor(after.parse()?),
-        (None, Some(before)) => page = page.before_cursor(before.parse()?),
+        (Some(after), None) => page = page.after_cursor(cursor(&after)?),
+        (None, Some(before)) => page = page.before_cursor(cursor(&before)?),
         (None, None) => {}
         (Some(_), Some(_)) => {
             return Err(ApiError::BadRequest("one of after and before".to_owned()));
@@ -219,6 +219,11 @@ async fn list_notes(
         next_cursor: next_cursor.map(|cursor| cursor.to_string()),
         prev_cursor: prev_cursor.map(|cursor| cursor.to_string()),
     }))
+}
+
+/// A cursor a client sent back; an altered one is a 400 (`InvalidPage`).
+fn cursor(text: &str) -> Result<Cursor, ApiError> {
+    Ok(text.parse().map_err(OwnershipError::from)?)
 }
 
 /// `GET /notes/{id}`.
