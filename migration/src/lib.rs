@@ -30,6 +30,7 @@ mod m20261203_000003_read_scope_indexes;
 mod m20261204_000004_user_security_stamp;
 mod m20261206_000005_policies;
 mod m20261206_000006_acl_templates;
+mod m20261207_000007_audit;
 mod owned_table;
 mod share_tables;
 mod table_parts;
@@ -52,6 +53,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261204_000004_user_security_stamp::Migration),
         Box::new(m20261206_000005_policies::Migration),
         Box::new(m20261206_000006_acl_templates::Migration),
+        Box::new(m20261207_000007_audit::Migration),
     ]
 }
 

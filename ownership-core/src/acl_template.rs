@@ -8,13 +8,15 @@
 //! a subject loaded earlier) grant their levels on the row to their targets, with the
 //! entity's [`CREATOR_LEVEL`](OwnedEntity::CREATOR_LEVEL) to the user, in the insert's
 //! transaction: one `SELECT` of the matching templates and at most two `INSERT`s, whatever
-//! the number of templates; a grant several templates give is written once.
+//! the number of templates, and one more into the audit trail; a grant several templates
+//! give is written once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query, UnionType};
 use sea_orm::{Condition, ConnectionTrait, DbBackend, DbErr, TransactionTrait, Value};
 
+use crate::audit::{Actor, AuditAction, AuditGrantee, AuditRows, key_text};
 use crate::entity::acl_template::{Column, Entity};
 use crate::error::OwnershipError;
 use crate::grant::{check_name, insert_object_grants, missing_keys};
@@ -22,6 +24,7 @@ use crate::identity::{GranteeKind, Identity};
 use crate::key::{GroupId, Key, UserId};
 use crate::owned::{Level, OwnedEntity};
 use crate::plan::OwnedTable;
+use crate::subject::Subject;
 use crate::transaction::finish;
 
 /// A grantee named by its type: a user or a group, as the type resolves.
@@ -127,6 +130,14 @@ fn grantee_value(
     }
 }
 
+/// A grantee of `kind` as the audit trail names it.
+fn audited(kind: GranteeKind, id: &Key) -> AuditGrantee {
+    match kind {
+        GranteeKind::Users => AuditGrantee::User(id.clone().into()),
+        GranteeKind::Groups => AuditGrantee::Group(id.clone().into()),
+    }
+}
+
 /// Stores `template` and returns its id. An unregistered grantee type is
 /// [`OwnershipError::UnknownGranteeType`], a user or group that does not exist
 /// [`OwnershipError::UnknownUsers`] or [`OwnershipError::UnknownGroups`]; nothing is
@@ -199,6 +210,20 @@ where
                 .ok_or_else(|| DbErr::RecordNotInserted)?
                 .try_get_by_index::<i64>(0)?
         };
+        let mut audit = AuditRows::new(Actor::Nobody, AuditAction::CreateAclTemplate);
+        let detail = serde_json::json!({
+            "template": id,
+            "owner_type": template.owner.grantee_type,
+            "owner": key_text(&template.owner.id),
+            "target_type": template.target.grantee_type,
+        });
+        audit.add(
+            (template.model_name.as_deref(), None),
+            Some(&audited(target_kind, &template.target.id)),
+            &[template.level.as_str()],
+            Some(&detail.to_string()),
+        );
+        audit.write(&txn).await?;
         Ok(id)
     }
     .await;
@@ -206,15 +231,27 @@ where
 }
 
 /// Deletes the template `id`; whether there was one. The grants it made stay.
-pub async fn delete_acl_template<C: ConnectionTrait>(
-    db: &C,
-    id: i64,
-) -> Result<bool, OwnershipError> {
-    let delete = Query::delete()
-        .from_table(Entity)
-        .and_where(Expr::col(Column::Id).eq(id))
-        .to_owned();
-    Ok(db.execute(&delete).await?.rows_affected() > 0)
+pub async fn delete_acl_template<C>(db: &C, id: i64) -> Result<bool, OwnershipError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let txn = db.begin().await?;
+    let result = async {
+        let delete = Query::delete()
+            .from_table(Entity)
+            .and_where(Expr::col(Column::Id).eq(id))
+            .to_owned();
+        let deleted = txn.execute(&delete).await?.rows_affected() > 0;
+        if deleted {
+            let mut audit = AuditRows::new(Actor::Nobody, AuditAction::DeleteAclTemplate);
+            let detail = serde_json::json!({ "template": id }).to_string();
+            audit.add((None, None), None, &[] as &[&str], Some(&detail));
+            audit.write(&txn).await?;
+        }
+        Ok(deleted)
+    }
+    .await;
+    finish(txn, result).await
 }
 
 /// Every stored template, by id.
@@ -269,11 +306,13 @@ fn stored_level(name: &str) -> Result<Level, DbErr> {
     Level::from_name(name).ok_or_else(|| DbErr::Type(format!("an unknown ACL level {name:?}")))
 }
 
-/// Grants, on the row `object` of `E` that `user` has just created, what the templates
-/// owned by the user or its groups give on `E`'s model, and the entity's creator level to
-/// the user: one `SELECT` and at most two `INSERT`s in `txn`.
+/// Grants, on the row `object` of `E` that `user` (the subject's) has just created, what
+/// the templates owned by the user or its groups give on `E`'s model, and the entity's
+/// creator level to the user: one `SELECT` and at most two `INSERT`s in `txn`, and one
+/// more into the audit trail.
 pub(crate) async fn apply<E: OwnedEntity>(
     txn: &impl ConnectionTrait,
+    subject: &Subject,
     user: &Key,
     object: &Key,
 ) -> Result<(), OwnershipError> {
@@ -328,6 +367,28 @@ pub(crate) async fn apply<E: OwnedEntity>(
             None => grant(level, &mut to_groups, identity.group_key().decode(&row, 2)?),
         }
     }
+    let mut names_of: BTreeMap<AuditGrantee, Vec<&str>> = BTreeMap::new();
+    for (grantees, kind) in [
+        (&to_users, GranteeKind::Users),
+        (&to_groups, GranteeKind::Groups),
+    ] {
+        for (grantee, name, _) in grantees {
+            names_of
+                .entry(audited(kind, grantee))
+                .or_default()
+                .push(name);
+        }
+    }
+    let mut audit = AuditRows::new(Actor::Subject(subject), AuditAction::GrantOnInsert);
+    for (grantee, names) in &names_of {
+        audit.add(
+            (Some(E::MODEL_NAME), Some(object)),
+            Some(grantee),
+            names,
+            None,
+        );
+    }
     insert_object_grants(txn, &OwnedTable::of::<E>(), to_users, to_groups).await?;
+    audit.write(txn).await?;
     Ok(())
 }

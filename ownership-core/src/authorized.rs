@@ -14,8 +14,9 @@ use sea_orm::{
 };
 
 use crate::acl_template;
+use crate::audit::Actor;
 use crate::error::OwnershipError;
-use crate::grant::{Grantees, MAX_BOUND_VALUES, Target, grant_names, revoke};
+use crate::grant::{Grantees, MAX_BOUND_VALUES, Target, grant_names, revoke_name};
 use crate::identity::Identity;
 use crate::key::Key;
 use crate::owned::{Level, OwnedEntity};
@@ -181,7 +182,8 @@ where
     /// In the same transaction, the ACL templates owned by the subject's user or one of
     /// its groups grant their levels on the new row, and the user gets the entity's
     /// [`CREATOR_LEVEL`](OwnedEntity::CREATOR_LEVEL) (see [`AclTemplate`](crate::AclTemplate)):
-    /// one more `SELECT` and at most two `INSERT`s, however many templates apply.
+    /// one more `SELECT` and at most two `INSERT`s, however many templates apply, and one
+    /// `INSERT` of what they granted into the audit trail.
     fn insert_as<'a, C>(
         self,
         db: &'a C,
@@ -208,7 +210,8 @@ where
                 if let Some(user) = subject.active_user() {
                     let object = Key::of_value(&model.get(Self::Entity::id_column()))
                         .ok_or_else(|| not_found::<Self::Entity>("object"))?;
-                    acl_template::apply::<Self::Entity>(&txn, user.id.key(), &object).await?;
+                    acl_template::apply::<Self::Entity>(&txn, subject, user.id.key(), &object)
+                        .await?;
                 }
                 Ok(model)
             }
@@ -353,7 +356,7 @@ impl<E: OwnedEntity> AuthorizedDeletes for E {}
 /// Grants and revocations on rows by a subject (rule 9): allowed on rows it manages in its
 /// own right, by ownership or a grant of the manage permission (not through a share, which
 /// is passed on within its depths instead). Grants on a whole model or on everything stay
-/// with the administrative [`grant`](fn@crate::grant) and [`revoke`], for code that acts for no subject.
+/// with the administrative [`grant`](fn@crate::grant) and [`revoke`](crate::revoke), for code that acts for no subject.
 pub trait AuthorizedGrants: OwnedEntity {
     /// Grants `permission` on the rows `ids` to `grantees` if `subject` manages every one
     /// of them in its own right; otherwise the first row refused is
@@ -454,10 +457,12 @@ where
         let target = Target::object_keys::<E>(keys);
         let removed = match change {
             Change::Grant(names) => {
-                grant_names(&txn, names, &target, grantees).await?;
+                grant_names(&txn, Actor::Subject(subject), names, &target, grantees).await?;
                 0
             }
-            Change::Revoke(name) => revoke(&txn, name, &target, grantees).await?,
+            Change::Revoke(name) => {
+                revoke_name(&txn, Actor::Subject(subject), name, &target, grantees).await?
+            }
         };
         Ok(removed)
     }

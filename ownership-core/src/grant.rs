@@ -21,6 +21,7 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 
+use crate::audit::{Actor, AuditAction, AuditGrantee, AuditRows};
 use crate::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use crate::entity::{permission, permission_group, permission_user};
 use crate::error::OwnershipError;
@@ -214,6 +215,33 @@ impl Target {
             Scope::Objects { table, .. } => Some(table.model_name),
         }
     }
+
+    /// The audit rows of `action` by `actor` of `names` on the target for `grantees`: one
+    /// per object (or one for the whole model or everything) and grantee.
+    fn audit_rows(
+        &self,
+        actor: Actor<'_>,
+        action: AuditAction,
+        grantees: &Grantees,
+        names: &[&str],
+        detail: Option<&str>,
+    ) -> AuditRows {
+        let objects: Vec<Option<&Key>> = match &self.scope {
+            Scope::Objects { ids, .. } => ids.iter().map(Some).collect(),
+            Scope::Everything | Scope::Model(_) => vec![None],
+        };
+        let grantees: Vec<AuditGrantee> = (grantees.users.iter().cloned())
+            .map(AuditGrantee::User)
+            .chain(grantees.groups.iter().cloned().map(AuditGrantee::Group))
+            .collect();
+        let mut audit = AuditRows::new(actor, action);
+        for object in objects {
+            for grantee in &grantees {
+                audit.add((self.model_name(), object), Some(grantee), names, detail);
+            }
+        }
+        audit
+    }
 }
 
 /// Grants every permission name of `level` on rows of `E` (see [`Level::names`]) on
@@ -229,7 +257,7 @@ where
     E: OwnedEntity,
     C: ConnectionTrait + TransactionTrait,
 {
-    grant_names(db, &level.names::<E>(), target, grantees).await
+    grant_names(db, Actor::Nobody, &level.names::<E>(), target, grantees).await
 }
 
 /// Grants `permission` on `target` to `grantees`, in one transaction, and returns nothing
@@ -250,13 +278,15 @@ pub async fn grant<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    grant_names(db, &[permission], target, grantees).await
+    grant_names(db, Actor::Nobody, &[permission], target, grantees).await
 }
 
 /// Grants each of `permissions` on `target` to `grantees`, in one transaction, as
 /// [`grant`] grants one: the users, groups and objects are checked once for all names.
+/// The audit trail records `actor`.
 pub(crate) async fn grant_names<C>(
     db: &C,
+    actor: Actor<'_>,
     permissions: &[&str],
     target: &Target,
     grantees: &Grantees,
@@ -292,15 +322,16 @@ where
     let identity = Identity::current();
     identity.check_ids(&grantees.users, &grantees.groups)?;
     let txn = db.begin().await?;
-    let result = write_grants(&txn, identity, permissions, target, grantees).await;
+    let result = write_grants(&txn, identity, actor, permissions, target, grantees).await;
     finish(txn, result).await
 }
 
-/// Writes the grants of [`grant_names`] in `txn`, once the users, groups and objects are
-/// found (and share-locked).
+/// Writes the grants of [`grant_names`] and their audit rows by `actor` in `txn`, once the
+/// users, groups and objects are found (and share-locked).
 async fn write_grants(
     txn: &impl ConnectionTrait,
     identity: &Identity,
+    actor: Actor<'_>,
     permissions: &[&str],
     target: &Target,
     grantees: &Grantees,
@@ -317,6 +348,27 @@ async fn write_grants(
             missing.into_iter().map(GroupId::from).collect(),
         ));
     }
+    if let Scope::Objects { table, ids, .. } = &target.scope {
+        // Locking the rows makes a concurrent delete wait for this grant, or this grant
+        // wait for the delete and then find the rows gone (the foreign key would refuse
+        // the grant then, with a less telling error).
+        let missing = missing_keys(
+            txn,
+            (&table.table, &table.id, table.key),
+            ids.iter().cloned().collect(),
+        )
+        .await?;
+        if !missing.is_empty() {
+            return Err(OwnershipError::UnknownObjects {
+                model: table.model_name.to_owned(),
+                ids: missing,
+            });
+        }
+    }
+    // Recorded before the grants: their rows, which concurrent grants and revocations of
+    // the same grant wait for, are then locked last and held the least.
+    let audit = target.audit_rows(actor, AuditAction::Grant, grantees, permissions, None);
+    audit.write(txn).await?;
     match &target.scope {
         Scope::Everything | Scope::Model(_) => {
             let model_key = target.model_name().unwrap_or_default();
@@ -362,21 +414,6 @@ async fn write_grants(
             .await?;
         }
         Scope::Objects { table, ids, .. } => {
-            // Locking the rows makes a concurrent delete wait for this grant, or this grant
-            // wait for the delete and then find the rows gone (the foreign key would refuse
-            // the grant then, with a less telling error).
-            let missing = missing_keys(
-                txn,
-                (&table.table, &table.id, table.key),
-                ids.iter().cloned().collect(),
-            )
-            .await?;
-            if !missing.is_empty() {
-                return Err(OwnershipError::UnknownObjects {
-                    model: table.model_name.to_owned(),
-                    ids: missing,
-                });
-            }
             let rows = |grantees: Vec<Key>| {
                 let mut rows = BTreeSet::new();
                 for grantee in grantees {
@@ -441,11 +478,33 @@ pub async fn revoke<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    revoke_name(db, Actor::Nobody, permission, target, grantees).await
+}
+
+/// Revokes `permission` as [`revoke`] does; the audit trail records `actor`.
+pub(crate) async fn revoke_name<C>(
+    db: &C,
+    actor: Actor<'_>,
+    permission: &str,
+    target: &Target,
+    grantees: &Grantees,
+) -> Result<u64, OwnershipError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     if grantees.is_empty() {
         return Ok(0);
     }
     let txn = db.begin().await?;
-    let result = delete_grants(&txn, permission, target, grantees).await;
+    let result = async {
+        // Recorded before the `DELETE`, as a grant before its inserts: a statement after it
+        // would keep its locks longer, and concurrent grants of the same grant, waiting on
+        // them, deadlock on MariaDB.
+        let audit = target.audit_rows(actor, AuditAction::Revoke, grantees, &[permission], None);
+        audit.write(&txn).await?;
+        delete_grants(&txn, permission, target, grantees).await
+    }
+    .await;
     finish(txn, result).await
 }
 

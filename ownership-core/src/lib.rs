@@ -3,6 +3,7 @@
 
 mod access;
 mod acl_template;
+mod audit;
 mod authorized;
 mod clock;
 mod condition;
@@ -41,6 +42,9 @@ pub use access::{Access, Action, Actions, MAX_ASKED_IDS, OwnershipAccess, RowAct
 pub use acl_template::{
     AclTemplate, SavedAclTemplate, TypedGrantee, acl_templates, create_acl_template,
     delete_acl_template,
+};
+pub use audit::{
+    AuditAction, AuditEntry, AuditGrantee, AuditPage, audit_trail_of_object, audit_trail_of_user,
 };
 pub use authorized::{AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants};
 pub use clock::{Clock, ManualClock, SystemClock};

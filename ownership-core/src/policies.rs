@@ -14,6 +14,7 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 
+use crate::audit::{Actor, AuditAction, AuditGrantee, AuditRows};
 use crate::entity::{policy, policy_assignment, policy_principal};
 use crate::error::OwnershipError;
 use crate::grant::{check_name, missing_keys};
@@ -87,7 +88,7 @@ fn new_stamp() -> String {
 /// is written then.
 pub async fn create_policy<C>(db: &C, name: &str, body: &str) -> Result<(), OwnershipError>
 where
-    C: ConnectionTrait,
+    C: ConnectionTrait + TransactionTrait,
 {
     check_name("policy name", name)?;
     parse(name, body)?;
@@ -96,17 +97,31 @@ where
         .columns([policy::Column::Name, policy::Column::Body])
         .values_panic([name.into(), body.into()])
         .to_owned();
-    match db.execute(&insert).await {
-        Ok(_) => Ok(()),
-        Err(err)
+    let txn = db.begin().await?;
+    let result = async {
+        txn.execute(&insert).await.map_err(|err| {
             if err
                 .sql_err()
-                .is_some_and(|sql| matches!(sql, SqlErr::UniqueConstraintViolation(_))) =>
-        {
-            Err(OwnershipError::DuplicatePolicy(shown(name)))
-        }
-        Err(err) => Err(err.into()),
+                .is_some_and(|sql| matches!(sql, SqlErr::UniqueConstraintViolation(_)))
+            {
+                OwnershipError::DuplicatePolicy(shown(name))
+            } else {
+                err.into()
+            }
+        })?;
+        Ok(audit_rows(AuditAction::CreatePolicy, name, Some(body))
+            .write(&txn)
+            .await?)
     }
+    .await;
+    finish(txn, result).await
+}
+
+/// The audit row of `action` on the policy `name`, with `detail`.
+fn audit_rows(action: AuditAction, name: &str, detail: Option<&str>) -> AuditRows {
+    let mut audit = AuditRows::new(Actor::Nobody, action);
+    audit.add((None, None), None, &[name], detail);
+    audit
 }
 
 /// Replaces the body of the policy `name`, in one transaction: from the next query on,
@@ -150,7 +165,9 @@ where
             .and_where(Expr::col(policy_principal::Column::Id).in_subquery(assigned_to))
             .to_owned();
         txn.execute(&restamp_assigned).await?;
-        Ok(())
+        Ok(audit_rows(AuditAction::UpdatePolicy, name, Some(body))
+            .write(&txn)
+            .await?)
     }
     .await;
     finish(txn, result).await
@@ -175,7 +192,9 @@ where
             return Err(OwnershipError::PolicyInUse(shown(name)));
         }
         policy::Entity::delete_by_id(id).exec(&txn).await?;
-        Ok(())
+        Ok(audit_rows(AuditAction::DeletePolicy, name, None)
+            .write(&txn)
+            .await?)
     }
     .await;
     finish(txn, result).await
@@ -272,6 +291,15 @@ where
             }
             txn.execute(&insert).await?;
         }
+        let grantee = match principal {
+            Principal::User(user) => AuditGrantee::User(user.clone()),
+            Principal::Anonymous => AuditGrantee::Anonymous,
+        };
+        let variables: Vec<_> = policies.iter().map(|p| &p.variables).collect();
+        let detail = serde_json::to_string(&variables).expect("maps of strings are JSON");
+        let mut audit = AuditRows::new(Actor::Nobody, AuditAction::AssignPolicies);
+        audit.add((None, None), Some(&grantee), &names, Some(&detail));
+        audit.write(&txn).await?;
         Ok(())
     }
     .await;

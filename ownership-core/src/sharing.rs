@@ -15,6 +15,7 @@ use sea_orm::{
     Condition, ConnectionTrait, DbErr, QueryFilter, QueryResult, Select, TransactionTrait, Value,
 };
 
+use crate::audit::{Actor, AuditAction, AuditGrantee, AuditRows};
 use crate::authorized::{check_manages, denied, not_found, object_key};
 use crate::clock::{from_unix_ms, unix_ms};
 use crate::entity::object_share::{
@@ -578,6 +579,10 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
             model: E::MODEL_NAME,
         });
     }
+    let action = match origin {
+        Origin::Object(_) => AuditAction::Share,
+        Origin::Share(_) => AuditAction::PassOn,
+    };
     let txn = db.begin().await?;
     let result = async {
         let (object, origin_id, available, origin_expiry) = match origin {
@@ -722,10 +727,41 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
             .await?
             .pop()
             .ok_or_else(|| DbErr::RecordNotFound("the share just inserted".to_owned()))?;
+        audit_rows::<E>(subject, action, &share).write(&txn).await?;
         Ok(share)
     }
     .await;
     finish(txn, result).await
+}
+
+/// The audit row of `action` by `subject` on `share`: its row, receiver and names, and
+/// as detail its uuid, origin, depths and expiry.
+fn audit_rows<E: OwnedEntity>(subject: &Subject, action: AuditAction, share: &Share) -> AuditRows {
+    let receiver = match &share.receiver {
+        Agent::User(user) => AuditGrantee::User(user.clone()),
+        Agent::Group(group) => AuditGrantee::Group(group.clone()),
+        Agent::Anyone => AuditGrantee::Anyone,
+    };
+    let names: Vec<&str> = share.names.iter().map(|held| held.name.as_str()).collect();
+    let depths: BTreeMap<&str, u32> = share
+        .names
+        .iter()
+        .map(|held| (held.name.as_str(), held.depth))
+        .collect();
+    let detail = serde_json::json!({
+        "share": share.uuid.to_string(),
+        "origin": share.origin.map(|origin| origin.to_string()),
+        "depths": depths,
+        "expires_at_ms": share.expires_at.map(unix_ms),
+    });
+    let mut audit = AuditRows::new(Actor::Subject(subject), action);
+    audit.add(
+        (Some(E::MODEL_NAME), Some(&share.object_id)),
+        Some(&receiver),
+        &names,
+        Some(&detail.to_string()),
+    );
+    audit
 }
 
 async fn revoke<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
@@ -755,6 +791,10 @@ async fn revoke<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
                 Err(other) => return Err(other),
             }
         }
+        // Recorded before the `DELETE`, which then holds its locks the least.
+        audit_rows::<E>(subject, AuditAction::RevokeShare, &share)
+            .write(&txn)
+            .await?;
         let delete = Query::delete()
             .from_table(table.shares.clone())
             .and_where(Expr::col(ID).eq(id))

@@ -2,7 +2,7 @@
 //! auth tables), the permission tables of grants on whole models and on everything, and the
 //! layout of each owned entity's own tables of grants on single rows ([`object_grant`]) and of shares ([`object_share`]),
 //! the policy tables: the policies, their principals and the principals' ordered lists,
-//! and the ACL templates.
+//! the ACL templates, and the layout of the audit trail ([`audit`]).
 //!
 //! Every table name starts with `ownership_`, so none collides with an application's own
 //! `user` or `group` table (both are reserved words in SQL, too). The entities use SeaORM's
@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod acl_template;
+pub mod audit;
 pub mod group;
 pub mod group_member;
 pub mod object_grant;
