@@ -12,7 +12,9 @@ use axum::routing::{delete, get};
 use axum::{Json, Router};
 use ownership_core::prelude::*;
 use ownership_core::web::{CurrentSubject, ResolveSubject, bearer_token};
-use ownership_core::{Cursor, Page};
+use ownership_core::{
+    AuditEntry, AuditGrantee, AuditPage, Cursor, OwnershipAccess, Page, audit_trail_of_object,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -112,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/notes/{id}/actions", get(actions_of_note))
         .route("/notes/{id}/shares", get(list_shares).post(share_note))
         .route("/notes/{id}/shares/{share_id}", delete(revoke_share))
+        .route("/notes/{id}/audit", get(audit_of_note))
         .with_state(state)
 }
 
@@ -493,4 +496,75 @@ async fn revoke_share(
     }
     notes::Entity::revoke_share(&app.db, &me, share_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An audit entry as the API shows it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AuditOut {
+    /// The entry's id: pass it as `before` for older entries.
+    pub id: i64,
+    /// When, in Unix milliseconds.
+    pub at: i64,
+    /// Who made the change, if a user did.
+    pub actor: Option<String>,
+    /// `grant`, `share`, `revoke_share`, ...
+    pub action: String,
+    /// Whom it was about: `user:<id>`, `group:<id>`, `anyone`.
+    pub grantee: Option<String>,
+    /// The permission names.
+    pub names: Vec<String>,
+}
+
+impl From<AuditEntry> for AuditOut {
+    fn from(entry: AuditEntry) -> Self {
+        Self {
+            id: entry.id,
+            at: entry
+                .at
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_millis() as i64),
+            actor: entry.actor.map(|actor| actor.to_string()),
+            action: entry.action.as_str().to_owned(),
+            grantee: entry.grantee.map(|grantee| match grantee {
+                AuditGrantee::User(user) => format!("user:{user}"),
+                AuditGrantee::Group(group) => format!("group:{group}"),
+                other => format!("{other:?}").to_lowercase(),
+            }),
+            names: entry.names,
+        }
+    }
+}
+
+/// The query of `GET /notes/{id}/audit`.
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    /// Only entries older than this one.
+    pub before: Option<i64>,
+    /// How many, 1 to 100 (default 20).
+    pub limit: Option<u64>,
+}
+
+/// `GET /notes/{id}/audit`: who granted, shared and revoked what on the note, newest first,
+/// for a caller who may share it (404 / 403 otherwise, as for a change).
+async fn audit_of_note(
+    State(app): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditOut>>, ApiError> {
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {MAX_LIMIT}"
+        )));
+    }
+    notes::Entity::check_access(&app.db, &me, id, Action::Share)
+        .await?
+        .require::<notes::Entity>(Action::Share)?;
+    let mut page = AuditPage::newest(limit);
+    if let Some(before) = query.before {
+        page = page.before(before);
+    }
+    let entries = audit_trail_of_object::<notes::Entity, _>(&app.db, id, page).await?;
+    Ok(Json(entries.into_iter().map(AuditOut::from).collect()))
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use notes_service::api::{ActionsOut, AppState, NoteOut, NotesPage, ShareOut, router};
+use notes_service::api::{ActionsOut, AppState, AuditOut, NoteOut, NotesPage, ShareOut, router};
 use notes_service::seed::{Demo, demo};
 use notes_service::{PoolSettings, connect};
 use reqwest::{Client, Method, StatusCode};
@@ -377,6 +377,34 @@ async fn scenario(url: &str) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
         s.get("bob", &format!("/notes/{plan}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // The note's audit trail, newest first: the revocation, then the share, both by ada;
+    // for those who may share the note only.
+    let (status, body) = s.get("ada", &format!("/notes/{plan}/audit")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let trail: Vec<AuditOut> = serde_json::from_value(body).expect("a trail");
+    let ada = s.demo.user("ada").id.to_string();
+    let actions: Vec<&str> = trail.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(actions, ["revoke_share", "share"]);
+    assert!(
+        trail
+            .iter()
+            .all(|entry| entry.actor.as_deref() == Some(ada.as_str()))
+    );
+    let bob = format!("user:{}", s.demo.user("bob").id);
+    assert_eq!(trail[1].grantee.as_deref(), Some(bob.as_str()));
+    assert_eq!(
+        s.get("carol", &format!("/notes/{plan}/audit")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.get("bob", &format!("/notes/{draft}/audit")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.get("eve", &format!("/notes/{plan}/audit")).await.0,
         StatusCode::NOT_FOUND
     );
 
