@@ -31,6 +31,9 @@ pub mod policies {}
 #[doc = include_str!("../../docs/templates.md")]
 pub mod templates {}
 
+#[doc = include_str!("../../docs/audit.md")]
+pub mod audit {}
+
 #[doc = include_str!("../../docs/writes.md")]
 pub mod writes {}
 
