@@ -25,7 +25,7 @@ use crate::entity::object_share::{
 use crate::error::OwnershipError;
 use crate::grant::{check_name, missing_keys};
 use crate::identity::Identity;
-use crate::key::{GroupId, Key, KeyType, UserId, Uuid};
+use crate::key::{GroupId, Key, UserId, Uuid};
 use crate::owned::OwnedEntity;
 use crate::ownership;
 use crate::plan::{AccessPlan, OwnedTable};
@@ -551,15 +551,6 @@ fn addressed_to(receiver: &Agent) -> Condition {
     }
 }
 
-/// A NULL of a key type, so that every backend takes it in a column of that type.
-fn null_of(key: KeyType) -> Value {
-    match key {
-        KeyType::Int => Value::BigInt(None),
-        KeyType::Uuid => Value::Uuid(None),
-        KeyType::Text => Value::String(None),
-    }
-}
-
 /// Shares a row, or passes a share on.
 async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -657,9 +648,9 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
         }
         let identity = Identity::current();
         let (receiver_user, receiver_group) = match &request.receiver {
-            Agent::User(user) => (Value::from(user), null_of(identity.group_key())),
-            Agent::Group(group) => (null_of(identity.user_key()), Value::from(group)),
-            Agent::Anyone => (null_of(identity.user_key()), null_of(identity.group_key())),
+            Agent::User(user) => (Value::from(user), identity.group_key().null()),
+            Agent::Group(group) => (identity.user_key().null(), Value::from(group)),
+            Agent::Anyone => (identity.user_key().null(), identity.group_key().null()),
         };
         let to_anyone = matches!(request.receiver, Agent::Anyone);
         let uuid = Uuid::new_v4();
