@@ -273,6 +273,61 @@ pub enum Agent {
     Anyone,
 }
 
+/// Whom a grant or share that admits a row is to, seen from the subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Via {
+    /// The subject's user.
+    User,
+    /// A group the user is a member of now.
+    Group(i64),
+    /// Anyone (a share with anyone).
+    Anyone,
+}
+
+/// What a grant that admits a row is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GrantOn {
+    /// The row itself.
+    Object,
+    /// Every row of the row's model (NULL object).
+    Model,
+    /// Every row of every model (NULL model name and NULL object).
+    Everything,
+}
+
+/// One way rule 3 admits a row to a subject's read scope, as `explain` names it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reason {
+    /// One of the subject's profiles owns the row.
+    Owner,
+    /// The subject is staff with a profile in the account of the row's owner.
+    AccountStaff,
+    /// The row's owner is a staff user of an account where the subject has a profile.
+    OwnedByAccountStaff,
+    /// The row's owner is a superuser, and the subject has a profile.
+    OwnedBySuperuser,
+    /// The subject is a superuser.
+    Superuser,
+    /// A grant of the permission `name`.
+    Grant {
+        /// The permission name.
+        name: String,
+        /// Whom it is to.
+        to: Via,
+        /// What it is on.
+        on: GrantOn,
+    },
+    /// An unexpired share of the row holding the permission `name`.
+    Share {
+        /// The share's uuid.
+        share: Uuid,
+        /// The permission name.
+        name: String,
+        /// Whom it is to.
+        to: Via,
+    },
+}
+
 /// Vocabulary: "**Share**: a capability handed from one agent to another on one object:
 /// permission names with a depth each, an optional expiry, a random uuid, an origin
 /// share." Shares are of `shared_doc` rows, the one model with root grants; the world keys
@@ -478,14 +533,40 @@ impl World {
         with_groups: bool,
         model_wide: bool,
     ) -> bool {
+        self.grants_held(user, name, model, id, model_wide)
+            .any(|reason| with_groups || matches!(reason, Reason::Grant { to: Via::User, .. }))
+    }
+
+    /// The grants of the permission `name` that `user`, or a group it is a member of now,
+    /// holds on the row (see [`World::covers`]), each as the reason it gives.
+    fn grants_held(
+        &self,
+        user: i64,
+        name: &str,
+        model: Model,
+        id: i64,
+        model_wide: bool,
+    ) -> impl Iterator<Item = Reason> {
         let groups = self.groups_of(user);
-        self.grants.iter().any(|(permission, grantee)| {
-            permission.name == name
-                && Self::covers(permission, model, id, model_wide)
-                && match *grantee {
-                    Grantee::User(u) => u == user,
-                    Grantee::Group(g) => with_groups && groups.contains(&g),
-                }
+        self.grants.iter().filter_map(move |(permission, grantee)| {
+            if permission.name != name || !Self::covers(permission, model, id, model_wide) {
+                return None;
+            }
+            let to = match *grantee {
+                Grantee::User(u) if u == user => Via::User,
+                Grantee::Group(g) if groups.contains(&g) => Via::Group(g),
+                Grantee::User(_) | Grantee::Group(_) => return None,
+            };
+            let on = match (&permission.model_name, permission.object) {
+                (_, Some(_)) => GrantOn::Object,
+                (Some(_), None) => GrantOn::Model,
+                (None, None) => GrantOn::Everything,
+            };
+            Some(Reason::Grant {
+                name: name.to_owned(),
+                to,
+                on,
+            })
         })
     }
 
@@ -575,13 +656,32 @@ impl World {
     /// superuser may own rows of "any existing profile": one that does not exist is no
     /// one's.
     fn may_own_as(&self, who: &Who, user: i64, flags: User, owner: i64) -> bool {
-        let Some(owner_account) = self.profiles.get(&owner).map(|p| p.account) else {
-            return false;
-        };
-        let by_ownership = who.has_profiles
-            && ((flags.is_staff && self.accounts_of(user).contains(&owner_account))
-                || self.profiles_of(user).contains(&owner));
-        flags.is_superuser || by_ownership
+        self.profiles.contains_key(&owner)
+            && !self.ownership_reasons(who, user, flags, owner).is_empty()
+    }
+
+    /// Rule 2's ownership part as the reasons it gives the entitled `user` with `flags` on
+    /// the rows of the profile `owner`: superuser, staff of the owner's account, owner.
+    /// Rule 0: "The ownership branches need at least one profile".
+    fn ownership_reasons(&self, who: &Who, user: i64, flags: User, owner: i64) -> Vec<Reason> {
+        let owner_account = self.profiles.get(&owner).map(|p| p.account);
+        let staff_of_owner_account =
+            flags.is_staff && owner_account.is_some_and(|a| self.accounts_of(user).contains(&a));
+        [
+            (Reason::Superuser, flags.is_superuser),
+            (
+                Reason::Owner,
+                who.has_profiles && self.profiles_of(user).contains(&owner),
+            ),
+            (
+                Reason::AccountStaff,
+                who.has_profiles && staff_of_owner_account,
+            ),
+        ]
+        .into_iter()
+        .filter(|&(_, admits)| admits)
+        .map(|(reason, _)| reason)
+        .collect()
     }
 
     /// Rule 3: "`with_read_permission_for(s)`: superuser: everything. Otherwise the union
@@ -591,46 +691,45 @@ impl World {
     /// globally, or through an unexpired share." Rule 0: the ownership branches "need at
     /// least one profile". The owners' flags count as they are: the rule does not ask
     /// whether the staff or superuser owner is active. "Manage implies read": a share
-    /// holding the manage permission admits the row too.
+    /// holding the manage permission admits the row too. A row is read when one of its
+    /// [reasons](World::read_reasons) admits it.
     pub fn read(&self, who: &Who, model: Model) -> BTreeSet<i64> {
-        let mut rows = self.shared_rows(
-            who,
-            model,
-            &[model.read_permission(), model.manage_permission()],
-            true,
-        );
-        let Some((user, flags)) = self.entitled(who) else {
-            return rows;
+        self.rows_of(model)
+            .map(|(id, _)| id)
+            .filter(|&id| !self.read_reasons(who, model, id).is_empty())
+            .collect()
+    }
+
+    /// Every way rule 3 (see [`World::read`]) admits the row `id` of `model` to the read
+    /// scope of `who`: none for a row it may not read, or that does not exist.
+    pub fn read_reasons(&self, who: &Who, model: Model, id: i64) -> BTreeSet<Reason> {
+        let names = [model.read_permission(), model.manage_permission()];
+        let mut reasons: BTreeSet<Reason> = self.shares_held(who, model, id, &names).collect();
+        let (Some(row), Some((user, flags))) = (self.row(model, id), self.entitled(who)) else {
+            return reasons;
         };
-        // The read and manage permissions are asked about together.
-        let model_wide = who.claims(&[model.read_permission(), model.manage_permission()], model);
+        reasons.extend(self.ownership_reasons(who, user, flags, row.owner));
+        // The read options: rows of staff owners in the subject's accounts, and of
+        // superuser owners, for a subject with a profile.
+        let owner = self.owner_user(row.owner);
+        let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
         let accounts = self.accounts_of(user);
         let has_profile = who.has_profiles && !accounts.is_empty();
-        let granted = self
-            .rows_of(model)
-            .filter(|&(id, row)| {
-                let owner = self.owner_user(row.owner);
-                let owner_account = self.profiles.get(&row.owner).map(|p| p.account);
-                flags.is_superuser
-                    || self.manages(
-                        who,
-                        user,
-                        flags,
-                        model,
-                        id,
-                        row,
-                        model.manage_permission(),
-                        model_wide,
-                    )
-                    || (has_profile
-                        && owner.is_some_and(|o| o.is_staff)
-                        && owner_account.is_some_and(|a| accounts.contains(&a)))
-                    || (has_profile && owner.is_some_and(|o| o.is_superuser))
-                    || self.holds(user, model.read_permission(), model, id, true, model_wide)
-            })
-            .map(|(id, _)| id);
-        rows.extend(granted);
-        rows
+        if has_profile
+            && owner.is_some_and(|o| o.is_staff)
+            && owner_account.is_some_and(|a| accounts.contains(&a))
+        {
+            reasons.insert(Reason::OwnedByAccountStaff);
+        }
+        if has_profile && owner.is_some_and(|o| o.is_superuser) {
+            reasons.insert(Reason::OwnedBySuperuser);
+        }
+        // The read and manage permissions are asked about together.
+        let model_wide = who.claims(&names, model);
+        for name in names {
+            reasons.extend(self.grants_held(user, name, model, id, model_wide));
+        }
+        reasons
     }
 
     /// Rule 4: "`shared_with(s)`: readable by `s` and not owned by `s`", owned as the
@@ -741,16 +840,16 @@ impl World {
         }
     }
 
-    /// The unexpired shares of a row of `model` that `who` receives.
+    /// The unexpired shares of a row of `model` that `who` receives, with their uuids.
     fn received_on(
         &self,
         who: &Who,
         model: Model,
         id: i64,
         with_groups: bool,
-    ) -> impl Iterator<Item = &Share> {
+    ) -> impl Iterator<Item = (&Uuid, &Share)> {
         let shareable = model == Model::SharedDoc;
-        self.shares.values().filter(move |share| {
+        self.shares.iter().filter(move |(_, share)| {
             shareable
                 && share.object == id
                 && self.unexpired(share)
@@ -769,8 +868,36 @@ impl World {
         with_groups: bool,
     ) -> BTreeSet<&str> {
         self.received_on(who, model, id, with_groups)
-            .flat_map(|share| share.names.keys().map(String::as_str))
+            .flat_map(|(_, share)| share.names.keys().map(String::as_str))
             .collect()
+    }
+
+    /// The unexpired shares of the row that `who` receives, each name of `names` they hold
+    /// as the reason it gives.
+    fn shares_held(
+        &self,
+        who: &Who,
+        model: Model,
+        id: i64,
+        names: &[&str],
+    ) -> impl Iterator<Item = Reason> {
+        self.received_on(who, model, id, true)
+            .flat_map(move |(&uuid, share)| {
+                let to = match share.receiver {
+                    Agent::User(_) => Via::User,
+                    Agent::Group(group) => Via::Group(group),
+                    Agent::Anyone => Via::Anyone,
+                };
+                share
+                    .names
+                    .keys()
+                    .filter(|name| names.contains(&name.as_str()))
+                    .map(move |name| Reason::Share {
+                        share: uuid,
+                        name: name.clone(),
+                        to,
+                    })
+            })
     }
 
     /// Rule 6: "An unexpired share counts in the scopes like a grant of its names on that

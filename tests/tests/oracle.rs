@@ -12,7 +12,12 @@
 //! id the entity ever had and one it never had (`has_capability` too on `shared_doc`, with
 //! one name per id). The keyset pages of read, manage, shared and three of the
 //! `permitted_for` option sets are walked two rows at a time and must list the oracle's
-//! rows in id order. Each subject looks a few shares up by uuid (`access`).
+//! rows in id order. Each subject looks a few shares up by uuid (`access`). One subject a
+//! step, each in turn, is asked the per-row answers on each entity: `permitted_actions` on
+//! every id (its read, manage, delete and share flags), `check_access` for one row and
+//! action, and `explain` of reading every id, whose access and reasons (owner, staff,
+//! the read options, superuser, each grant and share that admits the row) must be the
+//! oracle's.
 //!
 //! Shares of `shared_doc` rows are made once the world is written and by the operations:
 //! `share`, `pass_on` and `revoke_share` by one of the step's subjects, mostly one the
@@ -46,12 +51,14 @@ use ownership_core::entity::object_grant::{GROUP_ID, NAME, OBJECT_ID, USER_ID};
 use ownership_core::entity::object_share;
 use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
-    Agent, AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, CloneOptions, Grantees,
-    HeldPermission, HolderIds, IdOf, Key, Level, ManualClock, ObjectRef, OwnedActiveModelExt,
-    OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipCounts, OwnershipError, OwnershipPages,
-    OwnershipScopes, OwnershipShares, Permitted, ProfileId, ScopePage, Share, ShareRequest,
-    ShareScopes, Subject, Target, Uuid, grant, holders, permissions_of, revoke,
+    Access, Action, Actions, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants,
+    CloneOptions, Grantees, HeldPermission, HolderIds, IdOf, Key, Level, ManualClock, ObjectRef,
+    OwnedActiveModelExt, OwnedEntity, OwnedModelExt, OwnershipAccess, OwnershipChecks,
+    OwnershipCounts, OwnershipError, OwnershipExplain, OwnershipPages, OwnershipScopes,
+    OwnershipShares, Permitted, ProfileId, ScopePage, Share, ShareRequest, ShareScopes, Subject,
+    Target, Uuid, grant, holders, permissions_of, revoke,
 };
+use ownership_core::{GrantOn, Reason, Via};
 use ownership_tests::app_identity;
 use ownership_tests::entities::{document, note, shared_doc, uuid_doc};
 use ownership_tests::oracle::{
@@ -1019,6 +1026,9 @@ trait OracleEntity: OwnedEntity {
     /// The id of the row the oracle names `handle`.
     fn id(handle: i64) -> IdOf<Self>;
 
+    /// The handle the oracle names the row `id` by.
+    fn handle(id: IdOf<Self>) -> i64;
+
     /// A new row owned by the profile `owner`, named `name`; `handle` names its id where
     /// the application gives the ids (elsewhere the database does).
     fn new_row(handle: i64, owner: i64, name: &str) -> Self::ActiveModel;
@@ -1037,6 +1047,10 @@ impl OracleEntity for document::Entity {
 
     fn id(handle: i64) -> i64 {
         handle
+    }
+
+    fn handle(id: i64) -> i64 {
+        id
     }
 
     fn new_row(_: i64, owner: i64, name: &str) -> document::ActiveModel {
@@ -1075,6 +1089,10 @@ impl OracleEntity for note::Entity {
 
     fn id(handle: i64) -> i32 {
         note_id(handle)
+    }
+
+    fn handle(id: i32) -> i64 {
+        i64::from(id)
     }
 
     fn new_row(_: i64, owner: i64, name: &str) -> note::ActiveModel {
@@ -1116,6 +1134,10 @@ impl OracleEntity for uuid_doc::Entity {
         uuid_doc_id(handle)
     }
 
+    fn handle(id: Uuid) -> i64 {
+        uuid_doc_handle(id)
+    }
+
     fn new_row(handle: i64, owner: i64, name: &str) -> uuid_doc::ActiveModel {
         uuid_doc::ActiveModel {
             id: Set(uuid_doc_id(handle)),
@@ -1150,6 +1172,10 @@ impl OracleEntity for shared_doc::Entity {
 
     fn id(handle: i64) -> i64 {
         handle
+    }
+
+    fn handle(id: i64) -> i64 {
+        id
     }
 
     fn new_row(_: i64, owner: i64, name: &str) -> shared_doc::ActiveModel {
@@ -2844,6 +2870,116 @@ impl Case<'_> {
             }
             self.compare_access(asker, &answers.access)?;
         }
+        // The per-row answers cost a statement or two a row: one subject a step, each in
+        // turn, is asked them.
+        self.check_row_answers(&askers[step % askers.len()], &check_ids)
+            .await
+    }
+
+    /// `permitted_actions` on every id of each model, `check_access` on one of them, and
+    /// `explain` of reading each, for one subject.
+    async fn check_row_answers(
+        &self,
+        asker: &Asker,
+        check_ids: &BTreeMap<Model, Vec<i64>>,
+    ) -> Result<(), TestCaseError> {
+        for (k, model) in Model::ALL.into_iter().enumerate() {
+            let ids = &check_ids[&model];
+            // A different row and action at each step.
+            let step = self.log.len();
+            let checked = (
+                ids[(step + k) % ids.len()],
+                Action::ALL[step % Action::ALL.len()],
+            );
+            match model {
+                Model::Document => {
+                    self.compare_row_answers::<document::Entity>(asker, ids, checked)
+                        .await?
+                }
+                Model::Note => {
+                    self.compare_row_answers::<note::Entity>(asker, ids, checked)
+                        .await?
+                }
+                Model::UuidDoc => {
+                    self.compare_row_answers::<uuid_doc::Entity>(asker, ids, checked)
+                        .await?
+                }
+                Model::SharedDoc => {
+                    self.compare_row_answers::<shared_doc::Entity>(asker, ids, checked)
+                        .await?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The actions `permitted_actions` gives each of `ids` the subject reads are the
+    /// oracle's, so is the access `check_access` answers for `checked` (a row and an
+    /// action), and `explain` of reading each of `ids` gives the oracle's access and
+    /// reasons.
+    async fn compare_row_answers<E: OracleEntity>(
+        &self,
+        asker: &Asker,
+        ids: &[i64],
+        checked: (i64, Action),
+    ) -> Result<(), TestCaseError> {
+        let (db, subject, model) = (self.db, &asker.subject, E::MODEL);
+        let name = entity_name(model);
+        let rows = ActionRows::of(&self.world, &asker.who, model);
+        let disagreement =
+            |call: &str, got: &dyn std::fmt::Debug, expected: &dyn std::fmt::Debug| {
+                self.failure(
+                    &format!("{name}::Entity::{call}"),
+                    &format!(
+                        "subject: {}: {:?}\nlibrary: {got:?}\noracle:  {expected:?}",
+                        asker.label, asker.subject
+                    ),
+                )
+            };
+
+        let call = format!("permitted_actions(db, &s, {ids:?})");
+        let got: Vec<(i64, Actions)> =
+            E::permitted_actions(db, subject, ids.iter().map(|&id| E::id(id)))
+                .await
+                .map_err(|err| self.db_failure(&call, &err))?
+                .into_iter()
+                .map(|row| (E::handle(row.id), row.actions))
+                .collect();
+        let expected: Vec<(i64, Actions)> = rows
+            .read
+            .iter()
+            .filter(|id| ids.contains(id))
+            .map(|&id| (id, rows.actions(id)))
+            .collect();
+        if got != expected {
+            return Err(disagreement(&call, &got, &expected));
+        }
+
+        let (id, action) = checked;
+        let call = format!("check_access(db, &s, {id}, {action:?})");
+        let got = E::check_access(db, subject, E::id(id), action)
+            .await
+            .map_err(|err| self.db_failure(&call, &err))?;
+        let expected = rows.access(id, action);
+        if got != expected {
+            return Err(disagreement(&call, &got, &expected));
+        }
+
+        for &id in ids {
+            let call = format!("explain(db, &s, {id}, Action::Read)");
+            let explanation = E::explain(db, subject, E::id(id), Action::Read)
+                .await
+                .map_err(|err| self.db_failure(&call, &err))?;
+            let got = (explanation.access, oracle_reasons(&explanation.reasons));
+            let expected = (
+                rows.access(id, Action::Read),
+                Some(self.world.read_reasons(&asker.who, model, id)),
+            );
+            if got != expected {
+                return Err(disagreement(&call, &explanation, &expected));
+            }
+        }
+        self.count(ids.len() as u64 + 2);
         Ok(())
     }
 
@@ -3167,6 +3303,93 @@ impl Case<'_> {
         }
         Ok(())
     }
+}
+
+/// The rows of one model the oracle lets one subject take each action on.
+struct ActionRows {
+    read: BTreeSet<i64>,
+    manage: BTreeSet<i64>,
+    delete: BTreeSet<i64>,
+    /// Managed in the subject's own right, not through a share.
+    share: BTreeSet<i64>,
+}
+
+impl ActionRows {
+    fn of(world: &World, who: &Who, model: Model) -> Self {
+        ActionRows {
+            read: world.read(who, model),
+            manage: world.manage(who, model),
+            delete: world.deletable(who, model),
+            share: world.managed_in_own_right(who, model),
+        }
+    }
+
+    fn rows(&self, action: Action) -> &BTreeSet<i64> {
+        match action {
+            Action::Read => &self.read,
+            Action::Manage => &self.manage,
+            Action::Delete => &self.delete,
+            Action::Share => &self.share,
+        }
+    }
+
+    /// The actions on the row `id`.
+    fn actions(&self, id: i64) -> Actions {
+        Actions {
+            read: self.read.contains(&id),
+            manage: self.manage.contains(&id),
+            delete: self.delete.contains(&id),
+            share: self.share.contains(&id),
+        }
+    }
+
+    /// A row the subject does not read is not found; one it reads, granted or forbidden.
+    fn access(&self, id: i64, action: Action) -> Access {
+        if !self.read.contains(&id) {
+            Access::NotFound
+        } else if self.rows(action).contains(&id) {
+            Access::Granted
+        } else {
+            Access::Forbidden
+        }
+    }
+}
+
+/// Reasons as the oracle names them; `None` if one is a policy's, which the oracle's
+/// worlds never assign.
+fn oracle_reasons(reasons: &[Reason]) -> Option<BTreeSet<oracle::Reason>> {
+    let via = |to: &Via| match to {
+        Via::User => oracle::Via::User,
+        Via::Group(group) => oracle::Via::Group(world::handle(group.as_ref())),
+        Via::Anyone => oracle::Via::Anyone,
+    };
+    reasons
+        .iter()
+        .map(|reason| {
+            Some(match reason {
+                Reason::Owner => oracle::Reason::Owner,
+                Reason::AccountStaff => oracle::Reason::AccountStaff,
+                Reason::OwnedByAccountStaff => oracle::Reason::OwnedByAccountStaff,
+                Reason::OwnedBySuperuser => oracle::Reason::OwnedBySuperuser,
+                Reason::Superuser => oracle::Reason::Superuser,
+                Reason::Grant { name, to, on } => oracle::Reason::Grant {
+                    name: name.clone(),
+                    to: via(to),
+                    on: match on {
+                        GrantOn::Object => oracle::GrantOn::Object,
+                        GrantOn::Model => oracle::GrantOn::Model,
+                        GrantOn::Everything => oracle::GrantOn::Everything,
+                    },
+                },
+                Reason::Share { share, name, to } => oracle::Reason::Share {
+                    share: *share,
+                    name: name.clone(),
+                    to: via(to),
+                },
+                Reason::Policy => return None,
+            })
+        })
+        .collect()
 }
 
 fn entity_name(model: Model) -> &'static str {
