@@ -187,7 +187,7 @@ impl<'a> Held<'a> {
     }
 
     /// The names the snapshot holds on every object of `model_name` (or of every model).
-    fn claimed_whole_model(&self, model_name: &str) -> Vec<&'a str> {
+    fn claimed_whole_model(&self, model_name: &str) -> Vec<&str> {
         self.names
             .iter()
             .copied()
@@ -353,15 +353,18 @@ pub(crate) struct GrantReasons<'a> {
     pub(crate) user: &'a SubjectUser,
     pub(crate) names: &'a [&'a str],
     pub(crate) with_groups: bool,
-    /// The names the branch counts on the whole model or on everything.
+    /// The names the branch counts on the whole model or on everything: all of them, once
+    /// the snapshot claims one.
     pub(crate) whole_model_names: Vec<&'a str>,
 }
 
 impl<'a> GrantReasons<'a> {
     /// The reasons of the grants `held` counts on rows of `model_name`.
     pub(crate) fn of(held: &Held<'a>, model_name: &str) -> Self {
+        // As the scope's branch does: once the snapshot claims the model, every name of the
+        // branch held on it counts, not only the names the snapshot claimed.
         let whole_model_names = if held.whole_model && held.claims_whole_model(model_name) {
-            held.claimed_whole_model(model_name)
+            held.names.to_vec()
         } else {
             Vec::new()
         };
