@@ -175,6 +175,17 @@ pub struct ListQuery {
 /// The largest page a client may ask for.
 const MAX_LIMIT: u64 = 100;
 
+/// The page size a client asked for: 1 to [`MAX_LIMIT`], 20 by default.
+fn page_size(asked: Option<u64>) -> Result<u64, ApiError> {
+    let limit = asked.unwrap_or(20);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {MAX_LIMIT}"
+        )));
+    }
+    Ok(limit)
+}
+
 /// `GET /notes`: the notes the caller may read, a page at a time, one statement a page
 /// whatever the caller may read; a cursor altered by the client is a 400, never more rows.
 async fn list_notes(
@@ -182,12 +193,7 @@ async fn list_notes(
     SignedIn(me): SignedIn,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<NotesPage>, ApiError> {
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be 1 to {MAX_LIMIT}"
-        )));
-    }
+    let limit = page_size(query.limit)?;
     let column = match query.sort.as_deref().unwrap_or("id") {
         "id" => notes::Column::Id,
         "title" => notes::Column::Title,
@@ -552,12 +558,7 @@ async fn audit_of_note(
     Path(id): Path<i64>,
     Query(query): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditOut>>, ApiError> {
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit must be 1 to {MAX_LIMIT}"
-        )));
-    }
+    let limit = page_size(query.limit)?;
     notes::Entity::check_access(&app.db, &me, id, Action::Share)
         .await?
         .require::<notes::Entity>(Action::Share)?;
