@@ -32,12 +32,17 @@ type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 /// The condition that `subject` may own a row whose owner is the profile `owner` (rule 9):
 /// one of its profiles, for a staff user any profile of its accounts, any existing profile
 /// for a superuser; always while the database confirms the user. A profile that does not
-/// exist is no one's, so the write is refused before the foreign key would refuse it.
+/// exist is no one's, so the write is refused before the foreign key would refuse it. As
+/// in the scopes, a snapshot loaded before its user had a profile owns through no profile.
 fn may_own(subject: &Subject, owner: &Key) -> Expr {
     let Some(user) = subject.active_user() else {
         return deny().into();
     };
-    let mut owns = Expr::val(Value::from(owner)).in_subquery(ownership::managed_profiles(user));
+    let mut owns: Expr = if user.profiles.is_empty() {
+        deny().into()
+    } else {
+        Expr::val(Value::from(owner)).in_subquery(ownership::managed_profiles(user))
+    };
     if user.is_superuser {
         let (profiles, id, _) = Identity::current().profiles.keyed.parts();
         let exists = Query::select()

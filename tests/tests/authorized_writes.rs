@@ -31,6 +31,7 @@ on_every_backend!(
     scoped_bulk_writes_reach_the_rows_update_as_may,
     rows_keyed_by_i32_are_written_alike,
     a_refused_write_releases_its_locks_at_once,
+    a_snapshot_without_a_profile_owns_through_none,
 );
 
 fn is_denied<T: std::fmt::Debug>(result: Result<T, OwnershipError>) -> bool {
@@ -121,6 +122,25 @@ async fn an_insert_needs_an_owner_the_subject_manages(db: &DatabaseConnection) {
             .await
     ));
     assert_eq!(document_count(db).await, before + 3);
+}
+
+async fn a_snapshot_without_a_profile_owns_through_none(db: &DatabaseConnection) {
+    let account = world::account(db, "late").await;
+    let user = world::user(db, "late-regular", Role::Regular).await;
+    let before_profile = load(db, user).await;
+    let profile = world::profile(db, user, account).await;
+
+    // As the scopes: the profile arrived after the snapshot, so it owns nothing through it
+    // until it is loaded again.
+    assert!(is_denied(
+        new_document(profile, "too early")
+            .insert_as(db, &before_profile)
+            .await
+    ));
+    assert_eq!(document_count(db).await, 0);
+    let reloaded = load(db, user).await;
+    let created = new_document(profile, "in time").insert_as(db, &reloaded).await;
+    assert_eq!(created.expect("its own profile").user_profile_id, profile);
 }
 
 async fn an_update_needs_the_row_managed(db: &DatabaseConnection) {
