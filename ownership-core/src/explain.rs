@@ -11,7 +11,7 @@ use std::future::Future;
 
 use tracing::{Instrument, Span};
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 
 use crate::access::{Access, Action, OwnershipAccess};
@@ -19,7 +19,7 @@ use crate::error::OwnershipError;
 use crate::identity::Identity;
 use crate::key::{GroupId, Uuid};
 use crate::owned::OwnedEntity;
-use crate::plan::{AccessPlan, OwnedTable, reason_row, storable};
+use crate::plan::{AccessPlan, OwnedTable, storable};
 use crate::scope::{
     IdOf, manage_names, manage_plan, own_right_plan, policy_plan, read_names, read_plan,
 };
@@ -81,8 +81,16 @@ pub enum Reason {
         /// Whom it is to.
         to: Via,
     },
-    /// The subject's policies allow the actions on the row's path.
-    Policy,
+    /// A clause of one of the subject's assigned policies decides that the action is
+    /// allowed on the row's path: the last clause matching it allows it.
+    Policy {
+        /// The action asked.
+        action: String,
+        /// The policy's name.
+        policy: String,
+        /// The clause's position in the policy's body, from 0.
+        clause: usize,
+    },
 }
 
 /// The answer of [`OwnershipExplain::explain`]: whether the subject may take the action,
@@ -168,6 +176,7 @@ pub trait OwnershipExplain: OwnedEntity {
                 Some(statement) if access == Access::Granted => {
                     run_reasons(
                         db,
+                        subject,
                         statement,
                         trace::run(Self::MODEL_NAME, "explain", subject),
                     )
@@ -179,8 +188,9 @@ pub trait OwnershipExplain: OwnedEntity {
         }
     }
 
-    /// The reasons the subject's policies allow every one of `actions` on the row `id`
-    /// ([`Reason::Policy`], or none): one statement.
+    /// Why the subject's policies allow every one of `actions` on the row `id`: for each
+    /// action, the assigned clause that decides it ([`Reason::Policy`]); none unless they
+    /// allow every one. One statement.
     fn explain_policy<'a, C: ConnectionTrait>(
         db: &'a C,
         subject: &'a Subject,
@@ -197,7 +207,7 @@ pub trait OwnershipExplain: OwnedEntity {
             match statement {
                 Some(statement) => {
                     let span = trace::run(Self::MODEL_NAME, "explain policy", subject);
-                    run_reasons(db, statement, span).await
+                    run_reasons(db, subject, statement, span).await
                 }
                 None => Ok(Vec::new()),
             }
@@ -221,8 +231,8 @@ fn key_id<E: OwnedEntity>(value: Value) -> IdOf<E> {
 
 impl AccessPlan<'_> {
     /// The explaining compiler: one `UNION ALL` of every source's reason rows for the row
-    /// `id`, the user's gated on its check as its branches are, and of the policy decisions
-    /// on the row; `None` when no branch could admit it.
+    /// `id`, the user's gated on its check as its branches are; `None` when no branch could
+    /// admit it.
     fn reasons_statement<E: OwnedEntity>(
         self,
         id: &Value,
@@ -236,22 +246,6 @@ impl AccessPlan<'_> {
                     arm.and_where(user_check.clone());
                     arms.push(arm);
                 }
-            }
-            for decision in self.row_decisions {
-                let mut arm = Query::select();
-                reason_row(
-                    &mut arm,
-                    "policy",
-                    None,
-                    None,
-                    None,
-                    Identity::current().groups.keyed.key,
-                );
-                arm.from(table.table.clone())
-                    .and_where(Expr::col(table.id.clone()).eq(id.clone()))
-                    .cond_where(decision)
-                    .and_where(user_check.clone());
-                arms.push(arm);
             }
         }
         for source in &self.public_reasons {
@@ -267,6 +261,7 @@ impl AccessPlan<'_> {
 /// Runs a statement of [`AccessPlan::reasons_statement`]: the reasons, sorted, each once.
 async fn run_reasons<C: ConnectionTrait>(
     db: &C,
+    subject: &Subject,
     statement: SelectStatement,
     span: Span,
 ) -> Result<Vec<Reason>, OwnershipError> {
@@ -274,7 +269,7 @@ async fn run_reasons<C: ConnectionTrait>(
     let rows = db.query_all(&statement).instrument(span.clone()).await?;
     trace::rows(&span, rows.len());
     for row in rows {
-        reasons.push(decode(&row)?);
+        reasons.push(decode(&row, subject)?);
     }
     reasons.sort();
     reasons.dedup();
@@ -282,7 +277,7 @@ async fn run_reasons<C: ConnectionTrait>(
 }
 
 /// A reason from its row of the plan's reason columns.
-fn decode(row: &QueryResult) -> Result<Reason, OwnershipError> {
+fn decode(row: &QueryResult, subject: &Subject) -> Result<Reason, OwnershipError> {
     let kind: String = row.try_get_by_index(0)?;
     let name = || -> Result<String, OwnershipError> { Ok(row.try_get_by_index(1)?) };
     let group = || -> Result<Via, OwnershipError> {
@@ -310,7 +305,20 @@ fn decode(row: &QueryResult) -> Result<Reason, OwnershipError> {
         "owned_by_account_staff" => Reason::OwnedByAccountStaff,
         "owned_by_superuser" => Reason::OwnedBySuperuser,
         "superuser" => Reason::Superuser,
-        "policy" => Reason::Policy,
+        "policy" => {
+            let position: i64 = row.try_get_by_index(4)?;
+            let origin = usize::try_from(position)
+                .ok()
+                .and_then(|position| subject.policies()?.origin(position))
+                .ok_or_else(|| {
+                    sea_orm::DbErr::Type(format!("no assigned policy clause {position}"))
+                })?;
+            Reason::Policy {
+                action: name()?,
+                policy: origin.policy.clone(),
+                clause: origin.clause,
+            }
+        }
         "user_grant" => grant(Via::User, GrantOn::Object)?,
         "group_grant" => grant(group()?, GrantOn::Object)?,
         "user_model_grant" => grant(Via::User, GrantOn::Model)?,

@@ -12,7 +12,7 @@ use crate::key::UserId;
 use crate::key::as_bigint;
 use crate::permission_sql;
 use crate::policies::variables_of;
-use crate::policy::{AssignedClauses, LoadedPolicies, PolicyBody};
+use crate::policy::{AssignedClauses, ClauseOrigin, LoadedPolicies, PolicyBody};
 use crate::subject::{Subject, SubjectProfile, SubjectUser, WholeModelGrant};
 
 /// The alias of the user table a load reads.
@@ -37,6 +37,7 @@ async fn load_policies<C: ConnectionTrait>(
         .column((LOADED_PRINCIPAL, policy_principal::Column::Stamp))
         .column((LOADED_POLICY, policy::Column::Body))
         .column((LOADED_ASSIGNMENT, policy_assignment::Column::Variables))
+        .column((LOADED_POLICY, policy::Column::Name))
         .from_as(policy_principal::Entity, LOADED_PRINCIPAL)
         .join_as(
             JoinType::LeftJoin,
@@ -65,15 +66,21 @@ async fn load_policies<C: ConnectionTrait>(
     let principal: i64 = first.try_get_by_index(0)?;
     let stamp: String = first.try_get_by_index(1)?;
     let mut assigned = Vec::with_capacity(rows.len());
+    let mut origins = Vec::new();
     for row in &rows {
         // A principal with an empty list comes back once, with NULL assignment columns.
         let Some(body) = row.try_get_by_index::<Option<String>>(2)? else {
             continue;
         };
         let variables: String = row.try_get_by_index(3)?;
+        let name: String = row.try_get_by_index(4)?;
         let Ok(body) = PolicyBody::parse(&body) else {
             return Ok(None);
         };
+        origins.extend((0..body.clauses().len()).map(|clause| ClauseOrigin {
+            policy: name.clone(),
+            clause,
+        }));
         assigned.push((body, variables_of(&variables)));
     }
     let Ok(clauses) = AssignedClauses::assign(assigned.iter().map(|(body, values)| (body, values)))
@@ -84,6 +91,7 @@ async fn load_policies<C: ConnectionTrait>(
         principal,
         stamp,
         clauses,
+        origins,
     }))
 }
 

@@ -14,7 +14,7 @@ use crate::derived::derived;
 use crate::identity::{Identity, UserFlag};
 use crate::key::Key;
 use crate::owned::OwnedEntity;
-use crate::plan::{OWNER_ID, OwnedTable, ReasonSource, reason_row};
+use crate::plan::{OWNER_ID, OwnedTable, ReasonSource, ReasonValues, reason_row};
 use crate::subject::SubjectUser;
 
 /// The asking user's row.
@@ -231,9 +231,7 @@ impl OwnershipReasons<'_> {
         reason_row(
             &mut select,
             kind,
-            None,
-            None,
-            None,
+            ReasonValues::default(),
             Identity::current().groups.keyed.key,
         );
         select
@@ -292,9 +290,7 @@ impl ReasonSource for SuperuserReason<'_> {
         reason_row(
             &mut select,
             "superuser",
-            None,
-            None,
-            None,
+            ReasonValues::default(),
             Identity::current().groups.keyed.key,
         );
         select.and_where(user_is(self.0, Some(Flag::Superuser)));

@@ -15,7 +15,7 @@ use crate::key::{GroupId, Key, KeyType, UserId, as_bigint};
 use crate::ownership;
 use crate::plan::{
     CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, ReasonSource,
-    reason_row, union,
+    ReasonValues, reason_row, union,
 };
 use crate::subject::SubjectUser;
 
@@ -396,9 +396,10 @@ impl<'a> GrantReasons<'a> {
         reason_row(
             &mut direct,
             direct_kind,
-            Some(col(USER_GRANT, NAME)),
-            None,
-            None,
+            ReasonValues {
+                name: Some(col(USER_GRANT, NAME)),
+                ..ReasonValues::default()
+            },
             group_key,
         );
         let mut arms = vec![direct];
@@ -412,9 +413,11 @@ impl<'a> GrantReasons<'a> {
             reason_row(
                 &mut through_group,
                 group_kind,
-                Some(col(GROUP_GRANT, NAME)),
-                Some(group),
-                None,
+                ReasonValues {
+                    name: Some(col(GROUP_GRANT, NAME)),
+                    group: Some(group),
+                    ..ReasonValues::default()
+                },
                 group_key,
             );
             arms.push(through_group);

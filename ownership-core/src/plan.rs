@@ -247,11 +247,12 @@ pub(crate) trait NameSource {
 /// The columns of a reason row ([`ReasonSource`]): its kind, the permission name (text),
 /// the group (in the groups' key type, as [`KeyType::select`] gives it) and the share (its
 /// UUID) it comes through; NULL where a column does not apply.
-pub(crate) const REASON_COLUMNS: [&str; 4] = [
+pub(crate) const REASON_COLUMNS: [&str; 5] = [
     "ownership_reason",
     "ownership_reason_name",
     "ownership_reason_group",
     "ownership_reason_share",
+    "ownership_reason_clause",
 ];
 
 /// A source that can say why it admits one row: the explanation of a branch, as the
@@ -263,32 +264,42 @@ pub(crate) trait ReasonSource {
     fn reasons(&self, table: &OwnedTable, id: &Value, backend: DbBackend) -> Vec<SelectStatement>;
 }
 
-/// `SELECT kind, name, group, share`: a reason row's columns, a NULL of the column's type
-/// where one does not apply (groups keyed by `group_key`), so that the arms of a `UNION`
-/// agree on every backend.
+/// The values of a reason row beside its kind; a column left `None` is a NULL.
+#[derive(Default)]
+pub(crate) struct ReasonValues {
+    /// A permission name, or the action a policy clause allows.
+    pub(crate) name: Option<Expr>,
+    /// The group a grant or share is to.
+    pub(crate) group: Option<Expr>,
+    /// A share's UUID.
+    pub(crate) share: Option<Expr>,
+    /// The position of a deciding policy clause among the subject's assigned clauses.
+    pub(crate) clause: Option<Expr>,
+}
+
+/// `SELECT kind, name, group, share, clause`: a reason row's columns, a NULL of the
+/// column's type where one does not apply (groups keyed by `group_key`), so that the arms
+/// of a `UNION` agree on every backend.
 pub(crate) fn reason_row(
     select: &mut SelectStatement,
     kind: impl Into<Expr>,
-    name: Option<Expr>,
-    group: Option<Expr>,
-    share: Option<Expr>,
+    values: ReasonValues,
     group_key: KeyType,
 ) {
-    let [kind_column, name_column, group_column, share_column] = REASON_COLUMNS;
+    let [
+        kind_column,
+        name_column,
+        group_column,
+        share_column,
+        clause_column,
+    ] = REASON_COLUMNS;
+    let or_null = |value: Option<Expr>, null: Value| value.unwrap_or_else(|| Expr::val(null));
     select
         .expr_as(kind.into(), kind_column)
-        .expr_as(
-            name.unwrap_or_else(|| Expr::val(Value::String(None))),
-            name_column,
-        )
-        .expr_as(
-            group.unwrap_or_else(|| Expr::val(group_key.null())),
-            group_column,
-        )
-        .expr_as(
-            share.unwrap_or_else(|| Expr::val(Value::Uuid(None))),
-            share_column,
-        );
+        .expr_as(or_null(values.name, Value::String(None)), name_column)
+        .expr_as(or_null(values.group, group_key.null()), group_column)
+        .expr_as(or_null(values.share, Value::Uuid(None)), share_column)
+        .expr_as(or_null(values.clause, Value::BigInt(None)), clause_column);
 }
 
 /// The ways a scope admits a row, before a compiler puts them together. Every part is an

@@ -15,16 +15,17 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, DbBackend, Value};
 use serde_json::Value as Json;
 
 use crate::entity::policy_principal;
 use crate::key::KeyType;
 use crate::owned::{OwnedEntity, PathSegment};
-use crate::plan::deny;
+use crate::plan::{OwnedTable, ReasonSource, ReasonValues, deny, reason_row};
 use crate::policy_formula::{Decision, Fixed, Formula, MAX_NESTED_DENIES};
 
 /// The one version of the policy format there is; a body may leave it out.
@@ -711,19 +712,8 @@ fn decide_nesting<'a>(
 ) -> Formula<'a> {
     let mut decision = Decision::new(max_nested);
     for clause in clauses {
-        if !clause
-            .actions
-            .iter()
-            .any(|pattern| matches_literally(pattern, action))
-        {
+        let Some(matched) = clause_match(clause, action, path) else {
             continue;
-        }
-        let matched = match (&clause.objects, path) {
-            (None, None) => Formula::True,
-            (Some(objects), Some(path)) => {
-                Formula::any(objects.iter().map(|pattern| object_match(pattern, path)))
-            }
-            _ => Formula::False,
         };
         match clause.effect {
             Effect::Allow => decision.allow(matched),
@@ -731,6 +721,57 @@ fn decide_nesting<'a>(
         }
     }
     decision.formula()
+}
+
+/// When `clause` matches `action` on `path`; `None` when none of its action patterns
+/// matches the action.
+fn clause_match<'a>(
+    clause: &'a ResolvedClause,
+    action: &[&str],
+    path: Option<&[Segment<'a>]>,
+) -> Option<Formula<'a>> {
+    if !clause
+        .actions
+        .iter()
+        .any(|pattern| matches_literally(pattern, action))
+    {
+        return None;
+    }
+    Some(match (&clause.objects, path) {
+        (None, None) => Formula::True,
+        (Some(objects), Some(path)) => {
+            Formula::any(objects.iter().map(|pattern| object_match(pattern, path)))
+        }
+        _ => Formula::False,
+    })
+}
+
+/// For each allowing clause that can decide `action` on `path`: its position in `clauses`
+/// and when it decides (it matches and no later clause does). The last match wins, so at
+/// most one of them holds for a path.
+fn deciding_allows<'a>(
+    clauses: &'a [ResolvedClause],
+    action: &[&str],
+    path: &[Segment<'a>],
+) -> Vec<(usize, Formula<'a>)> {
+    let matches: Vec<(usize, &ResolvedClause, Formula<'a>)> = clauses
+        .iter()
+        .enumerate()
+        .filter_map(|(position, clause)| {
+            clause_match(clause, action, Some(path)).map(|matched| (position, clause, matched))
+        })
+        .collect();
+    matches
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, clause, _))| clause.effect == Effect::Allow)
+        .map(|(k, (position, _, matched))| {
+            let later = Formula::any(matches[k + 1..].iter().map(|(_, _, m)| m.clone()));
+            let decides = Formula::all([matched.clone(), Formula::not(later)]);
+            (*position, decides)
+        })
+        .filter(|(_, decides)| *decides != Formula::False)
+        .collect()
 }
 
 /// What a row condition is compiled from: the entity, the actions and the clauses.
@@ -749,6 +790,14 @@ const MAX_COMPILED: usize = 1024;
 type CompiledConditions = HashMap<u64, Vec<(Compiled, Condition)>>;
 static COMPILED: LazyLock<Mutex<CompiledConditions>> = LazyLock::new(Mutex::default);
 
+/// Where an assigned clause comes from: the policy's name and the clause's position in its
+/// body, from 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ClauseOrigin {
+    pub(crate) policy: String,
+    pub(crate) clause: usize,
+}
+
 /// What a subject's snapshot holds of its policies: its principal, the principal's stamp
 /// when loaded, and the clauses of its assigned policies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -759,6 +808,8 @@ pub(crate) struct LoadedPolicies {
     pub(crate) stamp: String,
     /// The assigned clauses, in order.
     pub(crate) clauses: AssignedClauses,
+    /// Where each of the clauses comes from, in the same order.
+    pub(crate) origins: Vec<ClauseOrigin>,
 }
 
 impl LoadedPolicies {
@@ -819,29 +870,101 @@ impl LoadedPolicies {
         if path.is_empty() || actions.is_empty() {
             return deny();
         }
-        let segments: Vec<Segment<'_>> = path
-            .iter()
-            .enumerate()
-            .map(|(index, segment)| match segment {
-                PathSegment::Literal(text) => Segment::Known(text),
-                PathSegment::Column(column) => Segment::Row {
-                    index,
-                    always_present: always_present(*column),
-                },
-            })
-            .collect();
+        let segments = row_segments(path);
         let mut decisions = Vec::with_capacity(actions.len());
         for action in actions {
-            let declared = E::POLICY_ACTIONS.is_empty() || E::POLICY_ACTIONS.contains(action);
-            let Some(parts) = action_parts(action).filter(|_| declared) else {
+            let Some(parts) = declared_action::<E>(action) else {
                 return deny();
             };
             decisions.push(decide(self.clauses.clauses(), &parts, Some(&segments)));
         }
-        Formula::all(decisions)
-            .regrouped()
-            .within(&Fixed::new())
-            .lower(path)
+        lowered(Formula::all(decisions), path)
+    }
+
+    /// For each clause that can decide `action` allowed on a row of `E`: its position
+    /// among the assigned clauses, and the condition on the row under which it decides.
+    fn deciding_clauses<E: OwnedEntity>(&self, action: &str) -> Vec<(usize, Condition)> {
+        let path = E::policy_path();
+        let Some(parts) = declared_action::<E>(action).filter(|_| !path.is_empty()) else {
+            return Vec::new();
+        };
+        let segments = row_segments(path);
+        deciding_allows(self.clauses.clauses(), &parts, &segments)
+            .into_iter()
+            .map(|(position, decides)| (position, lowered(decides, path)))
+            .collect()
+    }
+
+    /// Where the assigned clause at `position` comes from.
+    pub(crate) fn origin(&self, position: usize) -> Option<&ClauseOrigin> {
+        self.origins.get(position)
+    }
+}
+
+/// The parts of `action` if `E` declares it (or declares no actions) and a pattern can
+/// match it.
+fn declared_action<E: OwnedEntity>(action: &str) -> Option<Vec<&str>> {
+    let declared = E::POLICY_ACTIONS.is_empty() || E::POLICY_ACTIONS.contains(&action);
+    action_parts(action).filter(|_| declared)
+}
+
+/// The segments of a row's path: its literals known, its columns read from the row.
+fn row_segments<'a, C: ColumnTrait>(path: &'a [PathSegment<C>]) -> Vec<Segment<'a>> {
+    path.iter()
+        .enumerate()
+        .map(|(index, segment)| match segment {
+            PathSegment::Literal(text) => Segment::Known(text),
+            PathSegment::Column(column) => Segment::Row {
+                index,
+                always_present: always_present(*column),
+            },
+        })
+        .collect()
+}
+
+/// The condition on a row's path columns that `formula` holds, in its simplest shape.
+fn lowered<C: ColumnTrait>(formula: Formula<'_>, path: &[PathSegment<C>]) -> Condition {
+    formula.regrouped().within(&Fixed::new()).lower(path)
+}
+
+/// The policy source's explanation: for each asked action, the assigned clause that
+/// decides it allowed on the row, while the policies allow every asked action on it.
+pub(crate) struct PolicyReasons<'a, E> {
+    /// The snapshot's policies.
+    pub(crate) policies: &'a LoadedPolicies,
+    /// The actions asked.
+    pub(crate) actions: Vec<String>,
+    /// The key type of groups, for the reason rows' typed NULLs.
+    pub(crate) group_key: KeyType,
+    pub(crate) entity: PhantomData<E>,
+}
+
+impl<E: OwnedEntity> ReasonSource for PolicyReasons<'_, E> {
+    fn reasons(&self, table: &OwnedTable, id: &Value, _: DbBackend) -> Vec<SelectStatement> {
+        let asked: Vec<&str> = self.actions.iter().map(String::as_str).collect();
+        let allowed = self.policies.rows_allowed::<E>(&asked);
+        let mut arms = Vec::new();
+        for action in &asked {
+            for (position, decides) in self.policies.deciding_clauses::<E>(action) {
+                let mut arm = Query::select();
+                reason_row(
+                    &mut arm,
+                    "policy",
+                    ReasonValues {
+                        name: Some(Expr::val(*action)),
+                        clause: Some(Expr::val(position as i64)),
+                        ..ReasonValues::default()
+                    },
+                    self.group_key,
+                );
+                arm.from(table.table.clone())
+                    .and_where(Expr::col(table.id.clone()).eq(id.clone()))
+                    .cond_where(allowed.clone())
+                    .cond_where(decides);
+                arms.push(arm);
+            }
+        }
+        arms
     }
 }
 

@@ -5,6 +5,7 @@
 //! a bulk write and a check can never disagree about a row.
 
 use std::future::Future;
+use std::marker::PhantomData;
 
 use tracing::Instrument;
 
@@ -18,11 +19,12 @@ use sea_orm::{
 use crate::condition::Statement;
 
 use crate::error::OwnershipError;
+use crate::identity::Identity;
 use crate::owned::OwnedEntity;
 use crate::ownership::{self, Flag, OwnershipReasons, ReadArms, SuperuserReason};
 use crate::permission_sql::{GrantReasons, Held};
 use crate::plan::{AccessPlan, deny, storable};
-use crate::policy::LoadedPolicies;
+use crate::policy::{LoadedPolicies, PolicyReasons};
 use crate::share::Received;
 use crate::subject::Subject;
 use crate::subject::SubjectUser;
@@ -79,6 +81,12 @@ pub(crate) fn policy_plan<'a, E: OwnedEntity>(
     };
     let mut plan = AccessPlan::for_user(gate);
     plan.row_decisions.push(policies.rows_allowed::<E>(actions));
+    plan.reasons.push(Box::new(PolicyReasons::<E> {
+        policies,
+        actions: actions.iter().map(|action| (*action).to_owned()).collect(),
+        group_key: Identity::current().groups.keyed.key,
+        entity: PhantomData,
+    }));
     plan
 }
 

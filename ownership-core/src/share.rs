@@ -19,7 +19,7 @@ use crate::identity::Identity;
 use crate::key::Key;
 use crate::plan::{
     CANDIDATE_ID, CandidateSource, Keyset, NameSource, OwnedTable, PAGE_PART, ReasonSource,
-    reason_row, union,
+    ReasonValues, reason_row, union,
 };
 
 /// The deepest a root grant may be: how many times a share may be passed on after the
@@ -236,9 +236,12 @@ impl ReasonSource for Received<'_> {
                 reason_row(
                     &mut select,
                     kind,
-                    Some(Expr::col((SHARE_NAME, NAME))),
-                    group,
-                    Some(Expr::col((SHARE, UUID))),
+                    ReasonValues {
+                        name: Some(Expr::col((SHARE_NAME, NAME))),
+                        group,
+                        share: Some(Expr::col((SHARE, UUID))),
+                        clause: None,
+                    },
                     group_key,
                 );
                 select

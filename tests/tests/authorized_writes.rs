@@ -139,7 +139,9 @@ async fn a_snapshot_without_a_profile_owns_through_none(db: &DatabaseConnection)
     ));
     assert_eq!(document_count(db).await, 0);
     let reloaded = load(db, user).await;
-    let created = new_document(profile, "in time").insert_as(db, &reloaded).await;
+    let created = new_document(profile, "in time")
+        .insert_as(db, &reloaded)
+        .await;
     assert_eq!(created.expect("its own profile").user_profile_id, profile);
 }
 

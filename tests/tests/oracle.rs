@@ -3386,7 +3386,7 @@ fn oracle_reasons(reasons: &[Reason]) -> Option<BTreeSet<oracle::Reason>> {
                     name: name.clone(),
                     to: via(to),
                 },
-                Reason::Policy => return None,
+                Reason::Policy { .. } => return None,
             })
         })
         .collect()

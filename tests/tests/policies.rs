@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use ownership_core::entity::{policy, policy_assignment, policy_principal};
 use ownership_core::{
-    OwnershipCounts, OwnershipError, OwnershipPages, OwnershipScopes, PolicyAssignment,
-    PolicyProblem, Principal, Subject, assign_policies, assigned_policies, create_policy,
-    delete_policy, policy_check, update_policy,
+    OwnershipCounts, OwnershipError, OwnershipExplain, OwnershipPages, OwnershipScopes,
+    PolicyAssignment, PolicyProblem, Principal, Reason, Subject, assign_policies,
+    assigned_policies, create_policy, delete_policy, policy_check, update_policy,
 };
 use ownership_tests::entities::parcel;
 use ownership_tests::on_every_backend;
@@ -33,6 +33,7 @@ on_every_backend!(
     writes_are_narrowed_by_policies,
     bad_inputs_are_refused_or_match_nothing,
     many_alternating_clauses_make_a_statement_every_backend_runs,
+    an_explanation_names_the_clause_that_decides,
 );
 
 /// Allows the `parcel` actions on one organization's parcels, denies editing a locked one.
@@ -950,4 +951,93 @@ async fn many_alternating_clauses_make_a_statement_every_backend_runs(db: &Datab
         allowed(db, &world, &alice, &["parcel.view"]).await,
         world.ids(|organization, project, _| organization == "acme" && project == Some("north"))
     );
+}
+
+async fn an_explanation_names_the_clause_that_decides(db: &DatabaseConnection) {
+    let world = parcels(db).await;
+    let [
+        acme_north,
+        acme_south,
+        acme_none,
+        other_north,
+        _,
+        upper_acme_north,
+    ] = world.all.iter().map(|(id, ..)| *id).collect::<Vec<_>>()[..]
+    else {
+        panic!("six parcels");
+    };
+    let base = (
+        "base",
+        r#"{"clause": [
+            {"effect": "allow", "action": "parcel.view", "object": ["parcel/*/*/*"]},
+            {"effect": "allow", "action": "parcel.edit", "object": ["parcel/acme/*/*"]}
+        ]}"#,
+        &[][..],
+    );
+    let north = (
+        "north",
+        r#"{"clause": [
+            {"effect": "deny", "action": "parcel.view", "object": ["parcel/acme/north/*"]},
+            {"effect": "allow", "action": "parcel.view", "object": ["parcel/*/north/*"]}
+        ]}"#,
+        &[][..],
+    );
+    give(db, world.alice, &[base, north]).await;
+    let alice = load(db, world.alice).await;
+    let why = |id: i64, actions: &'static [&'static str]| {
+        let alice = &alice;
+        async move {
+            parcel::Entity::explain_policy(db, alice, id, actions)
+                .await
+                .expect("explain")
+        }
+    };
+    let by = |action: &str, policy: &str, clause: usize| Reason::Policy {
+        action: action.to_owned(),
+        policy: policy.to_owned(),
+        clause,
+    };
+    // The last matching clause decides, across policies in assignment order.
+    for id in [acme_north, other_north, upper_acme_north] {
+        assert_eq!(
+            why(id, &["parcel.view"]).await,
+            [by("parcel.view", "north", 1)]
+        );
+    }
+    assert_eq!(
+        why(acme_south, &["parcel.view"]).await,
+        [by("parcel.view", "base", 0)]
+    );
+    // One reason per action, and none unless every action is allowed.
+    assert_eq!(
+        why(acme_south, &["parcel.view", "parcel.edit"]).await,
+        [by("parcel.edit", "base", 1), by("parcel.view", "base", 0)]
+    );
+    assert!(
+        why(other_north, &["parcel.view", "parcel.edit"])
+            .await
+            .is_empty()
+    );
+    assert!(why(acme_none, &["parcel.view"]).await.is_empty());
+
+    // A matching deny after the allow decides: no reason.
+    let deny_north = (
+        "deny north",
+        r#"{"clause": [{"effect": "deny", "action": "parcel.view", "object": ["parcel/acme/north/*"]}]}"#,
+        &[][..],
+    );
+    give(db, world.alice, &[base, deny_north]).await;
+    let alice = load(db, world.alice).await;
+    let readable = allowed(db, &world, &alice, &["parcel.view"]).await;
+    for (id, ..) in &world.all {
+        let reasons = parcel::Entity::explain_policy(db, &alice, *id, &["parcel.view"])
+            .await
+            .expect("explain");
+        if readable.contains(id) {
+            assert_eq!(reasons, [by("parcel.view", "base", 0)], "parcel {id}");
+        } else {
+            assert!(reasons.is_empty(), "parcel {id}");
+        }
+    }
+    assert!(!readable.contains(&acme_north));
 }

@@ -2,8 +2,9 @@
 //! order, effects, action and object wildcards, variables), assigned in random order with
 //! random values, over parcels whose path values include separators, wildcard and `LIKE`
 //! characters, quotes, other cases, empty strings and NULL. For every action and a pair of
-//! actions, the compiled scope must list exactly the rows the model allows, and the check
-//! of each row's path must agree.
+//! actions, the compiled scope must list exactly the rows the model allows, the check of
+//! each row's path must agree, and the explanation of each row must name the clause the
+//! model finds deciding.
 //!
 //! `OWNERSHIP_WORLDS` sets how many worlds each backend checks (default 300 on SQLite, 100 on
 //! PostgreSQL and MariaDB); `PROPTEST_RNG_SEED` reproduces a run.
@@ -13,8 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ownership_core::entity::{policy, policy_assignment, policy_principal};
 use ownership_core::{
-    OwnershipError, OwnershipScopes, PolicyAssignment, PolicyProblem, Principal, assign_policies,
-    create_policy, policy_check,
+    OwnershipError, OwnershipExplain, OwnershipScopes, PolicyAssignment, PolicyProblem, Principal,
+    Reason, assign_policies, create_policy, policy_check,
 };
 use ownership_tests::entities::parcel;
 use ownership_tests::world::{self, Role, account, load, profile, uid, user};
@@ -136,8 +137,16 @@ fn model_part(segment: &str, org: &str) -> Part {
     }
 }
 
-/// The assigned clauses in deciding order: (allow, action pattern, object patterns).
-type ModelClause = (bool, &'static str, Option<Vec<Vec<Part>>>);
+/// An assigned clause in deciding order: the policy's name and the clause's position in
+/// it, allow or deny, the action pattern, the object patterns.
+#[derive(Debug)]
+struct ModelClause {
+    policy: String,
+    position: usize,
+    allow: bool,
+    action: &'static str,
+    objects: Option<Vec<Vec<Part>>>,
+}
 
 /// Whether an action pattern matches the action: as many dotted parts, `*` any one.
 fn action_matches(pattern: &str, action: &str) -> bool {
@@ -153,12 +162,21 @@ fn action_matches(pattern: &str, action: &str) -> bool {
 /// The model of rule 7 for one row's segments (`None`: absent, matching nothing) or a
 /// free-floating action (`path` `None`): the last matching clause decides, no match denies.
 fn model_allows(clauses: &[ModelClause], action: &str, path: Option<&[Option<String>]>) -> bool {
-    let mut decision = false;
-    for (allow, pattern, object) in clauses {
-        if !action_matches(pattern, action) {
+    deciding(clauses, action, path).is_some_and(|clause| clause.allow)
+}
+
+/// The last clause matching `action` on `path`, which decides it.
+fn deciding<'c>(
+    clauses: &'c [ModelClause],
+    action: &str,
+    path: Option<&[Option<String>]>,
+) -> Option<&'c ModelClause> {
+    let mut decision = None;
+    for clause in clauses {
+        if !action_matches(clause.action, action) {
             continue;
         }
-        let matched = match (object, path) {
+        let matched = match (&clause.objects, path) {
             (None, None) => true,
             (Some(objects), Some(path)) => objects.iter().any(|object| {
                 object.len() == path.len()
@@ -174,7 +192,7 @@ fn model_allows(clauses: &[ModelClause], action: &str, path: Option<&[Option<Str
             _ => false,
         };
         if matched {
-            decision = *allow;
+            decision = Some(clause);
         }
     }
     decision
@@ -184,7 +202,7 @@ fn model_allows(clauses: &[ModelClause], action: &str, path: Option<&[Option<Str
 fn assigned_clauses(world: &World) -> Vec<ModelClause> {
     let mut clauses = Vec::new();
     for (policy, org) in &world.assigned {
-        for clause in &world.policies[*policy] {
+        for (position, clause) in world.policies[*policy].iter().enumerate() {
             let objects = clause.objects.as_ref().map(|patterns| {
                 patterns
                     .iter()
@@ -196,7 +214,13 @@ fn assigned_clauses(world: &World) -> Vec<ModelClause> {
                     })
                     .collect()
             });
-            clauses.push((clause.allow, clause.action, objects));
+            clauses.push(ModelClause {
+                policy: format!("p{policy}"),
+                position,
+                allow: clause.allow,
+                action: clause.action,
+                objects,
+            });
         }
     }
     clauses
@@ -359,6 +383,38 @@ async fn check_world(
         comparisons += 1;
     }
     for (id, path) in &rows {
+        for actions in &asked {
+            let explained = parcel::Entity::explain_policy(db, &subject, *id, actions)
+                .await
+                .expect("explain");
+            let deciding: Vec<&ModelClause> = actions
+                .iter()
+                .filter_map(|action| deciding(&clauses, action, Some(path)))
+                .collect();
+            let expected: BTreeSet<Reason> =
+                if deciding.len() == actions.len() && deciding.iter().all(|clause| clause.allow) {
+                    actions
+                        .iter()
+                        .zip(deciding)
+                        .map(|(action, clause)| Reason::Policy {
+                            action: (*action).to_owned(),
+                            policy: clause.policy.clone(),
+                            clause: clause.position,
+                        })
+                        .collect()
+                } else {
+                    BTreeSet::new()
+                };
+            prop_assert_eq!(
+                explained.into_iter().collect::<BTreeSet<_>>(),
+                expected,
+                "explanation of parcel {} {:?} for {:?}",
+                id,
+                path,
+                actions
+            );
+            comparisons += 1;
+        }
         // An absent segment is written empty: such a path names no object.
         let text: Vec<String> = path
             .iter()
