@@ -7,12 +7,13 @@ use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, UnionTy
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue, ConnectionTrait, DbErr, EntityTrait,
     IdenStatic, IntoActiveModel, Iterable, ModelTrait, PrimaryKeyToColumn, PrimaryKeyTrait,
-    TransactionSession, TransactionTrait,
+    TransactionTrait,
 };
 
 use crate::error::{OwnershipError, is_owner_name_conflict};
 use crate::key::{Key, ProfileId};
 use crate::owned::OwnedEntity;
+use crate::transaction::finish;
 
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
@@ -201,43 +202,45 @@ where
     };
 
     let txn = db.begin().await?;
-    let name = match options.name {
-        Some(name) => name,
-        None => {
-            let Value::String(Some(base)) = original.get(name_column) else {
-                return Err(DbErr::Type(format!("{model}: the name column is not text")).into());
-            };
-            free_clone_name::<E, _>(&txn, owner.clone(), &base).await?
-        }
-    };
+    let result = async {
+        let name = match options.name {
+            Some(name) => name,
+            None => {
+                let Value::String(Some(base)) = original.get(name_column) else {
+                    return Err(DbErr::Type(format!("{model}: the name column is not text")).into());
+                };
+                free_clone_name::<E, _>(&txn, owner.clone(), &base).await?
+            }
+        };
 
-    // Every column is written explicitly (a loaded model's values are only "unchanged"),
-    // except the primary key, which the database assigns.
-    let mut active = original.into_active_model();
-    for column in E::Column::iter() {
-        match active.get(column).into_value() {
-            Some(value) => active.set(column, value),
-            None => active.not_set(column),
+        // Every column is written explicitly (a loaded model's values are only
+        // "unchanged"), except the primary key, which the database assigns.
+        let mut active = original.into_active_model();
+        for column in E::Column::iter() {
+            match active.get(column).into_value() {
+                Some(value) => active.set(column, value),
+                None => active.not_set(column),
+            }
         }
+        for key in E::PrimaryKey::iter() {
+            active.not_set(key.into_column());
+        }
+        let key = OwnerAndName {
+            owner: Key::of_value(&owner).map(ProfileId::from),
+            name: Some(name.clone()),
+        };
+        active.set(owner_column, owner);
+        active.set(name_column, name.into());
+        if let Some((column, value)) = version {
+            active.try_set(column, value)?;
+        }
+        active
+            .insert(&txn)
+            .await
+            .map_err(|err| key.explain::<E>(err))
     }
-    for key in E::PrimaryKey::iter() {
-        active.not_set(key.into_column());
-    }
-    let key = OwnerAndName {
-        owner: Key::of_value(&owner).map(ProfileId::from),
-        name: Some(name.clone()),
-    };
-    active.set(owner_column, owner);
-    active.set(name_column, name.into());
-    if let Some((column, value)) = version {
-        active.try_set(column, value)?;
-    }
-    let clone = active
-        .insert(&txn)
-        .await
-        .map_err(|err| key.explain::<E>(err))?;
-    txn.commit().await?;
-    Ok(clone)
+    .await;
+    finish(txn, result).await
 }
 
 /// How many candidate names one statement asks about: each is a term of one compound

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ownership_core::{
-    AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, Grantees, Level,
-    OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target, grant,
+    AuthorizedActiveModelExt, AuthorizedDeletes, AuthorizedGrants, CloneOptions, Grantees, Level,
+    OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipScopes, Permitted, Subject, Target,
+    grant,
 };
 use ownership_tests::entities::{document, note, uuid_doc};
 use ownership_tests::on_every_backend;
@@ -659,6 +660,11 @@ async fn a_refused_write_releases_its_locks_at_once(db: &DatabaseConnection) {
         ));
         let refused = with_body(db, w.s_r2, "x").await.update_as(db, &r1).await;
         assert!(is_not_found(refused));
+        let original = row(db, w.s_r1).await.expect("the row");
+        let clone = original
+            .clone_owned(db, CloneOptions::new().name("s_r1"))
+            .await;
+        assert!(matches!(clone, Err(OwnershipError::DuplicateName { .. })));
         new_document(w.profiles[2], &format!("next {round}"))
             .insert_as(db, &r1)
             .await
