@@ -69,6 +69,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::error::ConnAcquireErr;
 use sea_orm::{DbErr, SqlErr};
 
+use crate::cursor::PageProblem;
 use crate::error::OwnershipError;
 use crate::subject::Subject;
 
@@ -136,8 +137,10 @@ impl OwnershipError {
             | NothingToShare { .. }
             | ExpiryNotInFuture { .. }
             | InvalidPolicy { .. }
-            | InvalidPage(_)
             | UnknownPolicies(_) => StatusCode::BAD_REQUEST,
+            // The order column is the application's choice, not the client's.
+            InvalidPage(PageProblem::UnorderableColumn(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            InvalidPage(_) => StatusCode::BAD_REQUEST,
             Db(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -219,6 +222,10 @@ mod tests {
             action: "change the row",
         };
         assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+        let altered = OwnershipError::InvalidPage(PageProblem::MalformedCursor);
+        assert_eq!(altered.status(), StatusCode::BAD_REQUEST);
+        let unorderable = OwnershipError::InvalidPage(PageProblem::UnorderableColumn("body"));
+        assert_eq!(unorderable.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let busy = OwnershipError::Db(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout));
         let response = busy.into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
