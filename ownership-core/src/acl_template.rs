@@ -25,6 +25,7 @@ use crate::key::{GroupId, Key, UserId};
 use crate::owned::{Level, OwnedEntity};
 use crate::plan::OwnedTable;
 use crate::subject::Subject;
+use crate::trace;
 use crate::transaction::finish;
 
 /// A grantee named by its type: a user or a group, as the type resolves.
@@ -145,6 +146,12 @@ fn audited(kind: GranteeKind, id: &Key) -> AuditGrantee {
 ///
 /// Templates are configuration, written by back-office code and migrations: like
 /// [`grant`](fn@crate::grant), this checks no subject's right to write them.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = "acl template", what = "create", actor = trace::NOBODY)
+)]
 pub async fn create_acl_template<C>(db: &C, template: &AclTemplate) -> Result<i64, OwnershipError>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -231,6 +238,12 @@ where
 }
 
 /// Deletes the template `id`; whether there was one. The grants it made stay.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = "acl template", what = "delete", actor = trace::NOBODY)
+)]
 pub async fn delete_acl_template<C>(db: &C, id: i64) -> Result<bool, OwnershipError>
 where
     C: ConnectionTrait + TransactionTrait,

@@ -6,6 +6,8 @@
 use std::collections::BTreeSet;
 use std::future::Future;
 
+use tracing::Instrument;
+
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ActiveValue, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
@@ -24,6 +26,7 @@ use crate::ownership::{self, Flag};
 use crate::plan::{OwnedTable, deny};
 use crate::scope::{IdOf, OwnershipScopes, managed_in_own_right, readable_by};
 use crate::subject::Subject;
+use crate::trace::{self, Who};
 use crate::transaction::finish;
 use crate::write::{OwnedActiveModelExt, OwnerAndName};
 
@@ -223,6 +226,11 @@ where
             .await;
             finish(txn, result).await
         }
+        .instrument(trace::write(
+            Self::Entity::MODEL_NAME,
+            "insert",
+            &Who(subject),
+        ))
     }
 
     /// Updates the row if `subject` may manage it, and, if the update gives the row
@@ -306,6 +314,11 @@ where
             .await;
             finish(txn, result).await
         }
+        .instrument(trace::write(
+            Self::Entity::MODEL_NAME,
+            "update",
+            &Who(subject),
+        ))
     }
 }
 
@@ -353,6 +366,7 @@ pub trait AuthorizedDeletes: OwnedEntity {
             .await;
             finish(txn, result).await
         }
+        .instrument(trace::write(Self::MODEL_NAME, "delete", &Who(subject)))
     }
 }
 
@@ -448,29 +462,34 @@ where
     E: OwnedEntity,
     C: ConnectionTrait + TransactionTrait,
 {
-    let action = match change {
-        Change::Grant(_) => "grant on the row",
-        Change::Revoke(_) => "revoke on the row",
+    let (action, what) = match change {
+        Change::Grant(_) => ("grant on the row", "grant"),
+        Change::Revoke(_) => ("revoke on the row", "revoke"),
     };
-    let txn = db.begin().await?;
-    let result = async {
-        let mut keys = BTreeSet::new();
-        for id in ids {
-            keys.insert(object_key::<E>(id)?);
+    let span = trace::write(E::MODEL_NAME, what, &Who(subject));
+    async move {
+        let txn = db.begin().await?;
+        let result = async {
+            let mut keys = BTreeSet::new();
+            for id in ids {
+                keys.insert(object_key::<E>(id)?);
+            }
+            check_manages_all::<E, _>(&txn, subject, &keys, action).await?;
+            let target = Target::object_keys::<E>(keys);
+            let removed = match change {
+                Change::Grant(names) => {
+                    grant_names(&txn, Actor::Subject(subject), names, &target, grantees).await?;
+                    0
+                }
+                Change::Revoke(name) => {
+                    revoke_name(&txn, Actor::Subject(subject), name, &target, grantees).await?
+                }
+            };
+            Ok(removed)
         }
-        check_manages_all::<E, _>(&txn, subject, &keys, action).await?;
-        let target = Target::object_keys::<E>(keys);
-        let removed = match change {
-            Change::Grant(names) => {
-                grant_names(&txn, Actor::Subject(subject), names, &target, grantees).await?;
-                0
-            }
-            Change::Revoke(name) => {
-                revoke_name(&txn, Actor::Subject(subject), name, &target, grantees).await?
-            }
-        };
-        Ok(removed)
+        .await;
+        finish(txn, result).await
     }
-    .await;
-    finish(txn, result).await
+    .instrument(span)
+    .await
 }

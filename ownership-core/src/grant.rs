@@ -30,6 +30,7 @@ use crate::key::{GroupId, Key, KeyType, UserId};
 use crate::owned::{Level, OwnedEntity};
 use crate::plan::OwnedTable;
 use crate::scope::IdOf;
+use crate::trace;
 use crate::transaction::finish;
 
 /// The most values one statement binds. Below SQLite's limit (32,766), the lowest of the
@@ -247,6 +248,12 @@ impl Target {
 /// Grants every permission name of `level` on rows of `E` (see [`Level::names`]) on
 /// `target` to `grantees`, in one transaction: exactly those grants, each once however
 /// often it is given. As [`grant`] otherwise.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = E::MODEL_NAME, what = "grant", actor = trace::NOBODY)
+)]
 pub async fn grant_level<E, C>(
     db: &C,
     level: Level,
@@ -269,6 +276,12 @@ where
 /// This is the administrative grant, for back-office code, migrations and tests: it acts
 /// for nobody and checks no one's right to grant. A request made on behalf of a user goes
 /// through [`grant_as`](crate::AuthorizedGrants::grant_as), which does.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = target.model_name().unwrap_or("every model"), what = "grant", actor = trace::NOBODY)
+)]
 pub async fn grant<C>(
     db: &C,
     permission: &str,
@@ -469,6 +482,12 @@ pub(crate) async fn insert_object_grants(
 ///
 /// Only the grants to the listed users and groups go: a user keeps what its groups hold,
 /// and the permission row stays for its other holders.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = target.model_name().unwrap_or("every model"), what = "revoke", actor = trace::NOBODY)
+)]
 pub async fn revoke<C>(
     db: &C,
     permission: &str,

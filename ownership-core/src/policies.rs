@@ -23,6 +23,7 @@ use crate::key::UserId;
 use crate::policy::{PolicyBody, PolicyProblem};
 use crate::scope;
 use crate::subject::Subject;
+use crate::trace;
 use crate::transaction::finish;
 
 /// Whom a list of policies is assigned to.
@@ -86,6 +87,12 @@ fn new_stamp() -> String {
 /// Creates the policy `name` with `body` (django-tutelary's JSON format, validated by
 /// [`PolicyBody::parse`]). An invalid name or body is an error, as is a name taken; nothing
 /// is written then.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = "policy", what = "create", actor = trace::NOBODY)
+)]
 pub async fn create_policy<C>(db: &C, name: &str, body: &str) -> Result<(), OwnershipError>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -129,6 +136,12 @@ fn audit_rows(action: AuditAction, name: &str, detail: Option<&str>) -> AuditRow
 /// get nothing from their policies until loaded again. An invalid body, an unknown policy,
 /// or a new body using a variable that one of its assignments gives no value for is an
 /// error; nothing is written then.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = "policy", what = "update", actor = trace::NOBODY)
+)]
 pub async fn update_policy<C>(db: &C, name: &str, body: &str) -> Result<(), OwnershipError>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -176,6 +189,12 @@ where
 /// Deletes the policy `name`. A policy assigned to a principal is
 /// [`OwnershipError::PolicyInUse`], an unknown one [`OwnershipError::UnknownPolicies`];
 /// nothing is written then.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = "policy", what = "delete", actor = trace::NOBODY)
+)]
 pub async fn delete_policy<C>(db: &C, name: &str) -> Result<(), OwnershipError>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -208,6 +227,12 @@ where
 /// An unknown policy ([`OwnershipError::UnknownPolicies`]), a policy whose variables are not
 /// all given or whose substituted patterns overlap ([`OwnershipError::InvalidPolicy`]) and
 /// an unknown user ([`OwnershipError::UnknownUsers`]) are errors; nothing is written then.
+#[tracing::instrument(
+    name = "ownership.write",
+    level = "debug",
+    skip_all,
+    fields(entity = "policy", what = "assign", actor = trace::NOBODY)
+)]
 pub async fn assign_policies<C>(
     db: &C,
     principal: &Principal,

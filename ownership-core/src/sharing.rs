@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::SystemTime;
 
+use tracing::Instrument;
+
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sea_orm::{
     Condition, ConnectionTrait, DbErr, QueryFilter, QueryResult, Select, TransactionTrait, Value,
@@ -32,6 +34,7 @@ use crate::plan::{AccessPlan, OwnedTable};
 use crate::scope::{IdOf, add_received, row_in_scope, subject_plan};
 use crate::share::{Receiver, unexpired, with_anyone};
 use crate::subject::Subject;
+use crate::trace::{self, Who};
 use crate::transaction::finish;
 
 /// A share, in the statements of the operations.
@@ -153,6 +156,7 @@ pub trait OwnershipShares: OwnedEntity {
     ) -> impl Future<Output = Result<Share, OwnershipError>> + Send + 'a {
         let object = object_key::<Self>(id);
         async move { make_share::<Self, C>(db, subject, Origin::Object(object?), request).await }
+            .instrument(trace::write(Self::MODEL_NAME, "share", &Who(subject)))
     }
 
     /// Passes the share `uuid` on, by one of its receivers, while it has not expired: each
@@ -164,7 +168,11 @@ pub trait OwnershipShares: OwnedEntity {
         uuid: Uuid,
         request: &'a ShareRequest,
     ) -> impl Future<Output = Result<Share, OwnershipError>> + Send + 'a {
-        make_share::<Self, C>(db, subject, Origin::Share(uuid), request)
+        make_share::<Self, C>(db, subject, Origin::Share(uuid), request).instrument(trace::write(
+            Self::MODEL_NAME,
+            "pass on",
+            &Who(subject),
+        ))
     }
 
     /// Revokes the share `uuid`, by the user who made it or by a subject who manages its
@@ -174,7 +182,11 @@ pub trait OwnershipShares: OwnedEntity {
         subject: &'a Subject,
         uuid: Uuid,
     ) -> impl Future<Output = Result<(), OwnershipError>> + Send + 'a {
-        revoke::<Self, C>(db, subject, uuid)
+        revoke::<Self, C>(db, subject, uuid).instrument(trace::write(
+            Self::MODEL_NAME,
+            "revoke share",
+            &Who(subject),
+        ))
     }
 
     /// The shares of the row `id`, expired ones included, oldest first, for a subject who

@@ -1,16 +1,18 @@
 //! The library's tracing spans: loading a subject, building a scope, running a page, a
 //! count and a check each open a span naming the entity, the scope and the subject, with
-//! the rows its statement gave, and no span carries a row's values.
+//! the rows its statement gave; a write by a subject or by nobody (an administrative grant)
+//! opens one naming the entity, the write and who makes it; no span carries a row's values.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use ownership_core::{
-    Action, OwnedEntity, OwnershipAccess, OwnershipCounts, OwnershipPages, OwnershipScopes,
+    Action, AuthorizedActiveModelExt, AuthorizedGrants, Grantees, OwnedEntity, OwnershipAccess,
+    OwnershipCounts, OwnershipPages, OwnershipScopes, Target, grant,
 };
 use ownership_tests::entities::document;
-use ownership_tests::world::{SmarterWorld, load, uid};
+use ownership_tests::world::{SmarterWorld, load, new_document, uid};
 use ownership_tests::{Backend, TestDb};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use tracing::Subscriber;
@@ -137,6 +139,34 @@ async fn scopes_pages_counts_and_checks_open_spans_of_ids_and_counts() {
     assert_eq!(run("readable count").fields["rows"], count.to_string());
     assert_eq!(run("access check").fields["rows"], "1");
     assert_eq!(run("access check").fields["subject"], user);
+
+    let mut created = new_document(w.profiles[2], "traced");
+    created.body = Set(secret.to_owned());
+    let created = created.insert_as(db, &r1).await.expect("an insert");
+    let readers = Grantees::users([uid(w.r2)]);
+    document::Entity::grant_as(db, &r1, "view", [created.id], &readers)
+        .await
+        .expect("a grant by the owner");
+    grant(
+        db,
+        "view",
+        &Target::object::<document::Entity>(created.id),
+        &readers,
+    )
+    .await
+    .expect("an administrative grant");
+    let writes = spans.named("ownership.write");
+    let write = |what: &str, actor: &str| {
+        writes.iter().any(|span| {
+            span.fields.get("what").map(String::as_str) == Some(what)
+                && span.fields.get("actor").map(String::as_str) == Some(actor)
+                && span.fields.get("entity").map(String::as_str)
+                    == Some(document::Entity::MODEL_NAME)
+        })
+    };
+    assert!(write("insert", &user), "{writes:?}");
+    assert!(write("grant", &user), "{writes:?}");
+    assert!(write("grant", "nobody"), "{writes:?}");
 
     let everything: Vec<Recorded> = spans
         .0
