@@ -8,13 +8,16 @@
 //! (MySQL: `ON DUPLICATE KEY UPDATE` of a key column to itself), so granting twice, or two
 //! callers granting at once, leaves one row and no duplicate-key error; the ids of the rows
 //! just upserted are read with `FOR SHARE`, which on MySQL sees a row another transaction
-//! committed after this one's snapshot (SQLite has no row locks and needs none). Lists longer than a
-//! statement can bind are split over several statements inside the transaction.
+//! committed after this one's snapshot (SQLite has no row locks and needs none). Grants
+//! and revocations on single rows first lock those rows for update, so that those on one
+//! row run one after another. Lists longer than a statement can bind are split over
+//! several statements inside the transaction.
 
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{
-    DynIden, Expr, ExprTrait, IntoIden, IntoTableRef, IntoValueTuple, OnConflict, Query, TableRef,
+    DynIden, Expr, ExprTrait, IntoIden, IntoTableRef, IntoValueTuple, LockType, OnConflict, Order,
+    Query, TableRef,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, QueryFilter, QuerySelect,
@@ -362,15 +365,7 @@ async fn write_grants(
         ));
     }
     if let Scope::Objects { table, ids, .. } = &target.scope {
-        // Locking the rows makes a concurrent delete wait for this grant, or this grant
-        // wait for the delete and then find the rows gone (the foreign key would refuse
-        // the grant then, with a less telling error).
-        let missing = missing_keys(
-            txn,
-            (&table.table, &table.id, table.key),
-            ids.iter().cloned().collect(),
-        )
-        .await?;
+        let missing = lock_objects(txn, table, ids).await?;
         if !missing.is_empty() {
             return Err(OwnershipError::UnknownObjects {
                 model: table.model_name.to_owned(),
@@ -378,8 +373,7 @@ async fn write_grants(
             });
         }
     }
-    // Recorded before the grants: their rows, which concurrent grants and revocations of
-    // the same grant wait for, are then locked last and held the least.
+    // Recorded before the grants: their rows are then locked last and held the least.
     let audit = target.audit_rows(actor, AuditAction::Grant, grantees, permissions, None);
     audit.write(txn).await?;
     match &target.scope {
@@ -516,9 +510,10 @@ where
     }
     let txn = db.begin().await?;
     let result = async {
-        // Recorded before the `DELETE`, as a grant before its inserts: a statement after it
-        // would keep its locks longer, and concurrent grants of the same grant, waiting on
-        // them, deadlock on MariaDB.
+        if let Scope::Objects { table, ids, .. } = &target.scope {
+            lock_objects(&txn, table, ids).await?;
+        }
+        // Recorded before the `DELETE`, as a grant before its inserts.
         let audit = target.audit_rows(actor, AuditAction::Revoke, grantees, &[permission], None);
         audit.write(&txn).await?;
         delete_grants(&txn, permission, target, grantees).await
@@ -592,32 +587,61 @@ fn chunks<T: Clone>(items: &[T], size: usize) -> impl Iterator<Item = Vec<T>> + 
     items.chunks(size).map(<[T]>::to_vec)
 }
 
+/// Locks the rows `ids` of `table` for update, in key order, and gives those of `ids` with
+/// no row, ascending.
+///
+/// Grants and revocations on single rows take this lock first, so those on one row run one
+/// after another. Otherwise, on MySQL and MariaDB, concurrent upserts of a grant a
+/// revocation has just deleted all hold the gap it left and each waits for the others to
+/// insert into it: a deadlock. The lock also makes a concurrent delete of a row wait for
+/// the grant, or the grant wait for the delete and then find the row gone (the foreign key
+/// would refuse the grant then, with a less telling error).
+async fn lock_objects(
+    txn: &impl ConnectionTrait,
+    table: &OwnedTable,
+    ids: &BTreeSet<Key>,
+) -> Result<Vec<Key>, DbErr> {
+    let parts = (&table.table, &table.id, table.key);
+    locking_missing_keys(txn, parts, ids.iter().cloned().collect(), LockType::Update).await
+}
+
 /// Those of `keys` with no row in `table`, ascending; the rows found stay share-locked
 /// until the transaction ends.
 pub(crate) async fn missing_keys(
     txn: &impl ConnectionTrait,
-    (table, id, key): (&TableRef, &DynIden, KeyType),
+    parts: (&TableRef, &DynIden, KeyType),
     keys: Vec<Key>,
 ) -> Result<Vec<Key>, DbErr> {
+    locking_missing_keys(txn, parts, keys, LockType::Share).await
+}
+
+/// Those of `keys` with no row in `table`, ascending; the rows found are locked with
+/// `lock` in key order, so that two transactions locking overlapping rows take them in
+/// the same order and neither waits for the other twice.
+async fn locking_missing_keys(
+    txn: &impl ConnectionTrait,
+    (table, id, key): (&TableRef, &DynIden, KeyType),
+    keys: Vec<Key>,
+    lock: LockType,
+) -> Result<Vec<Key>, DbErr> {
+    let mut sorted = keys;
+    sorted.sort_unstable();
+    sorted.dedup();
     let mut found = BTreeSet::new();
-    for chunk in chunks(&keys, MAX_BOUND_VALUES) {
+    for chunk in chunks(&sorted, MAX_BOUND_VALUES) {
         let select = Query::select()
             .expr(key.select(Expr::col(id.clone()), txn.get_database_backend()))
             .from(table.clone())
             .and_where(Expr::col(id.clone()).is_in(chunk.into_iter().map(Value::from)))
-            .lock_shared()
+            .order_by(id.clone(), Order::Asc)
+            .lock(lock)
             .to_owned();
         for row in txn.query_all(&select).await? {
             found.insert(key.decode(&row, 0)?);
         }
     }
-    let mut missing: Vec<Key> = keys
-        .into_iter()
-        .filter(|key| !found.contains(key))
-        .collect();
-    missing.sort_unstable();
-    missing.dedup();
-    Ok(missing)
+    sorted.retain(|key| !found.contains(key));
+    Ok(sorted)
 }
 
 /// The id of the permission row for (name, model), created if missing.

@@ -236,8 +236,12 @@ struct Done {
     outcome: Result<u64, String>,
 }
 
+/// Every call succeeds, whatever the interleaving. On MariaDB a grant that finds the row a
+/// racing revocation deleted (kept, marked, until purged) locks the gap the row leaves;
+/// several such grants each wait for the others to insert there, a deadlock, unless calls
+/// on one row run one after another. It shows about once in some hundreds of rounds.
 async fn grant_and_revoke_race_on_one_grant(db: &DatabaseConnection) {
-    const MIXED_ROUNDS: usize = 6;
+    const MIXED_ROUNDS: usize = 150;
     let wide = pool(db, TASKS as u32).await;
     let (_, owner) = owner_profile(db).await;
     let contested = world::document(db, owner, "contested").await;
