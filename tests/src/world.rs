@@ -340,7 +340,7 @@ pub async fn try_set_flags(
 }
 
 /// Deletes a user; how many went.
-pub async fn try_delete_user(db: &DatabaseConnection, user_id: i64) -> Result<u64, DbErr> {
+pub async fn try_delete_user<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<u64, DbErr> {
     Ok(if app_mode() {
         app_user::Entity::delete_by_id(app_identity::user_key(user_id))
             .exec(db)

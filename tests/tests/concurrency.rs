@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use ownership_core::Key;
 use ownership_core::entity::object_grant::OBJECT_ID;
-use ownership_core::entity::{permission, permission_group, permission_user, user};
+use ownership_core::entity::{permission, permission_group, permission_user};
 use ownership_core::{
     Agent, AuthorizedActiveModelExt, CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt,
     OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipScopes, OwnershipShares,
@@ -154,7 +154,7 @@ struct Rows {
 
 async fn rows(db: &DatabaseConnection) -> Rows {
     Rows {
-        users: user::Entity::find().count(db).await.unwrap(),
+        users: world::identity_counts(db).await.unwrap()[1],
         documents: document::Entity::find().count(db).await.unwrap(),
         object_grants: {
             let (users, groups) = world::object_grants(db).await;
@@ -451,7 +451,7 @@ async fn first_grants_on_a_new_object_race(db: &DatabaseConnection) {
         let holding = holders([name]).users().unwrap().all(db).await.unwrap();
         assert_eq!(
             holding.into_iter().collect::<BTreeSet<_>>(),
-            all_users.iter().map(|&id| id.into()).collect()
+            all_users.iter().map(|&id| uid(id)).collect()
         );
     }
 
@@ -658,14 +658,7 @@ async fn failed_grants_leave_nothing_behind(db: &DatabaseConnection) {
     let before = rows(db).await;
     let granter = Granter::connect(db).await;
     let deleting = db.begin().await.unwrap();
-    assert_eq!(
-        user::Entity::delete_by_id(doomed)
-            .exec(&deleting)
-            .await
-            .unwrap()
-            .rows_affected,
-        1
-    );
+    assert_eq!(world::try_delete_user(&deleting, doomed).await.unwrap(), 1);
     let objects = docs[..50].to_vec();
     let granting = granter.grant(
         "view",
