@@ -709,7 +709,7 @@ fn permission_scope_key() -> Vec<DynIden> {
 
 /// `ON CONFLICT (key) DO NOTHING`; on MySQL `ON DUPLICATE KEY UPDATE k = k`, which unlike
 /// `INSERT IGNORE` still fails on a foreign-key violation.
-fn do_nothing(key: Vec<DynIden>) -> OnConflict {
+pub(crate) fn do_nothing(key: Vec<DynIden>) -> OnConflict {
     let first = key[0].clone();
     OnConflict::columns(key).do_nothing_on([first]).to_owned()
 }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
     TransactionTrait, Value,
@@ -17,7 +17,7 @@ use sea_orm::{
 use crate::audit::{Actor, AuditAction, AuditGrantee, AuditRows};
 use crate::entity::{policy, policy_assignment, policy_principal};
 use crate::error::OwnershipError;
-use crate::grant::{check_name, missing_keys};
+use crate::grant::{check_name, do_nothing, missing_keys};
 use crate::identity::Identity;
 use crate::key::UserId;
 use crate::policy::{PolicyBody, PolicyProblem};
@@ -443,19 +443,15 @@ async fn find_principal(
 }
 
 /// The id of `principal`'s row, created if missing, with a new stamp.
+///
+/// The row is inserted unless it exists, and only then looked up and locked: callers racing
+/// on a principal with no row yet each find the one row, where looking first would have
+/// them all find none and all but one collide inserting it (on MariaDB, deadlock on the gap
+/// their lookups locked).
 async fn principal_row(
     txn: &impl ConnectionTrait,
     principal: &Principal,
 ) -> Result<i64, OwnershipError> {
-    if let Some(id) = find_principal(txn, principal, true).await? {
-        let restamp = Query::update()
-            .table(policy_principal::Entity)
-            .value(policy_principal::Column::Stamp, new_stamp())
-            .and_where(Expr::col(policy_principal::Column::Id).eq(id))
-            .to_owned();
-        txn.execute(&restamp).await?;
-        return Ok(id);
-    }
     let (column, value) = match principal {
         Principal::User(user) => (policy_principal::Column::UserId, Value::from(user)),
         Principal::Anonymous => (policy_principal::Column::Anonymous, true.into()),
@@ -464,11 +460,19 @@ async fn principal_row(
         .into_table(policy_principal::Entity)
         .columns([column, policy_principal::Column::Stamp])
         .values_panic([value.into(), new_stamp().into()])
+        .on_conflict(do_nothing(vec![column.into_iden()]))
         .to_owned();
     txn.execute(&insert).await?;
-    find_principal(txn, principal, true).await?.ok_or_else(|| {
+    let id = find_principal(txn, principal, true).await?.ok_or_else(|| {
         OwnershipError::Db(DbErr::RecordNotFound(
-            "the policy principal just inserted".to_owned(),
+            "the policy principal just upserted".to_owned(),
         ))
-    })
+    })?;
+    let restamp = Query::update()
+        .table(policy_principal::Entity)
+        .value(policy_principal::Column::Stamp, new_stamp())
+        .and_where(Expr::col(policy_principal::Column::Id).eq(id))
+        .to_owned();
+    txn.execute(&restamp).await?;
+    Ok(id)
 }

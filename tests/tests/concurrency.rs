@@ -11,11 +11,14 @@ use std::time::{Duration, Instant};
 
 use ownership_core::Key;
 use ownership_core::entity::object_grant::OBJECT_ID;
-use ownership_core::entity::{permission, permission_group, permission_user};
+use ownership_core::entity::{
+    permission, permission_group, permission_user, policy_assignment, policy_principal,
+};
 use ownership_core::{
     Agent, AuthorizedActiveModelExt, CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt,
     OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipScopes, OwnershipShares,
-    Permitted, Share, ShareRequest, Target, grant, holders, revoke,
+    Permitted, PolicyAssignment, Principal, Share, ShareRequest, Target, assign_policies,
+    create_policy, grant, holders, revoke,
 };
 use ownership_tests::entities::{document, shared_doc};
 use ownership_tests::world::{self, Role, ids, set};
@@ -67,6 +70,7 @@ on_server_backends!(
     failed_grants_leave_nothing_behind,
     a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object,
     shares_of_one_row_race,
+    first_policy_assignments_of_a_user_race,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -924,4 +928,32 @@ async fn shares_of_one_row_race(db: &DatabaseConnection) {
         );
     }
     wide.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// Policy assignments of one user, at once
+// ---------------------------------------------------------------------------------------
+
+/// A user's first policy assignments, made at once: each succeeds (none finds the user's
+/// principal row missing and then collides with another's insert of it), and the user ends
+/// with one principal row holding one list.
+async fn first_policy_assignments_of_a_user_race(db: &DatabaseConnection) {
+    let wide = pool(db, TASKS as u32).await;
+    let body = r#"{"clause": [{"effect": "allow", "action": "doc.view", "object": ["doc/*"]}]}"#;
+    create_policy(db, "reader", body).await.unwrap();
+    let u = world::user(db, "u", Role::Regular).await;
+    let outcomes = all_at_once(|_| {
+        let wide = wide.clone();
+        async move {
+            let principal = Principal::User(uid(u));
+            assign_policies(&wide, &principal, &[PolicyAssignment::new("reader")]).await
+        }
+    })
+    .await;
+    assert_eq!(failures(&outcomes), Vec::<String>::new());
+    assert_eq!(policy_principal::Entity::find().count(db).await.unwrap(), 1);
+    assert_eq!(
+        policy_assignment::Entity::find().count(db).await.unwrap(),
+        1
+    );
 }
