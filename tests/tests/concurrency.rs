@@ -1,6 +1,7 @@
 //! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
 //! same rows, inserts racing on the same (owner, name), shares racing on one row and a
-//! revocation, and transactions that fail half-way.
+//! revocation, a user's first policy assignments racing, creates and deletes under an ACL
+//! template racing, and transactions that fail half-way.
 //! SQLite serialises writers, so these scenarios run on the server backends only.
 
 use std::collections::BTreeSet;
@@ -15,10 +16,11 @@ use ownership_core::entity::{
     permission, permission_group, permission_user, policy_assignment, policy_principal,
 };
 use ownership_core::{
-    Agent, AuthorizedActiveModelExt, CloneOptions, Grantees, ObjectRef, OwnedActiveModelExt,
-    OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError, OwnershipScopes, OwnershipShares,
-    Permitted, PolicyAssignment, Principal, Share, ShareRequest, Target, assign_policies,
-    create_policy, grant, holders, revoke,
+    AclTemplate, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, CloneOptions, Grantees, Level,
+    ObjectRef, OwnedActiveModelExt, OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError,
+    OwnershipScopes, OwnershipShares, Permitted, PolicyAssignment, Principal, Share, ShareRequest,
+    Target, TypedGrantee, assign_policies, create_acl_template, create_policy, grant, holders,
+    revoke,
 };
 use ownership_tests::entities::{document, shared_doc};
 use ownership_tests::world::{self, Role, ids, set};
@@ -71,6 +73,7 @@ on_server_backends!(
     a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object,
     shares_of_one_row_race,
     first_policy_assignments_of_a_user_race,
+    creates_and_deletes_under_a_template_race,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -956,4 +959,64 @@ async fn first_policy_assignments_of_a_user_race(db: &DatabaseConnection) {
         policy_assignment::Entity::find().count(db).await.unwrap(),
         1
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Creates and deletes of one owner's rows under an ACL template, at once
+// ---------------------------------------------------------------------------------------
+
+/// Rows created and deleted at once by one owner, each create writing its template's
+/// grants and each delete taking its row's grants with it: every call succeeds, and the
+/// rows left hold exactly their template grants.
+async fn creates_and_deletes_under_a_template_race(db: &DatabaseConnection) {
+    const ROUNDS: usize = 10;
+    let wide = pool(db, TASKS as u32).await;
+    let (owner, profile) = owner_profile(db).await;
+    let team = world::group(db, "team", &[]).await;
+    let template = AclTemplate::new(
+        TypedGrantee::new("user", uid(owner).into_key()),
+        TypedGrantee::new(ownership_tests::TEAM, gid(team).into_key()),
+        Level::All,
+    );
+    create_acl_template(db, &template).await.unwrap();
+    let s = Arc::new(load(db, owner).await);
+    let create = |name: String| {
+        let (wide, s) = (wide.clone(), s.clone());
+        async move {
+            let row = new_document(profile, &name).insert_as(&wide, &s).await?;
+            Ok::<i64, OwnershipError>(row.id)
+        }
+    };
+    let mut existing = Vec::new();
+    for task in 0..TASKS / 2 {
+        existing.push(create(format!("first {task}")).await.unwrap());
+    }
+    for round in 0..ROUNDS {
+        let doomed = existing.clone();
+        let outcomes = all_at_once(|task| {
+            let (wide, s) = (wide.clone(), s.clone());
+            let created = create(format!("round {round} task {task}"));
+            let doomed = doomed.get(task).copied();
+            async move {
+                match doomed {
+                    Some(id) => document::Entity::delete_as(&wide, &s, id)
+                        .await
+                        .map(|()| None),
+                    None => created.await.map(Some),
+                }
+            }
+        })
+        .await;
+        assert_eq!(failures(&outcomes), Vec::<String>::new(), "round {round}");
+        existing = outcomes
+            .into_iter()
+            .filter_map(|(_, outcome)| outcome.unwrap())
+            .collect();
+        let (user_grants, group_grants) = world::object_grants(db).await;
+        assert_eq!(
+            (user_grants, group_grants),
+            (0, 3 * existing.len() as u64),
+            "round {round}: the template's three grants on each row left, none on the others"
+        );
+    }
 }
