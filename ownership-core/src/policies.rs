@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
     TransactionTrait, Value,
@@ -283,12 +283,16 @@ where
                 .resolve(&assignment.variables)
                 .map_err(invalid(&assignment.policy))?;
         }
+        let length = i32::try_from(policies.len()).map_err(|_| OwnershipError::TooManyValues {
+            what: "policies assigned",
+            given: policies.len(),
+            limit: i32::MAX as usize,
+        })?;
         let principal_id = principal_row(&txn, principal).await?;
-        let clear = Query::delete()
-            .from_table(policy_assignment::Entity)
-            .and_where(Expr::col(policy_assignment::Column::PrincipalId).eq(principal_id))
-            .to_owned();
-        txn.execute(&clear).await?;
+        // The new list overwrites the old place by place, then what is left of the old one
+        // goes. Clearing the list first would, on MariaDB, lock the gap an empty list
+        // leaves, where other principals' first lists are inserted at the same time, and
+        // those inserts deadlock.
         if !policies.is_empty() {
             let mut insert = Query::insert();
             insert.into_table(policy_assignment::Entity).columns([
@@ -297,16 +301,10 @@ where
                 policy_assignment::Column::PolicyId,
                 policy_assignment::Column::Variables,
             ]);
-            for (position, assignment) in policies.iter().enumerate() {
+            for (position, assignment) in (0..length).zip(policies) {
                 let (policy_id, _) = found[&assignment.policy];
                 let variables =
                     serde_json::to_string(&assignment.variables).expect("a map of strings is JSON");
-                let position =
-                    i32::try_from(position).map_err(|_| OwnershipError::TooManyValues {
-                        what: "policies assigned",
-                        given: policies.len(),
-                        limit: i32::MAX as usize,
-                    })?;
                 insert.values_panic([
                     principal_id.into(),
                     position.into(),
@@ -314,8 +312,25 @@ where
                     variables.into(),
                 ]);
             }
+            insert.on_conflict(
+                OnConflict::columns([
+                    policy_assignment::Column::PrincipalId,
+                    policy_assignment::Column::Position,
+                ])
+                .update_columns([
+                    policy_assignment::Column::PolicyId,
+                    policy_assignment::Column::Variables,
+                ])
+                .to_owned(),
+            );
             txn.execute(&insert).await?;
         }
+        let rest = Query::delete()
+            .from_table(policy_assignment::Entity)
+            .and_where(Expr::col(policy_assignment::Column::PrincipalId).eq(principal_id))
+            .and_where(Expr::col(policy_assignment::Column::Position).gte(length))
+            .to_owned();
+        txn.execute(&rest).await?;
         let grantee = match principal {
             Principal::User(user) => AuditGrantee::User(user.clone()),
             Principal::Anonymous => AuditGrantee::Anonymous,

@@ -1,6 +1,6 @@
 //! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
 //! same rows, inserts racing on the same (owner, name), shares racing on one row and a
-//! revocation, a user's first policy assignments racing, creates and deletes under an ACL
+//! revocation, policy assignments racing, creates and deletes under an ACL
 //! template racing, and transactions that fail half-way.
 //! SQLite serialises writers, so these scenarios run on the server backends only.
 
@@ -72,7 +72,7 @@ on_server_backends!(
     failed_grants_leave_nothing_behind,
     a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object,
     shares_of_one_row_race,
-    first_policy_assignments_of_a_user_race,
+    policy_assignments_race,
     creates_and_deletes_under_a_template_race,
 );
 
@@ -934,13 +934,14 @@ async fn shares_of_one_row_race(db: &DatabaseConnection) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Policy assignments of one user, at once
+// Policy assignments, at once
 // ---------------------------------------------------------------------------------------
 
 /// A user's first policy assignments, made at once: each succeeds (none finds the user's
 /// principal row missing and then collides with another's insert of it), and the user ends
-/// with one principal row holding one list.
-async fn first_policy_assignments_of_a_user_race(db: &DatabaseConnection) {
+/// with one principal row holding one list. Then many users' first assignments at once,
+/// and then their lists replaced at once.
+async fn policy_assignments_race(db: &DatabaseConnection) {
     let wide = pool(db, TASKS as u32).await;
     let body = r#"{"clause": [{"effect": "allow", "action": "doc.view", "object": ["doc/*"]}]}"#;
     create_policy(db, "reader", body).await.unwrap();
@@ -959,6 +960,42 @@ async fn first_policy_assignments_of_a_user_race(db: &DatabaseConnection) {
         policy_assignment::Entity::find().count(db).await.unwrap(),
         1
     );
+
+    // Many users' first assignments at once: none of them has an assignment to replace, so
+    // each clears an empty range of the same table before inserting its own.
+    let mut users = Vec::new();
+    for task in 0..TASKS {
+        users.push(world::user(db, &format!("newcomer {task}"), Role::Regular).await);
+    }
+    let outcomes = all_at_once(|task| {
+        let (wide, user) = (wide.clone(), users[task]);
+        async move {
+            let principal = Principal::User(uid(user));
+            assign_policies(&wide, &principal, &[PolicyAssignment::new("reader")]).await
+        }
+    })
+    .await;
+    assert_eq!(failures(&outcomes), Vec::<String>::new());
+    let assignments = policy_assignment::Entity::find().count(db).await.unwrap();
+    assert_eq!(assignments, 1 + TASKS as u64);
+
+    // And their lists replaced at once by shorter, equal and longer ones.
+    create_policy(db, "writer", body).await.unwrap();
+    let list = |task: usize| {
+        ["reader", "writer"][..task % 3]
+            .iter()
+            .map(|&name| PolicyAssignment::new(name))
+            .collect::<Vec<_>>()
+    };
+    let outcomes = all_at_once(|task| {
+        let (wide, user, list) = (wide.clone(), users[task], list(task));
+        async move { assign_policies(&wide, &Principal::User(uid(user)), &list).await }
+    })
+    .await;
+    assert_eq!(failures(&outcomes), Vec::<String>::new());
+    let assignments = policy_assignment::Entity::find().count(db).await.unwrap();
+    let listed: usize = (0..TASKS).map(|task| list(task).len()).sum();
+    assert_eq!(assignments, 1 + listed as u64);
 }
 
 // ---------------------------------------------------------------------------------------
