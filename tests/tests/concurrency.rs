@@ -67,6 +67,7 @@ macro_rules! on_server_backends {
 
 on_server_backends!(
     grant_and_revoke_race_on_one_grant,
+    grants_and_revokes_across_rows_race,
     first_grants_on_a_new_object_race,
     inserts_of_one_name_race,
     failed_grants_leave_nothing_behind,
@@ -241,6 +242,53 @@ struct Done {
     /// When the call returned, in the order calls returned.
     sequence: u64,
     outcome: Result<u64, String>,
+}
+
+/// Grants and revokes of overlapping sets of rows, names and users, at once: every call
+/// succeeds. The rows' locks order calls on one row, but their grants lie side by side in
+/// the grant table's key, where one call's inserts go next to another's deletes.
+async fn grants_and_revokes_across_rows_race(db: &DatabaseConnection) {
+    const ROUNDS: u64 = 30;
+    let wide = pool(db, TASKS as u32).await;
+    let (_, owner) = owner_profile(db).await;
+    let docs: [i64; 8] = world::documents(db, owner, "row").await;
+    let mut users = Vec::new();
+    for name in ["u0", "u1", "u2", "u3"] {
+        users.push(world::user(db, name, Role::Regular).await);
+    }
+    for round in 0..ROUNDS {
+        let outcomes = all_at_once(|task| {
+            // A fixed pseudo-random choice per round and task: the same runs every time.
+            let mut seed =
+                (round * TASKS as u64 + task as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut next = |n: usize| {
+                seed ^= seed >> 29;
+                seed = seed.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                (seed >> 33) as usize % n
+            };
+            let granting = next(2) == 0;
+            let name = ["view", "change"][next(2)];
+            let first = next(docs.len());
+            let rows: Vec<i64> = (0..1 + next(3))
+                .map(|k| docs[(first + 2 * k) % docs.len()])
+                .collect();
+            let to: Vec<_> = (0..1 + next(2))
+                .map(|k| uid(users[(next(4) + k) % users.len()]))
+                .collect();
+            let wide = wide.clone();
+            async move {
+                let target = Target::objects::<document::Entity>(rows);
+                let grantees = Grantees::users(to);
+                if granting {
+                    grant(&wide, name, &target, &grantees).await.map(|()| 0)
+                } else {
+                    revoke(&wide, name, &target, &grantees).await
+                }
+            }
+        })
+        .await;
+        assert_eq!(failures(&outcomes), Vec::<String>::new(), "round {round}");
+    }
 }
 
 /// Every call succeeds, whatever the interleaving. On MariaDB a grant that finds the row a
