@@ -1,7 +1,8 @@
 //! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
 //! same rows, inserts racing on the same (owner, name), shares racing on one row and a
 //! revocation, policy assignments racing, creates and deletes under an ACL
-//! template racing, and transactions that fail half-way.
+//! template racing, updates by a grantee racing grants, and transactions that fail
+//! half-way.
 //! SQLite serialises writers, so these scenarios run on the server backends only.
 
 use std::collections::BTreeSet;
@@ -29,7 +30,7 @@ use ownership_tests::world::{load, new_document};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
-    EntityTrait, PaginatorTrait, Set, Statement, TransactionTrait,
+    EntityTrait, IntoActiveModel, PaginatorTrait, Set, Statement, TransactionTrait,
 };
 use tokio::sync::{Barrier, Mutex};
 use tokio::task::JoinHandle;
@@ -68,6 +69,7 @@ macro_rules! on_server_backends {
 on_server_backends!(
     grant_and_revoke_race_on_one_grant,
     grants_and_revokes_across_rows_race,
+    updates_by_a_grantee_and_grants_race,
     first_grants_on_a_new_object_race,
     inserts_of_one_name_race,
     failed_grants_leave_nothing_behind,
@@ -288,6 +290,58 @@ async fn grants_and_revokes_across_rows_race(db: &DatabaseConnection) {
         })
         .await;
         assert_eq!(failures(&outcomes), Vec::<String>::new(), "round {round}");
+    }
+}
+
+/// Updates by a grantee (whose right the `UPDATE` reads from the grant table) racing
+/// grants and revokes of another name to the same grantee on the neighbouring rows: every
+/// call succeeds, and every update is written.
+async fn updates_by_a_grantee_and_grants_race(db: &DatabaseConnection) {
+    const ROUNDS: usize = 10;
+    let wide = pool(db, TASKS as u32).await;
+    let (_, owner) = owner_profile(db).await;
+    let docs: [i64; TASKS] = world::documents(db, owner, "row").await;
+    let u = world::user(db, "u", Role::Regular).await;
+    grant(
+        db,
+        "change",
+        &Target::objects::<document::Entity>(docs),
+        &Grantees::users([uid(u)]),
+    )
+    .await
+    .unwrap();
+    let s = Arc::new(load(db, u).await);
+    for round in 0..ROUNDS {
+        let outcomes = all_at_once(|task| {
+            let (wide, s, id) = (wide.clone(), s.clone(), docs[task]);
+            async move {
+                let target = Target::object::<document::Entity>(docs[(task + 1) % TASKS]);
+                let grantees = Grantees::users([uid(u)]);
+                match task % 4 {
+                    0 | 2 => {
+                        let mut row = document::Entity::find_by_id(id)
+                            .one(&wide)
+                            .await?
+                            .expect("the row")
+                            .into_active_model();
+                        row.body = Set(format!("round {round}"));
+                        row.update_as(&wide, &s).await.map(|_| 0)
+                    }
+                    1 => grant(&wide, "view", &target, &grantees).await.map(|()| 0),
+                    _ => revoke(&wide, "view", &target, &grantees).await,
+                }
+            }
+        })
+        .await;
+        assert_eq!(failures(&outcomes), Vec::<String>::new(), "round {round}");
+        let written = document::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|row| row.body == format!("round {round}"))
+            .count();
+        assert_eq!(written, TASKS / 2, "round {round}: every update written");
     }
 }
 
