@@ -6,7 +6,7 @@
 //! operation is one transaction that writes nothing when it fails. The scopes count an
 //! unexpired share like a grant of its names on its row to its receiver (see `share`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::time::SystemTime;
 
@@ -25,7 +25,7 @@ use crate::entity::object_share::{
     RECEIVER_USER_ID, SHARE_ID, TO_ANYONE, UUID,
 };
 use crate::error::OwnershipError;
-use crate::grant::{check_name, missing_keys};
+use crate::grant::{check_name, lock_objects, missing_keys};
 use crate::identity::Identity;
 use crate::key::{GroupId, Key, UserId, Uuid};
 use crate::owned::OwnedEntity;
@@ -406,6 +406,27 @@ async fn read_shares(
         .collect())
 }
 
+/// The row shared by the share `uuid`; `None` if there is no such share.
+async fn share_row(
+    db: &impl ConnectionTrait,
+    table: &OwnedTable,
+    uuid: Uuid,
+) -> Result<Option<Key>, DbErr> {
+    let select = Query::select()
+        .expr(
+            table
+                .key
+                .select(Expr::col(OBJECT_ID), db.get_database_backend()),
+        )
+        .from(table.shares.clone())
+        .and_where(Expr::col(UUID).eq(uuid))
+        .to_owned();
+    match db.query_one(&select).await? {
+        Some(row) => Ok(Some(table.key.decode(&row, 0)?)),
+        None => Ok(None),
+    }
+}
+
 /// The share `uuid` that satisfies `narrow`, with its row id, locked until the
 /// transaction ends (a revocation or a concurrent pass-on waits); `None` if there is none.
 async fn locked_share(
@@ -586,10 +607,23 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
         Origin::Object(_) => AuditAction::Share,
         Origin::Share(_) => AuditAction::PassOn,
     };
+    // Shares of one row are made one after another, under the row's lock, taken first: the
+    // duplicate check below then reads, with no lock of its own, every share made before.
+    // A locking read there would lock the gap where the new share goes, which other rows'
+    // shares made at once can share, and on MariaDB their inserts would deadlock. The row
+    // of a share passed on is read before the transaction: a share never changes rows.
+    let passed_on_row = match origin {
+        Origin::Object(_) => None,
+        Origin::Share(uuid) => share_row(db, &table, uuid).await?,
+    };
     let txn = db.begin().await?;
     let result = async {
+        if let Some(object) = passed_on_row {
+            lock_objects(&txn, &table, &BTreeSet::from([object])).await?;
+        }
         let (object, origin_id, available, origin_expiry) = match origin {
             Origin::Object(object) => {
+                // Locks the row.
                 check_manages::<E, _>(&txn, subject, &object, "share the object").await?;
                 let root = E::SHARE_ROOT
                     .iter()
@@ -650,8 +684,7 @@ async fn make_share<E: OwnedEntity, C: ConnectionTrait + TransactionTrait>(
                 Some(origin) => Expr::col((SHARE, ORIGIN_ID)).eq(origin),
                 None => Expr::col((SHARE, ORIGIN_ID)).is_null(),
             })
-            .cond_where(addressed_to(&request.receiver))
-            .lock_shared();
+            .cond_where(addressed_to(&request.receiver));
         if let Some(existing) = txn.query_one(&same).await? {
             return Err(OwnershipError::DuplicateShare {
                 model: E::MODEL_NAME,

@@ -20,8 +20,8 @@ use ownership_core::{
     AclTemplate, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, CloneOptions, Grantees, Level,
     ObjectRef, OwnedActiveModelExt, OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError,
     OwnershipScopes, OwnershipShares, Permitted, PolicyAssignment, Principal, Share, ShareRequest,
-    Target, TypedGrantee, assign_policies, create_acl_template, create_policy, grant, holders,
-    revoke,
+    Target, TypedGrantee, Uuid, assign_policies, create_acl_template, create_policy, grant,
+    holders, revoke,
 };
 use ownership_tests::entities::{document, shared_doc};
 use ownership_tests::world::{self, Role, ids, set};
@@ -75,6 +75,7 @@ on_server_backends!(
     failed_grants_leave_nothing_behind,
     a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object,
     shares_of_one_row_race,
+    shares_to_many_and_their_revocations_race,
     policy_assignments_race,
     creates_and_deletes_under_a_template_race,
 );
@@ -1032,6 +1033,100 @@ async fn shares_of_one_row_race(db: &DatabaseConnection) {
                 .unwrap()
         );
     }
+    wide.close().await.unwrap();
+}
+
+/// One owner shares rows with many receivers at once, each task its own receiver on its
+/// own row and on one common row; the receivers pass them on at once; the owner revokes
+/// them all at once. Every call succeeds, a pass made twice at once is one pass and typed
+/// duplicates, and nothing is left shared.
+async fn shares_to_many_and_their_revocations_race(db: &DatabaseConnection) {
+    let wide = pool(db, TASKS as u32).await;
+    let (owner, profile) = owner_profile(db).await;
+    let mut rows = Vec::new();
+    for task in 0..=TASKS {
+        let row = shared_doc::ActiveModel {
+            user_profile_id: Set(profile),
+            name: Set(format!("row {task}")),
+            ..Default::default()
+        };
+        rows.push(row.insert(db).await.expect("insert a shared doc").id);
+    }
+    let common = rows[TASKS];
+    let mut receivers = Vec::new();
+    for task in 0..TASKS {
+        receivers.push(world::user(db, &format!("receiver{task}"), Role::Regular).await);
+    }
+    let owner = Arc::new(load(db, owner).await);
+    let outcomes = all_at_once(|task| {
+        let (wide, owner, row) = (wide.clone(), owner.clone(), rows[task]);
+        let request = ShareRequest::to(Agent::User(uid(receivers[task])));
+        async move {
+            let own = shared_doc::Entity::share(&wide, &owner, row, &request).await?;
+            let common = shared_doc::Entity::share(&wide, &owner, common, &request).await?;
+            Ok::<_, OwnershipError>([own.uuid, common.uuid])
+        }
+    })
+    .await;
+    assert_eq!(failures(&outcomes), Vec::<String>::new());
+    assert_eq!(stored_shares(db).await, 2 * TASKS as i64);
+
+    let shares: Vec<[Uuid; 2]> = outcomes
+        .into_iter()
+        .map(|(_, made)| made.unwrap())
+        .collect();
+
+    // Each receiver passes both its shares on to one more user at once, and one receiver
+    // passes its own share on to that user from every task at once: one pass, duplicates.
+    let onward = world::user(db, "onward", Role::Regular).await;
+    let mut held = Vec::new();
+    for &receiver in &receivers {
+        held.push(Arc::new(load(db, receiver).await));
+    }
+    let to_onward = ShareRequest::to(Agent::User(uid(onward)));
+    let outcomes = all_at_once(|task| {
+        let (wide, receiver, [own, common]) = (wide.clone(), held[task].clone(), shares[task]);
+        let request = to_onward.clone();
+        async move {
+            shared_doc::Entity::pass_on(&wide, &receiver, own, &request).await?;
+            shared_doc::Entity::pass_on(&wide, &receiver, common, &request).await
+        }
+    })
+    .await;
+    assert_eq!(failures(&outcomes), Vec::<String>::new());
+    assert_eq!(stored_shares(db).await, 4 * TASKS as i64);
+    let someone = world::user(db, "someone", Role::Regular).await;
+    let outcomes = all_at_once(|_| {
+        let (wide, receiver, [own, _]) = (wide.clone(), held[0].clone(), shares[0]);
+        async move {
+            let request = ShareRequest::to(Agent::User(uid(someone)));
+            shared_doc::Entity::pass_on(&wide, &receiver, own, &request).await
+        }
+    })
+    .await;
+    let passed = outcomes
+        .iter()
+        .filter(|(_, outcome)| outcome.is_ok())
+        .count();
+    assert_eq!(passed, 1, "one pass: {:#?}", failures(&outcomes));
+    let others: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(task, outcome)| match outcome {
+            Ok(_) | Err(OwnershipError::DuplicateShare { .. }) => None,
+            Err(err) => Some(format!("task {task}: {err:?}")),
+        })
+        .collect();
+    assert!(others.is_empty(), "the others are duplicates: {others:#?}");
+    let outcomes = all_at_once(|task| {
+        let (wide, owner, [own, common]) = (wide.clone(), owner.clone(), shares[task]);
+        async move {
+            shared_doc::Entity::revoke_share(&wide, &owner, common).await?;
+            shared_doc::Entity::revoke_share(&wide, &owner, own).await
+        }
+    })
+    .await;
+    assert_eq!(failures(&outcomes), Vec::<String>::new());
+    assert_eq!(stored_shares(db).await, 0);
     wide.close().await.unwrap();
 }
 
