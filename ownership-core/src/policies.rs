@@ -17,7 +17,7 @@ use sea_orm::{
 use crate::audit::{Actor, AuditAction, AuditGrantee, AuditRows};
 use crate::entity::{policy, policy_assignment, policy_principal};
 use crate::error::OwnershipError;
-use crate::grant::{check_name, do_nothing, missing_keys};
+use crate::grant::{MAX_BOUND_VALUES, check_name, do_nothing, missing_keys};
 use crate::identity::Identity;
 use crate::key::UserId;
 use crate::policy::{PolicyBody, PolicyProblem};
@@ -150,6 +150,29 @@ where
     let txn = db.begin().await?;
     let result = async {
         let id = policy_id(&txn, name).await?;
+        // The principals holding the policy are restamped, which locks them, before their
+        // lists are locked, in the order an assignment takes them: updates and assignments at
+        // once then wait for each other instead of deadlocking. By their ids, in key order,
+        // not by a subquery of the assignments: on MariaDB that would read, and wait for,
+        // the assignments of other policies being updated at once. None can take the policy
+        // up meanwhile: an assignment of it waits for the policy's lock.
+        let principals: Vec<i64> = policy_assignment::Entity::find()
+            .select_only()
+            .column(policy_assignment::Column::PrincipalId)
+            .distinct()
+            .filter(policy_assignment::Column::PolicyId.eq(id))
+            .order_by_asc(policy_assignment::Column::PrincipalId)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        for chunk in principals.chunks(MAX_BOUND_VALUES) {
+            let restamp = Query::update()
+                .table(policy_principal::Entity)
+                .value(policy_principal::Column::Stamp, new_stamp())
+                .and_where(Expr::col(policy_principal::Column::Id).is_in(chunk.iter().copied()))
+                .to_owned();
+            txn.execute(&restamp).await?;
+        }
         let assignments = policy_assignment::Entity::find()
             .filter(policy_assignment::Column::PolicyId.eq(id))
             .lock_exclusive()
@@ -166,18 +189,6 @@ where
             .and_where(Expr::col(policy::Column::Id).eq(id))
             .to_owned();
         txn.execute(&update).await?;
-        // Every principal the policy is assigned to, by a subquery: their number is unbounded.
-        let assigned_to = Query::select()
-            .column(policy_assignment::Column::PrincipalId)
-            .from(policy_assignment::Entity)
-            .and_where(Expr::col(policy_assignment::Column::PolicyId).eq(id))
-            .to_owned();
-        let restamp_assigned = Query::update()
-            .table(policy_principal::Entity)
-            .value(policy_principal::Column::Stamp, new_stamp())
-            .and_where(Expr::col(policy_principal::Column::Id).in_subquery(assigned_to))
-            .to_owned();
-        txn.execute(&restamp_assigned).await?;
         Ok(audit_rows(AuditAction::UpdatePolicy, name, Some(body))
             .write(&txn)
             .await?)

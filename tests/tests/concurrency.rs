@@ -1,6 +1,6 @@
 //! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
 //! same rows, inserts racing on the same (owner, name), shares racing on one row and a
-//! revocation, policy assignments racing, creates and deletes under an ACL
+//! revocation, policy assignments and updates racing, creates and deletes under an ACL
 //! template racing, updates by a grantee racing grants, and transactions that fail
 //! half-way.
 //! SQLite serialises writers, so these scenarios run on the server backends only.
@@ -20,8 +20,8 @@ use ownership_core::{
     AclTemplate, Agent, AuthorizedActiveModelExt, AuthorizedDeletes, CloneOptions, Grantees, Level,
     ObjectRef, OwnedActiveModelExt, OwnedEntity, OwnedModelExt, OwnershipChecks, OwnershipError,
     OwnershipScopes, OwnershipShares, Permitted, PolicyAssignment, Principal, Share, ShareRequest,
-    Target, TypedGrantee, Uuid, assign_policies, create_acl_template, create_policy, grant,
-    holders, revoke,
+    Target, TypedGrantee, Uuid, assign_policies, create_acl_template, create_policy, delete_policy,
+    grant, holders, revoke, update_policy,
 };
 use ownership_tests::entities::{document, shared_doc};
 use ownership_tests::world::{self, Role, ids, set};
@@ -77,6 +77,7 @@ on_server_backends!(
     shares_of_one_row_race,
     shares_to_many_and_their_revocations_race,
     policy_assignments_race,
+    policy_changes_and_assignments_race,
     creates_and_deletes_under_a_template_race,
 );
 
@@ -1193,6 +1194,60 @@ async fn policy_assignments_race(db: &DatabaseConnection) {
     let assignments = policy_assignment::Entity::find().count(db).await.unwrap();
     let listed: usize = (0..TASKS).map(|task| list(task).len()).sum();
     assert_eq!(assignments, 1 + listed as u64);
+}
+
+/// Assignments of two policies racing updates of their bodies and an attempt to delete one:
+/// an assignment is made or finds a policy deleted, an update is made or finds its policy
+/// deleted, the delete is made only if nobody holds the policy; never a database error.
+async fn policy_changes_and_assignments_race(db: &DatabaseConnection) {
+    const ROUNDS: usize = 10;
+    let wide = pool(db, TASKS as u32).await;
+    let body = |n: usize| {
+        format!(
+            r#"{{"clause": [{{"effect": "allow", "action": "doc.v{n}", "object": ["doc/*"]}}]}}"#
+        )
+    };
+    let mut users = Vec::new();
+    for task in 0..TASKS {
+        users.push(world::user(db, &format!("u{task}"), Role::Regular).await);
+    }
+    for round in 0..ROUNDS {
+        for name in ["first", "second"] {
+            create_policy(db, &format!("{name} {round}"), &body(0))
+                .await
+                .unwrap();
+        }
+        let outcomes = all_at_once(|task| {
+            let (wide, user, body) = (wide.clone(), users[task], body(task));
+            let (first, second) = (format!("first {round}"), format!("second {round}"));
+            async move {
+                match task % 4 {
+                    0 => delete_policy(&wide, &second).await,
+                    1 => update_policy(&wide, &first, &body).await,
+                    2 => update_policy(&wide, &second, &body).await,
+                    // Some take their policies away, changing rows that hold the policies
+                    // updated; the others take both.
+                    _ if task % 8 == 7 => {
+                        assign_policies(&wide, &Principal::User(uid(user)), &[]).await
+                    }
+                    _ => {
+                        let list = [PolicyAssignment::new(first), PolicyAssignment::new(second)];
+                        assign_policies(&wide, &Principal::User(uid(user)), &list).await
+                    }
+                }
+            }
+        })
+        .await;
+        let unexpected: Vec<String> = outcomes
+            .iter()
+            .filter_map(|(task, outcome)| match outcome {
+                Ok(()) | Err(OwnershipError::UnknownPolicies(_)) => None,
+                Err(OwnershipError::PolicyInUse(_)) if task % 4 == 0 => None,
+                Err(err) => Some(format!("task {task}: {err}")),
+            })
+            .collect();
+        assert_eq!(unexpected, Vec::<String>::new(), "round {round}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
