@@ -1,6 +1,6 @@
 //! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
 //! same rows, inserts racing on the same (owner, name), shares racing on one row and a
-//! revocation, policy assignments and updates racing, creates and deletes under an ACL
+//! revocation, shares to many receivers racing, policy assignments and updates racing, creates and deletes under an ACL
 //! template racing, updates by a grantee racing grants, and transactions that fail
 //! half-way.
 //! SQLite serialises writers, so these scenarios run on the server backends only.
