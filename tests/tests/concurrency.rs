@@ -941,6 +941,24 @@ async fn a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object(db: &Databa
 // Shares of one row, and a revocation racing the shares passed on from it
 // ---------------------------------------------------------------------------------------
 
+/// The one share made among `outcomes`, all the others being typed duplicates.
+fn one_made_and_duplicates(outcomes: &[(usize, Result<Share, OwnershipError>)]) -> &Share {
+    let made: Vec<&Share> = outcomes
+        .iter()
+        .filter_map(|(_, outcome)| outcome.as_ref().ok())
+        .collect();
+    assert_eq!(made.len(), 1, "one share: {:#?}", failures(outcomes));
+    let others: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(task, outcome)| match outcome {
+            Ok(_) | Err(OwnershipError::DuplicateShare { .. }) => None,
+            Err(err) => Some(format!("task {task}: {err:?}")),
+        })
+        .collect();
+    assert!(others.is_empty(), "the others are duplicates: {others:#?}");
+    made[0]
+}
+
 /// The shares stored.
 async fn stored_shares(db: &DatabaseConnection) -> i64 {
     scalar(db, "SELECT COUNT(*) FROM shared_doc_share", vec![]).await
@@ -975,20 +993,7 @@ async fn shares_of_one_row_race(db: &DatabaseConnection) {
         }
     })
     .await;
-    let shared: Vec<&Share> = outcomes
-        .iter()
-        .filter_map(|(_, outcome)| outcome.as_ref().ok())
-        .collect();
-    assert_eq!(shared.len(), 1, "one share: {:#?}", failures(&outcomes));
-    let root = shared[0].uuid;
-    let others: Vec<String> = outcomes
-        .iter()
-        .filter_map(|(task, outcome)| match outcome {
-            Ok(_) | Err(OwnershipError::DuplicateShare { .. }) => None,
-            Err(err) => Some(format!("task {task}: {err:?}")),
-        })
-        .collect();
-    assert!(others.is_empty(), "the others are duplicates: {others:#?}");
+    let root = one_made_and_duplicates(&outcomes).uuid;
     assert_eq!(stored_shares(db).await, 1);
 
     // The receiver passes the share on to every other user while the owner revokes it:
@@ -1105,19 +1110,7 @@ async fn shares_to_many_and_their_revocations_race(db: &DatabaseConnection) {
         }
     })
     .await;
-    let passed = outcomes
-        .iter()
-        .filter(|(_, outcome)| outcome.is_ok())
-        .count();
-    assert_eq!(passed, 1, "one pass: {:#?}", failures(&outcomes));
-    let others: Vec<String> = outcomes
-        .iter()
-        .filter_map(|(task, outcome)| match outcome {
-            Ok(_) | Err(OwnershipError::DuplicateShare { .. }) => None,
-            Err(err) => Some(format!("task {task}: {err:?}")),
-        })
-        .collect();
-    assert!(others.is_empty(), "the others are duplicates: {others:#?}");
+    one_made_and_duplicates(&outcomes);
     let outcomes = all_at_once(|task| {
         let (wide, owner, [own, common]) = (wide.clone(), owner.clone(), shares[task]);
         async move {
