@@ -143,7 +143,9 @@ pub trait OwnedModelExt: ModelTrait + Sized {
     ///
     /// Without a name the clone gets the first of `"<name> (clone)"`, `"<name> (clone 2)"`,
     /// ... that the target owner does not use yet, as the database compares names (MariaDB's
-    /// default collation ignores case, accents and trailing spaces).
+    /// default collation ignores case, accents and trailing spaces). Clones of one row are
+    /// made one after another under the row's lock, so clones made at once each get a name
+    /// of their own.
     fn clone_owned<'a, C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &'a C,
@@ -203,6 +205,16 @@ where
 
     let txn = db.begin().await?;
     let result = async {
+        // Clones of one row are made one after another, under its lock, taken first: the
+        // free name each finds is then free of the others' clones too.
+        let id_column = E::id_column();
+        let lock = Query::select()
+            .column(id_column)
+            .from(E::default().table_ref())
+            .and_where(Expr::col(id_column).eq(original.get(id_column)))
+            .lock_exclusive()
+            .to_owned();
+        txn.query_all(&lock).await?;
         let name = match options.name {
             Some(name) => name,
             None => {

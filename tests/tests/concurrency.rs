@@ -1,5 +1,5 @@
 //! Concurrent callers on PostgreSQL and MariaDB/MySQL: grants and revokes racing on the
-//! same rows, inserts racing on the same (owner, name), shares racing on one row and a
+//! same rows, inserts racing on the same (owner, name), clones of one row racing, shares racing on one row and a
 //! revocation, shares to many receivers racing, policy assignments and updates racing, creates and deletes under an ACL
 //! template racing, updates by a grantee racing grants, and transactions that fail
 //! half-way.
@@ -72,6 +72,7 @@ on_server_backends!(
     updates_by_a_grantee_and_grants_race,
     first_grants_on_a_new_object_race,
     inserts_of_one_name_race,
+    clones_of_one_row_race,
     failed_grants_leave_nothing_behind,
     a_grant_racing_a_delete_leaves_no_grant_on_a_missing_object,
     shares_of_one_row_race,
@@ -1122,6 +1123,30 @@ async fn shares_to_many_and_their_revocations_race(db: &DatabaseConnection) {
     assert_eq!(failures(&outcomes), Vec::<String>::new());
     assert_eq!(stored_shares(db).await, 0);
     wide.close().await.unwrap();
+}
+
+/// Clones of one row at once, each taking the first free "(clone n)" name: every clone is
+/// made, under a name of its own.
+async fn clones_of_one_row_race(db: &DatabaseConnection) {
+    let wide = pool(db, TASKS as u32).await;
+    let (_, owner) = owner_profile(db).await;
+    let original = world::document(db, owner, "original").await;
+    let row = document::Entity::find_by_id(original)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the row");
+    let outcomes = all_at_once(|_| {
+        let (wide, row) = (wide.clone(), row.clone());
+        async move { row.clone_owned(&wide, CloneOptions::new()).await }
+    })
+    .await;
+    assert_eq!(failures(&outcomes), Vec::<String>::new());
+    let names: BTreeSet<String> = outcomes
+        .into_iter()
+        .map(|(_, clone)| clone.unwrap().name)
+        .collect();
+    assert_eq!(names.len(), TASKS, "a name each");
 }
 
 // ---------------------------------------------------------------------------------------
