@@ -10,6 +10,10 @@ use crate::error::OwnershipError;
 /// Commits `txn` if `result` is a success, else rolls it back at once and gives the error:
 /// a transaction merely dropped is rolled back only when its connection is next used, and
 /// until then holds its locks (on SQLite, the database's write lock).
+///
+/// A rollback that fails too is logged, and the first error given: it says what went wrong
+/// (after a deadlock, say, MySQL has already rolled back, and a nested transaction's
+/// savepoint is gone).
 pub(crate) async fn finish<T, S: TransactionSession>(
     txn: S,
     result: Result<T, OwnershipError>,
@@ -20,7 +24,10 @@ pub(crate) async fn finish<T, S: TransactionSession>(
             Ok(value)
         }
         Err(error) => {
-            txn.rollback().await?;
+            if let Err(rollback) = txn.rollback().await {
+                // The first error is not logged: it may hold the values written.
+                tracing::warn!(%rollback, "rolling back after an error failed");
+            }
             Err(error)
         }
     }
