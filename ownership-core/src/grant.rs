@@ -591,9 +591,9 @@ fn chunks<T: Clone>(items: &[T], size: usize) -> impl Iterator<Item = Vec<T>> + 
 /// no row, ascending.
 ///
 /// Grants and revocations on single rows take this lock first, so those on one row run one
-/// after another (as shares of one row do, see `sharing`). Otherwise, on MySQL and MariaDB, concurrent upserts of a grant a
-/// revocation has just deleted all hold the gap it left and each waits for the others to
-/// insert into it: a deadlock. The lock also makes a concurrent delete of a row wait for
+/// after another (as shares and clones of one row do). Otherwise, on MySQL and MariaDB,
+/// concurrent upserts of a grant a revocation has just deleted all hold the gap it left
+/// and each waits for the others to insert into it: a deadlock. The lock also makes a concurrent delete of a row wait for
 /// the grant, or the grant wait for the delete and then find the row gone (the foreign key
 /// would refuse the grant then, with a less telling error).
 pub(crate) async fn lock_objects(

@@ -1,6 +1,7 @@
 //! Writing owned rows: inserts and updates that report a taken name as a typed error, and
 //! cloning a row under a new name, owner or version.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Value};
@@ -11,8 +12,10 @@ use sea_orm::{
 };
 
 use crate::error::{OwnershipError, is_owner_name_conflict};
+use crate::grant::lock_objects;
 use crate::key::{Key, ProfileId};
 use crate::owned::OwnedEntity;
+use crate::plan::OwnedTable;
 use crate::transaction::finish;
 
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
@@ -207,14 +210,9 @@ where
     let result = async {
         // Clones of one row are made one after another, under its lock, taken first: the
         // free name each finds is then free of the others' clones too.
-        let id_column = E::id_column();
-        let lock = Query::select()
-            .column(id_column)
-            .from(E::default().table_ref())
-            .and_where(Expr::col(id_column).eq(original.get(id_column)))
-            .lock_exclusive()
-            .to_owned();
-        txn.query_all(&lock).await?;
+        if let Some(id) = Key::of_value(&original.get(E::id_column())) {
+            lock_objects(&txn, &OwnedTable::of::<E>(), &BTreeSet::from([id])).await?;
+        }
         let name = match options.name {
             Some(name) => name,
             None => {
